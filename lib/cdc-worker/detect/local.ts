@@ -1,0 +1,499 @@
+/**
+ * Local detectors: the six info types with Cloud DLP's names, validated the way DLP validates
+ * them (Luhn for cards, SSA rules for SSNs, mod-97 for IBANs), without any network.
+ *
+ * How it stays fast: one pass of a V8 regular expression finds clusters of digits (with the
+ * separators numbers are written with); each cluster is split into digit groups in preallocated
+ * typed arrays and classified by code, so text without numbers, `@` or `:` costs one native
+ * scan per pattern and no allocation. E-mail addresses are found from each `@`, IPv6 from each
+ * `:`, IBANs from two capitals followed by two digits. Context words (DLP's hotwords) are read
+ * only around a candidate that passed validation, and the column name counts as context too.
+ */
+import { Finding, InspectOptions, LOCAL_INFO_TYPES, Likelihood, LIKELIHOODS, likelihoodRank, Row, SensitiveDataDetector } from './types';
+import { cellText, OffsetCursor } from './text';
+import { creditCardValid, IBAN_LENGTHS, ibanChecksumValid, ipv4Valid, ipv6Valid, ssnValid } from './validators';
+
+const PHONE = 0;
+const EMAIL = 1;
+const CARD = 2;
+const SSN = 3;
+const IP = 4;
+const IBAN = 5;
+const TYPE_NAMES = ['PHONE_NUMBER', 'EMAIL_ADDRESS', 'CREDIT_CARD_NUMBER', 'US_SOCIAL_SECURITY_NUMBER', 'IP_ADDRESS', 'IBAN_CODE'];
+
+// Likelihood ranks, as in LIKELIHOODS.
+const UNLIKELY = 1;
+const POSSIBLE = 2;
+const LIKELY = 3;
+const VERY_LIKELY = 4;
+
+/** Hotwords per type: looked for in the 40 characters before a match and in the column name. */
+const HOTWORDS: readonly RegExp[] = [
+  /phone|tel\b|tel[:.#]|mobile|cell|fax|call|contact|whatsapp|sms/i,
+  /e-?mail|contact|\bmail/i,
+  /card|credit|debit|visa|mastercard|amex|\bcc\b|\bpan\b|payment/i,
+  /ssn|social|security|ss#|taxpayer|\btin\b/i,
+  /\bip\b|ip[_ -]?addr|ipv[46]|host|server|client|remote|address/i,
+  /iban|bank|account|acct|transfer|sepa|payee/i,
+];
+const CONTEXT_WINDOW = 40;
+
+/**
+ * Digit groups with the separators numbers are written with: `(415) 555-0890`, `+1 415.555.0890`,
+ * `4111 1111 1111 1111`, `123-45-6789`, `10.0.0.1`. One group per run of digits.
+ */
+const CLUSTER_RE = /[+(]?\d+(?:(?:\)[ .-]?|[ .\-/])\(?\d+)*/g;
+/** Where an IBAN may start. */
+const IBAN_START_RE = /[A-Z]{2}\d\d/g;
+
+const MAX_GROUPS = 64;
+const gStart = new Int32Array(MAX_GROUPS);
+const gEnd = new Int32Array(MAX_GROUPS);
+/** Digits before group k (prefix sums; gDigits[k + 1] - gDigits[k] is the size of group k). */
+const gDigits = new Int32Array(MAX_GROUPS + 1);
+
+function isWordCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
+}
+function isHexColonDot(c: number): boolean {
+  return (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
+}
+function isLocalPartCode(c: number): boolean {
+  // letters, digits and . _ % + - (what DLP accepts before the @)
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+}
+function isDomainCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 45;
+}
+function isLetterCode(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** A match before it becomes a Finding: UTF-16 offsets. */
+interface RawMatch {
+  type: number;
+  start: number;
+  end: number;
+  rank: number;
+}
+
+/** Options of the local detectors. */
+export interface LocalDetectorOptions extends InspectOptions {}
+
+/**
+ * The local backend. Synchronous underneath (`scan`, `inspectRowsSync`); the async methods of
+ * `SensitiveDataDetector` wrap those.
+ */
+export class LocalDetector implements SensitiveDataDetector {
+  public readonly backend = 'local' as const;
+  private readonly enabled: boolean[];
+  private readonly minRank: number;
+  private readonly includeQuote: boolean;
+  private readonly matches: RawMatch[] = [];
+  private column = '';
+  private text = '';
+
+  constructor(options: LocalDetectorOptions = {}) {
+    const wanted = options.infoTypes ?? LOCAL_INFO_TYPES;
+    const unknown = wanted.filter((t) => !TYPE_NAMES.includes(t));
+    if (unknown.length > 0) {
+      throw new Error(
+        `Local detectors do not implement info type(s) ${unknown.join(', ')}; they implement ${TYPE_NAMES.join(', ')}. Use the cloud-dlp backend for other info types.`,
+      );
+    }
+    this.enabled = TYPE_NAMES.map((t) => wanted.includes(t));
+    const min = options.minLikelihood ?? 'POSSIBLE';
+    this.minRank = likelihoodRank(min);
+    if (this.minRank < 0) throw new Error(`minLikelihood must be one of ${LIKELIHOODS.join(', ')}, got "${min}"`);
+    this.includeQuote = options.includeQuote ?? true;
+  }
+
+  async inspectRows(table: string, rows: readonly Row[]): Promise<Finding[]> {
+    return this.inspectRowsSync(table, rows);
+  }
+
+  async inspectText(text: string): Promise<Finding[]> {
+    return this.scan(text);
+  }
+
+  async close(): Promise<void> {}
+
+  /** Findings in every cell of `rows` (see `cellText` for what a cell's text is). */
+  inspectRowsSync(table: string, rows: readonly Row[]): Finding[] {
+    const out: Finding[] = [];
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r];
+      for (const column in row) {
+        const text = cellText(row[column]);
+        if (text === undefined || text.length < 6) continue;
+        this.scanInto(text, column, r, table, out);
+      }
+    }
+    return out;
+  }
+
+  /** Findings in one piece of text (no content location). */
+  scan(text: string): Finding[] {
+    const out: Finding[] = [];
+    this.scanInto(text, undefined, 0, undefined, out);
+    return out;
+  }
+
+  /**
+   * Findings in one cell: `column` is used as context and, with `rowIndex` and `containerName`,
+   * as the content location. Appends to `out`.
+   */
+  scanInto(text: string, column: string | undefined, rowIndex: number, containerName: string | undefined, out: Finding[]): void {
+    const matches = this.matches;
+    matches.length = 0;
+    this.text = text;
+    this.column = column ?? '';
+    if (this.enabled[PHONE] || this.enabled[CARD] || this.enabled[SSN] || this.enabled[IP]) this.scanNumbers(text);
+    if (this.enabled[EMAIL] && text.indexOf('@') >= 0) this.scanEmails(text);
+    if (this.enabled[IP] && text.indexOf(':') >= 0) this.scanIpv6(text);
+    if (this.enabled[IBAN]) this.scanIbans(text);
+    if (matches.length === 0) return;
+    if (matches.length > 1) {
+      matches.sort((x, y) => x.start - y.start || y.end - y.start - (x.end - x.start));
+      dropContained(matches);
+    }
+    const starts = new OffsetCursor(text);
+    const ends = new OffsetCursor(text);
+    const contentLocations =
+      column === undefined ? [] : [{ containerName, recordLocation: { fieldId: { name: column }, tableLocation: { rowIndex } } }];
+    for (const m of matches) {
+      const s = starts.at(m.start);
+      const e = ends.at(m.end);
+      const finding: Finding = {
+        ...(this.includeQuote ? { quote: text.slice(m.start, m.end) } : {}),
+        infoType: { name: TYPE_NAMES[m.type] },
+        likelihood: LIKELIHOODS[m.rank] as Likelihood,
+        location: {
+          byteRange: { start: s.byte, end: e.byte },
+          codepointRange: { start: s.codepoint, end: e.codepoint },
+          contentLocations,
+        },
+      };
+      out.push(finding);
+    }
+    matches.length = 0;
+  }
+
+  private emit(type: number, start: number, end: number, base: number, withContext: number): void {
+    if (!this.enabled[type]) return;
+    let rank = base;
+    if (withContext > base && this.hasContext(type, start)) rank = withContext;
+    if (rank < this.minRank) return;
+    this.matches.push({ type, start, end, rank });
+  }
+
+  private hasContext(type: number, start: number): boolean {
+    const re = HOTWORDS[type];
+    if (this.column !== '' && re.test(this.column)) return true;
+    const from = start > CONTEXT_WINDOW ? start - CONTEXT_WINDOW : 0;
+    return from < start && re.test(this.text.slice(from, start));
+  }
+
+  private scanNumbers(s: string): void {
+    const re = CLUSTER_RE;
+    re.lastIndex = 0;
+    const n = s.length;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(s)) !== null) {
+      const cs = m.index;
+      const ce = cs + m[0].length;
+      if (cs > 0 && isWordCode(s.charCodeAt(cs - 1))) continue;
+      if (ce < n && isWordCode(s.charCodeAt(ce))) continue;
+      this.classifyCluster(s, cs, ce);
+    }
+  }
+
+  /** Splits the cluster `s[cs, ce)` into digit groups and tries windows of groups, longest first. */
+  private classifyCluster(s: string, cs: number, ce: number): void {
+    let g = 0;
+    let digits = 0;
+    let i = cs;
+    gDigits[0] = 0;
+    while (i < ce && g < MAX_GROUPS) {
+      let c = s.charCodeAt(i);
+      while (i < ce && (c < 48 || c > 57)) c = s.charCodeAt(++i);
+      if (i >= ce) break;
+      gStart[g] = i;
+      while (i < ce && c >= 48 && c <= 57) {
+        digits++;
+        c = s.charCodeAt(++i);
+      }
+      gEnd[g] = i;
+      g++;
+      gDigits[g] = digits;
+    }
+    if (digits < 4) return;
+    if (g === 1 && digits < 9 && s.charCodeAt(cs) !== 43) return;
+    const plus = s.charCodeAt(cs) === 43;
+    let a = 0;
+    while (a < g) {
+      let matched = -1;
+      const bMax = a + 5 < g ? a + 5 : g - 1;
+      for (let b = bMax; b >= a; b--) {
+        const nd = gDigits[b + 1] - gDigits[a];
+        if (nd < 4 || nd > 19) continue;
+        if (this.classifyWindow(s, cs, ce, g, a, b, nd, plus && a === 0)) {
+          matched = b;
+          break;
+        }
+      }
+      a = matched >= 0 ? matched + 1 : a + 1;
+    }
+  }
+
+  /** Single-character separator after group k, or 0 when the gap has a parenthesis. */
+  private gap(s: string, k: number): number {
+    return gStart[k + 1] - gEnd[k] === 1 ? s.charCodeAt(gEnd[k]) : 0;
+  }
+
+  private classifyWindow(s: string, cs: number, ce: number, g: number, a: number, b: number, nd: number, plus: boolean): boolean {
+    const groups = b - a + 1;
+    // separators inside the window: all the same single character? any parentheses?
+    let sep = groups > 1 ? this.gap(s, a) : -1;
+    let parens = false;
+    for (let k = a; k < b; k++) {
+      const c = this.gap(s, k);
+      if (c === 0 || c === 40 || c === 41) parens = true;
+      if (c !== sep) sep = 0;
+    }
+    const opensBefore = a === 0 ? s.charCodeAt(cs) === 40 : s.charCodeAt(gStart[a] - 1) === 40;
+    if (opensBefore) parens = true;
+    const size0 = gDigits[a + 1] - gDigits[a];
+
+    // IP_ADDRESS (v4): four dot-separated parts, not part of a longer dotted number
+    if (groups === 4 && sep === 46 && !plus && !opensBefore) {
+      const dotBefore = a > 0 ? this.gap(s, a - 1) === 46 : cs > 0 && s.charCodeAt(cs - 1) === 46;
+      const dotAfter = b < g - 1 && this.gap(s, b) === 46;
+      if (!dotBefore && !dotAfter && ipv4Valid(s, gStart[a], gEnd[b])) {
+        this.emit(IP, gStart[a], gEnd[b], LIKELY, VERY_LIKELY);
+        return true;
+      }
+    }
+    if (!plus && !parens) {
+      // US_SOCIAL_SECURITY_NUMBER: 123-45-6789, 123 45 6789, 123456789
+      if (nd === 9) {
+        const dashed = groups === 3 && sep === 45;
+        const spaced = groups === 3 && sep === 32;
+        const layout = groups === 1 || ((dashed || spaced) && size0 === 3 && gDigits[a + 2] - gDigits[a + 1] === 2);
+        if (layout && ssnValid(s, gStart[a], gEnd[b])) {
+          if (dashed) this.emit(SSN, gStart[a], gEnd[b], LIKELY, VERY_LIKELY);
+          else if (spaced) this.emit(SSN, gStart[a], gEnd[b], POSSIBLE, LIKELY);
+          else this.emit(SSN, gStart[a], gEnd[b], UNLIKELY, LIKELY);
+          return true;
+        }
+      }
+      // CREDIT_CARD_NUMBER: 13–19 digits, plain or in groups of four (Amex 4-6-5, Diners 4-6-4)
+      if (nd >= 13 && (groups === 1 || sep === 32 || sep === 45)) {
+        let layout = groups === 1;
+        if (!layout && size0 === 4) {
+          if (groups === 3 && gDigits[a + 2] - gDigits[a + 1] === 6) layout = nd === 15 || nd === 14;
+          else if (groups >= 4) {
+            layout = true;
+            for (let k = a + 1; k < b; k++) if (gDigits[k + 1] - gDigits[k] !== 4) layout = false;
+          }
+        }
+        if (layout && creditCardValid(s, gStart[a], gEnd[b], nd)) {
+          this.emit(CARD, gStart[a], gEnd[b], LIKELY, VERY_LIKELY);
+          return true;
+        }
+      }
+    }
+    // PHONE_NUMBER
+    if (nd >= 7 && nd <= 15) {
+      const start = plus ? cs : opensBefore ? (a === 0 ? cs : gStart[a] - 1) : gStart[a];
+      if (plus) {
+        // international: +<country code> then the national number, 8–15 digits in all (E.164)
+        if (nd >= 8 && (groups === 1 || size0 <= 3) && this.phoneParensOk(s, cs, a, b, true)) {
+          if (size0 === 1 && s.charCodeAt(gStart[a]) === 49 && groups > 1 && !this.nanpValid(s, a + 1, b, nd - 1)) return false;
+          this.emit(PHONE, start, gEnd[b], LIKELY, VERY_LIKELY);
+          return true;
+        }
+        return false;
+      }
+      // North American Numbering Plan: (415) 555-0890, 415-555-0890, 415.555.0890, 1 415 555 0890
+      if ((nd === 10 || nd === 11) && sep !== 47 && this.phoneParensOk(s, cs, a, b, false)) {
+        let first = a;
+        if (nd === 11) {
+          if (!(size0 === 1 && s.charCodeAt(gStart[a]) === 49 && groups === 4)) first = -1;
+          else first = a + 1;
+        }
+        if (first >= 0) {
+          const rest = b - first + 1;
+          const formatted =
+            rest === 3 && gDigits[first + 1] - gDigits[first] === 3 && gDigits[first + 2] - gDigits[first + 1] === 3;
+          if ((formatted || (rest === 1 && nd === 10)) && this.nanpValid(s, first, b, 10)) {
+            if (formatted) this.emit(PHONE, start, gEnd[b], LIKELY, VERY_LIKELY);
+            else this.emit(PHONE, start, gEnd[b], UNLIKELY, LIKELY);
+            return true;
+          }
+        }
+      }
+      // national numbers with a trunk prefix: 020 7946 0958, 030/1234 5678
+      if ((nd === 10 || nd === 11) && groups >= 2 && groups <= 4 && !opensBefore) {
+        const c0 = s.charCodeAt(gStart[a]);
+        const c1 = s.charCodeAt(gStart[a] + 1);
+        if (c0 === 48 && c1 !== 48 && size0 >= 2 && size0 <= 5) {
+          this.emit(PHONE, start, gEnd[b], POSSIBLE, LIKELY);
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Parentheses only around the area code: `(415) 555-0890` or `+1 (415) 555-0890`. */
+  private phoneParensOk(s: string, cs: number, a: number, b: number, plus: boolean): boolean {
+    let expectCloseAfter = -1;
+    if (a === 0 && s.charCodeAt(cs) === 40) expectCloseAfter = a;
+    else if (a > 0 && s.charCodeAt(gStart[a] - 1) === 40) return false;
+    for (let k = a; k < b; k++) {
+      const len = gStart[k + 1] - gEnd[k];
+      const first = s.charCodeAt(gEnd[k]);
+      const last = s.charCodeAt(gStart[k + 1] - 1);
+      if (first === 41) {
+        if (expectCloseAfter !== k) return false;
+        expectCloseAfter = -2;
+        if (last === 40) return false;
+        continue;
+      }
+      if (expectCloseAfter === k) return false;
+      if (last === 40) {
+        // an opening parenthesis is allowed once, after the country code
+        if (!(plus && k === a && expectCloseAfter === -1) || len > 2) return false;
+        expectCloseAfter = k + 1;
+      }
+    }
+    return expectCloseAfter < 0;
+  }
+
+  /** NANP: area code and exchange start with 2–9; groups first..b hold exactly `nd` = 10 digits. */
+  private nanpValid(s: string, first: number, b: number, nd: number): boolean {
+    if (nd !== 10 || first > b) return false;
+    // find the characters of the 1st and 4th digit of the window
+    let seen = 0;
+    let area = -1;
+    let exchange = -1;
+    for (let k = first; k <= b && exchange < 0; k++) {
+      for (let i = gStart[k]; i < gEnd[k]; i++) {
+        if (seen === 0) area = s.charCodeAt(i) - 48;
+        if (seen === 3) {
+          exchange = s.charCodeAt(i) - 48;
+          break;
+        }
+        seen++;
+      }
+    }
+    return area >= 2 && exchange >= 2;
+  }
+
+  private scanEmails(s: string): void {
+    const n = s.length;
+    let at = s.indexOf('@');
+    while (at >= 0) {
+      let ls = at;
+      while (ls > 0 && isLocalPartCode(s.charCodeAt(ls - 1))) ls--;
+      while (ls < at && s.charCodeAt(ls) === 46) ls++;
+      let de = at + 1;
+      while (de < n && isDomainCode(s.charCodeAt(de))) de++;
+      let next = de;
+      while (de > at + 1 && (s.charCodeAt(de - 1) === 46 || s.charCodeAt(de - 1) === 45)) de--;
+      if (ls < at && at - ls <= 64 && s.charCodeAt(at - 1) !== 46 && this.domainValid(s, at + 1, de)) {
+        this.emit(EMAIL, ls, de, LIKELY, VERY_LIKELY);
+      } else next = at + 1;
+      at = s.indexOf('@', next);
+    }
+  }
+
+  /** Labels of letters, digits and inner hyphens, at least two, the last all letters (2+). */
+  private domainValid(s: string, start: number, end: number): boolean {
+    if (end - start < 4 || end - start > 253) return false;
+    let labelStart = start;
+    let labels = 0;
+    for (let i = start; i <= end; i++) {
+      const c = i < end ? s.charCodeAt(i) : 46;
+      if (c !== 46) continue;
+      const len = i - labelStart;
+      if (len === 0 || len > 63) return false;
+      if (s.charCodeAt(labelStart) === 45 || s.charCodeAt(i - 1) === 45) return false;
+      labels++;
+      if (i === end) {
+        if (len < 2) return false;
+        for (let j = labelStart; j < end; j++) if (!isLetterCode(s.charCodeAt(j))) return false;
+      }
+      labelStart = i + 1;
+    }
+    return labels >= 2;
+  }
+
+  private scanIpv6(s: string): void {
+    const n = s.length;
+    let p = s.indexOf(':');
+    while (p >= 0) {
+      let l = p;
+      while (l > 0 && isHexColonDot(s.charCodeAt(l - 1))) l--;
+      let r = p + 1;
+      while (r < n && isHexColonDot(s.charCodeAt(r))) r++;
+      const next = r;
+      while (l < p && s.charCodeAt(l) === 46) l++;
+      while (r > p && s.charCodeAt(r - 1) === 46) r--;
+      if ((l === 0 || !isWordCode(s.charCodeAt(l - 1))) && (r === n || !isWordCode(s.charCodeAt(r))) && r - l >= 3) {
+        let colons = 0;
+        for (let i = l; i < r; i++) if (s.charCodeAt(i) === 58) colons++;
+        if (colons >= 2 && ipv6Valid(s, l, r)) this.emit(IP, l, r, LIKELY, VERY_LIKELY);
+      }
+      p = next < n ? s.indexOf(':', next) : -1;
+    }
+  }
+
+  private scanIbans(s: string): void {
+    const re = IBAN_START_RE;
+    re.lastIndex = 0;
+    const n = s.length;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(s)) !== null) {
+      const start = m.index;
+      if (start > 0 && isWordCode(s.charCodeAt(start - 1))) continue;
+      const length = IBAN_LENGTHS[m[0].slice(0, 2)];
+      if (length === undefined) continue;
+      const grouped = s.charCodeAt(start + 4) === 32;
+      let count = 0;
+      let i = start;
+      while (i < n && count < length) {
+        const c = s.charCodeAt(i);
+        if (c === 32) {
+          if (!grouped || count % 4 !== 0 || s.charCodeAt(i - 1) === 32) break;
+          i++;
+          continue;
+        }
+        if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90))) break;
+        count++;
+        i++;
+      }
+      if (count !== length || (i < n && isWordCode(s.charCodeAt(i)))) continue;
+      if (ibanChecksumValid(s, start, i)) {
+        this.emit(IBAN, start, i, LIKELY, VERY_LIKELY);
+        re.lastIndex = i;
+      }
+    }
+  }
+}
+
+/** Removes a match lying inside a longer match of the same type (the IPv4 part of `::ffff:192.0.2.1`). */
+function dropContained(matches: RawMatch[]): void {
+  let w = 0;
+  for (let r = 0; r < matches.length; r++) {
+    const m = matches[r];
+    let inside = false;
+    for (let k = 0; k < w && !inside; k++) {
+      const o = matches[k];
+      inside = o.type === m.type && o.start <= m.start && m.end <= o.end;
+    }
+    if (!inside) matches[w++] = m;
+  }
+  matches.length = w;
+}
