@@ -91,8 +91,14 @@ EOF
   mv "$CNF.tmp" "$CNF"
 }
 
+# True when the pid file names a live mariadbd started with our my.cnf (a stale pid file
+# left by a killed server, whose pid now belongs to something else, does not count).
 is_running() {
-  [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
+  local pid
+  [[ -f "$PIDFILE" ]] || return 1
+  pid=$(cat "$PIDFILE")
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--defaults-file=$CNF"
 }
 
 sql_root() { "$CLIENT" --defaults-file="$CNF" --protocol=socket "$@"; }

@@ -122,11 +122,19 @@ host    replication  all   127.0.0.1/32   scram-sha-256
 EOF
 
   if is_running; then
-    log "already running; reloading configuration"
-    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" reload >/dev/null
-    if [[ "$(psql_admin -Atc 'show wal_level')" != logical ]]; then
-      log "wal_level needs a restart"
-      as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null
+    if psql_admin -d postgres -Atc 'select 1' >/dev/null 2>&1; then
+      log "already running; reloading configuration"
+      as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" reload >/dev/null
+      if [[ "$(psql_admin -d postgres -Atc 'show wal_level')" != logical ]]; then
+        log "wal_level needs a restart"
+        as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null
+      fi
+    else
+      # e.g. the postmaster was killed and its children are still exiting
+      warn "the pid file says running but the server does not answer; stopping what is left"
+      as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+      local i
+      for i in $(seq 1 30); do is_running || break; sleep 1; done
     fi
   fi
   if ! is_running; then

@@ -26,7 +26,8 @@ SRC_DIR="$TF_DIR/src"
 ENV_KEYS=(TF_CLI_CONFIG_FILE TF_PROVIDER_MIRROR TERRAFORM_BIN)
 
 need_go() {
-  command -v go >/dev/null || die "the Go toolchain is needed to build Terraform providers (go not on PATH)"
+  if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then PATH="/usr/local/go/bin:$PATH"; fi
+  command -v go >/dev/null || die "the Go toolchain (1.24+) is needed to build the Terraform providers: go is not on PATH nor in /usr/local/go/bin"
 }
 
 go_platform() { printf '%s_%s' "$(go env GOOS)" "$(go env GOARCH)"; }
@@ -212,7 +213,8 @@ cmd_schemas() {
     for (const [addr, base] of Object.entries(names)) {
       const schema = all.provider_schemas[addr];
       if (!schema) { console.error(`no schema for ${addr}`); process.exit(1); }
-      const doc = { format_version: all.format_version, provider: addr, provider_schema: schema };
+      // The shape of `terraform providers schema -json`, narrowed to one provider.
+      const doc = { format_version: all.format_version, provider_schemas: { [addr]: schema } };
       fs.writeFileSync(`${outDir}/${base}.json`, JSON.stringify(doc, null, 2) + "\n");
       console.log(`wrote ${outDir}/${base}.json (${Object.keys(schema.resource_schemas || {}).length} resources)`);
     }
