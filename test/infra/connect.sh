@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Kafka Connect (distributed mode, one worker) for the integration tests, on
+# http://127.0.0.1:18083, talking to the broker of kafka.sh as the super user over
+# SASL/SCRAM-SHA-512. Its plugin path holds one folder per connector, each resolved
+# from Maven Central by a pom under test/infra/kafka/plugins/ and cached.
+#
+#   bash test/infra/connect.sh up       install plugins (first run), start, wait until ready
+#   bash test/infra/connect.sh down     stop
+#   bash test/infra/connect.sh status   running or not, pid, memory, plugins
+#   bash test/infra/connect.sh plugins  list the connector classes the worker loaded
+#
+# Needs Kafka up (bash test/infra/kafka.sh up).
+set -euo pipefail
+CDP_PART=connect
+# shellcheck source=lib-java.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-java.sh"
+
+PIDFILE=$CDP_CONNECT_STATE/connect.pid
+LOG=$CDP_LOGS/connect.log
+MARKER="cdp.part=connect"
+CONFIG=$CDP_CONNECT_STATE/connect-distributed.properties
+READY_TIMEOUT=${CDP_CONNECT_READY_TIMEOUT:-240}
+# Plugin folders (test/infra/kafka/plugins/<name>/pom.xml) and the classes that
+# must be listed before the worker counts as ready.
+PLUGINS=(debezium-postgres debezium-mysql debezium-mariadb debezium-jdbc-sink bigquery-sink)
+REQUIRED_CLASSES=(
+  io.debezium.connector.postgresql.PostgresConnector
+  io.debezium.connector.mysql.MySqlConnector
+  io.debezium.connector.mariadb.MariaDbConnector
+  io.debezium.connector.jdbc.JdbcSinkConnector
+  com.wepay.kafka.connect.bigquery.BigQuerySinkConnector
+)
+
+install_plugins() {
+  local p exclude
+  for p in "${PLUGINS[@]}"; do
+    # The worker provides the Kafka and SLF4J classes; copies inside a plugin
+    # folder would be dead weight (and, for Kafka, a version clash).
+    exclude=org.apache.kafka,org.slf4j
+    # Debezium ships its plugins without Jackson and uses the worker's: its
+    # CloudEventsConverter looks up JsonConverter methods by Jackson types, which
+    # fails when the plugin folder has a Jackson of its own.
+    case "$p" in debezium-*) exclude=$exclude,com.fasterxml.jackson.core ;; esac
+    cdp_mvn_copy_deps "plugin-$p" "$CDP_INFRA_DIR/kafka/plugins/$p/pom.xml" "$CDP_CONNECT_PLUGINS/$p" \
+      -DexcludeGroupIds="$exclude"
+  done
+  # Only the folders we manage: a folder left by an older layout would load twice.
+  local d
+  for d in "$CDP_CONNECT_PLUGINS"/*/; do
+    d=$(basename "$d")
+    case " ${PLUGINS[*]} " in
+      *" $d "*) ;;
+      *) case "$d" in *.partial) ;; *) cdp_log "removing stale plugin folder $d"; rm -rf "${CDP_CONNECT_PLUGINS:?}/$d" ;; esac ;;
+    esac
+  done
+}
+
+write_config() {
+  mkdir -p "$CDP_CONNECT_STATE"
+  umask 077
+  {
+    cat <<EOF
+# Written by test/infra/connect.sh; regenerated on every 'up'.
+bootstrap.servers=$CDP_KAFKA_BOOTSTRAP
+group.id=cdp-connect
+config.storage.topic=_cdp-connect-configs
+offset.storage.topic=_cdp-connect-offsets
+status.storage.topic=_cdp-connect-status
+config.storage.replication.factor=1
+offset.storage.replication.factor=1
+status.storage.replication.factor=1
+offset.storage.partitions=5
+status.storage.partitions=1
+key.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter=org.apache.kafka.connect.json.JsonConverter
+offset.flush.interval.ms=2000
+scheduled.rebalance.max.delay.ms=0
+listeners=http://127.0.0.1:$CDP_CONNECT_PORT
+rest.advertised.host.name=127.0.0.1
+rest.advertised.port=$CDP_CONNECT_PORT
+plugin.path=$CDP_CONNECT_PLUGINS
+# connectors may set their own producer./consumer./admin. overrides (e.g. another SCRAM user)
+connector.client.config.override.policy=All
+EOF
+    # the worker itself, and the clients it makes for connectors, log in as admin
+    cdp_kafka_client_properties
+    cdp_kafka_client_properties producer.
+    cdp_kafka_client_properties consumer.
+    cdp_kafka_client_properties admin.
+  } > "$CONFIG"
+}
+
+plugin_classes() {
+  curl -fsS --max-time 10 "$CDP_CONNECT_URL/connector-plugins" 2>/dev/null |
+    grep -oE '"class":"[^"]+"[^}]*' | sed -E 's/"class":"([^"]+)","type":"([^"]+)","version":"([^"]*)".*/\1 \2 \3/'
+}
+
+plugins_ready() {
+  local list c
+  list=$(plugin_classes) || return 1
+  for c in "${REQUIRED_CLASSES[@]}"; do
+    grep -q "^$c " <<< "$list" || return 1
+  done
+}
+
+write_env() { cdp_env_merge CONNECT_URL="$CDP_CONNECT_URL"; }
+
+up() {
+  cdp_require_java
+  command -v curl >/dev/null 2>&1 || cdp_die "curl not found (Debian: apt-get install -y curl)"
+  if cdp_pid_alive "$PIDFILE" "$MARKER"; then
+    plugins_ready || cdp_die "Connect runs (pid $(cat "$PIDFILE")) but $CDP_CONNECT_URL/connector-plugins lacks a required plugin; see $LOG, or run: bash $0 down && bash $0 up"
+    write_env
+    cdp_log "already running (pid $(cat "$PIDFILE"), $(cdp_rss_mb "$PIDFILE") MiB) on $CDP_CONNECT_URL"
+    return 0
+  fi
+  cdp_port_open 127.0.0.1 "$CDP_CONNECT_PORT" &&
+    cdp_die "port $CDP_CONNECT_PORT is taken by another process (not ours: no live $PIDFILE)"
+  cdp_port_open "$CDP_KAFKA_HOST" "$CDP_KAFKA_PORT" ||
+    cdp_die "Kafka is not listening on $CDP_KAFKA_BOOTSTRAP: run bash test/infra/kafka.sh up first"
+  cdp_kafka_libs
+  install_plugins
+  mkdir -p "$CDP_LOGS"
+  write_config
+  local t0=$SECONDS
+  cdp_log "starting Kafka Connect $CDP_KAFKA_VERSION (log: $LOG)"
+  cdp_start_jvm "$PIDFILE" "$LOG" \
+    -D"$MARKER" -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$CDP_INFRA_DIR/kafka/log4j2.properties" \
+    -cp "$CDP_KAFKA_HOME/libs/*" org.apache.kafka.connect.cli.ConnectDistributed "$CONFIG"
+  until plugins_ready; do
+    cdp_pid_alive "$PIDFILE" "$MARKER" || { tail -n 30 "$LOG" >&2; cdp_die "Connect exited while starting; see $LOG"; }
+    [ $((SECONDS - t0)) -lt "$READY_TIMEOUT" ] ||
+      cdp_die "Connect did not list the required plugins (${REQUIRED_CLASSES[*]}) at $CDP_CONNECT_URL/connector-plugins within ${READY_TIMEOUT}s; see $LOG"
+    sleep 2
+  done
+  # The REST server answers before the worker has joined its group; wait for that too.
+  until curl -fsS --max-time 10 "$CDP_CONNECT_URL/connectors" >/dev/null 2>&1; do
+    [ $((SECONDS - t0)) -lt "$READY_TIMEOUT" ] || cdp_die "Connect did not answer GET /connectors within ${READY_TIMEOUT}s; see $LOG"
+    sleep 1
+  done
+  write_env
+  cdp_log "ready in $((SECONDS - t0)) s: $CDP_CONNECT_URL, pid $(cat "$PIDFILE"), $(cdp_rss_mb "$PIDFILE") MiB; connector plugins:"
+  plugin_classes | sed 's/^/  /'
+}
+
+status() {
+  if cdp_pid_alive "$PIDFILE" "$MARKER"; then
+    cdp_log "running: pid $(cat "$PIDFILE"), $(cdp_rss_mb "$PIDFILE") MiB RSS, $CDP_CONNECT_URL, log $LOG"
+  else
+    cdp_log "not running"
+    return 1
+  fi
+}
+
+cmd=${1:-}
+case "$cmd" in
+  up) up ;;
+  down) cdp_stop_jvm "Kafka Connect" "$PIDFILE" "$MARKER" ;;
+  status) status ;;
+  plugins) plugin_classes ;;
+  *) echo "usage: bash test/infra/connect.sh up|down|status|plugins" >&2; exit 2 ;;
+esac

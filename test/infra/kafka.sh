@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Apache Kafka for the integration tests: one KRaft node (broker + controller) on
+# loopback, assembled from Maven Central jars and cached under $CDP_CACHE.
+#
+#   bash test/infra/kafka.sh up       install (first run), start, wait until ready
+#   bash test/infra/kafka.sh down     stop
+#   bash test/infra/kafka.sh status   running or not, pid, memory
+#   bash test/infra/kafka.sh reset    stop and delete the broker's data
+#
+# Command line tools, connected as the super user (each starts a JVM, ~2 s):
+#   bash test/infra/kafka.sh add-user NAME PASSWORD     create/update a SCRAM-SHA-512 user
+#   bash test/infra/kafka.sh topics  --list             kafka-topics
+#   bash test/infra/kafka.sh acls    --list             kafka-acls
+#   bash test/infra/kafka.sh configs --describe --entity-type users    kafka-configs
+#   bash test/infra/kafka.sh cluster cluster-id         kafka-cluster
+#   bash test/infra/kafka.sh groups  --list             kafka-consumer-groups
+#
+# Listeners: CLIENT  SASL_PLAINTEXT 127.0.0.1:19092, SCRAM-SHA-512 (also inter-broker, as admin)
+#            CONTROLLER SASL_PLAINTEXT 127.0.0.1:19093, PLAIN (KRaft cannot use SCRAM there:
+#            the SCRAM credentials live in the metadata log the controller serves)
+# Authorizer: StandardAuthorizer, super user User:admin, no ACL means no access.
+set -euo pipefail
+CDP_PART=kafka
+# shellcheck source=lib-java.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-java.sh"
+
+PIDFILE=$CDP_KAFKA_STATE/kafka.pid
+LOG=$CDP_LOGS/kafka.log
+MARKER="cdp.part=kafka"
+CONFIG=$CDP_KAFKA_STATE/server.properties
+ADMIN_PROPS=$CDP_KAFKA_STATE/admin.properties
+DATA=$CDP_KAFKA_STATE/data
+READY_TIMEOUT=${CDP_KAFKA_READY_TIMEOUT:-120}
+
+write_config() {
+  mkdir -p "$CDP_KAFKA_STATE" "$DATA"
+  local jaas_scram="org.apache.kafka.common.security.scram.ScramLoginModule required username=\"$CDP_KAFKA_ADMIN_USER\" password=\"$CDP_KAFKA_ADMIN_PASSWORD\";"
+  local jaas_plain="org.apache.kafka.common.security.plain.PlainLoginModule required username=\"$CDP_KAFKA_ADMIN_USER\" password=\"$CDP_KAFKA_ADMIN_PASSWORD\" user_$CDP_KAFKA_ADMIN_USER=\"$CDP_KAFKA_ADMIN_PASSWORD\";"
+  umask 077
+  cat > "$CONFIG" <<EOF
+# Written by test/infra/kafka.sh; regenerated on every 'up'.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@$CDP_KAFKA_HOST:$CDP_KAFKA_CONTROLLER_PORT
+listeners=CLIENT://$CDP_KAFKA_HOST:$CDP_KAFKA_PORT,CONTROLLER://$CDP_KAFKA_HOST:$CDP_KAFKA_CONTROLLER_PORT
+advertised.listeners=CLIENT://$CDP_KAFKA_HOST:$CDP_KAFKA_PORT
+listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=CLIENT
+
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.client.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.client.scram-sha-512.sasl.jaas.config=$jaas_scram
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=$jaas_plain
+
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:$CDP_KAFKA_ADMIN_USER
+allow.everyone.if.no.acl.found=false
+
+log.dirs=$DATA
+num.partitions=1
+default.replication.factor=1
+min.insync.replicas=1
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=5
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=5
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.retention.hours=24
+log.segment.bytes=16777216
+EOF
+  cdp_kafka_client_properties > "$ADMIN_PROPS"
+}
+
+format_storage() {
+  [ -f "$DATA/meta.properties" ] && return 0
+  local id
+  if [ ! -s "$CDP_KAFKA_STATE/cluster.id" ]; then
+    cdp_kafka_tool kafka.tools.StorageTool random-uuid > "$CDP_KAFKA_STATE/cluster.id"
+  fi
+  id=$(tr -d '[:space:]' < "$CDP_KAFKA_STATE/cluster.id")
+  cdp_log "formatting storage in $DATA (cluster $id) with the SCRAM credential of $CDP_KAFKA_ADMIN_USER"
+  cdp_kafka_tool kafka.tools.StorageTool format --cluster-id "$id" --config "$CONFIG" \
+    --add-scram "SCRAM-SHA-512=[name=$CDP_KAFKA_ADMIN_USER,password=$CDP_KAFKA_ADMIN_PASSWORD]" >> "$LOG" 2>&1 ||
+    cdp_die "formatting the storage failed; see $LOG"
+}
+
+# A metadata call as the super user over SASL: proves the listener, SCRAM and the authorizer.
+metadata_ok() {
+  cdp_kafka_tool org.apache.kafka.tools.ClusterTool cluster-id \
+    --bootstrap-server "$CDP_KAFKA_BOOTSTRAP" --config "$ADMIN_PROPS" 2>/dev/null | grep -q 'Cluster ID'
+}
+
+write_env() {
+  cdp_env_merge \
+    KAFKA_BOOTSTRAP="$CDP_KAFKA_BOOTSTRAP" \
+    KAFKA_ADMIN_USER="$CDP_KAFKA_ADMIN_USER" \
+    KAFKA_ADMIN_PASSWORD="$CDP_KAFKA_ADMIN_PASSWORD" \
+    KAFKA_SASL_MECHANISM=scram-sha-512 \
+    KAFKA_VERSION="$CDP_KAFKA_VERSION"
+}
+
+up() {
+  cdp_require_java
+  if cdp_pid_alive "$PIDFILE" "$MARKER"; then
+    metadata_ok || cdp_die "Kafka runs (pid $(cat "$PIDFILE")) but does not answer a metadata call on $CDP_KAFKA_BOOTSTRAP; see $LOG, or run: bash $0 down && bash $0 up"
+    write_env
+    cdp_log "already running (pid $(cat "$PIDFILE"), $(cdp_rss_mb "$PIDFILE") MiB) on $CDP_KAFKA_BOOTSTRAP"
+    return 0
+  fi
+  if cdp_port_open "$CDP_KAFKA_HOST" "$CDP_KAFKA_PORT" || cdp_port_open "$CDP_KAFKA_HOST" "$CDP_KAFKA_CONTROLLER_PORT"; then
+    cdp_die "port $CDP_KAFKA_PORT or $CDP_KAFKA_CONTROLLER_PORT is taken by another process (not ours: no live $PIDFILE)"
+  fi
+  cdp_kafka_libs
+  mkdir -p "$CDP_LOGS"
+  write_config
+  format_storage
+  local t0=$SECONDS
+  cdp_log "starting Kafka $CDP_KAFKA_VERSION (log: $LOG)"
+  cdp_start_jvm "$PIDFILE" "$LOG" \
+    -D"$MARKER" -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$CDP_INFRA_DIR/kafka/log4j2.properties" \
+    -Dkafka.logs.dir="$CDP_LOGS" \
+    -cp "$CDP_KAFKA_HOME/libs/*" kafka.Kafka "$CONFIG"
+  until cdp_port_open "$CDP_KAFKA_HOST" "$CDP_KAFKA_PORT"; do
+    cdp_pid_alive "$PIDFILE" "$MARKER" || { tail -n 30 "$LOG" >&2; cdp_die "Kafka exited while starting; see $LOG"; }
+    [ $((SECONDS - t0)) -lt "$READY_TIMEOUT" ] || cdp_die "Kafka did not listen on $CDP_KAFKA_BOOTSTRAP within ${READY_TIMEOUT}s; see $LOG"
+    sleep 0.5
+  done
+  until metadata_ok; do
+    cdp_pid_alive "$PIDFILE" "$MARKER" || { tail -n 30 "$LOG" >&2; cdp_die "Kafka exited while starting; see $LOG"; }
+    [ $((SECONDS - t0)) -lt "$READY_TIMEOUT" ] || cdp_die "Kafka listens on $CDP_KAFKA_BOOTSTRAP but a metadata call as $CDP_KAFKA_ADMIN_USER failed for ${READY_TIMEOUT}s; see $LOG"
+    sleep 1
+  done
+  write_env
+  cdp_log "ready in $((SECONDS - t0)) s: $CDP_KAFKA_BOOTSTRAP (SASL_PLAINTEXT, SCRAM-SHA-512), pid $(cat "$PIDFILE"), $(cdp_rss_mb "$PIDFILE") MiB"
+}
+
+status() {
+  if cdp_pid_alive "$PIDFILE" "$MARKER"; then
+    cdp_log "running: pid $(cat "$PIDFILE"), $(cdp_rss_mb "$PIDFILE") MiB RSS, $CDP_KAFKA_BOOTSTRAP, Kafka $CDP_KAFKA_VERSION, log $LOG"
+  else
+    cdp_log "not running"
+    return 1
+  fi
+}
+
+need_running() {
+  cdp_pid_alive "$PIDFILE" "$MARKER" || cdp_die "Kafka is not running: run bash test/infra/kafka.sh up (or npm run infra:up)"
+  [ -d "$CDP_KAFKA_HOME/libs" ] || cdp_die "Kafka jars missing in $CDP_KAFKA_HOME/libs: run bash test/infra/kafka.sh up"
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  up) up ;;
+  down) cdp_stop_jvm Kafka "$PIDFILE" "$MARKER" ;;
+  status) status ;;
+  reset)
+    cdp_stop_jvm Kafka "$PIDFILE" "$MARKER"
+    rm -rf "$DATA" "$CDP_KAFKA_STATE/cluster.id"
+    cdp_log "deleted $DATA"
+    ;;
+  add-user)
+    [ $# -eq 2 ] || cdp_die "usage: kafka.sh add-user NAME PASSWORD"
+    need_running
+    cdp_kafka_tool kafka.admin.ConfigCommand --bootstrap-server "$CDP_KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" \
+      --alter --entity-type users --entity-name "$1" --add-config "SCRAM-SHA-512=[iterations=4096,password=$2]"
+    ;;
+  topics) need_running; cdp_kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$CDP_KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" "$@" ;;
+  acls) need_running; cdp_kafka_tool org.apache.kafka.tools.AclCommand --bootstrap-server "$CDP_KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" "$@" ;;
+  configs) need_running; cdp_kafka_tool kafka.admin.ConfigCommand --bootstrap-server "$CDP_KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" "$@" ;;
+  cluster) need_running; sub=${1:-cluster-id}; [ $# -gt 0 ] && shift
+    cdp_kafka_tool org.apache.kafka.tools.ClusterTool "$sub" --bootstrap-server "$CDP_KAFKA_BOOTSTRAP" --config "$ADMIN_PROPS" "$@" ;;
+  groups) need_running; cdp_kafka_tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --bootstrap-server "$CDP_KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" "$@" ;;
+  *)
+    echo "usage: bash test/infra/kafka.sh up|down|status|reset|add-user NAME PASSWORD|topics ...|acls ...|configs ...|cluster ...|groups ..." >&2
+    exit 2
+    ;;
+esac
