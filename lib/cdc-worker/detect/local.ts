@@ -9,7 +9,7 @@
  * `:`, IBANs from two capitals followed by two digits. Context words (DLP's hotwords) are read
  * only around a candidate that passed validation, and the column name counts as context too.
  */
-import { Finding, InspectOptions, LOCAL_INFO_TYPES, Likelihood, LIKELIHOODS, likelihoodRank, Row, SensitiveDataDetector } from './types';
+import { Finding, InspectOptions, LOCAL_INFO_TYPES, LIKELIHOODS, likelihoodRank, Row, SensitiveDataDetector } from './types';
 import { cellText, OffsetCursor } from './text';
 import { creditCardValid, IBAN_LENGTHS, ibanChecksumValid, ipv4Valid, ipv6Valid, ssnValid } from './validators';
 
@@ -38,13 +38,6 @@ const HOTWORDS: readonly RegExp[] = [
 ];
 const CONTEXT_WINDOW = 40;
 
-/**
- * Digit groups with the separators numbers are written with: `(415) 555-0890`, `+1 415.555.0890`,
- * `4111 1111 1111 1111`, `123-45-6789`, `10.0.0.1`. One group per run of digits.
- */
-const CLUSTER_RE = /[+(]?\d+(?:(?:\)[ .-]?|[ .\-/])\(?\d+)*/g;
-/** Where an IBAN may start. */
-const IBAN_START_RE = /[A-Z]{2}\d\d/g;
 
 const MAX_GROUPS = 64;
 const gStart = new Int32Array(MAX_GROUPS);
@@ -52,8 +45,19 @@ const gEnd = new Int32Array(MAX_GROUPS);
 /** Digits before group k (prefix sums; gDigits[k + 1] - gDigits[k] is the size of group k). */
 const gDigits = new Int32Array(MAX_GROUPS + 1);
 
+/** Character classes for the scan: 0 other, 1 digit, 2 capital, 3 other word character, 4 `@`, 5 `:`. */
+const CLASS = new Uint8Array(65536);
+for (let c = 0; c < 65536; c++) {
+  if (c >= 48 && c <= 57) CLASS[c] = 1;
+  else if (c >= 65 && c <= 90) CLASS[c] = 2;
+  else if ((c >= 97 && c <= 122) || c === 95 || c > 127) CLASS[c] = 3;
+  else if (c === 64) CLASS[c] = 4;
+  else if (c === 58) CLASS[c] = 5;
+}
+
 function isWordCode(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
+  const k = CLASS[c];
+  return k !== 0 && k <= 3;
 }
 function isHexColonDot(c: number): boolean {
   return (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
@@ -124,7 +128,10 @@ export class LocalDetector implements SensitiveDataDetector {
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r];
       for (const column in row) {
-        const text = cellText(row[column]);
+        const value = row[column];
+        // Numbers below 10^8 (at most 8 digits in one group) and dates cannot hold a finding.
+        if (typeof value === 'number' ? value < 1e8 && value > -1e8 : value instanceof Date) continue;
+        const text = cellText(value);
         if (text === undefined || text.length < 6) continue;
         this.scanInto(text, column, r, table, out);
       }
@@ -145,13 +152,9 @@ export class LocalDetector implements SensitiveDataDetector {
    */
   scanInto(text: string, column: string | undefined, rowIndex: number, containerName: string | undefined, out: Finding[]): void {
     const matches = this.matches;
-    matches.length = 0;
     this.text = text;
     this.column = column ?? '';
-    if (this.enabled[PHONE] || this.enabled[CARD] || this.enabled[SSN] || this.enabled[IP]) this.scanNumbers(text);
-    if (this.enabled[EMAIL] && text.indexOf('@') >= 0) this.scanEmails(text);
-    if (this.enabled[IP] && text.indexOf(':') >= 0) this.scanIpv6(text);
-    if (this.enabled[IBAN]) this.scanIbans(text);
+    this.scanAll(text);
     if (matches.length === 0) return;
     if (matches.length > 1) {
       matches.sort((x, y) => x.start - y.start || y.end - y.start - (x.end - x.start));
@@ -164,16 +167,16 @@ export class LocalDetector implements SensitiveDataDetector {
     for (const m of matches) {
       const s = starts.at(m.start);
       const e = ends.at(m.end);
-      const finding: Finding = {
-        ...(this.includeQuote ? { quote: text.slice(m.start, m.end) } : {}),
-        infoType: { name: TYPE_NAMES[m.type] },
-        likelihood: LIKELIHOODS[m.rank] as Likelihood,
-        location: {
-          byteRange: { start: s.byte, end: e.byte },
-          codepointRange: { start: s.codepoint, end: e.codepoint },
-          contentLocations,
-        },
+      const infoType = { name: TYPE_NAMES[m.type] };
+      const likelihood = LIKELIHOODS[m.rank];
+      const location = {
+        byteRange: { start: s.byte, end: e.byte },
+        codepointRange: { start: s.codepoint, end: e.codepoint },
+        contentLocations,
       };
+      const finding: Finding = this.includeQuote
+        ? { quote: text.slice(m.start, m.end), infoType, likelihood, location }
+        : { infoType, likelihood, location };
       out.push(finding);
     }
     matches.length = 0;
@@ -194,42 +197,101 @@ export class LocalDetector implements SensitiveDataDetector {
     return from < start && re.test(this.text.slice(from, start));
   }
 
-  private scanNumbers(s: string): void {
-    const re = CLUSTER_RE;
-    re.lastIndex = 0;
+  /**
+   * One pass over the text. Digits start a number cluster (unless glued to a word), `@` an
+   * e-mail address, `:` an IPv6 address, two capitals and two digits at a word start an IBAN;
+   * the rest of a word is skipped.
+   */
+  private scanAll(s: string): void {
     const n = s.length;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(s)) !== null) {
-      const cs = m.index;
-      const ce = cs + m[0].length;
-      if (cs > 0 && isWordCode(s.charCodeAt(cs - 1))) continue;
-      if (ce < n && isWordCode(s.charCodeAt(ce))) continue;
-      this.classifyCluster(s, cs, ce);
+    const numbers = this.enabled[PHONE] || this.enabled[CARD] || this.enabled[SSN] || this.enabled[IP];
+    const emails = this.enabled[EMAIL];
+    const ipv6 = this.enabled[IP];
+    const ibans = this.enabled[IBAN];
+    let colonTokenEnd = -1;
+    let i = 0;
+    while (i < n) {
+      const k = CLASS[s.charCodeAt(i)];
+      if (k === 0) {
+        i++;
+        continue;
+      }
+      if (k === 1) {
+        if (numbers) i = this.numberCluster(s, i);
+        // a cluster glued to a word (123abc) is no number: skip the word
+        while (i < n && isWordCode(s.charCodeAt(i))) i++;
+        continue;
+      }
+      if (k === 2 && ibans && i + 3 < n) {
+        const end = this.iban(s, i);
+        if (end > 0) {
+          i = end;
+          continue;
+        }
+      }
+      if (k <= 3) {
+        i++;
+        while (i < n && isWordCode(s.charCodeAt(i))) i++;
+        continue;
+      }
+      if (k === 4 && emails) {
+        i = this.email(s, i);
+        continue;
+      }
+      if (k === 5 && ipv6 && i >= colonTokenEnd) {
+        const end = this.ipv6(s, i);
+        if (end > 0) {
+          i = end;
+          continue;
+        }
+        colonTokenEnd = -end;
+      }
+      i++;
     }
   }
 
-  /** Splits the cluster `s[cs, ce)` into digit groups and tries windows of groups, longest first. */
-  private classifyCluster(s: string, cs: number, ce: number): void {
+  /** Parses the digit groups of the cluster starting at digit `i`, classifies it, returns its end. */
+  private numberCluster(s: string, i: number): number {
+    const n = s.length;
+    let cs = i;
+    if (i > 0) {
+      const p = s.charCodeAt(i - 1);
+      if ((p === 43 || p === 40) && (i < 2 || !isWordCode(s.charCodeAt(i - 2)))) cs = i - 1;
+    }
     let g = 0;
     let digits = 0;
-    let i = cs;
+    let j = i;
     gDigits[0] = 0;
-    while (i < ce && g < MAX_GROUPS) {
-      let c = s.charCodeAt(i);
-      while (i < ce && (c < 48 || c > 57)) c = s.charCodeAt(++i);
-      if (i >= ce) break;
-      gStart[g] = i;
-      while (i < ce && c >= 48 && c <= 57) {
+    for (;;) {
+      gStart[g] = j;
+      let c = s.charCodeAt(j);
+      while (c >= 48 && c <= 57) {
         digits++;
-        c = s.charCodeAt(++i);
+        c = s.charCodeAt(++j);
       }
-      gEnd[g] = i;
+      gEnd[g] = j;
       g++;
       gDigits[g] = digits;
+      if (g === MAX_GROUPS) break;
+      let k = j;
+      if (c === 41) {
+        c = s.charCodeAt(++k);
+        if (c === 32 || c === 46 || c === 45) c = s.charCodeAt(++k);
+      } else if (c === 32 || c === 46 || c === 45 || c === 47) c = s.charCodeAt(++k);
+      else break;
+      if (c === 40) c = s.charCodeAt(++k);
+      if (!(c >= 48 && c <= 57)) break;
+      j = k;
     }
-    if (digits < 4) return;
-    if (g === 1 && digits < 9 && s.charCodeAt(cs) !== 43) return;
-    const plus = s.charCodeAt(cs) === 43;
+    const ce = gEnd[g - 1];
+    if (ce < n && isWordCode(s.charCodeAt(ce))) return ce;
+    if (digits < 4 || (g === 1 && digits < 9 && cs === i)) return ce;
+    this.classifyCluster(s, cs, ce, g, cs < i && s.charCodeAt(cs) === 43);
+    return ce;
+  }
+
+  /** Tries windows of the cluster's digit groups, longest first, from the left. */
+  private classifyCluster(s: string, cs: number, ce: number, g: number, plus: boolean): void {
     let a = 0;
     while (a < g) {
       let matched = -1;
@@ -391,22 +453,20 @@ export class LocalDetector implements SensitiveDataDetector {
     return area >= 2 && exchange >= 2;
   }
 
-  private scanEmails(s: string): void {
+  /** The e-mail address around the `@` at `at`, if any; returns where scanning continues. */
+  private email(s: string, at: number): number {
     const n = s.length;
-    let at = s.indexOf('@');
-    while (at >= 0) {
-      let ls = at;
-      while (ls > 0 && isLocalPartCode(s.charCodeAt(ls - 1))) ls--;
-      while (ls < at && s.charCodeAt(ls) === 46) ls++;
-      let de = at + 1;
-      while (de < n && isDomainCode(s.charCodeAt(de))) de++;
-      let next = de;
-      while (de > at + 1 && (s.charCodeAt(de - 1) === 46 || s.charCodeAt(de - 1) === 45)) de--;
-      if (ls < at && at - ls <= 64 && s.charCodeAt(at - 1) !== 46 && this.domainValid(s, at + 1, de)) {
-        this.emit(EMAIL, ls, de, LIKELY, VERY_LIKELY);
-      } else next = at + 1;
-      at = s.indexOf('@', next);
+    let ls = at;
+    while (ls > 0 && isLocalPartCode(s.charCodeAt(ls - 1))) ls--;
+    while (ls < at && s.charCodeAt(ls) === 46) ls++;
+    let de = at + 1;
+    while (de < n && isDomainCode(s.charCodeAt(de))) de++;
+    while (de > at + 1 && (s.charCodeAt(de - 1) === 46 || s.charCodeAt(de - 1) === 45)) de--;
+    if (ls < at && at - ls <= 64 && s.charCodeAt(at - 1) !== 46 && this.domainValid(s, at + 1, de)) {
+      this.emit(EMAIL, ls, de, LIKELY, VERY_LIKELY);
+      return de;
     }
+    return at + 1;
   }
 
   /** Labels of letters, digits and inner hyphens, at least two, the last all letters (2+). */
@@ -430,70 +490,69 @@ export class LocalDetector implements SensitiveDataDetector {
     return labels >= 2;
   }
 
-  private scanIpv6(s: string): void {
+  /**
+   * The IPv6 address through the `:` at `p`: returns its end when one was found, otherwise
+   * minus the end of the token of hex digits, colons and dots (colons before it need no look).
+   */
+  private ipv6(s: string, p: number): number {
     const n = s.length;
-    let p = s.indexOf(':');
-    while (p >= 0) {
-      let l = p;
-      while (l > 0 && isHexColonDot(s.charCodeAt(l - 1))) l--;
-      let r = p + 1;
-      while (r < n && isHexColonDot(s.charCodeAt(r))) r++;
-      const next = r;
-      while (l < p && s.charCodeAt(l) === 46) l++;
-      while (r > p && s.charCodeAt(r - 1) === 46) r--;
-      if ((l === 0 || !isWordCode(s.charCodeAt(l - 1))) && (r === n || !isWordCode(s.charCodeAt(r))) && r - l >= 3) {
-        let colons = 0;
-        for (let i = l; i < r; i++) if (s.charCodeAt(i) === 58) colons++;
-        if (colons >= 2 && ipv6Valid(s, l, r)) this.emit(IP, l, r, LIKELY, VERY_LIKELY);
+    let l = p;
+    while (l > 0 && isHexColonDot(s.charCodeAt(l - 1))) l--;
+    let r = p + 1;
+    while (r < n && isHexColonDot(s.charCodeAt(r))) r++;
+    const tokenEnd = r;
+    while (l < p && s.charCodeAt(l) === 46) l++;
+    while (r > p && s.charCodeAt(r - 1) === 46) r--;
+    if ((l === 0 || !isWordCode(s.charCodeAt(l - 1))) && (r === n || !isWordCode(s.charCodeAt(r))) && r - l >= 3) {
+      let colons = 0;
+      for (let i = l; i < r; i++) if (s.charCodeAt(i) === 58) colons++;
+      if (colons >= 2 && ipv6Valid(s, l, r)) {
+        this.emit(IP, l, r, LIKELY, VERY_LIKELY);
+        return r;
       }
-      p = next < n ? s.indexOf(':', next) : -1;
     }
+    return -tokenEnd;
   }
 
-  private scanIbans(s: string): void {
-    const re = IBAN_START_RE;
-    re.lastIndex = 0;
+  /** The IBAN starting at the capital at `start`, if any: returns its end, or -1. */
+  private iban(s: string, start: number): number {
     const n = s.length;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(s)) !== null) {
-      const start = m.index;
-      if (start > 0 && isWordCode(s.charCodeAt(start - 1))) continue;
-      const length = IBAN_LENGTHS[m[0].slice(0, 2)];
-      if (length === undefined) continue;
-      const grouped = s.charCodeAt(start + 4) === 32;
-      let count = 0;
-      let i = start;
-      while (i < n && count < length) {
-        const c = s.charCodeAt(i);
-        if (c === 32) {
-          if (!grouped || count % 4 !== 0 || s.charCodeAt(i - 1) === 32) break;
-          i++;
-          continue;
-        }
-        if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90))) break;
-        count++;
+    const c1 = s.charCodeAt(start + 1);
+    const c2 = s.charCodeAt(start + 2);
+    const c3 = s.charCodeAt(start + 3);
+    if (!(c1 >= 65 && c1 <= 90 && c2 >= 48 && c2 <= 57 && c3 >= 48 && c3 <= 57)) return -1;
+    const length = IBAN_LENGTHS[s.slice(start, start + 2)];
+    if (length === undefined) return -1;
+    const grouped = s.charCodeAt(start + 4) === 32;
+    let count = 0;
+    let i = start;
+    while (i < n && count < length) {
+      const c = s.charCodeAt(i);
+      if (c === 32) {
+        if (!grouped || count % 4 !== 0 || s.charCodeAt(i - 1) === 32) break;
         i++;
+        continue;
       }
-      if (count !== length || (i < n && isWordCode(s.charCodeAt(i)))) continue;
-      if (ibanChecksumValid(s, start, i)) {
-        this.emit(IBAN, start, i, LIKELY, VERY_LIKELY);
-        re.lastIndex = i;
-      }
+      if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90))) break;
+      count++;
+      i++;
     }
+    if (count !== length || (i < n && isWordCode(s.charCodeAt(i)))) return -1;
+    if (!ibanChecksumValid(s, start, i)) return -1;
+    this.emit(IBAN, start, i, LIKELY, VERY_LIKELY);
+    return i;
   }
 }
 
-/** Removes a match lying inside a longer match of the same type (the IPv4 part of `::ffff:192.0.2.1`). */
+/** Removes a match lying inside a longer match of the same type (the IPv4 part of `::ffff:192.0.2.1`). Matches are sorted by start. */
 function dropContained(matches: RawMatch[]): void {
+  const coverEnd = [-1, -1, -1, -1, -1, -1];
   let w = 0;
   for (let r = 0; r < matches.length; r++) {
     const m = matches[r];
-    let inside = false;
-    for (let k = 0; k < w && !inside; k++) {
-      const o = matches[k];
-      inside = o.type === m.type && o.start <= m.start && m.end <= o.end;
-    }
-    if (!inside) matches[w++] = m;
+    if (m.end <= coverEnd[m.type]) continue;
+    coverEnd[m.type] = m.end;
+    matches[w++] = m;
   }
   matches.length = w;
 }
