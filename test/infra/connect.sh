@@ -8,6 +8,8 @@
 #   bash test/infra/connect.sh down     stop
 #   bash test/infra/connect.sh status   running or not, pid, memory, plugins
 #   bash test/infra/connect.sh plugins  list the connector classes the worker loaded
+#   bash test/infra/connect.sh clean    stop and delete the worker's state (its connectors,
+#                                       offsets and status live in Kafka topics: kafka.sh clean)
 #
 # Needs Kafka up (bash test/infra/kafka.sh up).
 set -euo pipefail
@@ -160,5 +162,10 @@ case "$cmd" in
   down) cdp_stop_jvm "Kafka Connect" "$PIDFILE" "$MARKER" ;;
   status) status ;;
   plugins) plugin_classes ;;
-  *) echo "usage: bash test/infra/connect.sh up|down|status|plugins" >&2; exit 2 ;;
+  clean)
+    cdp_stop_jvm "Kafka Connect" "$PIDFILE" "$MARKER"
+    rm -rf "$CDP_CONNECT_STATE"
+    cdp_log "deleted $CDP_CONNECT_STATE"
+    ;;
+  *) echo "usage: bash test/infra/connect.sh up|down|status|plugins|clean" >&2; exit 2 ;;
 esac

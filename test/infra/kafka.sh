@@ -5,10 +5,12 @@
 #   bash test/infra/kafka.sh up       install (first run), start, wait until ready
 #   bash test/infra/kafka.sh down     stop
 #   bash test/infra/kafka.sh status   running or not, pid, memory
-#   bash test/infra/kafka.sh reset    stop and delete the broker's data
+#   bash test/infra/kafka.sh clean    stop and delete the broker's data (alias: reset);
+#                                     the jars stay cached
 #
 # Command line tools, connected as the super user (each starts a JVM, ~2 s):
 #   bash test/infra/kafka.sh add-user NAME PASSWORD     create/update a SCRAM-SHA-512 user
+#   bash test/infra/kafka.sh del-user NAME              delete a user's SCRAM-SHA-512 credential
 #   bash test/infra/kafka.sh topics  --list             kafka-topics
 #   bash test/infra/kafka.sh acls    --list             kafka-acls
 #   bash test/infra/kafka.sh configs --describe --entity-type users    kafka-configs
@@ -164,7 +166,7 @@ case "$cmd" in
   up) up ;;
   down) cdp_stop_jvm Kafka "$PIDFILE" "$MARKER" ;;
   status) status ;;
-  reset)
+  clean|reset)
     cdp_stop_jvm Kafka "$PIDFILE" "$MARKER"
     rm -rf "$DATA" "$CDP_KAFKA_STATE/cluster.id"
     cdp_log "deleted $DATA"
@@ -175,6 +177,12 @@ case "$cmd" in
     cdp_kafka_tool kafka.admin.ConfigCommand --bootstrap-server "$CDP_KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" \
       --alter --entity-type users --entity-name "$1" --add-config "SCRAM-SHA-512=[iterations=4096,password=$2]"
     ;;
+  del-user)
+    [ $# -eq 1 ] || cdp_die "usage: kafka.sh del-user NAME"
+    need_running
+    cdp_kafka_tool kafka.admin.ConfigCommand --bootstrap-server "$CDP_KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" \
+      --alter --entity-type users --entity-name "$1" --delete-config SCRAM-SHA-512
+    ;;
   topics) need_running; cdp_kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$CDP_KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" "$@" ;;
   acls) need_running; cdp_kafka_tool org.apache.kafka.tools.AclCommand --bootstrap-server "$CDP_KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" "$@" ;;
   configs) need_running; cdp_kafka_tool kafka.admin.ConfigCommand --bootstrap-server "$CDP_KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" "$@" ;;
@@ -182,7 +190,7 @@ case "$cmd" in
     cdp_kafka_tool org.apache.kafka.tools.ClusterTool "$sub" --bootstrap-server "$CDP_KAFKA_BOOTSTRAP" --config "$ADMIN_PROPS" "$@" ;;
   groups) need_running; cdp_kafka_tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --bootstrap-server "$CDP_KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" "$@" ;;
   *)
-    echo "usage: bash test/infra/kafka.sh up|down|status|reset|add-user NAME PASSWORD|topics ...|acls ...|configs ...|cluster ...|groups ..." >&2
+    echo "usage: bash test/infra/kafka.sh up|down|status|clean|add-user NAME PASSWORD|del-user NAME|topics ...|acls ...|configs ...|cluster ...|groups ..." >&2
     exit 2
     ;;
 esac
