@@ -1,0 +1,54 @@
+import { Construct } from 'constructs';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
+import { validateProps } from '../core/validation';
+
+/** Props of {@link PipelineServiceAccount}. */
+export interface PipelineServiceAccountProps {
+  /** Google Cloud project. */
+  readonly project: string;
+  /** Account id: 6-30 lowercase letters, digits and '-', starting with a letter. */
+  readonly accountId: string;
+  /** Display name. @default the account id */
+  readonly displayName?: string;
+  /** Project-level roles, kept to what the workload needs (e.g. `roles/bigquery.jobUser`). @default none */
+  readonly projectRoles?: string[];
+}
+
+/** Project roles that grant far more than any pipeline needs. */
+export const BROAD_ROLES = ['roles/owner', 'roles/editor', 'roles/bigquery.admin', 'roles/iam.serviceAccountAdmin'];
+
+/**
+ * A Google service account for one pipeline component (a sink, a worker), with only the project
+ * roles given; dataset access is granted on the dataset itself.
+ */
+export class PipelineServiceAccount extends Construct {
+  /** The account's email. */
+  public readonly email: string;
+  /** IAM member string, `serviceAccount:<email>`. */
+  public readonly member: string;
+  /** The resource. */
+  public readonly account: ServiceAccount;
+
+  constructor(scope: Construct, id: string, props: PipelineServiceAccountProps) {
+    super(scope, id);
+    const roles = props.projectRoles ?? [];
+    validateProps(this, (p) => {
+      p.check(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(props.accountId), 'accountId', props.accountId, "6-30 lowercase letters, digits or '-', starting with a letter");
+      roles.forEach((r, i) => {
+        p.check(/^roles\/[A-Za-z0-9_.]+$/.test(r), `projectRoles[${i}]`, r, "a role such as 'roles/bigquery.jobUser'");
+        p.check(!BROAD_ROLES.includes(r), `projectRoles[${i}]`, r, `a narrow role; not ${BROAD_ROLES.join(', ')}`);
+      });
+    });
+    this.account = new ServiceAccount(this, 'account', {
+      project: props.project,
+      accountId: props.accountId,
+      displayName: props.displayName ?? props.accountId,
+    });
+    this.email = this.account.email;
+    this.member = `serviceAccount:${this.account.email}`;
+    for (const role of roles) {
+      new ProjectIamMember(this, `role-${role.replace(/[^A-Za-z0-9]+/g, '_')}`, { project: props.project, role, member: this.member });
+    }
+  }
+}

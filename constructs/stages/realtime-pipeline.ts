@@ -1,0 +1,235 @@
+import { Construct } from 'constructs';
+import { validateProps } from '../core/validation';
+import { IKafkaPlatform } from '../kafka/kafka-platform';
+import { KafkaTopic, KafkaTopicConfig } from '../kafka/kafka-topic';
+import { KafkaAccessGrant } from '../kafka/kafka-access-grant';
+import { KafkaConnectCluster } from '../connect/kafka-connect-cluster';
+import { DebeziumPostgresSource } from '../connect/debezium-postgres-source';
+import { DebeziumMySqlSource } from '../connect/debezium-mysql-source';
+import { DebeziumSourceOptions } from '../connect/debezium-common';
+import { BigQuerySink, BigQueryKeySource } from '../connect/bigquery-sink';
+import { WarehouseDataset } from '../bigquery/warehouse-dataset';
+import { PipelineServiceAccount } from '../bigquery/pipeline-service-account';
+import { ISourceDatabase, qualifiedTableName } from '../sources/source-database';
+import { SourceTable } from '../sources/source-table';
+import { SecretValue } from '../core/secret-value';
+
+/** Where the realtime pipeline lands data. */
+export interface RealtimeWarehouseOptions {
+  /** Google Cloud project of the warehouse. */
+  readonly project: string;
+  /** BigQuery location. @default 'US' */
+  readonly location?: string;
+  /** Dataset id for a source, from its logical name. @default `<logicalName>_cdc` with '-' → '_' */
+  readonly datasetIdFor?: (source: ISourceDatabase) => string;
+  /** Labels on every dataset. @default { stage: 'realtime' } */
+  readonly labels?: Record<string, string>;
+  /** Dataset deletion protection. @default true */
+  readonly deletionProtection?: boolean;
+}
+
+/** How the BigQuery sinks behave. */
+export interface RealtimeSinkOptions {
+  /** Merge rows by key (upsert + delete) instead of appending every change. @default true */
+  readonly upsert?: boolean;
+  /** Key field name in BigQuery tables. @default 'kafka_key' */
+  readonly kafkaKeyFieldName?: string;
+  /** Merge interval in ms. @default 60000 */
+  readonly mergeIntervalMs?: number;
+  /** Credentials of the sink. @default 'APPLICATION_DEFAULT' (workload identity of the Connect workers) */
+  readonly keySource?: BigQueryKeySource;
+  /** Key JSON when keySource is JSON. @default none */
+  readonly keyJson?: SecretValue;
+  /** Create a service account per sink with BigQuery job user + dataset write access. @default true */
+  readonly createServiceAccount?: boolean;
+}
+
+/** Props of {@link RealtimePipeline}. */
+export interface RealtimePipelineProps {
+  /** Kafka platform (self-managed or Google-managed). */
+  readonly kafka: IKafkaPlatform;
+  /** Kafka Connect cluster running Debezium and the BigQuery sink. */
+  readonly connect: KafkaConnectCluster;
+  /** Source databases to capture, each with its tables. */
+  readonly sources: ISourceDatabase[];
+  /** The warehouse. */
+  readonly warehouse: RealtimeWarehouseOptions;
+  /** Partitions of CDC topics. @default the platform's defaultPartitions */
+  readonly topicPartitions?: number;
+  /** Replication factor of CDC topics. @default the platform's defaultReplicationFactor */
+  readonly topicReplicationFactor?: number;
+  /** Config of CDC topics. @default compacted, min.insync.replicas = min(2, replication factor) */
+  readonly topicConfig?: KafkaTopicConfig;
+  /** Per-source Debezium options, by logical name. @default Debezium defaults chosen by the source constructs */
+  readonly sourceOptions?: Record<string, DebeziumSourceOptions>;
+  /** Sink options. @default upserting sinks with their own service accounts */
+  readonly sink?: RealtimeSinkOptions;
+}
+
+/** What the pipeline built for one source database. */
+export interface RealtimeSourceParts {
+  /** The source description. */
+  readonly database: ISourceDatabase;
+  /** The Debezium connector. */
+  readonly capture: DebeziumPostgresSource | DebeziumMySqlSource;
+  /** Table (qualified) → topic construct. */
+  readonly topics: Record<string, KafkaTopic>;
+  /** Dataset the sink writes into. */
+  readonly dataset: WarehouseDataset;
+  /** The sink. */
+  readonly sink: BigQuerySink;
+  /** Service account of the sink, when created. */
+  readonly sinkServiceAccount?: PipelineServiceAccount;
+  /** The source's tables by qualified name. */
+  readonly tables: Record<string, SourceTable>;
+}
+
+/**
+ * Stage 2, realtime: every source database is captured by Debezium into one Kafka topic per
+ * table, and a BigQuery sink keeps a dataset per source up to date. Topics, heartbeat and
+ * schema-history topics, connectors, datasets, service accounts and the Kafka ACLs each part
+ * needs are all derived from the list of databases and tables.
+ *
+ * ```
+ * DB ──Debezium──▶ Kafka topics ──KCBQ sink──▶ BigQuery dataset
+ * ```
+ */
+export class RealtimePipeline extends Construct {
+  /** Parts per source, by logical name. */
+  public readonly sources: Record<string, RealtimeSourceParts> = {};
+  /** Every CDC topic. */
+  public readonly topics: KafkaTopic[] = [];
+
+  constructor(scope: Construct, id: string, props: RealtimePipelineProps) {
+    super(scope, id);
+    const names = props.sources.map((s) => s.logicalName);
+    validateProps(this, (p) => {
+      p.check(props.sources.length > 0, 'sources', names, 'at least one source database');
+      names.forEach((n, i) => p.check(names.indexOf(n) === i, `sources[${i}].logicalName`, n, 'a logical name used by one source only'));
+      for (const key of Object.keys(props.sourceOptions ?? {})) {
+        p.check(names.includes(key), `sourceOptions['${key}']`, key, `the logical name of a source: ${names.join(', ')}`);
+      }
+    });
+    const rf = props.topicReplicationFactor ?? props.kafka.defaultReplicationFactor;
+    const topicConfig: KafkaTopicConfig = props.topicConfig ?? { cleanupPolicy: 'compact', minInsyncReplicas: Math.min(2, rf) };
+    const sinkOptions = props.sink ?? {};
+    const upsert = sinkOptions.upsert ?? true;
+    for (const db of props.sources) {
+      // A repeated logical name is reported by the validation above; build the first only.
+      if (this.sources[db.logicalName]) continue;
+      this.sources[db.logicalName] = this.addSource(db, props, rf, topicConfig, upsert, sinkOptions);
+    }
+  }
+
+  private addSource(
+    db: ISourceDatabase,
+    props: RealtimePipelineProps,
+    rf: number,
+    topicConfig: KafkaTopicConfig,
+    upsert: boolean,
+    sinkOptions: RealtimeSinkOptions,
+  ): RealtimeSourceParts {
+    const scope = new Construct(this, db.logicalName);
+    const options = props.sourceOptions?.[db.logicalName] ?? {};
+    const capture =
+      db.engine === 'postgres'
+        ? new DebeziumPostgresSource(scope, 'capture', { cluster: props.connect, database: db, ...options })
+        : new DebeziumMySqlSource(scope, 'capture', { cluster: props.connect, database: db, ...options });
+    const prefix = capture.topicPrefix;
+    const tables: Record<string, SourceTable> = {};
+    for (const t of db.tables) tables[qualifiedTableName(db.engine, db.databaseName, t.name)] = t;
+
+    const topics: Record<string, KafkaTopic> = {};
+    for (const [table, topicName] of Object.entries(capture.topicsByTable)) {
+      topics[table] = new KafkaTopic(scope, `topic-${table}`, {
+        platform: props.kafka,
+        name: topicName,
+        partitions: props.topicPartitions,
+        replicationFactor: rf,
+        config: topicConfig,
+      });
+      this.topics.push(topics[table]);
+    }
+    const connectPrincipal = props.connect.principal;
+    // Debezium writes every table topic under its prefix.
+    new KafkaAccessGrant(scope, 'capture-produce', { platform: props.kafka, principal: connectPrincipal, intent: 'produce', topic: `${prefix}.`, topicIsPrefix: true });
+    if (capture.heartbeatTopic) {
+      new KafkaTopic(scope, 'heartbeat-topic', {
+        platform: props.kafka,
+        name: capture.heartbeatTopic,
+        partitions: 1,
+        replicationFactor: rf,
+        config: { cleanupPolicy: 'delete', retentionMs: 86400000 },
+      }).grantProduce(connectPrincipal);
+    }
+    if (capture instanceof DebeziumMySqlSource) {
+      const history = new KafkaTopic(scope, 'schema-history-topic', {
+        platform: props.kafka,
+        name: capture.schemaHistoryTopic,
+        partitions: 1,
+        replicationFactor: rf,
+        config: { cleanupPolicy: 'delete', retentionMs: -1, retentionBytes: -1 },
+      });
+      history.grantProduce(connectPrincipal);
+      history.grantConsume(connectPrincipal, { group: `${capture.connector.name}-schemahistory` });
+    }
+
+    const datasetId = props.warehouse.datasetIdFor ? props.warehouse.datasetIdFor(db) : `${db.logicalName.replace(/-/g, '_')}_cdc`;
+    const dataset = new WarehouseDataset(scope, 'dataset', {
+      project: props.warehouse.project,
+      datasetId,
+      location: props.warehouse.location,
+      labels: { stage: 'realtime', source: db.logicalName.toLowerCase().replace(/[^a-z0-9_-]/g, '_'), ...(props.warehouse.labels ?? {}) },
+      deletionProtection: props.warehouse.deletionProtection,
+      description: `Change data captured from ${db.engine} database ${db.logicalName}`,
+    });
+    const sinkName = `${prefix}-bigquery-sink`;
+    let sinkServiceAccount: PipelineServiceAccount | undefined;
+    if (sinkOptions.createServiceAccount ?? true) {
+      sinkServiceAccount = new PipelineServiceAccount(scope, 'sink-account', {
+        project: props.warehouse.project,
+        accountId: serviceAccountId(`sink-${db.logicalName}`),
+        displayName: `BigQuery sink for ${db.logicalName}`,
+        projectRoles: ['roles/bigquery.jobUser'],
+      });
+      dataset.grantWrite(sinkServiceAccount.member);
+    }
+    const sink = new BigQuerySink(scope, 'sink', {
+      cluster: props.connect,
+      name: sinkName,
+      project: props.warehouse.project,
+      defaultDataset: datasetId,
+      topics: Object.values(capture.topicsByTable),
+      upsertEnabled: upsert,
+      deleteEnabled: upsert,
+      kafkaKeyFieldName: upsert ? sinkOptions.kafkaKeyFieldName ?? 'kafka_key' : sinkOptions.kafkaKeyFieldName,
+      mergeIntervalMs: sinkOptions.mergeIntervalMs,
+      keySource: sinkOptions.keySource,
+      keyJson: sinkOptions.keyJson,
+    });
+    // Sink tasks consume as group connect-<connector name>.
+    new KafkaAccessGrant(scope, 'sink-consume', {
+      platform: props.kafka,
+      principal: connectPrincipal,
+      intent: 'consume',
+      topic: `${prefix}.`,
+      topicIsPrefix: true,
+      group: `connect-${sinkName}`,
+    });
+    return { database: db, capture, topics, dataset, sink, sinkServiceAccount, tables };
+  }
+}
+
+/** A valid service account id (6-30 chars) from a longer name, stable and readable. */
+export function serviceAccountId(name: string): string {
+  let id = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  if (!/^[a-z]/.test(id)) id = `sa-${id}`;
+  if (id.length > 30) {
+    let h = 0;
+    for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) >>> 0;
+    id = `${id.slice(0, 23).replace(/-+$/, '')}-${h.toString(36).slice(0, 6)}`;
+  }
+  id = id.replace(/-+$/, '');
+  while (id.length < 6) id += 'x';
+  return id;
+}

@@ -1,0 +1,12 @@
+import { ReferenceStackFactory } from './stack-config';
+import { TalkSlidesStack } from './talk-slides';
+import { WePay2017Stack } from './wepay-2017';
+
+/**
+ * Every reference stack, by the name `cdktf synth`/`cdktf deploy` knows it by.
+ * Add a stack here and it is synthesized, validated and tested with the others.
+ */
+export const REFERENCE_STACKS: Record<string, ReferenceStackFactory> = {
+  'talk-slides': (scope, name, config) => new TalkSlidesStack(scope, name, config),
+  'wepay-2017': (scope, name, config) => new WePay2017Stack(scope, name, config),
+};

@@ -1,0 +1,116 @@
+import { SecretValue } from '../../constructs/core/secret-value';
+import { BigQuerySink } from '../../constructs/connect/bigquery-sink';
+import { JdbcSink } from '../../constructs/connect/jdbc-sink';
+import { problems, resources, synth } from '../helpers';
+import { connectCluster, kafkaCluster } from '../fixtures';
+
+describe('BigQuerySink', () => {
+  test('unwraps Debezium envelopes and merges by key when upserts and deletes are on', () => {
+    const json = synth((stack) => {
+      new BigQuerySink(stack, 's', {
+        cluster: connectCluster(stack, kafkaCluster(stack)),
+        name: 'shop-bq',
+        project: 'acme-data',
+        defaultDataset: 'shop_cdc',
+        topics: ['shop.public.orders'],
+        upsertEnabled: true,
+        deleteEnabled: true,
+        kafkaKeyFieldName: 'kafka_key',
+      });
+    });
+    const [c] = resources(json, 'kafka-connect_connector');
+    expect(c.config).toEqual({
+      name: 'shop-bq',
+      'connector.class': 'com.wepay.kafka.connect.bigquery.BigQuerySinkConnector',
+      'tasks.max': '1',
+      project: 'acme-data',
+      defaultDataset: 'shop_cdc',
+      keySource: 'APPLICATION_DEFAULT',
+      autoCreateTables: 'true',
+      allowNewBigQueryFields: 'true',
+      allowBigQueryRequiredFieldRelaxation: 'true',
+      sanitizeTopics: 'true',
+      topics: 'shop.public.orders',
+      upsertEnabled: 'true',
+      deleteEnabled: 'true',
+      mergeIntervalMs: '60000',
+      kafkaKeyFieldName: 'kafka_key',
+      transforms: 'unwrap',
+      'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
+      'transforms.unwrap.delete.tombstone.handling.mode': 'tombstone',
+      'transforms.unwrap.add.fields': 'op,source.ts_ms',
+    });
+    expect(c.config_sensitive).toBeUndefined();
+  });
+
+  test('a JSON key goes to config_sensitive only', () => {
+    const json = synth((stack) => {
+      new BigQuerySink(stack, 's', {
+        cluster: connectCluster(stack, kafkaCluster(stack)),
+        name: 'bq', project: 'acme-data', defaultDataset: 'd', topicsRegex: 'shop\\..*',
+        keySource: 'JSON', keyJson: SecretValue.fromSecretManager('kcbq-key'),
+      });
+    });
+    const [c] = resources(json, 'kafka-connect_connector');
+    expect(c.config['topics.regex']).toBe('shop\\..*');
+    expect(c.config.keyfile).toBeUndefined();
+    expect(c.config_sensitive.keyfile).toMatch(/^\$\{data\.google_secret_manager_secret_version\.[^}]+\.secret_data\}$/);
+    expect(resources(json, 'kafka-connect_connector')).toHaveLength(1);
+    expect(Object.values(json.data!.google_secret_manager_secret_version)[0]).toMatchObject({ secret: 'kcbq-key', version: 'latest' });
+  });
+
+  test('upsert or delete without kafkaKeyFieldName is refused, as are both or neither topic selectors', () => {
+    const found = problems((stack) => {
+      const cluster = connectCluster(stack, kafkaCluster(stack));
+      new BigQuerySink(stack, 'a', { cluster, name: 'a', project: 'acme-data', defaultDataset: 'd', topics: ['t'], upsertEnabled: true });
+      new BigQuerySink(stack, 'b', { cluster, name: 'b', project: 'acme-data', defaultDataset: 'bad-dataset', topics: ['t'], topicsRegex: 'x', keySource: 'JSON' });
+    });
+    expect(found).toEqual([
+      '[test/a] upsertEnabled: true is not valid; allowed: only with kafkaKeyFieldName set: the sink merges rows by the record key',
+      '[test/b] topics/topicsRegex: ["t"] is not valid; allowed: exactly one of topics and topicsRegex',
+      '[test/b] defaultDataset: "bad-dataset" is not valid; allowed: letters, digits and \'_\' (BigQuery dataset ids)',
+      '[test/b] keyJson: undefined is not valid; allowed: a SecretValue holding the key JSON when keySource is JSON',
+    ]);
+  });
+});
+
+describe('JdbcSink', () => {
+  test("reproduces the talk's sqlite sink", () => {
+    const json = synth((stack) => {
+      new JdbcSink(stack, 'sqlite-sink', { cluster: connectCluster(stack, kafkaCluster(stack)), name: 'test-sink', topics: ['orders'], connectionUrl: 'jdbc:sqlite:test.db', autoCreate: true });
+    });
+    const [c] = resources(json, 'kafka-connect_connector');
+    expect(c.name).toBe('test-sink');
+    expect(c.config).toEqual({
+      name: 'test-sink',
+      'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector',
+      'tasks.max': '1',
+      topics: 'orders',
+      'connection.url': 'jdbc:sqlite:test.db',
+      'auto.create': 'true',
+    });
+  });
+
+  test('Debezium flavor upserting into PostgreSQL with the password in config_sensitive', () => {
+    const json = synth((stack) => {
+      new JdbcSink(stack, 'pg', {
+        cluster: connectCluster(stack, kafkaCluster(stack)), name: 'pg-sink', flavor: 'debezium', topics: ['a'],
+        connectionUrl: 'jdbc:postgresql://db:5432/app', connectionUser: 'sink', connectionPassword: SecretValue.fromVariable('sink_pw'),
+        insertMode: 'upsert', deleteEnabled: true, autoCreate: true,
+      });
+    });
+    const [c] = resources(json, 'kafka-connect_connector');
+    expect(c.config).toMatchObject({ 'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector', 'insert.mode': 'upsert', 'primary.key.mode': 'record_key', 'delete.enabled': 'true', 'connection.username': 'sink', 'schema.evolution': 'basic' });
+    expect(c.config_sensitive).toEqual({ 'connection.password': '${var.sink_pw}' });
+  });
+
+  test('no password in the URL, upsert needs a key', () => {
+    const found = problems((stack) => {
+      new JdbcSink(stack, 'x', { cluster: connectCluster(stack, kafkaCluster(stack)), name: 'x', topics: ['a'], connectionUrl: 'jdbc:mysql://db/app?password=hunter2', insertMode: 'upsert', primaryKeyMode: 'none' });
+    });
+    expect(found).toEqual([
+      '[test/x] connectionUrl: "(hidden: contains a password)" is not valid; allowed: a URL without credentials; pass connectionPassword as a SecretValue',
+      '[test/x] primaryKeyMode: "none" is not valid; allowed: record_key, record_value or kafka with insertMode upsert',
+    ]);
+  });
+});
