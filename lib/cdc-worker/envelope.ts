@@ -105,7 +105,7 @@ export function buildTableModel(
         if (opts.unknownTypes === 'skip' && c.pkPosition === undefined) {
           return { ...c, mapping: { schema: { type: 'string', optional: true }, convert: (t) => t, unavailable: null }, skipped: true };
         }
-        throw new UnknownTypeError(e.typeOid, `${e.typeName} in column ${schema}.${table}.${c.name}`);
+        throw new UnknownTypeError(e.typeOid, e.typeName, `${schema}.${table}.${c.name}`);
       }
       throw e;
     }

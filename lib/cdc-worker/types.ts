@@ -51,8 +51,9 @@ export class UnknownTypeError extends Error {
   constructor(
     public readonly typeOid: number,
     public readonly typeName: string,
+    public readonly column?: string,
   ) {
-    super(`unsupported PostgreSQL type ${typeName} (oid ${typeOid})`);
+    super(`unsupported PostgreSQL type ${typeName} (oid ${typeOid})${column ? ` in column ${column}` : ''}`);
     this.name = 'UnknownTypeError';
   }
 }

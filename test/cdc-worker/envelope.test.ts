@@ -167,7 +167,7 @@ describe('Debezium envelope', () => {
 
   test('unknown column type names the column; skip mode leaves it out', () => {
     const cols = [...columns, { name: 'shape', typeOid: 99999, typmod: -1, notNull: false }];
-    expect(() => buildTableModel('public', 'orders', cols, opts)).toThrow('unsupported PostgreSQL type oid:99999 in column public.orders.shape');
+    expect(() => buildTableModel('public', 'orders', cols, opts)).toThrow('unsupported PostgreSQL type oid:99999 (oid 99999) in column public.orders.shape');
     const m = buildTableModel('public', 'orders', cols, { ...opts, unknownTypes: 'skip' });
     const [rec] = changeRecords(m, { op: 'c', before: null, after: ['1', 'a', null, null, '(0,0)'] }, pos, opts, now);
     expect(Object.keys(JSON.parse(rec.value!).payload.after)).toEqual(['id', 'name', 'price', 'updated_at']);

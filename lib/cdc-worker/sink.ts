@@ -1,0 +1,206 @@
+/**
+ * Kafka side: an idempotent producer (acks=all) fed in order from one queue. Records and
+ * checkpoints (source positions) share the queue; a checkpoint counts as delivered only when every
+ * record queued before it has been acknowledged by Kafka. One batch is in flight at a time, so
+ * order per key (and across the whole stream) is what the source produced.
+ */
+import { CompressionTypes, Kafka, KafkaConfig, Producer, SASLOptions, logLevel, ITopicConfig, Admin } from 'kafkajs';
+import { OutRecord } from './envelope';
+import { ResolvedCdcWorkerConfig } from './config';
+
+export type QueueItem = { record: OutRecord; bytes: number } | { checkpoint: bigint; commitTimeMicros: number };
+
+export interface SinkEvents {
+  /** Every record up to this checkpoint is acknowledged. */
+  onCheckpoint(lsn: bigint, commitTimeMicros: number): void;
+  onBatch(records: number, bytes: number, ms: number): void;
+  onFatal(err: Error): void;
+}
+
+export function kafkaClientConfig(cfg: ResolvedCdcWorkerConfig['kafka']): KafkaConfig {
+  return {
+    clientId: cfg.clientId,
+    brokers: cfg.brokers,
+    ssl: cfg.ssl,
+    sasl: cfg.sasl ? ({ mechanism: cfg.sasl.mechanism, username: cfg.sasl.username, password: cfg.sasl.password } as SASLOptions) : undefined,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 10000,
+    requestTimeout: 30000,
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 10000 },
+  };
+}
+
+export class KafkaSink {
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly queue: QueueItem[] = [];
+  private head = 0;
+  private wake: (() => void) | null = null;
+  private drained: (() => void)[] = [];
+  private spaceWaiters: (() => void)[] = [];
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private inFlight = 0;
+  private readonly createdTopics = new Set<string>();
+  /** Records queued and not yet acknowledged. */
+  pendingRecords = 0;
+
+  constructor(
+    private readonly cfg: ResolvedCdcWorkerConfig['kafka'],
+    private readonly maxBuffered: number,
+    private readonly events: SinkEvents,
+  ) {
+    this.kafka = new Kafka(kafkaClientConfig(cfg));
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  admin(): Admin {
+    return this.kafka.admin();
+  }
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Creates topics that do not exist yet (cluster defaults for partitions/replication); ignores existing ones. */
+  async ensureTopics(topics: string[], compacted: string[] = []): Promise<void> {
+    const wanted = [...topics, ...compacted].filter((t) => !this.createdTopics.has(t));
+    if (!wanted.length) return;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing: ITopicConfig[] = wanted
+        .filter((t) => !existing.has(t))
+        .map((t) => ({
+          topic: t,
+          configEntries: compacted.includes(t) ? [{ name: 'cleanup.policy', value: 'compact' }] : undefined,
+        }));
+      if (missing.length) await admin.createTopics({ topics: missing, waitForLeaders: true });
+      for (const t of wanted) this.createdTopics.add(t);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Queued items not yet handed to Kafka plus those in flight. */
+  get depth(): number {
+    return this.queue.length - this.head + this.inFlight;
+  }
+
+  get idle(): boolean {
+    return this.depth === 0;
+  }
+
+  push(item: QueueItem): void {
+    this.queue.push(item);
+    if ('record' in item) this.pendingRecords++;
+    if (this.wake) {
+      const w = this.wake;
+      this.wake = null;
+      w();
+    }
+  }
+
+  /** Resolves when there is room for more (backpressure for the snapshot). */
+  waitForSpace(): Promise<void> | null {
+    if (this.pendingRecords < this.maxBuffered) return null;
+    return new Promise((r) => this.spaceWaiters.push(r));
+  }
+
+  hasSpace(): boolean {
+    return this.pendingRecords < this.maxBuffered;
+  }
+
+  onSpace(cb: () => void): void {
+    this.spaceWaiters.push(cb);
+  }
+
+  /** Resolves when everything queued so far is acknowledged. */
+  flush(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((r) => this.drained.push(r));
+  }
+
+  private async run(): Promise<void> {
+    const compression = this.cfg.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    while (this.running || this.head < this.queue.length) {
+      if (this.head >= this.queue.length) {
+        this.queue.length = 0;
+        this.head = 0;
+        const waiters = this.drained;
+        this.drained = [];
+        waiters.forEach((w) => w());
+        if (!this.running) break;
+        await new Promise<void>((r) => (this.wake = r));
+        continue;
+      }
+      const byTopic = new Map<string, { key: string | null; value: string | null; headers?: Record<string, string> }[]>();
+      let count = 0;
+      let bytes = 0;
+      let lastCheckpoint: { checkpoint: bigint; commitTimeMicros: number } | null = null;
+      const start = this.head;
+      while (this.head < this.queue.length && count < this.cfg.batchSize) {
+        const item = this.queue[this.head++];
+        if ('checkpoint' in item) {
+          lastCheckpoint = item;
+          continue;
+        }
+        let list = byTopic.get(item.record.topic);
+        if (!list) byTopic.set(item.record.topic, (list = []));
+        list.push({ key: item.record.key, value: item.record.value, headers: item.record.headers });
+        count++;
+        bytes += item.bytes;
+      }
+      // checkpoints right after the batch's last record are covered too
+      while (this.head < this.queue.length && 'checkpoint' in this.queue[this.head]) {
+        lastCheckpoint = this.queue[this.head++] as { checkpoint: bigint; commitTimeMicros: number };
+      }
+      this.inFlight = this.head - start;
+      const t0 = Date.now();
+      if (count > 0) {
+        try {
+          await this.ensureTopics([...byTopic.keys()]);
+          await this.producer.sendBatch({
+            acks: -1,
+            compression,
+            topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+          });
+        } catch (e) {
+          this.running = false;
+          this.inFlight = 0;
+          this.events.onFatal(new Error(`Kafka produce failed: ${(e as Error).message}`));
+          return;
+        }
+      }
+      this.inFlight = 0;
+      this.pendingRecords -= count;
+      if (count) this.events.onBatch(count, bytes, Date.now() - t0);
+      if (lastCheckpoint) this.events.onCheckpoint(lastCheckpoint.checkpoint, lastCheckpoint.commitTimeMicros);
+      if (this.pendingRecords < this.maxBuffered && this.spaceWaiters.length) {
+        const waiters = this.spaceWaiters;
+        this.spaceWaiters = [];
+        waiters.forEach((w) => w());
+      }
+      // release memory of consumed items
+      if (this.head > 50000) {
+        this.queue.splice(0, this.head);
+        this.head = 0;
+      }
+    }
+  }
+
+  /** Stops after sending everything queued. */
+  async close(): Promise<void> {
+    this.running = false;
+    if (this.wake) {
+      const w = this.wake;
+      this.wake = null;
+      w();
+    }
+    if (this.loop) await this.loop;
+    await this.producer.disconnect();
+  }
+}

@@ -1,0 +1,442 @@
+/**
+ * The CDC worker: PostgreSQL (pgoutput) → Debezium-format events → Kafka, at least once.
+ *
+ * Delivery rule: the slot's confirmed position only moves to a transaction's end LSN after Kafka
+ * has acknowledged every record of that transaction and of all before it (the sink's checkpoints),
+ * or — when nothing is pending at all — to the position of a server keepalive.
+ */
+import { Client } from 'pg';
+import { Logger } from 'pino';
+import { Server } from 'http';
+import { ResolvedCdcWorkerConfig } from './config';
+import {
+  EnvelopeOptions,
+  OutRecord,
+  SourcePosition,
+  TableModel,
+  TransactionBlock,
+  buildTableModel,
+  changeRecords,
+  heartbeatRecord,
+  transactionRecord,
+  truncateRecord,
+} from './envelope';
+import { Catalog, ReplicationConnection, clientConfig, quoteIdent, readSnapshot, splitTable } from './postgres';
+import { PgOutputMessage, ReplicationMessage, decodePgOutput, formatLsn } from './pgoutput';
+import { KafkaSink } from './sink';
+import { WorkerMetrics, startHttpServer } from './ops';
+
+const SNAPSHOT_PENDING = 'cdc-worker: snapshot pending for slot ';
+
+export class CdcWorker {
+  private readonly opts: EnvelopeOptions & { tombstonesOnDelete: boolean };
+  private readonly metrics = new WorkerMetrics();
+  private catalogClient!: Client;
+  private catalog!: Catalog;
+  private repl: ReplicationConnection | null = null;
+  private sink!: KafkaSink;
+  private http: Server | null = null;
+  private readonly models = new Map<number, TableModel>();
+  private readonly inbox: { walStart: bigint; data: Buffer }[] = [];
+  private inboxHead = 0;
+  private pumping = false;
+  private paused = false;
+  private tx: { xid: number; finalLsn: bigint; commitTimeMicros: number; order: number; counts: Map<string, number>; began: boolean } | null = null;
+  private lastCommitLsn: bigint | null = null;
+  private ackedLsn = 0n;
+  private sentLsn = -1n;
+  private lastStatusAt = 0;
+  private serverWalEnd = 0n;
+  private oldestUnackedCommit: number | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private phase: 'starting' | 'snapshot' | 'streaming' | 'stopping' | 'failed' | 'stopped' = 'starting';
+  private fatalError: Error | null = null;
+  private stopping: Promise<void> | null = null;
+  private done!: (code: number) => void;
+  /** Resolves with the exit code when the worker has stopped. */
+  readonly finished: Promise<number>;
+
+  constructor(
+    private readonly cfg: ResolvedCdcWorkerConfig,
+    private readonly log: Logger,
+  ) {
+    this.opts = {
+      topicPrefix: cfg.output.topicPrefix,
+      database: cfg.source.database,
+      schemasEnable: cfg.output.schemasEnable,
+      unknownTypes: cfg.output.unknownTypes,
+      debeziumVersion: cfg.output.debeziumVersion,
+      decimalHandlingMode: cfg.output.decimalHandlingMode,
+      provideTransactionMetadata: cfg.output.provideTransactionMetadata,
+      tombstonesOnDelete: cfg.output.tombstonesOnDelete,
+    };
+    this.finished = new Promise((r) => (this.done = r));
+  }
+
+  async start(): Promise<void> {
+    const { source, output, delivery } = this.cfg;
+    this.http = await startHttpServer(this.cfg.http.host, this.cfg.http.port, this.metrics, this, this.log);
+    this.metrics.sources = {
+      lagSeconds: () => (this.oldestUnackedCommit === null ? 0 : Math.max(0, Date.now() / 1000 - this.oldestUnackedCommit / 1e6)),
+      lagBytes: () => (this.serverWalEnd > this.ackedLsn ? Number(this.serverWalEnd - this.ackedLsn) : 0),
+      buffered: () => (this.sink ? this.sink.pendingRecords : 0),
+    };
+
+    this.catalogClient = new Client(clientConfig(source));
+    await this.catalogClient.connect();
+    this.catalog = new Catalog(this.catalogClient);
+
+    const pub = await this.catalog.ensurePublication(source.publicationName, source.tables);
+    this.log.info({ publication: source.publicationName, ...pub }, 'publication ready');
+
+    this.sink = new KafkaSink(this.cfg.kafka, delivery.maxBufferedEvents, {
+      onCheckpoint: (lsn, commitTimeMicros) => this.onCheckpoint(lsn, commitTimeMicros),
+      onBatch: (n, bytes, ms) => {
+        this.metrics.acked.inc(n);
+        this.metrics.ackedBytes.inc(bytes);
+        this.metrics.batchSeconds.observe(ms / 1000);
+      },
+      onFatal: (e) => this.fail(e, 'kafka'),
+    });
+    await this.sink.connect();
+    const topics = source.tables.map((t) => `${output.topicPrefix}.${t}`);
+    if (output.heartbeatIntervalMs > 0) topics.push(`${output.heartbeatTopicsPrefix}.${output.topicPrefix}`);
+    if (output.provideTransactionMetadata) topics.push(`${output.topicPrefix}.transaction`);
+    try {
+      await this.sink.ensureTopics(topics);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message, topics }, 'could not create topics; they must exist already');
+    }
+
+    let slot = await this.catalog.slot(source.slotName);
+    if (slot && (await this.snapshotPending())) {
+      this.log.warn({ slot: source.slotName }, 'previous initial snapshot did not finish: dropping the slot and starting over');
+      await this.catalog.dropSlot(source.slotName);
+      slot = null;
+    }
+    for (let attempt = 0; slot?.active && attempt < 30; attempt++) {
+      this.log.warn({ slot: source.slotName }, 'slot is in use by another connection; waiting');
+      await sleep(2000);
+      slot = await this.catalog.slot(source.slotName);
+    }
+    if (slot?.active) throw new Error(`replication slot ${source.slotName} stays in use by another connection`);
+
+    this.repl = new ReplicationConnection(source);
+    await this.repl.connect();
+    if (!slot) {
+      await this.markSnapshot(true);
+      const created = await this.repl.createSlot(source.slotName);
+      this.ackedLsn = created.consistentPoint;
+      this.log.info({ slot: source.slotName, consistentPoint: formatLsn(created.consistentPoint), snapshot: created.snapshotName }, 'replication slot created');
+      if (source.snapshotMode === 'initial') {
+        this.phase = 'snapshot';
+        await this.snapshot(created.snapshotName, created.consistentPoint);
+        await this.sink.flush();
+        if (this.fatalError) throw this.fatalError;
+      }
+      await this.markSnapshot(false);
+    } else {
+      this.ackedLsn = slot.confirmedFlushLsn ?? 0n;
+      this.log.info({ slot: source.slotName, confirmedFlushLsn: formatLsn(this.ackedLsn) }, 'reusing replication slot');
+    }
+    this.sentLsn = this.ackedLsn;
+
+    this.phase = 'streaming';
+    this.repl.start(source.slotName, source.publicationName, (m) => this.onReplication(m), (e) => this.fail(e, 'postgres'));
+    this.log.info({ from: formatLsn(this.ackedLsn) }, 'streaming started');
+    this.timers.push(setInterval(() => this.sendStatus(false), delivery.statusIntervalMs));
+    if (output.heartbeatIntervalMs > 0) {
+      this.timers.push(setInterval(() => this.sink.push(this.recordItem(heartbeatRecord(output.heartbeatTopicsPrefix, this.opts, Date.now()))), output.heartbeatIntervalMs));
+    }
+  }
+
+  // ----- probes -----
+  healthy(): boolean {
+    return this.phase !== 'failed';
+  }
+
+  ready(): boolean {
+    return this.phase === 'streaming';
+  }
+
+  status(): Record<string, unknown> {
+    return {
+      phase: this.phase,
+      confirmedLsn: formatLsn(this.ackedLsn),
+      bufferedRecords: this.sink?.pendingRecords ?? 0,
+      error: this.fatalError?.message,
+    };
+  }
+
+  // ----- snapshot -----
+
+  /** The publication's comment marks a snapshot in progress so a crash during it is detected. */
+  private async markSnapshot(pending: boolean): Promise<void> {
+    const { publicationName, slotName } = this.cfg.source;
+    const text = pending ? `'${SNAPSHOT_PENDING}${slotName}'` : 'NULL';
+    try {
+      await this.catalogClient.query(`COMMENT ON PUBLICATION ${quoteIdent(publicationName)} IS ${text}`);
+    } catch (e) {
+      if (pending) this.log.warn({ err: (e as Error).message }, 'cannot mark the snapshot as pending (not the publication owner); a crash during the snapshot needs the slot dropped by hand');
+    }
+  }
+
+  private async snapshotPending(): Promise<boolean> {
+    const res = await this.catalogClient.query(
+      `SELECT obj_description(oid, 'pg_publication') AS c FROM pg_publication WHERE pubname = $1`,
+      [this.cfg.source.publicationName],
+    );
+    return res.rows[0]?.c === `${SNAPSHOT_PENDING}${this.cfg.source.slotName}`;
+  }
+
+  private async snapshot(snapshotName: string, consistentPoint: bigint): Promise<void> {
+    const tables: { schema: string; table: string; columns: string[]; model: TableModel }[] = [];
+    for (const qualified of this.cfg.source.tables) {
+      const [schema, table] = splitTable(qualified);
+      const cols = await this.catalog.columns(schema, table);
+      const model = buildTableModel(schema, table, cols, this.opts, (o) => this.catalog.type(o));
+      tables.push({ schema, table, columns: cols.map((c) => c.name), model });
+    }
+    const startedMicros = Date.now() * 1000;
+    const byName = new Map(tables.map((t) => [`${t.schema}.${t.table}`, t.model]));
+    let first = true;
+    let firstInTable = true;
+    const lastTable = tables.length ? `${tables[tables.length - 1].schema}.${tables[tables.length - 1].table}` : '';
+    let total = 0;
+    this.log.info({ tables: tables.map((t) => `${t.schema}.${t.table}`) }, 'initial snapshot started');
+    await readSnapshot(
+      this.cfg.source,
+      snapshotName,
+      tables,
+      (schema, table, n) => {
+        firstInTable = true;
+        this.log.info({ table: `${schema}.${table}`, rows: n }, 'snapshotting table');
+      },
+      (schema, table, row, last) => {
+        const name = `${schema}.${table}`;
+        const model = byName.get(name)!;
+        const marker: SourcePosition['snapshot'] =
+          last && name === lastTable ? 'last' : first ? 'first' : firstInTable ? 'first_in_data_collection' : last ? 'last_in_data_collection' : 'true';
+        first = false;
+        firstInTable = false;
+        const pos: SourcePosition = { commitTimeMicros: startedMicros, txId: null, lsn: consistentPoint, lastCommitLsn: null, snapshot: marker };
+        for (const r of changeRecords(model, { op: 'r', before: null, after: row }, pos, this.opts, Date.now() * 1000)) this.sink.push(this.recordItem(r));
+        this.metrics.events.inc({ table: name, op: 'r' });
+        this.metrics.snapshotRows.inc({ table: name });
+        total++;
+        if (this.fatalError) throw this.fatalError;
+        return this.sink.waitForSpace() ?? undefined;
+      },
+    );
+    this.log.info({ rows: total }, 'initial snapshot read; waiting for Kafka');
+  }
+
+  // ----- streaming -----
+
+  private recordItem(record: OutRecord) {
+    const bytes = record.value ? Buffer.byteLength(record.value) : 0;
+    if (bytes > this.cfg.output.maxEventBytes) {
+      throw new Error(`event for ${record.topic} is ${bytes} bytes, above output.maxEventBytes (${this.cfg.output.maxEventBytes})`);
+    }
+    return { record, bytes };
+  }
+
+  private onReplication(m: ReplicationMessage): void {
+    if (m.kind === 'keepalive') {
+      if (m.walEnd > this.serverWalEnd) this.serverWalEnd = m.walEnd;
+      // Nothing pending anywhere: everything the server sent before this keepalive is delivered.
+      if (!this.tx && !this.pumping && this.inboxHead >= this.inbox.length && this.sink.idle && m.walEnd > this.ackedLsn) {
+        this.ackedLsn = m.walEnd;
+      }
+      if (m.replyRequested) this.sendStatus(true);
+      return;
+    }
+    if (m.walEnd > this.serverWalEnd) this.serverWalEnd = m.walEnd;
+    this.inbox.push({ walStart: m.walStart, data: m.data });
+    if (!this.pumping) void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping || this.phase === 'failed') return;
+    this.pumping = true;
+    try {
+      while (this.inboxHead < this.inbox.length) {
+        const item = this.inbox[this.inboxHead];
+        const msg = decodePgOutput(item.data);
+        if (msg.tag === 'relation') await this.onRelation(msg);
+        else this.handle(msg, item.walStart);
+        this.inboxHead++;
+        if ((this.phase as string) === 'failed') return;
+        if (!this.sink.hasSpace() && !this.paused && this.repl) {
+          this.paused = true;
+          this.repl.pause();
+          this.sink.onSpace(() => {
+            this.paused = false;
+            if (this.phase === 'streaming') this.repl?.resume();
+          });
+        }
+      }
+      this.inbox.length = 0;
+      this.inboxHead = 0;
+    } catch (e) {
+      this.fail(e as Error, 'decode');
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async onRelation(msg: Extract<PgOutputMessage, { tag: 'relation' }>): Promise<void> {
+    const catalogCols = await this.catalog.columns(msg.schema, msg.table).catch(() => []);
+    const byName = new Map(catalogCols.map((c) => [c.name, c]));
+    await this.catalog.loadTypes(msg.columns.map((c) => c.typeOid));
+    const cols = msg.columns.map((c) => {
+      const known = byName.get(c.name);
+      return { name: c.name, typeOid: c.typeOid, typmod: c.typmod, notNull: known?.notNull ?? false, pkPosition: known?.pkPosition };
+    });
+    const model = buildTableModel(msg.schema, msg.table, cols, this.opts, (o) => this.catalog.type(o));
+    this.models.set(msg.relationId, model);
+    this.log.info({ table: `${msg.schema}.${msg.table}`, replicaIdentity: msg.replicaIdentity, columns: cols.length }, 'relation');
+  }
+
+  private position(lsn: bigint): SourcePosition {
+    return { commitTimeMicros: this.tx!.commitTimeMicros, txId: this.tx!.xid, lsn, lastCommitLsn: this.lastCommitLsn, snapshot: 'false' };
+  }
+
+  private txBlock(model: TableModel): TransactionBlock | null {
+    if (!this.opts.provideTransactionMetadata || !this.tx) return null;
+    const tx = this.tx;
+    if (!tx.began) {
+      tx.began = true;
+      this.sink.push(this.recordItem(transactionRecord(this.opts, 'BEGIN', `${tx.xid}:${tx.finalLsn}`, Math.floor(tx.commitTimeMicros / 1000), null)));
+    }
+    const dc = `${model.schema}.${model.table}`;
+    const n = (tx.counts.get(dc) ?? 0) + 1;
+    tx.counts.set(dc, n);
+    return { id: `${tx.xid}:${tx.finalLsn}`, total_order: ++tx.order, data_collection_order: n };
+  }
+
+  private model(relationId: number): TableModel {
+    const m = this.models.get(relationId);
+    if (!m) throw new Error(`change for relation ${relationId} before its Relation message`);
+    return m;
+  }
+
+  private handle(msg: PgOutputMessage, lsn: bigint): void {
+    const now = Date.now() * 1000;
+    switch (msg.tag) {
+      case 'begin':
+        this.tx = { xid: msg.xid, finalLsn: msg.finalLsn, commitTimeMicros: msg.commitTimeMicros, order: 0, counts: new Map(), began: false };
+        if (this.oldestUnackedCommit === null) this.oldestUnackedCommit = msg.commitTimeMicros;
+        return;
+      case 'insert':
+      case 'update':
+      case 'delete': {
+        const model = this.model(msg.relationId);
+        const op = msg.tag === 'insert' ? 'c' : msg.tag === 'update' ? 'u' : 'd';
+        const before = msg.tag === 'insert' ? null : msg.oldTuple;
+        const after = msg.tag === 'delete' ? null : msg.newTuple;
+        const tb = this.txBlock(model);
+        for (const r of changeRecords(model, { op, before, after }, this.position(lsn), this.opts, now, tb)) this.sink.push(this.recordItem(r));
+        this.metrics.events.inc({ table: `${model.schema}.${model.table}`, op });
+        return;
+      }
+      case 'truncate':
+        if (!this.cfg.output.includeTruncate) return;
+        for (const id of msg.relationIds) {
+          const model = this.model(id);
+          this.txBlock(model);
+          this.sink.push(this.recordItem(truncateRecord(model, this.position(lsn), this.opts, now)));
+          this.metrics.events.inc({ table: `${model.schema}.${model.table}`, op: 't' });
+        }
+        return;
+      case 'commit':
+        if (this.tx?.began) {
+          this.sink.push(this.recordItem(transactionRecord(this.opts, 'END', `${this.tx.xid}:${this.tx.finalLsn}`, Math.floor(this.tx.commitTimeMicros / 1000), this.tx.counts)));
+        }
+        this.sink.push({ checkpoint: msg.endLsn, commitTimeMicros: msg.commitTimeMicros });
+        this.lastCommitLsn = msg.commitLsn;
+        this.tx = null;
+        return;
+      default:
+        return; // origin, type, message: nothing to emit
+    }
+  }
+
+  private onCheckpoint(lsn: bigint, commitTimeMicros: number): void {
+    if (lsn > this.ackedLsn) this.ackedLsn = lsn;
+    this.metrics.commitToAck.observe(Math.max(0, Date.now() * 1000 - commitTimeMicros) / 1e6);
+    this.oldestUnackedCommit = this.sink.idle ? null : commitTimeMicros;
+  }
+
+  private sendStatus(force: boolean): void {
+    if (!this.repl || this.phase === 'failed') return;
+    const now = Date.now();
+    if (!force && this.ackedLsn === this.sentLsn && now - this.lastStatusAt < 10000) return;
+    this.repl.sendStatus(this.ackedLsn);
+    this.sentLsn = this.ackedLsn;
+    this.lastStatusAt = now;
+    this.metrics.confirmedLsn.set(Number(this.ackedLsn));
+  }
+
+  // ----- stopping -----
+
+  /** A fatal error: stop reading, acknowledge nothing more than what Kafka has, exit non-zero. */
+  fail(err: Error, kind: string): void {
+    if (this.phase === 'failed' || this.phase === 'stopped' || this.phase === 'stopping') {
+      this.log.debug({ err: err.message, kind }, 'error while stopping');
+      return;
+    }
+    this.metrics.errors.inc({ kind });
+    this.fatalError = err;
+    this.log.error({ err: err.message, kind, confirmedLsn: formatLsn(this.ackedLsn) }, 'fatal error; stopping without acknowledging undelivered changes');
+    this.phase = 'failed';
+    void this.shutdown(1);
+  }
+
+  /** Graceful stop (SIGTERM): stop reading, deliver what was read, acknowledge it, exit 0. */
+  stop(): Promise<void> {
+    if (this.phase === 'failed') return this.stopping ?? Promise.resolve();
+    this.log.info('stopping: flushing and acknowledging');
+    this.phase = 'stopping';
+    return this.shutdown(0);
+  }
+
+  private shutdown(code: number): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopping = (async () => {
+      this.timers.forEach((t) => clearInterval(t));
+      this.repl?.pause();
+      if (code === 0) {
+        while (this.pumping) await sleep(10);
+      }
+      try {
+        if (this.sink) await withTimeout(this.sink.close(), 20000);
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'kafka close');
+      }
+      if (this.repl) {
+        // Final status with exactly what Kafka acknowledged.
+        const phase = this.phase;
+        this.phase = 'stopping';
+        this.sendStatus(true);
+        this.phase = phase;
+        await sleep(50);
+        await this.repl.close();
+      }
+      await this.catalogClient?.end().catch(() => undefined);
+      await new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r()));
+      this.log.info({ confirmedLsn: formatLsn(this.ackedLsn), code }, 'stopped');
+      if ((this.phase as string) !== 'failed') this.phase = 'stopped';
+      this.done(code);
+    })();
+    return this.stopping;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out after ${ms} ms`)), ms).unref())]);
+}
