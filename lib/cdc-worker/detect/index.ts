@@ -1,0 +1,74 @@
+/**
+ * Sensitive-data detection for the CDC worker (the talk's "Detect violations").
+ *
+ * ```ts
+ * import { createDetector, applyPolicy, findingsByRow, DetectionMetrics } from './detect';
+ *
+ * const detector = createDetector({ backend: 'local', minLikelihood: 'LIKELY' });
+ * // or: createDetector({ backend: 'cloud-dlp', projectId: 'my-project' })
+ * const policy = {
+ *   infoTypes: { EMAIL_ADDRESS: { action: 'hash' }, CREDIT_CARD_NUMBER: { action: 'quarantine' } },
+ *   tables: { 'public.customers': { columns: { notes: { action: 'mask' } } } },
+ *   quarantineTopic: 'cdc.quarantine',
+ * } as const;
+ *
+ * const findings = await detector.inspectRows('public.customers', rows);   // one call per batch
+ * const byRow = findingsByRow(findings);
+ * rows.forEach((row, i) => {
+ *   const outcome = applyPolicy(row, byRow.get(i) ?? [], policy, { table: 'public.customers', hashKey });
+ *   metrics.recordOutcome('public.customers', outcome);
+ *   // outcome.decision: 'deliver' outcome.row to the table's topic (outcome.flags as a header),
+ *   //                   or 'quarantine' the original event to outcome.quarantineTopic
+ * });
+ * await detector.close();
+ * ```
+ *
+ * - `SensitiveDataDetector`: `inspectRows(table, rows)` → findings in Cloud DLP's shape
+ *   (quote, infoType.name, likelihood, location.byteRange / codepointRange relative to the cell,
+ *   contentLocations[0].recordLocation.fieldId.name = column, .tableLocation.rowIndex = index
+ *   in `rows`); `inspectText(text)`; `close()`.
+ * - `createDetector(config)`: backend `local` (default; no network) or `cloud-dlp`
+ *   (`DlpServiceClient.inspectContent`, batched under 0.5 MB and 50,000 values per request,
+ *   retried with backoff on UNAVAILABLE / DEADLINE_EXCEEDED / RESOURCE_EXHAUSTED).
+ * - Local info types: PHONE_NUMBER, EMAIL_ADDRESS, CREDIT_CARD_NUMBER (Luhn and issuer prefix),
+ *   US_SOCIAL_SECURITY_NUMBER (area 000/666/9xx, group 00, serial 0000 rejected), IP_ADDRESS
+ *   (v4 and v6), IBAN_CODE (country length and mod-97). Likelihoods are DLP's scale; context
+ *   words before a match or in the column name raise it (DLP's hotwords), e.g.
+ *   "My phone number is (415) 555-0890" → PHONE_NUMBER, VERY_LIKELY, bytes 19–33.
+ *   `minLikelihood` defaults to POSSIBLE, as in DLP.
+ * - A cell's text is `cellText(value)`: strings as is, numbers in decimal, dates in ISO 8601,
+ *   JSON columns as JSON; booleans, null and binary are not inspected.
+ * - `applyPolicy(row, findings, policy, { table, hashKey })`: pure; flag / mask / hash
+ *   (HMAC-SHA-256, base64) / redact / drop / quarantine, per table, column or info type
+ *   (see policy.ts for the order). `validatePolicy` lists every problem of a policy at once.
+ * - `DetectionMetrics`: findings by table, info type and action; Cloud DLP requests, bytes,
+ *   retries (pass `metrics.recordRequest` as `onRequest`).
+ */
+import { CloudDlpDetector, CloudDlpDetectorOptions } from './cloud';
+import { LocalDetector, LocalDetectorOptions } from './local';
+import type { SensitiveDataDetector } from './types';
+
+export * from './types';
+export { cellText, utf8Length } from './text';
+export { LocalDetector } from './local';
+export type { LocalDetectorOptions } from './local';
+export { CloudDlpDetector, DlpInspectError, DLP_MAX_REQUEST_BYTES, DLP_MAX_TABLE_VALUES, toDlpValue } from './cloud';
+export type { CloudDlpDetectorOptions, DlpClientLike, DlpRequestInfo, DlpValue, InspectContentRequest } from './cloud';
+export * from './policy';
+export { DetectionMetrics } from './metrics';
+export type { FindingCount } from './metrics';
+export { luhnValid, ssnValid, ibanChecksumValid, ipv4Valid, ipv6Valid, cardBrand, IBAN_LENGTHS } from './validators';
+
+/** Which backend, and its options. */
+export type DetectorConfig =
+  | ({ readonly backend?: 'local' } & LocalDetectorOptions)
+  | ({ readonly backend: 'cloud-dlp' } & CloudDlpDetectorOptions);
+
+/** The detector for a config: local unless `backend` is `cloud-dlp`. */
+export function createDetector(config: DetectorConfig = {}): SensitiveDataDetector {
+  if (config.backend === 'cloud-dlp') return new CloudDlpDetector(config);
+  if (config.backend !== undefined && config.backend !== 'local') {
+    throw new Error(`detection backend must be "local" or "cloud-dlp", got "${(config as { backend: string }).backend}"`);
+  }
+  return new LocalDetector(config);
+}
