@@ -132,7 +132,7 @@ export class LocalDetector implements SensitiveDataDetector {
         // Numbers below 10^8 (at most 8 digits in one group) and dates cannot hold a finding.
         if (typeof value === 'number' ? value < 1e8 && value > -1e8 : value instanceof Date) continue;
         const text = cellText(value);
-        if (text === undefined || text.length < 6) continue;
+        if (text === undefined || text.length < 3) continue;
         this.scanInto(text, column, r, table, out);
       }
     }
