@@ -23,3 +23,5 @@ export * from './constructs/bigquery/pipeline-service-account';
 export * from './constructs/sources/source-table';
 export * from './constructs/sources/source-database';
 export * from './constructs/stages/realtime-pipeline';
+export * from './constructs/access/access-types';
+export * from './constructs/access/access-model';
