@@ -58,7 +58,7 @@ go_build_module() {
   mkdir -p "$TF_DIR/stamps"
   timefile="$TF_DIR/stamps/$name.time"
   log "$name: go build $pkg (downloads dependencies on a cold cache; log: $buildlog)"
-  local cmd=(go build -trimpath -ldflags "-s -w" -o "$out.tmp" "$pkg")
+  local cmd=(go build -trimpath -ldflags "-s -w ${GO_EXTRA_LDFLAGS:-}" -o "$out.tmp" "$pkg")
   local rc=0
   if [[ -x /usr/bin/time ]]; then
     (cd "$src" && CGO_ENABLED=0 /usr/bin/time -v -o "$timefile" "${cmd[@]}") >"$buildlog" 2>&1 || rc=$?
@@ -95,9 +95,14 @@ build_provider() {
     go_build_module "$ns-$type" "$mod" "v$ver" . "$bin"
     printf '%s' "$want" >"$stamp"
   fi
-  # OpenTofu resolves `mongey/kafka` to registry.opentofu.org: serve the same binaries there.
-  mkdir -p "$MIRROR/registry.opentofu.org/$ns"
-  ln -sfn "../../registry.terraform.io/$ns/$type" "$MIRROR/registry.opentofu.org/$ns/$type"
+  # OpenTofu resolves `mongey/kafka` to registry.opentofu.org: serve the same binary there
+  # too (a hard link; its mirror scan does not follow a symlinked directory).
+  local alt="$MIRROR/registry.opentofu.org/$ns/$type"
+  [[ -L "$alt" ]] && rm -f "$alt"
+  mkdir -p "$alt/$ver/$plat"
+  if ! cmp -s "$bin" "$alt/$ver/$plat/${bin##*/}"; then
+    ln -f "$bin" "$alt/$ver/$plat/" 2>/dev/null || cp -f "$bin" "$alt/$ver/$plat/"
+  fi
 }
 
 # hashicorp/google: its go.mod says `module github.com/hashicorp/terraform-provider-google`
@@ -118,8 +123,6 @@ write_terraformrc() {
   local includes='"registry.terraform.io/mongey/*", "registry.opentofu.org/mongey/*"'
   if [[ -d "$MIRROR/registry.terraform.io/hashicorp/google" ]]; then
     includes+=', "registry.terraform.io/hashicorp/google", "registry.opentofu.org/hashicorp/google"'
-    mkdir -p "$MIRROR/registry.opentofu.org/hashicorp"
-    ln -sfn ../../registry.terraform.io/hashicorp/google "$MIRROR/registry.opentofu.org/hashicorp/google"
   fi
   cat >"$TF_RC.tmp" <<EOF
 # Written by test/infra/providers.sh. Providers come from the local filesystem mirror only:
@@ -152,12 +155,14 @@ ensure_terraform() {
     plat=$(go_platform)
     out="$TF_DIR/bin/tofu-$OPENTOFU_VERSION-$plat/tofu"
     stamp="$out.stamp"
-    want="github.com/opentofu/opentofu@v$OPENTOFU_VERSION $(go env GOVERSION)"
+    want="github.com/opentofu/opentofu@v$OPENTOFU_VERSION $(go env GOVERSION) release"
     if [[ -x "$out" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
       log "OpenTofu $OPENTOFU_VERSION: cached ($out)" >&2
     else
       log "no terraform binary: building OpenTofu $OPENTOFU_VERSION from its Go module" >&2
-      go_build_module opentofu github.com/opentofu/opentofu "v$OPENTOFU_VERSION" ./cmd/tofu "$out" >&2
+      # version.dev=no: report "OpenTofu v1.10.6", as a release build does, not "-dev".
+      GO_EXTRA_LDFLAGS="-X github.com/opentofu/opentofu/version.dev=no" \
+        go_build_module opentofu github.com/opentofu/opentofu "v$OPENTOFU_VERSION" ./cmd/tofu "$out" >&2
       printf '%s' "$want" >"$stamp"
     fi
     tf="$out"
