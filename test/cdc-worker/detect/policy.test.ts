@@ -44,7 +44,7 @@ describe('applyPolicy', () => {
       phone: '(###) ###-####',
       note: 'Ana (***************) called from ###-###-#### about card *******************',
     });
-    expect(o.changedFields.sort()).toEqual(['email', 'note', 'phone']);
+    expect([...o.changedFields].sort()).toEqual(['email', 'note', 'phone']);
     expect(mask('1234-5678-9012-3456', '0', 14, false, '')).toBe('00000000000000-3456');
     expect(mask('12345', '*', 3, true, '')).toBe('12***');
     expect(mask('4111 1111 1111 1111', '*', 12, false, ' ')).toBe('**** **** **** 1111');
