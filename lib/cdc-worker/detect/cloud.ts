@@ -139,7 +139,10 @@ export function toDlpValue(value: unknown): DlpValue {
     if (Number.isFinite(value)) return { floatValue: value };
     return {};
   }
-  if (typeof value === 'bigint') return { integerValue: value.toString() };
+  if (typeof value === 'bigint') {
+    // int64 or, beyond its range, the decimal text
+    return value >= -(2n ** 63n) && value < 2n ** 63n ? { integerValue: value.toString() } : { stringValue: value.toString() };
+  }
   if (typeof value === 'boolean') return { booleanValue: value };
   const text = cellText(value);
   return text === undefined ? {} : { stringValue: text };

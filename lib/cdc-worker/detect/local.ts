@@ -33,7 +33,7 @@ const HOTWORDS: readonly RegExp[] = [
   /e-?mail|contact|\bmail/i,
   /card|credit|debit|visa|mastercard|amex|\bcc\b|\bpan\b|payment/i,
   /ssn|social|security|ss#|taxpayer|\btin\b/i,
-  /\bip\b|ip[_ -]?addr|ipv[46]|host|server|client|remote|address/i,
+  /\bip\b|ip[_ -]?addr|ipv[46]|host|server|client|remote|peer/i,
   /iban|bank|account|acct|transfer|sepa|payee/i,
 ];
 const CONTEXT_WINDOW = 40;

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { CloudDlpDetector, DetectionMetrics, DlpInspectError, Finding, LocalDetector, Row } from '../../../lib/cdc-worker/detect';
+import { CloudDlpDetector, createDetector, DetectionMetrics, DlpInspectError, Finding, LocalDetector, Row } from '../../../lib/cdc-worker/detect';
 import { makeRows } from '../../../bench/dlp/corpus';
 import { FakeDlpServer } from './fake-dlp-server';
 
@@ -58,6 +58,29 @@ describe('CloudDlpDetector against a local DlpService', () => {
       },
     ]);
     expect(cloud).toEqual(new LocalDetector().scan(text));
+  });
+
+  test('createDetector with clientOptions (endpoint, port, insecure channel, universeDomain) needs no credentials or metadata server', async () => {
+    const saved = { detection: process.env.METADATA_SERVER_DETECTION, creds: process.env.GOOGLE_APPLICATION_CREDENTIALS };
+    process.env.METADATA_SERVER_DETECTION = 'none';
+    delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+    const d = createDetector({
+      backend: 'cloud-dlp',
+      projectId: 'test-project',
+      location: 'europe-west1',
+      minLikelihood: 'LIKELY',
+      clientOptions: { apiEndpoint: '127.0.0.1', port: server.port, sslCreds: grpc.credentials.createInsecure(), universeDomain: 'localhost' },
+    });
+    try {
+      expect(d.backend).toBe('cloud-dlp');
+      const findings = await d.inspectRows('t', [{ ip: '192.0.2.10', id: '536228765' }]);
+      expect(findings.map((f) => [f.infoType.name, f.quote, f.likelihood])).toEqual([['IP_ADDRESS', '192.0.2.10', 'VERY_LIKELY']]);
+    } finally {
+      await d.close();
+      if (saved.detection === undefined) delete process.env.METADATA_SERVER_DETECTION;
+      else process.env.METADATA_SERVER_DETECTION = saved.detection;
+      if (saved.creds !== undefined) process.env.GOOGLE_APPLICATION_CREDENTIALS = saved.creds;
+    }
   });
 
   test('rows as a table item: findings map back to column and row, as the local backend finds them', async () => {
