@@ -25,3 +25,5 @@ export * from './constructs/sources/source-database';
 export * from './constructs/stages/realtime-pipeline';
 export * from './constructs/access/access-types';
 export * from './constructs/access/access-model';
+export * from './constructs/catalog/data-classification';
+export * from './constructs/catalog/classified-table';
