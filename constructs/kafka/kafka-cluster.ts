@@ -9,6 +9,13 @@ import { IKafkaPlatform, KafkaAclSpec, KafkaTopicSpec } from './kafka-platform';
 /** SASL mechanisms the Mongey/kafka provider speaks. */
 export type KafkaSaslMechanism = 'scram-sha-512' | 'scram-sha-256' | 'plain';
 
+/** How the Mongey/kafka provider spells each mechanism (it refuses Kafka's own spelling). */
+export const PROVIDER_SASL_MECHANISM: Record<KafkaSaslMechanism, string> = {
+  'scram-sha-512': 'scram-sha512',
+  'scram-sha-256': 'scram-sha256',
+  plain: 'plain',
+};
+
 /** SASL credentials Terraform uses to manage the cluster. */
 export interface KafkaSaslCredentials {
   /** SASL mechanism. @default 'scram-sha-512' */
@@ -100,6 +107,7 @@ export class KafkaCluster extends Construct implements IKafkaPlatform {
         p.add('sasl.mechanism', mechanism, 'scram-sha-512 or scram-sha-256 when tlsEnabled is false (PLAIN would send the password in clear text)');
       }
       if (props.sasl) {
+        p.check(mechanism! in PROVIDER_SASL_MECHANISM, 'sasl.mechanism', mechanism, Object.keys(PROVIDER_SASL_MECHANISM).join(', '));
         p.check(props.sasl.username.length > 0, 'sasl.username', props.sasl.username, 'a non-empty user name');
       }
     });
@@ -110,7 +118,7 @@ export class KafkaCluster extends Construct implements IKafkaPlatform {
       kafkaVersion: props.kafkaVersion,
       tlsEnabled: this.tlsEnabled,
       caCert: props.caCert?.resolve(this),
-      saslMechanism: mechanism,
+      saslMechanism: mechanism ? PROVIDER_SASL_MECHANISM[mechanism] ?? mechanism : undefined,
       saslUsername: props.sasl?.username,
       saslPassword: props.sasl?.password.resolve(this),
       timeout: props.timeoutSeconds,

@@ -11,7 +11,7 @@ describe('KafkaCluster', () => {
         bootstrap_servers: ['b1:9093', 'b2:9093', 'b3:9093'],
         kafka_version: '3.9.0',
         tls_enabled: true,
-        sasl_mechanism: 'scram-sha-512',
+        sasl_mechanism: 'scram-sha512', // the provider's spelling; it refuses 'scram-sha-512'
         sasl_username: 'terraform',
         sasl_password: '${var.kafka_password}',
       },
