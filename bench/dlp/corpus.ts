@@ -117,3 +117,27 @@ export function makeRows(bytes: number, seed = 42): { rows: Record<string, unkno
   }
   return { rows, bytes: total };
 }
+
+/**
+ * Text-heavy rows (support tickets): a subject and a 1–4 KB body of prose, about one sensitive
+ * snippet per 500 bytes. Complements `makeRows`, whose cells are short.
+ */
+export function makeTickets(bytes: number, seed = 43): { rows: Record<string, unknown>[]; bytes: number } {
+  const r = rng(seed);
+  const rows: Record<string, unknown>[] = [];
+  let total = 0;
+  while (total < bytes) {
+    const parts: string[] = [];
+    let len = 0;
+    const target = 1000 + Math.floor(r() * 3000);
+    while (len < target) {
+      const p = r() < 0.12 ? sensitive(r) : sentence(r, 8 + Math.floor(r() * 10)) + '.';
+      parts.push(p);
+      len += p.length + 1;
+    }
+    const row = { id: rows.length + 1, subject: sentence(r, 5), body: parts.join(' ') };
+    total += Buffer.byteLength(row.subject) + Buffer.byteLength(row.body) + String(row.id).length;
+    rows.push(row);
+  }
+  return { rows, bytes: total };
+}

@@ -39,6 +39,9 @@ const HOTWORDS: readonly RegExp[] = [
 const CONTEXT_WINDOW = 40;
 
 
+/** Characters that can start a candidate: digits, capitals (IBAN), `@`, `:`. */
+const NEXT_RE = /[0-9A-Z@:]/g;
+
 const MAX_GROUPS = 64;
 const gStart = new Int32Array(MAX_GROUPS);
 const gEnd = new Int32Array(MAX_GROUPS);
@@ -210,7 +213,22 @@ export class LocalDetector implements SensitiveDataDetector {
     const ibans = this.enabled[IBAN];
     let colonTokenEnd = -1;
     let i = 0;
+    // In long text, let the regex engine jump to the next character that can start something.
+    const jump = n >= 256 ? NEXT_RE : undefined;
     while (i < n) {
+      if (jump !== undefined) {
+        jump.lastIndex = i;
+        if (!jump.test(s)) break;
+        const j = jump.lastIndex - 1;
+        if (j > i) {
+          // what precedes decides whether a digit or capital starts a word
+          i = j;
+          if (isWordCode(s.charCodeAt(i - 1))) {
+            while (i < n && isWordCode(s.charCodeAt(i))) i++;
+            continue;
+          }
+        }
+      }
       const k = CLASS[s.charCodeAt(i)];
       if (k === 0) {
         i++;

@@ -281,3 +281,20 @@ describe('findings in DLP shape', () => {
     ]);
   });
 });
+
+describe('linear time on adversarial input', () => {
+  test.each([
+    ['digits and spaces', '1 '.repeat(250000)],
+    ['one long digit run', '4'.repeat(500000)],
+    ['dotted numbers', '1.2.'.repeat(125000)],
+    ['colons and hex', 'a:b:'.repeat(125000)],
+    ['at signs', 'a@b.'.repeat(125000)],
+    ['long local part', `${'x'.repeat(500000)}@example.com`],
+    ['capitals and digits', 'DE89 '.repeat(100000)],
+    ['parentheses', '(1) '.repeat(125000)],
+  ])('%s (0.5 MB) in well under a second', (_what, text) => {
+    const t0 = process.hrtime.bigint();
+    all.scan(text);
+    expect(Number(process.hrtime.bigint() - t0) / 1e6).toBeLessThan(1000);
+  });
+});
