@@ -28,12 +28,8 @@ find_pg_bin() {
 
 ensure_installed() {
   if ! PG_BIN=$(find_pg_bin); then
+    # Debian's postinst creates a 'main' cluster for 5432; apt_install keeps it from starting.
     log "PostgreSQL server binaries not found under /usr/lib/postgresql: installing Debian's"
-    # Debian's postinst would create and start a 'main' cluster on 5432; we do not need it.
-    if [[ -d /etc/postgresql-common ]] || mkdir -p /etc/postgresql-common; then
-      grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf ||
-        echo 'create_main_cluster = false' >>/etc/postgresql-common/createcluster.conf
-    fi
     apt_install postgresql
     PG_BIN=$(find_pg_bin) || die "PostgreSQL installed but no initdb found under /usr/lib/postgresql/*/bin"
   fi
