@@ -27,3 +27,4 @@ export * from './constructs/access/access-types';
 export * from './constructs/access/access-model';
 export * from './constructs/catalog/data-classification';
 export * from './constructs/catalog/classified-table';
+export * from './constructs/runtime/cdc-worker-service';

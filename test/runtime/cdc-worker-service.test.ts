@@ -1,0 +1,83 @@
+import { SecretValue } from '../../constructs/core/secret-value';
+import { ExternalSourceDatabase } from '../../constructs/sources/source-database';
+import { CdcWorkerService } from '../../constructs/runtime/cdc-worker-service';
+import { loadConfig } from '../../lib/cdc-worker/config';
+import { aclSet, problems, resources, synth } from '../helpers';
+import { kafkaCluster } from '../fixtures';
+
+const db = (stack: any, password = SecretValue.fromSecretManager('shop-cdc-password')) =>
+  new ExternalSourceDatabase(stack, 'shop', {
+    logicalName: 'shop', engine: 'postgres', host: '10.0.0.5', databaseName: 'shop', replicationPassword: password,
+    tables: [{ name: 'orders', primaryKey: ['id'] }, { name: 'billing.invoices', primaryKey: ['id'] }],
+  });
+
+describe('CdcWorkerService', () => {
+  const build = (stack: any, extra: object = {}) =>
+    new CdcWorkerService(stack, 'cdc', {
+      project: 'acme-data', region: 'us-central1', image: 'us-docker.pkg.dev/acme-data/cdc/cdc-worker:0.1.0',
+      database: db(stack), kafka: kafkaCluster(stack),
+      kafkaIdentity: { username: 'cdc-shop', password: SecretValue.fromSecretManager('kafka-cdc-shop-password') },
+      network: { network: 'projects/acme-data/global/networks/data', subnetwork: 'projects/acme-data/regions/us-central1/subnetworks/data' },
+      ...extra,
+    });
+
+  test('runs one always-on instance with CPU always allocated and secrets from Secret Manager', () => {
+    const json = synth((stack) => build(stack));
+    const [svc] = resources(json, 'google_cloud_run_v2_service');
+    expect(svc).toMatchObject({ name: 'cdc-shop', location: 'us-central1', ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' });
+    expect(svc.template.scaling).toEqual({ min_instance_count: 1, max_instance_count: 1 });
+    const [container] = svc.template.containers;
+    expect(container.image).toBe('us-docker.pkg.dev/acme-data/cdc/cdc-worker:0.1.0');
+    expect(container.resources).toEqual({ cpu_idle: false, startup_cpu_boost: true, limits: { cpu: '1', memory: '512Mi' } });
+    expect(container.liveness_probe.http_get.path).toBe('/healthz');
+    const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.value_source]));
+    expect(env.CDC_SOURCE__PASSWORD).toEqual({ secret_key_ref: { secret: 'shop-cdc-password', version: 'latest' } });
+    expect(env.CDC_KAFKA__SASL__PASSWORD).toEqual({ secret_key_ref: { secret: 'kafka-cdc-shop-password', version: 'latest' } });
+    expect(svc.template.service_account).toMatch(/^\$\{google_service_account\.cdc_account_[0-9A-F]+\.email\}$/);
+    expect(svc.template.vpc_access.network_interfaces).toEqual([{ network: 'projects/acme-data/global/networks/data', subnetwork: 'projects/acme-data/regions/us-central1/subnetworks/data' }]);
+    const access = resources(json, 'google_secret_manager_secret_iam_member').map((m) => `${m.secret_id} ${m.role}`).sort();
+    expect(access).toEqual(['kafka-cdc-shop-password roles/secretmanager.secretAccessor', 'shop-cdc-password roles/secretmanager.secretAccessor']);
+  });
+
+  test('the worker accepts the configuration the construct writes, once the secrets are in its environment', () => {
+    const json = synth((stack) => build(stack));
+    const [svc] = resources(json, 'google_cloud_run_v2_service');
+    const configJson = svc.template.containers[0].env.find((e: any) => e.name === 'CDC_CONFIG_JSON').value;
+    expect(configJson).not.toMatch(/password"\s*:/);
+    const config = loadConfig(undefined, { CDC_CONFIG_JSON: configJson, CDC_SOURCE__PASSWORD: 'from-secret', CDC_KAFKA__SASL__PASSWORD: 'from-secret-too' });
+    expect(config.source).toMatchObject({ host: '10.0.0.5', database: 'shop', tables: ['public.orders', 'billing.invoices'], slotName: 'shop_cdc_worker' });
+    expect(config.kafka).toMatchObject({ brokers: ['b1:9093', 'b2:9093', 'b3:9093'], ssl: true });
+    expect(config.output.topicPrefix).toBe('shop');
+  });
+
+  test('creates the topics and exactly the ACLs the worker needs', () => {
+    const json = synth((stack) => build(stack, { deliveryMode: 'exactly-once' }));
+    expect(resources(json, 'kafka_topic').map((t) => t.name).sort()).toEqual([
+      '__debezium-heartbeat.shop', 'shop.billing.invoices', 'shop.cdc-worker.offsets', 'shop.public.orders',
+    ]);
+    expect(aclSet(json)).toEqual([
+      'Allow User:cdc-shop Describe Topic:Literal:__debezium-heartbeat.shop',
+      'Allow User:cdc-shop Describe Topic:Literal:shop.cdc-worker.offsets',
+      'Allow User:cdc-shop Describe Topic:Prefixed:shop.',
+      'Allow User:cdc-shop Describe TransactionalID:Literal:cdc-worker-shop_cdc_worker',
+      'Allow User:cdc-shop Read Group:Literal:cdc-worker-shop_cdc_worker',
+      'Allow User:cdc-shop Read Topic:Literal:shop.cdc-worker.offsets',
+      'Allow User:cdc-shop Write Topic:Literal:__debezium-heartbeat.shop',
+      'Allow User:cdc-shop Write Topic:Prefixed:shop.',
+      'Allow User:cdc-shop Write TransactionalID:Literal:cdc-worker-shop_cdc_worker',
+    ]);
+  });
+
+  test('refuses passwords Cloud Run cannot read and tables the database does not have', () => {
+    const found = problems((stack) =>
+      new CdcWorkerService(stack, 'cdc', {
+        project: 'acme-data', region: 'us-central1', image: 'img:1', database: db(stack, SecretValue.fromVariable('pw')), kafka: kafkaCluster(stack), tables: ['nope'],
+      }),
+    );
+    expect(found).toEqual([
+      '[test/cdc] database.replicationPassword: "sensitive variable var.pw" is not valid; allowed: SecretValue.fromSecretManager(...): Cloud Run reads secrets from Secret Manager',
+      '[test/cdc] kafkaIdentity: undefined is not valid; allowed: a SASL identity, because the Kafka platform uses SCRAM-SHA-512',
+      '[test/cdc] tables[0]: "public.nope" is not valid; allowed: a table of database shop: public.orders, billing.invoices',
+    ]);
+  });
+});
