@@ -1,12 +1,14 @@
 /**
- * Configuration of the CDC worker: a JSON file plus environment overrides, validated as a whole
+ * Configuration of the CDC worker: a JSON file (`--config FILE`, `CDC_CONFIG=FILE`, or the JSON
+ * itself in `CDC_CONFIG_JSON`) plus environment overrides, validated as a whole
  * at start. Every problem is reported at once, each naming the field (and the environment
  * variable when the value came from one).
  *
  * Environment overrides: `CDC_<SECTION>__<FIELD>` (double underscore between levels, single
  * underscores inside a name are ignored when matching, case-insensitive), e.g.
  * `CDC_SOURCE__PASSWORD`, `CDC_KAFKA__SASL__PASSWORD`, `CDC_KAFKA__BROKERS=a:9092,b:9092`,
- * `CDC_SOURCE__SLOT_NAME`. `PORT` (as set by Cloud Run) overrides `http.port`.
+ * `CDC_SOURCE__SLOT_NAME`. `PORT` (as set by Cloud Run) overrides `http.port`. A `CDC_*__*` name
+ * that matches no field is an error (a typo must not be ignored); `CDC_*` names without `__` are not read.
  *
  * This module is also what the `CdcWorkerService` construct uses to generate a config file:
  * `CdcWorkerConfig` is the type, `CDC_WORKER_CONFIG_SCHEMA` the JSON schema.
@@ -90,6 +92,18 @@ export interface CdcOutputConfig {
 
 /** Delivery and flow control. */
 export interface CdcDeliveryConfig {
+  /**
+   * `at-least-once`: the slot is confirmed after Kafka acknowledges; a crash may repeat changes.
+   * `exactly-once`: each batch of whole transactions and the source position go to Kafka in one
+   * Kafka transaction (consumers read with isolation.level=read_committed); after a crash the
+   * worker resumes from the stored position and skips what Kafka already has.
+   * @default "at-least-once"
+   */
+  readonly mode?: 'at-least-once' | 'exactly-once';
+  /** Compacted topic holding the source position in exactly-once mode. @default "<topicPrefix>.cdc-worker.offsets" */
+  readonly offsetsTopic?: string;
+  /** Kafka transactional id in exactly-once mode; one per slot, so a stale instance is fenced. @default "cdc-worker-<slotName>" */
+  readonly transactionalId?: string;
   /** Decoded events held in memory before reading from PostgreSQL pauses. @default 20000 */
   readonly maxBufferedEvents?: number;
   /** How often the acknowledged position is reported to PostgreSQL, ms. @default 1000 */
@@ -202,6 +216,9 @@ export const CDC_WORKER_CONFIG_SCHEMA = {
       additionalProperties: false,
       default: {},
       properties: {
+        mode: { enum: ['at-least-once', 'exactly-once'], default: 'at-least-once' },
+        offsetsTopic: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', maxLength: 249 },
+        transactionalId: { type: 'string', minLength: 1 },
         maxBufferedEvents: { type: 'integer', minimum: 1, default: 20000 },
         statusIntervalMs: { type: 'integer', minimum: 100, default: 1000 },
       },
@@ -250,7 +267,8 @@ export function applyEnvOverrides(
   const config = JSON.parse(JSON.stringify(base ?? {})) as Record<string, unknown>;
   const sources = new Map<string, string>();
   const problems: string[] = [];
-  const entries = Object.entries(env).filter(([k, v]) => k.startsWith(ENV_PREFIX) && v !== undefined) as [string, string][];
+  // Only CDC_<SECTION>__<FIELD> names are configuration; other CDC_* variables are left alone.
+  const entries = Object.entries(env).filter(([k, v]) => k.startsWith(ENV_PREFIX) && k.includes('__') && v !== undefined) as [string, string][];
   if (env.PORT !== undefined && !entries.some(([k]) => norm(k) === norm('CDC_HTTP__PORT'))) {
     entries.push(['PORT', env.PORT]);
   }
@@ -333,6 +351,9 @@ export function validateConfig(raw: unknown, sources: Map<string, string> = new 
   const problems: string[] = [];
   const c = copy as ResolvedCdcWorkerConfig;
   if (c.kafka.sasl && !c.kafka.sasl.mechanism) (c.kafka.sasl as { mechanism: string }).mechanism = 'scram-sha-512';
+  const d = c.delivery as { offsetsTopic?: string; transactionalId?: string };
+  if (!d.offsetsTopic) d.offsetsTopic = `${c.output.topicPrefix}.cdc-worker.offsets`;
+  if (!d.transactionalId) d.transactionalId = `cdc-worker-${c.source.slotName}`;
   if (c.delivery.maxBufferedEvents < c.kafka.batchSize) {
     problems.push(`delivery.maxBufferedEvents must be at least kafka.batchSize (${c.kafka.batchSize}) (got ${c.delivery.maxBufferedEvents})`);
   }
@@ -340,10 +361,19 @@ export function validateConfig(raw: unknown, sources: Map<string, string> = new 
   return c;
 }
 
-/** Reads the JSON file (if any), applies environment overrides, validates. */
+/**
+ * Reads the JSON file (or, without one, the JSON in `CDC_CONFIG_JSON`), applies environment
+ * overrides, validates.
+ */
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): ResolvedCdcWorkerConfig {
   let parsed: Record<string, unknown> = {};
-  if (file) {
+  if (!file && env.CDC_CONFIG_JSON) {
+    try {
+      parsed = JSON.parse(env.CDC_CONFIG_JSON);
+    } catch (e) {
+      throw new ConfigError([`CDC_CONFIG_JSON is not valid JSON: ${(e as Error).message}`]);
+    }
+  } else if (file) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');

@@ -32,6 +32,7 @@ export class WorkerMetrics {
   readonly lagSeconds = gauge(this, 'cdc_lag_seconds', 'Age of the oldest commit not yet acknowledged by Kafka (0 when caught up)', (s) => s.lagSeconds());
   readonly buffered = gauge(this, 'cdc_buffered_records', 'Records decoded and not yet acknowledged', (s) => s.buffered());
   readonly confirmedLsn = new Gauge({ name: 'cdc_confirmed_lsn', help: 'LSN last reported to PostgreSQL as flushed', registers: [this.registry] });
+  readonly skipped = new Counter({ name: 'cdc_transactions_skipped_total', help: 'Exactly-once: transactions sent again by PostgreSQL that Kafka already had', registers: [this.registry] });
   readonly snapshotRows = new Counter({ name: 'cdc_snapshot_rows_total', help: 'Rows read by the initial snapshot', labelNames: ['table'], registers: [this.registry] });
   readonly batchSeconds = new Histogram({
     name: 'cdc_produce_batch_seconds',

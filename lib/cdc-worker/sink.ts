@@ -45,13 +45,69 @@ export class KafkaSink {
   /** Records queued and not yet acknowledged. */
   pendingRecords = 0;
 
+  /** Index in `queue` of the newest checkpoint (-1: none). */
+  private lastCheckpointIndex = -1;
+  private readonly exactlyOnce: boolean;
+
   constructor(
     private readonly cfg: ResolvedCdcWorkerConfig['kafka'],
     private readonly maxBuffered: number,
     private readonly events: SinkEvents,
+    private readonly delivery: Pick<ResolvedCdcWorkerConfig['delivery'], 'mode' | 'offsetsTopic' | 'transactionalId'> & { slotName: string } = {
+      mode: 'at-least-once',
+      offsetsTopic: '',
+      transactionalId: '',
+      slotName: '',
+    },
   ) {
     this.kafka = new Kafka(kafkaClientConfig(cfg));
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.exactlyOnce = delivery.mode === 'exactly-once';
+    this.producer = this.exactlyOnce
+      ? this.kafka.producer({ transactionalId: delivery.transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
+      : this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  /**
+   * Exactly-once mode: the source position stored with the last committed Kafka transaction
+   * (null if none). Call after {@link connect}, which fences and aborts a previous instance's open transaction.
+   */
+  async storedPosition(): Promise<bigint | null> {
+    const topic = this.delivery.offsetsTopic;
+    await this.ensureTopics([], [topic]);
+    const admin = this.kafka.admin();
+    await admin.connect();
+    let high = 0;
+    try {
+      high = (await admin.fetchTopicOffsets(topic)).reduce((n, o) => n + Number(o.high), 0);
+    } finally {
+      await admin.disconnect();
+    }
+    if (high === 0) return null;
+    const consumer = this.kafka.consumer({ groupId: `${this.delivery.transactionalId}-offsets-${Date.now()}`, readUncommitted: false });
+    let position: bigint | null = null;
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      let done!: () => void;
+      const finished = new Promise<void>((r) => (done = r));
+      let idle: NodeJS.Timeout = setTimeout(() => done(), 5000);
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) {
+            if (m.key?.toString() === this.delivery.slotName && m.value) position = BigInt(JSON.parse(m.value.toString()).lsn);
+          }
+          clearTimeout(idle);
+          if (Number(batch.lastOffset()) >= Number(batch.highWatermark) - 1) done();
+          else idle = setTimeout(() => done(), 2000);
+        },
+      });
+      await finished;
+      clearTimeout(idle);
+    } finally {
+      await consumer.disconnect();
+    }
+    return position;
   }
 
   admin(): Admin {
@@ -97,6 +153,7 @@ export class KafkaSink {
   push(item: QueueItem): void {
     this.queue.push(item);
     if ('record' in item) this.pendingRecords++;
+    else this.lastCheckpointIndex = this.queue.length - 1;
     if (this.wake) {
       const w = this.wake;
       this.wake = null;
@@ -111,7 +168,8 @@ export class KafkaSink {
   }
 
   hasSpace(): boolean {
-    return this.pendingRecords < this.maxBuffered;
+    // Exactly-once sends whole transactions only: one bigger than the buffer must still fit.
+    return this.pendingRecords < this.maxBuffered || (this.exactlyOnce && this.lastCheckpointIndex < this.head);
   }
 
   onSpace(cb: () => void): void {
@@ -127,9 +185,16 @@ export class KafkaSink {
   private async run(): Promise<void> {
     const compression = this.cfg.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
     while (this.running || this.head < this.queue.length) {
+      if (this.exactlyOnce && this.head < this.queue.length && this.lastCheckpointIndex < this.head) {
+        // only part of a transaction so far: wait for its commit (or drop it when closing; it was not confirmed)
+        if (!this.running) break;
+        await new Promise<void>((r) => (this.wake = r));
+        continue;
+      }
       if (this.head >= this.queue.length) {
         this.queue.length = 0;
         this.head = 0;
+        this.lastCheckpointIndex = -1;
         const waiters = this.drained;
         this.drained = [];
         waiters.forEach((w) => w());
@@ -141,12 +206,21 @@ export class KafkaSink {
       let count = 0;
       let bytes = 0;
       let lastCheckpoint: { checkpoint: bigint; commitTimeMicros: number } | null = null;
+      const checkpoints: { checkpoint: bigint; commitTimeMicros: number }[] = [];
       const start = this.head;
-      while (this.head < this.queue.length && count < this.cfg.batchSize) {
+      // exactly-once: a batch is whole transactions (it ends at a checkpoint, however far that is)
+      const limit = this.exactlyOnce ? this.lastCheckpointIndex + 1 : this.queue.length;
+      while (this.head < limit) {
         const item = this.queue[this.head++];
         if ('checkpoint' in item) {
           lastCheckpoint = item;
+          checkpoints.push(item);
+          if (count >= this.cfg.batchSize) break;
           continue;
+        }
+        if (!this.exactlyOnce && count >= this.cfg.batchSize) {
+          this.head--;
+          break;
         }
         let list = byTopic.get(item.record.topic);
         if (!list) byTopic.set(item.record.topic, (list = []));
@@ -155,19 +229,32 @@ export class KafkaSink {
         bytes += item.bytes;
       }
       // checkpoints right after the batch's last record are covered too
-      while (this.head < this.queue.length && 'checkpoint' in this.queue[this.head]) {
+      while (this.head < limit && 'checkpoint' in this.queue[this.head]) {
         lastCheckpoint = this.queue[this.head++] as { checkpoint: bigint; commitTimeMicros: number };
+        checkpoints.push(lastCheckpoint);
       }
       this.inFlight = this.head - start;
       const t0 = Date.now();
-      if (count > 0) {
+      if (count > 0 || (this.exactlyOnce && lastCheckpoint)) {
         try {
           await this.ensureTopics([...byTopic.keys()]);
-          await this.producer.sendBatch({
-            acks: -1,
-            compression,
-            topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-          });
+          const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+          if (this.exactlyOnce) {
+            topicMessages.push({
+              topic: this.delivery.offsetsTopic,
+              messages: [{ key: this.delivery.slotName, value: JSON.stringify({ lsn: String(lastCheckpoint!.checkpoint), ts_ms: Date.now() }), headers: undefined }],
+            });
+            const txn = await this.producer.transaction();
+            try {
+              await txn.sendBatch({ acks: -1, compression, topicMessages });
+              await txn.commit();
+            } catch (e) {
+              await txn.abort().catch(() => undefined);
+              throw e;
+            }
+          } else {
+            await this.producer.sendBatch({ acks: -1, compression, topicMessages });
+          }
         } catch (e) {
           this.running = false;
           this.inFlight = 0;
@@ -178,7 +265,7 @@ export class KafkaSink {
       this.inFlight = 0;
       this.pendingRecords -= count;
       if (count) this.events.onBatch(count, bytes, Date.now() - t0);
-      if (lastCheckpoint) this.events.onCheckpoint(lastCheckpoint.checkpoint, lastCheckpoint.commitTimeMicros);
+      for (const c of checkpoints) this.events.onCheckpoint(c.checkpoint, c.commitTimeMicros);
       if (this.pendingRecords < this.maxBuffered && this.spaceWaiters.length) {
         const waiters = this.spaceWaiters;
         this.spaceWaiters = [];
@@ -187,6 +274,7 @@ export class KafkaSink {
       // release memory of consumed items
       if (this.head > 50000) {
         this.queue.splice(0, this.head);
+        this.lastCheckpointIndex -= this.head;
         this.head = 0;
       }
     }
@@ -204,3 +292,4 @@ export class KafkaSink {
     await this.producer.disconnect();
   }
 }
+

@@ -43,6 +43,9 @@ export class CdcWorker {
   private paused = false;
   private tx: { xid: number; finalLsn: bigint; commitTimeMicros: number; order: number; counts: Map<string, number>; began: boolean } | null = null;
   private lastCommitLsn: bigint | null = null;
+  /** Exactly-once: position stored in Kafka with the last committed batch. */
+  private storedLsn: bigint | null = null;
+  private skipTx = false;
   private ackedLsn = 0n;
   private sentLsn = -1n;
   private lastStatusAt = 0;
@@ -97,7 +100,7 @@ export class CdcWorker {
         this.metrics.batchSeconds.observe(ms / 1000);
       },
       onFatal: (e) => this.fail(e, 'kafka'),
-    });
+    }, { ...delivery, slotName: source.slotName });
     await this.sink.connect();
     const topics = source.tables.map((t) => `${output.topicPrefix}.${t}`);
     if (output.heartbeatIntervalMs > 0) topics.push(`${output.heartbeatTopicsPrefix}.${output.topicPrefix}`);
@@ -139,14 +142,27 @@ export class CdcWorker {
       this.ackedLsn = slot.confirmedFlushLsn ?? 0n;
       this.log.info({ slot: source.slotName, confirmedFlushLsn: formatLsn(this.ackedLsn) }, 'reusing replication slot');
     }
-    this.sentLsn = this.ackedLsn;
+    if (delivery.mode === 'exactly-once') {
+      this.storedLsn = await this.sink.storedPosition();
+      if (this.storedLsn !== null && this.storedLsn > this.ackedLsn) {
+        // Kafka already holds everything up to there: skip it when the slot sends it again.
+        this.log.info({ stored: formatLsn(this.storedLsn), slot: formatLsn(this.ackedLsn) }, 'exactly-once: resuming from the position stored in Kafka');
+        this.ackedLsn = this.storedLsn;
+      }
+    }
+    this.sentLsn = -1n;
 
     this.phase = 'streaming';
     this.repl.start(source.slotName, source.publicationName, (m) => this.onReplication(m), (e) => this.fail(e, 'postgres'));
     this.log.info({ from: formatLsn(this.ackedLsn) }, 'streaming started');
     this.timers.push(setInterval(() => this.sendStatus(false), delivery.statusIntervalMs));
     if (output.heartbeatIntervalMs > 0) {
-      this.timers.push(setInterval(() => this.sink.push(this.recordItem(heartbeatRecord(output.heartbeatTopicsPrefix, this.opts, Date.now()))), output.heartbeatIntervalMs));
+      this.timers.push(
+        setInterval(() => {
+          this.sink.push(this.recordItem(heartbeatRecord(output.heartbeatTopicsPrefix, this.opts, Date.now())));
+          this.sink.push({ checkpoint: this.ackedLsn, commitTimeMicros: Date.now() * 1000 });
+        }, output.heartbeatIntervalMs),
+      );
     }
   }
 
@@ -224,10 +240,13 @@ export class CdcWorker {
         this.metrics.events.inc({ table: name, op: 'r' });
         this.metrics.snapshotRows.inc({ table: name });
         total++;
+        // lets exactly-once mode commit the snapshot in pieces (the position does not move)
+        if (total % this.cfg.kafka.batchSize === 0) this.sink.push({ checkpoint: consistentPoint, commitTimeMicros: startedMicros });
         if (this.fatalError) throw this.fatalError;
         return this.sink.waitForSpace() ?? undefined;
       },
     );
+    this.sink.push({ checkpoint: consistentPoint, commitTimeMicros: startedMicros });
     this.log.info({ rows: total }, 'initial snapshot read; waiting for Kafka');
   }
 
@@ -325,12 +344,15 @@ export class CdcWorker {
     const now = Date.now() * 1000;
     switch (msg.tag) {
       case 'begin':
+        // exactly-once: a transaction that committed before the stored position is in Kafka already
+        this.skipTx = this.storedLsn !== null && msg.finalLsn < this.storedLsn;
         this.tx = { xid: msg.xid, finalLsn: msg.finalLsn, commitTimeMicros: msg.commitTimeMicros, order: 0, counts: new Map(), began: false };
         if (this.oldestUnackedCommit === null) this.oldestUnackedCommit = msg.commitTimeMicros;
         return;
       case 'insert':
       case 'update':
       case 'delete': {
+        if (this.skipTx) return;
         const model = this.model(msg.relationId);
         const op = msg.tag === 'insert' ? 'c' : msg.tag === 'update' ? 'u' : 'd';
         const before = msg.tag === 'insert' ? null : msg.oldTuple;
@@ -341,7 +363,7 @@ export class CdcWorker {
         return;
       }
       case 'truncate':
-        if (!this.cfg.output.includeTruncate) return;
+        if (!this.cfg.output.includeTruncate || this.skipTx) return;
         for (const id of msg.relationIds) {
           const model = this.model(id);
           this.txBlock(model);
@@ -350,6 +372,12 @@ export class CdcWorker {
         }
         return;
       case 'commit':
+        if (this.skipTx) {
+          this.skipTx = false;
+          this.tx = null;
+          this.metrics.skipped.inc();
+          return;
+        }
         if (this.tx?.began) {
           this.sink.push(this.recordItem(transactionRecord(this.opts, 'END', `${this.tx.xid}:${this.tx.finalLsn}`, Math.floor(this.tx.commitTimeMicros / 1000), this.tx.counts)));
         }

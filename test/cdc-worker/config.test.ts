@@ -42,7 +42,13 @@ describe('cdc-worker config', () => {
       heartbeatTopicsPrefix: '__debezium-heartbeat',
       provideTransactionMetadata: false,
     });
-    expect(c.delivery).toEqual({ maxBufferedEvents: 20000, statusIntervalMs: 1000 });
+    expect(c.delivery).toEqual({
+      mode: 'at-least-once',
+      offsetsTopic: 'shop.cdc-worker.offsets',
+      transactionalId: 'cdc-worker-cdc_worker',
+      maxBufferedEvents: 20000,
+      statusIntervalMs: 1000,
+    });
     expect(c.http).toEqual({ port: 8080, host: '0.0.0.0' });
     expect(c.log).toEqual({ level: 'info' });
   });
@@ -107,9 +113,17 @@ describe('cdc-worker config', () => {
     expect(problems).toEqual(['source.port must be integer (got "abc") [from CDC_SOURCE__PORT]']);
   });
 
-  test('rejects unknown CDC_ variables', () => {
-    const problems = problemsOf(() => loadConfig(writeConfig(minimal), { CDC_SOURCE__PASWORD: 'typo' }));
+  test('rejects unknown CDC_<SECTION>__<FIELD> variables, ignores other CDC_ names', () => {
+    const problems = problemsOf(() => loadConfig(writeConfig(minimal), { CDC_SOURCE__PASWORD: 'typo', CDC_OTHER_TOOL: 'x' }));
+    expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^CDC_SOURCE__PASWORD: no such configuration field/);
+  });
+
+  test('CDC_CONFIG_JSON holds the whole file when no file is given', () => {
+    const c = loadConfig(undefined, { CDC_CONFIG_JSON: JSON.stringify(minimal), CDC_SOURCE__PASSWORD: 'p' });
+    expect(c.source.host).toBe('db');
+    expect(c.source.password).toBe('p');
+    expect(problemsOf(() => loadConfig(undefined, { CDC_CONFIG_JSON: '{' }))[0]).toMatch(/^CDC_CONFIG_JSON is not valid JSON/);
   });
 
   test('missing sections and unreadable files', () => {

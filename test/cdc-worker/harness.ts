@@ -199,8 +199,8 @@ export async function cleanup(env: Infra, name: string, schemas: string[] = [nam
     await c.end();
   }
   const admin = kafka(env).admin();
-  await admin.connect();
   try {
+    await admin.connect();
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${name}.`) || t.endsWith(`.${name}`));
     if (topics.length) await admin.deleteTopics({ topics });
   } catch {
