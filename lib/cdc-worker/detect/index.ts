@@ -43,6 +43,20 @@
  *   (see policy.ts for the order). `validatePolicy` lists every problem of a policy at once.
  * - `DetectionMetrics`: findings by table, info type and action; Cloud DLP requests, bytes,
  *   retries (pass `metrics.recordRequest` as `onRequest`).
+ * - `SensitiveDataScreen`: the worker's step in one call. `screen(table, changes)` takes the
+ *   `before`/`after` images of a batch of change events, inspects them in one `inspectRows`
+ *   call, applies the policy and returns per event `deliver` (with transformed images and flags;
+ *   `encodeFlags` for the `FINDINGS_HEADER` Kafka header) or `quarantine` (original event to
+ *   `quarantineTopic`). The policy is validated when the screen is built: one error lists every
+ *   problem.
+ *
+ * ```ts
+ * const screen = new SensitiveDataScreen(createDetector(cfg.detection), cfg.detection.policy, { hashKey, metrics });
+ * for (const [i, s] of (await screen.screen('public.customers', changes)).entries()) {
+ *   if (s.decision === 'quarantine') produce(s.quarantineTopic!, originalEvent(changes[i]));
+ *   else produce(topic, event(s.before, s.after), { [FINDINGS_HEADER]: encodeFlags(s.flags) });
+ * }
+ * ```
  */
 import { CloudDlpDetector, CloudDlpDetectorOptions } from './cloud';
 import { LocalDetector, LocalDetectorOptions } from './local';
@@ -56,6 +70,8 @@ export { CloudDlpDetector, DlpInspectError, DLP_MAX_REQUEST_BYTES, DLP_MAX_TABLE
 export type { CloudDlpDetectorOptions, DlpClientLike, DlpRequestInfo, DlpValue, InspectContentRequest } from './cloud';
 export * from './policy';
 export { DetectionMetrics } from './metrics';
+export { encodeFlags, FINDINGS_HEADER, SensitiveDataScreen } from './screen';
+export type { ChangeFlag, ChangeRows, ScreenedChange, SensitiveDataScreenOptions } from './screen';
 export type { FindingCount } from './metrics';
 export { luhnValid, ssnValid, ibanChecksumValid, ipv4Valid, ipv6Valid, cardBrand, IBAN_LENGTHS } from './validators';
 

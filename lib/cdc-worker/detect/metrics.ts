@@ -23,8 +23,8 @@ export class DetectionMetrics {
   public dlpRetries = 0;
   public dlpTruncated = 0;
 
-  /** Counts the findings and the decision of one event. */
-  recordOutcome(table: string, outcome: PolicyOutcome): void {
+  /** Counts the findings and the decision of one event (a `PolicyOutcome` or a `ScreenedChange`). */
+  recordOutcome(table: string, outcome: Pick<PolicyOutcome, 'flags' | 'decision'>): void {
     for (const f of outcome.flags) {
       const key = `${table}\u0000${f.infoType}\u0000${f.action}`;
       this.findings.set(key, (this.findings.get(key) ?? 0) + 1);
