@@ -28,3 +28,8 @@ export * from './constructs/access/access-model';
 export * from './constructs/catalog/data-classification';
 export * from './constructs/catalog/classified-table';
 export * from './constructs/runtime/cdc-worker-service';
+export * from './constructs/dlp/info-types';
+export * from './constructs/dlp/dlp-inspect-template';
+export * from './constructs/dlp/dlp-deidentify-template';
+export * from './constructs/dlp/dlp-findings';
+export * from './constructs/dlp/dlp-table-scan';
