@@ -33,3 +33,8 @@ export * from './constructs/dlp/dlp-inspect-template';
 export * from './constructs/dlp/dlp-deidentify-template';
 export * from './constructs/dlp/dlp-findings';
 export * from './constructs/dlp/dlp-table-scan';
+export * from './constructs/monitoring/alert-channel';
+export * from './constructs/monitoring/log-based-metric';
+export * from './constructs/monitoring/threshold-alert';
+export * from './constructs/monitoring/cdc-worker-alerts';
+export * from './constructs/monitoring/dlp-finding-alerts';
