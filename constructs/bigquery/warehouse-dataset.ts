@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { DefaultTokenResolver, StringConcat, Token, Tokenization } from 'cdktf';
 import { BigqueryDataset } from '@cdktf/provider-google/lib/bigquery-dataset';
 import { BigqueryDatasetIamMember } from '@cdktf/provider-google/lib/bigquery-dataset-iam-member';
 import { isIntIn, validateProps } from '../core/validation';
@@ -91,7 +92,13 @@ export class WarehouseDataset extends Construct {
 
   /** Grants one intent to `member`; granting the same twice returns the first grant. */
   public grant(access: DatasetAccess, member: string): BigqueryDatasetIamMember {
-    const id = `${access}-${member.replace(/[^A-Za-z0-9_-]+/g, '_')}`;
+    // A member built from another resource's attribute is a token whose text (`TfToken[TOKEN.n]`)
+    // depends on how many tokens the process made before; name the grant after the Terraform
+    // expression instead, so its address does not change when other stacks or stages are added.
+    const key = Token.isUnresolved(member)
+      ? String(Tokenization.resolve(member, { scope: this, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) }))
+      : member;
+    const id = `${access}-${key.replace(/[^A-Za-z0-9_-]+/g, '_')}`;
     const existing = this.node.tryFindChild(id);
     if (existing) return existing as BigqueryDatasetIamMember;
     if (member === 'allUsers' || member === 'allAuthenticatedUsers') {

@@ -1,0 +1,125 @@
+import { Construct } from 'constructs';
+import { TerraformOutput } from 'cdktf';
+import { SecretValue } from '../core/secret-value';
+import { isIntIn, validateProps } from '../core/validation';
+import { IKafkaPlatform } from '../kafka/kafka-platform';
+import { KafkaScramUser } from '../kafka/kafka-scram-user';
+import { SourceTable } from '../sources/source-table';
+import { CaptureInternalTopic, CapturedTable, checkCapturedTables, describeCaptured, ISourceCapture } from './source-capture';
+
+/** Props of {@link DebeziumCassandraAgent}. */
+export interface DebeziumCassandraAgentProps {
+  /** Kafka platform the agent writes to. */
+  readonly kafka: IKafkaPlatform;
+  /** Logical name of the source (selectors name it); a letter, then letters, digits, '_' or '-'. */
+  readonly logicalName: string;
+  /** Cassandra contact points the agent's snapshot reads from (the agent runs on each of these nodes). */
+  readonly cassandraHosts: string[];
+  /** Native protocol port. @default 9042 */
+  readonly cassandraPort?: number;
+  /** Tables to capture as `keyspace.table`, with keys, labels and sensitivity; each needs `WITH cdc = true`. */
+  readonly tables: SourceTable[];
+  /** Kafka user the agents produce as. @default `cdc-<logicalName>` */
+  readonly kafkaUser?: string;
+  /** That user's password; when given on a self-managed cluster, the SCRAM user is created here. @default none: the user exists already or the platform needs no SASL */
+  readonly kafkaPassword?: SecretValue;
+  /** Prefix of every topic. @default the logical name */
+  readonly topicPrefix?: string;
+  /** Snapshot mode of the agent. @default 'initial' */
+  readonly snapshotMode?: 'initial' | 'always' | 'never';
+  /** Path of cassandra.yaml on the nodes. @default '/etc/cassandra/cassandra.yaml' */
+  readonly cassandraConfigPath?: string;
+  /** Working directory of the agent on the nodes (offsets, relocated commit logs). @default '/var/lib/debezium-cassandra' */
+  readonly workDir?: string;
+}
+
+/**
+ * The Cassandra source. Debezium's Cassandra connector is not a Kafka Connect connector: it is
+ * an agent (a JVM process) that runs on every Cassandra node, reads the commit log segments
+ * Cassandra moves to `cdc_raw` for tables created or altered `WITH cdc = true`, and produces to
+ * Kafka itself. Terraform cannot install it on the nodes, so this construct provides everything
+ * around it: the Kafka user it produces as (SCRAM, when a password is given), the topics and ACLs
+ * (through the stage construct that routes it), the `ALTER TABLE … WITH cdc = true` statements,
+ * and the agent's properties file as a Terraform output, ready to be placed on each node by the
+ * tool that manages the nodes. The Kafka password is not in that file: the node adds
+ * `kafka.producer.sasl.jaas.config` from its secret at start-up.
+ */
+export class DebeziumCassandraAgent extends Construct implements ISourceCapture {
+  public readonly sourceName: string;
+  public readonly sourceKind = 'cassandra';
+  public readonly topicPrefix: string;
+  public readonly captured: CapturedTable[];
+  public readonly producerPrincipal: string;
+  public readonly internalTopics: CaptureInternalTopic[] = [];
+  /** Kafka user the agents produce as. */
+  public readonly kafkaUser: string;
+  /** The agent's properties file (no secrets). */
+  public readonly agentProperties: string;
+  /** CQL statements that turn CDC on for the captured tables. */
+  public readonly cdcStatements: string[];
+
+  constructor(scope: Construct, id: string, props: DebeziumCassandraAgentProps) {
+    super(scope, id);
+    this.sourceName = props.logicalName;
+    this.topicPrefix = props.topicPrefix ?? props.logicalName;
+    this.kafkaUser = props.kafkaUser ?? `cdc-${props.logicalName}`;
+    this.producerPrincipal = `User:${this.kafkaUser}`;
+    const port = props.cassandraPort ?? 9042;
+    const snapshotMode = props.snapshotMode ?? 'initial';
+    const workDir = props.workDir ?? '/var/lib/debezium-cassandra';
+    this.captured = describeCaptured(this.topicPrefix, props.tables, (n) => n);
+    this.cdcStatements = this.captured.map((c) => `ALTER TABLE ${c.table} WITH cdc = true;`);
+
+    validateProps(this, (p) => {
+      p.check(/^[A-Za-z][A-Za-z0-9_-]*$/.test(props.logicalName), 'logicalName', props.logicalName, "a letter, then letters, digits, '_' or '-'");
+      p.check(/^[A-Za-z0-9._-]+$/.test(this.topicPrefix), 'topicPrefix', this.topicPrefix, "letters, digits, '.', '_' and '-'");
+      p.check(props.cassandraHosts.length > 0 && props.cassandraHosts.every((h) => /^[A-Za-z0-9.-]+$/.test(h)), 'cassandraHosts', props.cassandraHosts, 'at least one host name or IP');
+      p.check(isIntIn(port, 1, 65535), 'cassandraPort', port, 'an integer from 1 to 65535');
+      checkCapturedTables(p, 'tables', props.tables, this.captured, /^[A-Za-z][A-Za-z0-9_]{0,47}\.[A-Za-z][A-Za-z0-9_]{0,47}$/, "'keyspace.table' of letters, digits and '_'");
+      p.check(['initial', 'always', 'never'].includes(snapshotMode), 'snapshotMode', snapshotMode, 'initial, always or never');
+      p.check(/^[A-Za-z0-9._@-]{1,255}$/.test(this.kafkaUser), 'kafkaUser', this.kafkaUser, "1-255 letters, digits, '.', '_', '-' or '@'");
+      if (props.kafka.saslMechanism?.startsWith('SCRAM') && props.kafkaPassword === undefined) {
+        p.add('kafkaPassword', undefined, `a SecretValue: the platform authenticates with ${props.kafka.saslMechanism}, so the agent's user needs a password`);
+      }
+    });
+
+    if (props.kafkaPassword && props.kafka.supportsScramUsers) {
+      new KafkaScramUser(this, 'kafka-user', { platform: props.kafka, username: this.kafkaUser, password: props.kafkaPassword });
+    }
+
+    const sasl = props.kafka.saslMechanism;
+    const protocol = sasl ? (props.kafka.tlsEnabled ? 'SASL_SSL' : 'SASL_PLAINTEXT') : props.kafka.tlsEnabled ? 'SSL' : 'PLAINTEXT';
+    const lines: string[] = [
+      `# Debezium Cassandra agent for ${props.logicalName}; generated by cdktf-data-pipelines.`,
+      '# Run it on every Cassandra node; tables need WITH cdc = true and cassandra.yaml cdc_enabled: true.',
+      `connector.name=${this.topicPrefix}-cassandra-agent`,
+      `topic.prefix=${this.topicPrefix}`,
+      `snapshot.mode=${snapshotMode}`,
+      `cassandra.config=${props.cassandraConfigPath ?? '/etc/cassandra/cassandra.yaml'}`,
+      `cassandra.hosts=${props.cassandraHosts.join(',')}`,
+      `cassandra.port=${port}`,
+      'commit.log.real.time.processing.enabled=true',
+      `commit.log.relocation.dir=${workDir}/relocation`,
+      `offset.backing.store.dir=${workDir}/offsets`,
+      'http.port=8000',
+      'key.converter=org.apache.kafka.connect.json.JsonConverter',
+      'value.converter=org.apache.kafka.connect.json.JsonConverter',
+      `kafka.producer.bootstrap.servers=${props.kafka.bootstrapServers.join(',')}`,
+      `kafka.producer.security.protocol=${protocol}`,
+    ];
+    if (sasl) {
+      lines.push(`kafka.producer.sasl.mechanism=${sasl}`);
+      lines.push(`# kafka.producer.sasl.jaas.config for user ${this.kafkaUser} is added on the node from its secret.`);
+    }
+    this.agentProperties = lines.join('\n') + '\n';
+    new TerraformOutput(this, 'agent-properties', {
+      value: this.agentProperties,
+      description: `Properties of the Debezium Cassandra agent for ${props.logicalName} (no secrets); place on each Cassandra node.`,
+    });
+  }
+
+  /** Every table topic. */
+  public get topics(): string[] {
+    return this.captured.map((c) => c.topic);
+  }
+}

@@ -1,0 +1,120 @@
+import { Construct } from 'constructs';
+import { SecretValue } from '../core/secret-value';
+import { Problems, validateProps } from '../core/validation';
+import { Connector } from './connector';
+import { KafkaConnectCluster } from './kafka-connect-cluster';
+
+/** Which search engine (and so which sink implementation) receives the documents. */
+export type SearchSinkFlavor = 'elasticsearch' | 'opensearch';
+
+/** Props of {@link ElasticsearchSink}. */
+export interface ElasticsearchSinkProps {
+  /** Connect cluster. */
+  readonly cluster: KafkaConnectCluster;
+  /** Connector name. */
+  readonly name: string;
+  /** HTTP(S) URLs of the search cluster, without credentials. */
+  readonly connectionUrls: string[];
+  /** Elasticsearch (Confluent's sink) or OpenSearch (Aiven's sink). @default 'elasticsearch' */
+  readonly flavor?: SearchSinkFlavor;
+  /** User of the search cluster. @default no authentication */
+  readonly username?: string;
+  /** That user's password. @default none */
+  readonly password?: SecretValue;
+  /** Topics to index (one index per topic). Exactly one of `topics` and `topicsRegex`. @default none */
+  readonly topics?: string[];
+  /** Regex of topics to index. Exactly one of `topics` and `topicsRegex`. @default none */
+  readonly topicsRegex?: string;
+  /** Unwrap Debezium envelopes to the row's new state. @default true */
+  readonly unwrapDebezium?: boolean;
+  /** Upsert documents by record key instead of replacing them. @default true */
+  readonly upsert?: boolean;
+  /** Delete the document when its key's tombstone arrives. @default true */
+  readonly deleteOnTombstone?: boolean;
+  /** Maximum tasks. @default 1 */
+  readonly tasksMax?: number;
+  /** Extra config by the sink's own key names. @default none */
+  readonly extraConfig?: Record<string, string>;
+}
+
+/** Connector classes per flavor. */
+export const SEARCH_SINK_CLASSES: Record<SearchSinkFlavor, string> = {
+  elasticsearch: 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector',
+  opensearch: 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector',
+};
+
+/** The Debezium `ExtractNewRecordState` transform every sink of change events uses. */
+export function debeziumUnwrapConfig(keepTombstones: boolean): Record<string, string> {
+  return {
+    transforms: 'unwrap',
+    'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
+    // Keep tombstones when the sink deletes on them; otherwise mark deleted rows with __deleted.
+    'transforms.unwrap.delete.tombstone.handling.mode': keepTombstones ? 'tombstone' : 'rewrite',
+    'transforms.unwrap.add.fields': 'op,source.ts_ms',
+  };
+}
+
+/** Checks `topics` / `topicsRegex`: exactly one, non-empty, a valid regex. */
+export function checkTopicChoice(p: Problems, topics: string[] | undefined, topicsRegex: string | undefined): void {
+  p.check((topics === undefined) !== (topicsRegex === undefined), 'topics/topicsRegex', topics ?? topicsRegex, 'exactly one of topics and topicsRegex');
+  if (topics) p.check(topics.length > 0, 'topics', topics, 'at least one topic');
+  if (topicsRegex !== undefined) {
+    let ok = topicsRegex.length > 0;
+    try {
+      new RegExp(topicsRegex);
+    } catch {
+      ok = false;
+    }
+    p.check(ok, 'topicsRegex', topicsRegex, 'a valid Java regular expression');
+  }
+}
+
+/**
+ * The search sink: indexes change events into Elasticsearch (Confluent's sink) or OpenSearch
+ * (Aiven's sink), one index per topic, with the record key as document id so that updates
+ * upsert and deletes remove the document.
+ */
+export class ElasticsearchSink extends Construct {
+  /** The connector. */
+  public readonly connector: Connector;
+  /** Flavor in use. */
+  public readonly flavor: SearchSinkFlavor;
+
+  constructor(scope: Construct, id: string, props: ElasticsearchSinkProps) {
+    super(scope, id);
+    this.flavor = props.flavor ?? 'elasticsearch';
+    const upsert = props.upsert ?? true;
+    const del = props.deleteOnTombstone ?? true;
+    validateProps(this, (p) => {
+      p.check(['elasticsearch', 'opensearch'].includes(this.flavor), 'flavor', this.flavor, 'elasticsearch or opensearch');
+      p.check(props.connectionUrls.length > 0, 'connectionUrls', props.connectionUrls, 'at least one http:// or https:// URL');
+      props.connectionUrls.forEach((u, i) => {
+        if (p.check(/^https?:\/\/[^\s/]+(\/\S*)?$/.test(u), `connectionUrls[${i}]`, u, 'an http:// or https:// URL')) {
+          p.check(!/^https?:\/\/[^/]*@/.test(u), `connectionUrls[${i}]`, '(hidden: contains credentials)', 'a URL without credentials; pass username and password as props');
+        }
+      });
+      p.check((props.username === undefined) === (props.password === undefined), 'username/password', props.username, 'both or neither');
+      checkTopicChoice(p, props.topics, props.topicsRegex);
+    });
+    const config: Record<string, string> = {
+      ...(props.extraConfig ?? {}),
+      'connection.url': props.connectionUrls.join(','),
+      'key.ignore': 'false',
+      'schema.ignore': 'true',
+      'behavior.on.null.values': del ? 'delete' : 'ignore',
+      [this.flavor === 'opensearch' ? 'index.write.method' : 'write.method']: upsert ? 'upsert' : 'insert',
+    };
+    if (props.topics) config.topics = props.topics.join(',');
+    if (props.topicsRegex !== undefined) config['topics.regex'] = props.topicsRegex;
+    if (props.username) config['connection.username'] = props.username;
+    if (props.unwrapDebezium ?? true) Object.assign(config, debeziumUnwrapConfig(del));
+    this.connector = new Connector(this, 'connector', {
+      cluster: props.cluster,
+      name: props.name,
+      connectorClass: SEARCH_SINK_CLASSES[this.flavor] ?? SEARCH_SINK_CLASSES.elasticsearch,
+      tasksMax: props.tasksMax,
+      config,
+      sensitiveConfig: props.password ? { 'connection.password': props.password } : undefined,
+    });
+  }
+}

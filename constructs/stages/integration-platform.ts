@@ -1,0 +1,471 @@
+import { Construct } from 'constructs';
+import { validateProps } from '../core/validation';
+import { SecretValue } from '../core/secret-value';
+import { IKafkaPlatform, KafkaAclSpec } from '../kafka/kafka-platform';
+import { KafkaTopic, KafkaTopicConfig } from '../kafka/kafka-topic';
+import { KafkaAcl } from '../kafka/kafka-acl';
+import { KafkaAccessGrant } from '../kafka/kafka-access-grant';
+import { aclsForIntent, KafkaAclRequirement } from '../kafka/kafka-grants';
+import { idSafe } from '../kafka/kafka-principal';
+import { KafkaConnectCluster } from '../connect/kafka-connect-cluster';
+import { Connector } from '../connect/connector';
+import { DebeziumPostgresSource } from '../connect/debezium-postgres-source';
+import { DebeziumMySqlSource } from '../connect/debezium-mysql-source';
+import { DebeziumSourceOptions } from '../connect/debezium-common';
+import { BigQuerySink, BigQueryKeySource } from '../connect/bigquery-sink';
+import { ElasticsearchSink, ElasticsearchSinkProps } from '../connect/elasticsearch-sink';
+import { Neo4jSink, Neo4jSinkProps } from '../connect/neo4j-sink';
+import { JdbcSink, JdbcSinkProps } from '../connect/jdbc-sink';
+import { CaptureInternalTopic, CapturedTable, ISourceCapture } from '../connect/source-capture';
+import { WarehouseDataset } from '../bigquery/warehouse-dataset';
+import { PipelineServiceAccount } from '../bigquery/pipeline-service-account';
+import { ISourceDatabase, qualifiedTableName } from '../sources/source-database';
+import { SourceTable } from '../sources/source-table';
+import { RealtimePipeline, serviceAccountId } from './realtime-pipeline';
+
+/**
+ * Which captured tables a sink subscribes to. Every field given must match (AND); a list means
+ * any of its values. At least one field.
+ */
+export interface TopicSelector {
+  /** Source logical name(s). @default any source */
+  readonly source?: string | string[];
+  /** Table name(s), qualified (`wepay.users`) or bare (`users`). @default any table */
+  readonly table?: string | string[];
+  /** Label(s); a table matches when it carries any of them. @default any labels */
+  readonly label?: string | string[];
+}
+
+/** What every sink of the platform has. */
+export interface IntegrationSinkCommon {
+  /** Connector name, unique in the Connect cluster. */
+  readonly name: string;
+  /** Tables the sink subscribes to; resolved to topics at synth. */
+  readonly select: TopicSelector | TopicSelector[];
+  /**
+   * `list`: the resolved topics, fixed at synth. `regex`: a regex that follows whole sources
+   * (a selector naming only sources matches `<prefix>\..+`, so new tables flow in) and exact
+   * topics otherwise. Not for jdbc and graph sinks, which configure each topic. @default 'list'
+   */
+  readonly topicsAs?: 'list' | 'regex';
+}
+
+/** A BigQuery sink: a dataset, a service account and KCBQ. */
+export interface IntegrationBigQuerySink extends IntegrationSinkCommon {
+  /** Kind. */
+  readonly kind: 'bigquery';
+  /** Dataset written to (created here). */
+  readonly datasetId: string;
+  /** Merge rows by key (upserts and deletes). @default true */
+  readonly upsert?: boolean;
+  /** Credentials of the sink. @default 'APPLICATION_DEFAULT' */
+  readonly keySource?: BigQueryKeySource;
+  /** Key JSON when keySource is JSON. @default none */
+  readonly keyJson?: SecretValue;
+}
+
+/** A search sink (Elasticsearch or OpenSearch). */
+export interface IntegrationSearchSink extends IntegrationSinkCommon {
+  /** Kind. */
+  readonly kind: 'search';
+  /** Options of {@link ElasticsearchSink}. */
+  readonly options: Omit<ElasticsearchSinkProps, 'cluster' | 'name' | 'topics' | 'topicsRegex'>;
+}
+
+/** A graph sink (Neo4j). */
+export interface IntegrationGraphSink extends IntegrationSinkCommon {
+  /** Kind. */
+  readonly kind: 'graph';
+  /** Options of {@link Neo4jSink}. */
+  readonly options: Omit<Neo4jSinkProps, 'cluster' | 'name' | 'topics'>;
+}
+
+/** A JDBC sink. */
+export interface IntegrationJdbcSink extends IntegrationSinkCommon {
+  /** Kind. */
+  readonly kind: 'jdbc';
+  /** Options of {@link JdbcSink}. */
+  readonly options: Omit<JdbcSinkProps, 'cluster' | 'name' | 'topics'>;
+}
+
+/** Any other sink connector. */
+export interface IntegrationConnectorSink extends IntegrationSinkCommon {
+  /** Kind. */
+  readonly kind: 'connector';
+  /** Connector class. */
+  readonly connectorClass: string;
+  /** Plain config (topics are set from the selector). @default none */
+  readonly config?: Record<string, string>;
+  /** Secret config. @default none */
+  readonly sensitiveConfig?: Record<string, SecretValue>;
+  /** Maximum tasks. @default 1 */
+  readonly tasksMax?: number;
+}
+
+/** A sink of the integration platform. */
+export type IntegrationSink = IntegrationBigQuerySink | IntegrationSearchSink | IntegrationGraphSink | IntegrationJdbcSink | IntegrationConnectorSink;
+
+/** Props of {@link IntegrationPlatform}. */
+export interface IntegrationPlatformProps {
+  /** Kafka platform. */
+  readonly kafka: IKafkaPlatform;
+  /** Connect cluster running the source connectors and the sinks. */
+  readonly connect: KafkaConnectCluster;
+  /** A realtime pipeline (stage 2) whose sources and topics become routable; nothing of it is re-created or moved. @default none */
+  readonly realtime?: RealtimePipeline;
+  /** More relational sources (PostgreSQL, MySQL, MariaDB), captured here with Debezium. @default none */
+  readonly databases?: ISourceDatabase[];
+  /** Debezium options per database, by logical name. @default Debezium defaults chosen by the source constructs */
+  readonly databaseOptions?: Record<string, DebeziumSourceOptions>;
+  /** Other captures (DebeziumMongoDbSource, DebeziumSpannerSource, DebeziumCassandraAgent, …); their topics and ACLs are created here. @default none */
+  readonly captures?: ISourceCapture[];
+  /** Sinks, each subscribing by selector. */
+  readonly sinks: IntegrationSink[];
+  /** Warehouse of BigQuery sinks. @default none (needed when a BigQuery sink is given) */
+  readonly warehouse?: { readonly project: string; readonly location?: string; readonly labels?: Record<string, string> };
+  /** Partitions of table topics created here. @default the platform's defaultPartitions */
+  readonly topicPartitions?: number;
+  /** Replication factor of topics created here. @default the platform's defaultReplicationFactor */
+  readonly topicReplicationFactor?: number;
+  /** Config of table topics created here. @default compacted, min.insync.replicas = min(2, replication factor) */
+  readonly topicConfig?: KafkaTopicConfig;
+}
+
+/** A table the platform can route, with its topic and labels. */
+export interface RoutableTable {
+  /** Source logical name. */
+  readonly source: string;
+  /** Kind of source (postgres, mysql, mongodb, spanner, cassandra, …). */
+  readonly sourceKind: string;
+  /** Topic prefix of the source. */
+  readonly prefix: string;
+  /** Qualified table name. */
+  readonly table: string;
+  /** Topic. */
+  readonly topic: string;
+  /** Labels of the table. */
+  readonly labels: string[];
+}
+
+/** Where a sink's selector led. */
+export interface SinkRoute {
+  /** Tables matched. */
+  readonly tables: RoutableTable[];
+  /** Topics matched, in catalog order. */
+  readonly topics: string[];
+  /** The regex form (see `topicsAs`). */
+  readonly regex: string;
+  /** Topic prefixes a regex follows in full (for Prefixed ACLs). */
+  readonly prefixes: string[];
+}
+
+const SINK_KINDS = ['bigquery', 'search', 'graph', 'jdbc', 'connector'];
+
+function asList(value: string | string[] | undefined): string[] | undefined {
+  return value === undefined ? undefined : Array.isArray(value) ? value : [value];
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** True when `entry` matches `selector`. */
+export function selectorMatches(selector: TopicSelector, entry: RoutableTable): boolean {
+  const sources = asList(selector.source);
+  const tables = asList(selector.table);
+  const labels = asList(selector.label);
+  if (sources && !sources.includes(entry.source)) return false;
+  if (tables && !tables.some((t) => t === entry.table || t === entry.table.split('.').pop())) return false;
+  if (labels && !labels.some((l) => entry.labels.includes(l))) return false;
+  return true;
+}
+
+/** Resolves selectors against a catalog: the tables, topics and regex of the union. */
+export function resolveSelectors(selectors: TopicSelector[], catalog: RoutableTable[]): SinkRoute {
+  const tables = catalog.filter((e) => selectors.some((s) => selectorMatches(s, e)));
+  const whole = new Set<string>();
+  for (const s of selectors) {
+    if (s.table === undefined && s.label === undefined && s.source !== undefined) {
+      for (const src of asList(s.source)!) {
+        const e = catalog.find((x) => x.source === src);
+        if (e) whole.add(e.prefix);
+      }
+    }
+  }
+  const prefixes = [...whole];
+  const exact = tables.filter((t) => !prefixes.includes(t.prefix)).map((t) => escapeRegex(t.topic));
+  const regex = [...prefixes.map((p) => `${escapeRegex(p)}\\..+`), ...exact].join('|');
+  return { tables, topics: tables.map((t) => t.topic), regex, prefixes };
+}
+
+/** Whether an existing ACL already allows what `need` asks. */
+function covers(existing: KafkaAclSpec, principal: string, need: KafkaAclRequirement): boolean {
+  if (existing.permission !== 'Allow' || existing.principal !== principal || existing.resourceType !== need.resourceType) return false;
+  if (existing.operation !== need.operation && existing.operation !== 'All') return false;
+  if (existing.patternType === 'Literal') return need.patternType === 'Literal' && existing.resourceName === need.resourceName;
+  return need.resourceName.startsWith(existing.resourceName);
+}
+
+/**
+ * Stage 3, integration: many sources and many sinks on one streaming platform, as in WePay's
+ * 2019 picture. Sources are the tables of an adopted realtime pipeline, relational databases
+ * captured here, and any other capture (MongoDB, Spanner, Cassandra…). Sinks (BigQuery, search,
+ * graph, JDBC or any connector) subscribe by selector (source, table, label); the platform
+ * resolves each selector to topics at synth, and a selector that matches nothing is an error.
+ *
+ * ```
+ * MySQL ─┐                          ┌─▶ BigQuery
+ * Postgres ─┤                       ├─▶ Elasticsearch / OpenSearch
+ * MongoDB ──┼─▶ Kafka (topic per table) ──selectors──┼─▶ Neo4j
+ * Spanner ──┤                       ├─▶ JDBC
+ * Cassandra (agent) ─┘              └─▶ any connector
+ * ```
+ *
+ * The Connect workers get exactly the ACLs the sinks need that they do not have yet: Read and
+ * Describe on each routed topic (or source prefix, for regex routes) and Read on each sink's
+ * consumer group `connect-<sink name>`.
+ */
+export class IntegrationPlatform extends Construct {
+  /** Every routable table. */
+  public readonly catalog: RoutableTable[] = [];
+  /** Captures of sources added here, by source name. */
+  public readonly captures: Record<string, ISourceCapture | DebeziumPostgresSource | DebeziumMySqlSource> = {};
+  /** Topics created here, by topic name. */
+  public readonly topics: Record<string, KafkaTopic> = {};
+  /** Resolved route per sink name. */
+  public readonly routes: Record<string, SinkRoute> = {};
+  /** Sink connectors by sink name. */
+  public readonly sinks: Record<string, Connector> = {};
+  /** Every ACL the platform created (captures and sinks), each permission once. */
+  public readonly acls: KafkaAclSpec[] = [];
+  private existingAcls: KafkaAclSpec[] = [];
+
+  constructor(scope: Construct, id: string, props: IntegrationPlatformProps) {
+    super(scope, id);
+    const rf = props.topicReplicationFactor ?? props.kafka.defaultReplicationFactor;
+    const topicConfig: KafkaTopicConfig = props.topicConfig ?? { cleanupPolicy: 'compact', minInsyncReplicas: Math.min(2, rf) };
+    const sourceNames: string[] = [];
+    // ACLs the adopted realtime pipeline already grants; the platform adds only what is missing.
+    this.existingAcls = props.realtime
+      ? props.realtime.node.findAll().filter((c): c is KafkaAccessGrant => c instanceof KafkaAccessGrant).flatMap((g) => g.acls)
+      : [];
+
+    // 1. Tables of the adopted realtime pipeline: routable as they are.
+    for (const [name, parts] of Object.entries(props.realtime?.sources ?? {})) {
+      sourceNames.push(name);
+      for (const [table, topic] of Object.entries(parts.topics)) {
+        this.catalog.push({ source: name, sourceKind: parts.database.engine, prefix: parts.capture.topicPrefix, table, topic: topic.name, labels: parts.tables[table]?.labels ?? [] });
+      }
+    }
+    // 2. Relational databases captured here, 3. other captures.
+    for (const db of props.databases ?? []) {
+      sourceNames.push(db.logicalName);
+      if (this.captures[db.logicalName] || props.realtime?.sources[db.logicalName]) continue;
+      this.addDatabase(db, props, rf, topicConfig);
+    }
+    for (const capture of props.captures ?? []) {
+      sourceNames.push(capture.sourceName);
+      if (this.captures[capture.sourceName] || props.realtime?.sources[capture.sourceName]) continue;
+      this.captures[capture.sourceName] = capture;
+      this.addCapture(capture.sourceName, capture.sourceKind, capture.topicPrefix, capture.captured, capture.producerPrincipal, capture.internalTopics, props, rf, topicConfig);
+    }
+
+    // Routes.
+    const sinkNames = props.sinks.map((s) => s.name);
+    const unmatched: { sink: number; selector: number; value: TopicSelector }[] = [];
+    props.sinks.forEach((sink, i) => {
+      const selectors = Array.isArray(sink.select) ? sink.select : [sink.select];
+      selectors.forEach((s, j) => {
+        if (!this.catalog.some((e) => selectorMatches(s, e))) unmatched.push({ sink: i, selector: j, value: s });
+      });
+      if (sinkNames.indexOf(sink.name) === i) this.routes[sink.name] = resolveSelectors(selectors, this.catalog);
+    });
+
+    validateProps(this, (p) => {
+      p.check(sourceNames.length > 0, 'sources', sourceNames, 'at least one source: realtime, databases or captures');
+      sourceNames.forEach((n, i) => p.check(sourceNames.indexOf(n) === i, 'sources', n, 'each source name once across realtime, databases and captures'));
+      const dbNames = (props.databases ?? []).map((d) => d.logicalName);
+      for (const key of Object.keys(props.databaseOptions ?? {})) {
+        p.check(dbNames.includes(key), `databaseOptions['${key}']`, key, `the logical name of one of the databases: ${dbNames.join(', ')}`);
+      }
+      p.check(props.sinks.length > 0, 'sinks', props.sinks.length, 'at least one sink');
+      const labels = [...new Set(this.catalog.flatMap((e) => e.labels))].sort();
+      const sources = [...new Set(this.catalog.map((e) => e.source))];
+      props.sinks.forEach((sink, i) => {
+        p.check(sinkNames.indexOf(sink.name) === i, `sinks[${i}].name`, sink.name, 'a sink name used once');
+        p.check(SINK_KINDS.includes(sink.kind), `sinks[${i}].kind`, sink.kind, SINK_KINDS.join(', '));
+        const selectors = Array.isArray(sink.select) ? sink.select : [sink.select];
+        p.check(selectors.length > 0, `sinks[${i}].select`, sink.select, 'at least one selector');
+        selectors.forEach((s, j) => {
+          const at = Array.isArray(sink.select) ? `sinks[${i}].select[${j}]` : `sinks[${i}].select`;
+          p.check(s.source !== undefined || s.table !== undefined || s.label !== undefined, at, s, 'at least one of source, table and label');
+        });
+        const topicsAs = sink.topicsAs ?? 'list';
+        p.check(['list', 'regex'].includes(topicsAs), `sinks[${i}].topicsAs`, topicsAs, 'list or regex');
+        if (topicsAs === 'regex' && (sink.kind === 'jdbc' || sink.kind === 'graph')) {
+          p.add(`sinks[${i}].topicsAs`, topicsAs, `'list' for ${sink.kind} sinks, which configure each topic`);
+        }
+        if (sink.kind === 'bigquery') p.check(props.warehouse !== undefined, `sinks[${i}]`, sink.name, 'a BigQuery sink only with the warehouse prop set');
+      });
+      for (const u of unmatched) {
+        const at = Array.isArray(props.sinks[u.sink].select) ? `sinks[${u.sink}].select[${u.selector}]` : `sinks[${u.sink}].select`;
+        p.add(at, u.value, `a selector matching at least one captured table (sources: ${sources.join(', ') || 'none'}; labels: ${labels.join(', ') || 'none'})`);
+      }
+    });
+
+    // Sinks and the ACLs they need.
+    const needs: KafkaAclRequirement[] = [];
+    props.sinks.forEach((sink, i) => {
+      if (sinkNames.indexOf(sink.name) !== i || !SINK_KINDS.includes(sink.kind)) return;
+      const route = this.routes[sink.name];
+      if (route.tables.length === 0) return; // reported above
+      const regex = (sink.topicsAs ?? 'list') === 'regex' && sink.kind !== 'jdbc' && sink.kind !== 'graph';
+      this.sinks[sink.name] = this.addSink(sink, route, regex, props);
+      const group = { group: `connect-${sink.name}` };
+      if (regex) route.prefixes.forEach((prefix) => needs.push(...aclsForIntent('consume', `${prefix}.`, 'Prefixed', group)));
+      route.tables.filter((t) => !(regex && route.prefixes.includes(t.prefix))).forEach((t) => needs.push(...aclsForIntent('consume', t.topic, 'Literal', group)));
+    });
+    // Prefixed ACLs first, so a topic a prefix already covers gets no literal ACL whatever the sink order.
+    const ordered = [...needs.filter((n) => n.patternType === 'Prefixed'), ...needs.filter((n) => n.patternType !== 'Prefixed')];
+    this.allow(new Construct(this, 'sink-access'), props.kafka, props.connect.principal, ordered);
+  }
+
+  /**
+   * Creates the ACLs in `needs` that no ACL of this platform or of the adopted realtime pipeline
+   * already allows, so each permission exists once.
+   */
+  private allow(scope: Construct, platform: IKafkaPlatform, principal: string, needs: KafkaAclRequirement[]): void {
+    for (const need of needs) {
+      if ([...this.existingAcls, ...this.acls].some((e) => covers(e, principal, need))) continue;
+      const acl = new KafkaAcl(scope, idSafe(`${need.resourceType}-${need.patternType}-${need.resourceName}-${need.operation}`), {
+        platform,
+        principal,
+        operation: need.operation,
+        resourceType: need.resourceType,
+        resourceName: need.resourceName,
+        patternType: need.patternType,
+      });
+      this.acls.push(acl.spec);
+    }
+  }
+
+  private addDatabase(db: ISourceDatabase, props: IntegrationPlatformProps, rf: number, topicConfig: KafkaTopicConfig): void {
+    const scope = new Construct(this, db.logicalName);
+    const options = props.databaseOptions?.[db.logicalName] ?? {};
+    const capture =
+      db.engine === 'postgres'
+        ? new DebeziumPostgresSource(scope, 'capture', { cluster: props.connect, database: db, ...options })
+        : new DebeziumMySqlSource(scope, 'capture', { cluster: props.connect, database: db, ...options });
+    this.captures[db.logicalName] = capture;
+    const described: Record<string, SourceTable> = {};
+    for (const t of db.tables) described[qualifiedTableName(db.engine, db.databaseName, t.name)] = t;
+    const captured: CapturedTable[] = Object.entries(capture.topicsByTable).map(([table, topic]) => ({ table, topic, description: described[table] ?? { name: table, primaryKey: [] } }));
+    const internal: CaptureInternalTopic[] = [];
+    if (capture.heartbeatTopic) internal.push({ name: capture.heartbeatTopic, partitions: 1, config: { cleanupPolicy: 'delete', retentionMs: 86400000 }, consumed: false });
+    if (capture instanceof DebeziumMySqlSource) {
+      internal.push({
+        name: capture.schemaHistoryTopic,
+        partitions: 1,
+        config: { cleanupPolicy: 'delete', retentionMs: -1, retentionBytes: -1 },
+        consumed: true,
+        group: `${capture.connector.name}-schemahistory`,
+      });
+    }
+    this.addCapture(db.logicalName, db.engine, capture.topicPrefix, captured, props.connect.principal, internal, props, rf, topicConfig, scope);
+  }
+
+  private addCapture(
+    source: string,
+    kind: string,
+    prefix: string,
+    captured: CapturedTable[],
+    producer: string,
+    internal: CaptureInternalTopic[],
+    props: IntegrationPlatformProps,
+    rf: number,
+    topicConfig: KafkaTopicConfig,
+    existingScope?: Construct,
+  ): void {
+    const scope = existingScope ?? new Construct(this, source);
+    for (const c of captured) {
+      if (this.topics[c.topic]) continue;
+      this.topics[c.topic] = new KafkaTopic(scope, `topic-${c.table}`, {
+        platform: props.kafka,
+        name: c.topic,
+        partitions: props.topicPartitions,
+        replicationFactor: rf,
+        config: topicConfig,
+      });
+      this.catalog.push({ source, sourceKind: kind, prefix, table: c.table, topic: c.topic, labels: c.description.labels ?? [] });
+    }
+    const access = new Construct(scope, 'access');
+    this.allow(access, props.kafka, producer, aclsForIntent('produce', `${prefix}.`, 'Prefixed'));
+    for (const t of internal) {
+      new KafkaTopic(scope, `internal-${t.name}`, { platform: props.kafka, name: t.name, partitions: t.partitions, replicationFactor: rf, config: t.config });
+      this.allow(access, props.kafka, producer, aclsForIntent('produce', t.name, 'Literal'));
+      if (t.consumed) {
+        const consume = aclsForIntent('consume', t.name, 'Literal', { group: t.group ?? '-', groupIsPrefix: t.groupIsPrefix });
+        this.allow(access, props.kafka, producer, consume.filter((a) => t.group !== undefined || a.resourceType !== 'Group'));
+      }
+    }
+  }
+
+  private addSink(sink: IntegrationSink, route: SinkRoute, regex: boolean, props: IntegrationPlatformProps): Connector {
+    const scope = new Construct(this, `sink-${sink.name}`);
+    const topics = regex ? undefined : route.topics;
+    const topicsRegex = regex ? route.regex : undefined;
+    switch (sink.kind) {
+      case 'bigquery': {
+        const warehouse = props.warehouse!;
+        const upsert = sink.upsert ?? true;
+        const dataset = new WarehouseDataset(scope, 'dataset', {
+          project: warehouse.project,
+          datasetId: sink.datasetId,
+          location: warehouse.location,
+          labels: { stage: 'integration', ...(warehouse.labels ?? {}) },
+          description: `Tables routed by the integration platform to sink ${sink.name}`,
+        });
+        const account = new PipelineServiceAccount(scope, 'account', {
+          project: warehouse.project,
+          accountId: serviceAccountId(`sink-${sink.name}`),
+          displayName: `BigQuery sink ${sink.name}`,
+          projectRoles: ['roles/bigquery.jobUser'],
+        });
+        dataset.grantWrite(account.member);
+        return new BigQuerySink(scope, 'sink', {
+          cluster: props.connect,
+          name: sink.name,
+          project: warehouse.project,
+          defaultDataset: sink.datasetId,
+          topics,
+          topicsRegex,
+          upsertEnabled: upsert,
+          deleteEnabled: upsert,
+          kafkaKeyFieldName: upsert ? 'kafka_key' : undefined,
+          keySource: sink.keySource,
+          keyJson: sink.keyJson,
+        }).connector;
+      }
+      case 'search':
+        return new ElasticsearchSink(scope, 'sink', { ...sink.options, cluster: props.connect, name: sink.name, topics, topicsRegex }).connector;
+      case 'graph':
+        return new Neo4jSink(scope, 'sink', { ...sink.options, cluster: props.connect, name: sink.name, topics: route.topics }).connector;
+      case 'jdbc':
+        return new JdbcSink(scope, 'sink', { ...sink.options, cluster: props.connect, name: sink.name, topics: route.topics }).connector;
+      default: {
+        const generic = sink as IntegrationConnectorSink;
+        const config: Record<string, string> = { ...(generic.config ?? {}) };
+        if (topics) config.topics = topics.join(',');
+        else config['topics.regex'] = topicsRegex!;
+        return new Connector(scope, 'sink', {
+          cluster: props.connect,
+          name: generic.name,
+          connectorClass: generic.connectorClass,
+          tasksMax: generic.tasksMax,
+          config,
+          sensitiveConfig: generic.sensitiveConfig,
+        });
+      }
+    }
+  }
+}

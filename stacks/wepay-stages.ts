@@ -1,0 +1,169 @@
+import { TerraformStack } from 'cdktf';
+import { SecretValue } from '../constructs/core/secret-value';
+import { KafkaCluster } from '../constructs/kafka/kafka-cluster';
+import { KafkaConnectCluster } from '../constructs/connect/kafka-connect-cluster';
+import { DebeziumMongoDbSource } from '../constructs/connect/debezium-mongodb-source';
+import { DebeziumSpannerSource } from '../constructs/connect/debezium-spanner-source';
+import { DebeziumCassandraAgent } from '../constructs/connect/debezium-cassandra-agent';
+import { CloudSqlSourceDatabase } from '../constructs/sources/cloud-sql-source-database';
+import { BatchPipeline } from '../constructs/stages/batch-pipeline';
+import { RealtimePipeline } from '../constructs/stages/realtime-pipeline';
+import { IntegrationPlatform } from '../constructs/stages/integration-platform';
+import { ReferenceStackConfig, useGoogleCloud } from './stack-config';
+import { balanceTables, ledgerTables, merchantProfileCollections, monolithTables, payoutsTables, riskEventTables, riskTables } from './wepay-company';
+
+/** Maturity stages this builder knows: none, batch, realtime, integration. */
+export type WePayStage = 0 | 1 | 2 | 3;
+
+/** What {@link buildWePayCompany} built, stage by stage. */
+export interface WePayCompany {
+  /** Stage 0: the CDC-ready Cloud SQL databases of the monolith and the first two services. */
+  readonly databases: CloudSqlSourceDatabase[];
+  /** Stage 1: Airflow on Cloud Composer copying them into BigQuery. */
+  readonly batch?: BatchPipeline;
+  /** Stage 2: Kafka. */
+  readonly kafka?: KafkaCluster;
+  /** Stage 2: Kafka Connect. */
+  readonly connect?: KafkaConnectCluster;
+  /** Stage 2: Debezium → Kafka → BigQuery. */
+  readonly realtime?: RealtimePipeline;
+  /** Stage 3: more sources and sinks on the same platform. */
+  readonly integration?: IntegrationPlatform;
+}
+
+/**
+ * The same company at any stage from 0 to 3. Each stage adds constructs beside the earlier ones
+ * under ids that never change, so moving up a stage keeps every existing Terraform address:
+ * `terraform plan` shows additions only (test/stacks/stage-upgrade.test.ts proves it).
+ *
+ * - 0 (2014): the monolith's and two services' MySQL on Cloud SQL, CDC-ready from day one.
+ * - 1 (2016): Airflow on Cloud Composer loads them into BigQuery every day.
+ * - 2 (2017): Debezium → Kafka → KCBQ keeps BigQuery current (as in `wepay-2017`).
+ * - 3 (2019): plus a PostgreSQL payouts service, MongoDB merchant profiles, balances on Spanner
+ *   and risk events on Cassandra; sinks for BigQuery, search, graph, a reporting database and
+ *   Pub/Sub, routed by selector.
+ */
+export function buildWePayCompany(stack: TerraformStack, stage: WePayStage, config: ReferenceStackConfig): WePayCompany {
+  useGoogleCloud(stack, config);
+  const network = `projects/${config.project}/global/networks/data-platform`;
+  const replicationPassword = SecretValue.fromVariable('mysql_cdc_password');
+  const labels = { owner: 'data-platform', classification: 'confidential' };
+  const cloudSql = (id: string, logicalName: string, databaseName: string, tables = monolithTables) =>
+    new CloudSqlSourceDatabase(stack, id, {
+      logicalName, engine: 'mysql', region: config.region, databaseName, tables, replicationPassword, privateNetwork: network, labels: { owner: 'data-platform' },
+    });
+  const databases = [cloudSql('monolith', 'monolith', 'wepay'), cloudSql('risk-service', 'risk', 'risk', riskTables), cloudSql('ledger-service', 'ledger', 'ledger', ledgerTables)];
+  if (stage < 1) return { databases };
+
+  const batch = new BatchPipeline(stack, 'batch', {
+    sources: databases,
+    project: config.project,
+    region: config.region,
+    scheduler: 'composer',
+    labels,
+    composer: { environmentName: 'wepay-airflow', network, subnetwork: `projects/${config.project}/regions/${config.region}/subnetworks/data-platform` },
+  });
+  if (stage < 2) return { databases, batch };
+
+  const kafka = new KafkaCluster(stack, 'kafka', {
+    bootstrapServers: ['kafka-1.data.internal:9093', 'kafka-2.data.internal:9093', 'kafka-3.data.internal:9093'],
+    kafkaVersion: '3.9.0',
+    brokerCount: 3,
+    sasl: { username: 'terraform', password: SecretValue.fromVariable('kafka_admin_password') },
+  });
+  const connect = new KafkaConnectCluster(stack, 'connect', {
+    url: 'https://connect.data.internal:8083',
+    kafka,
+    workerPrincipal: 'User:connect',
+    kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('kafka_connect_password') },
+  });
+  const realtime = new RealtimePipeline(stack, 'realtime', {
+    kafka,
+    connect,
+    sources: databases,
+    warehouse: { project: config.project, location: 'US', labels },
+  });
+  if (stage < 3) return { databases, batch, kafka, connect, realtime };
+
+  const payouts = new CloudSqlSourceDatabase(stack, 'payouts-service', {
+    logicalName: 'payouts', engine: 'postgres', region: config.region, databaseName: 'payouts', tables: payoutsTables,
+    replicationPassword: SecretValue.fromVariable('payouts_cdc_password'), privateNetwork: network, labels: { owner: 'payouts' },
+  });
+  const profiles = new DebeziumMongoDbSource(stack, 'merchant-profiles', {
+    cluster: connect,
+    logicalName: 'profiles',
+    connectionString: 'mongodb://profiles-1.data.internal:27017,profiles-2.data.internal:27017,profiles-3.data.internal:27017/?replicaSet=profiles&tls=true',
+    databaseName: 'profiles',
+    collections: merchantProfileCollections,
+    user: 'debezium',
+    password: SecretValue.fromVariable('mongodb_cdc_password'),
+  });
+  const balances = new DebeziumSpannerSource(stack, 'balances', {
+    cluster: connect,
+    logicalName: 'balances',
+    project: config.project,
+    instanceId: 'ledger-spanner',
+    databaseId: 'balances',
+    changeStream: 'balances_changes',
+    tables: balanceTables,
+  });
+  const riskEvents = new DebeziumCassandraAgent(stack, 'risk-events', {
+    kafka,
+    logicalName: 'risk-events',
+    cassandraHosts: ['cassandra-1.data.internal', 'cassandra-2.data.internal', 'cassandra-3.data.internal'],
+    tables: riskEventTables,
+    kafkaPassword: SecretValue.fromVariable('cassandra_agent_kafka_password'),
+  });
+  const integration = new IntegrationPlatform(stack, 'integration', {
+    kafka,
+    connect,
+    realtime,
+    databases: [payouts],
+    captures: [profiles, balances, riskEvents],
+    warehouse: { project: config.project, location: 'US', labels },
+    sinks: [
+      // Every new source lands in BigQuery; new tables of these sources follow automatically.
+      { kind: 'bigquery', name: 'integration-bigquery-sink', select: { source: ['payouts', 'profiles', 'balances', 'risk-events'] }, topicsAs: 'regex', datasetId: 'integration_cdc' },
+      {
+        kind: 'search',
+        name: 'merchant-search-sink',
+        select: [{ label: 'search' }, { source: 'monolith', table: 'merchants' }],
+        options: { connectionUrls: ['https://search.data.internal:9200'], username: 'connect', password: SecretValue.fromVariable('search_password') },
+      },
+      {
+        kind: 'graph',
+        name: 'risk-graph-sink',
+        select: [{ label: 'risk' }, { source: 'monolith', table: ['users', 'payments'] }],
+        options: {
+          uri: 'neo4j+s://graph.data.internal:7687',
+          username: 'connect',
+          password: SecretValue.fromVariable('graph_password'),
+          cypher: "WITH __value AS row WHERE coalesce(row.__deleted, 'false') = 'false' MERGE (n:Record {key: toString(__key)}) SET n += row",
+        },
+      },
+      {
+        kind: 'jdbc',
+        name: 'finance-reporting-sink',
+        select: { label: 'finance' },
+        options: {
+          connectionUrl: 'jdbc:postgresql://reporting-db.data.internal:5432/reporting',
+          connectionUser: 'connect',
+          connectionPassword: SecretValue.fromVariable('reporting_db_password'),
+          flavor: 'debezium',
+          insertMode: 'upsert',
+          primaryKeyMode: 'record_key',
+          deleteEnabled: true,
+          autoCreate: true,
+        },
+      },
+      {
+        kind: 'connector',
+        name: 'risk-events-pubsub-sink',
+        select: { source: 'risk-events' },
+        connectorClass: 'com.google.pubsub.kafka.sink.CloudPubSubSinkConnector',
+        config: { 'cps.project': config.project, 'cps.topic': 'risk-events' },
+      },
+    ],
+  });
+  return { databases, batch, kafka, connect, realtime, integration };
+}
