@@ -1,0 +1,217 @@
+import { Construct } from 'constructs';
+import { App, Testing, TerraformStack } from 'cdktf';
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { validateAll } from '../../stacks/reference-app';
+import { loadReferenceStackConfig } from '../../stacks/stack-config';
+import { buildWePayCompany, WePayStage } from '../../stacks/wepay-stages';
+import { WePay2017Stack } from '../../stacks/wepay-2017';
+import { WarehouseDataset } from '../../constructs/bigquery/warehouse-dataset';
+
+/**
+ * Attributes that identify what a resource manages: if one of them changed, Terraform would
+ * replace the resource or manage another object. Every type the company uses must be listed.
+ */
+const IDENTIFYING: Record<string, string[]> = {
+  google_sql_database_instance: ['name', 'region', 'database_version', 'project'],
+  google_sql_database: ['name', 'instance', 'project'],
+  google_sql_user: ['name', 'instance', 'host', 'project'],
+  google_bigquery_dataset: ['dataset_id', 'project', 'location'],
+  google_bigquery_dataset_iam_member: ['dataset_id', 'project', 'role', 'member'],
+  google_bigquery_connection: ['connection_id', 'project', 'location'],
+  google_bigquery_connection_iam_member: ['connection_id', 'role', 'member'],
+  google_bigquery_data_transfer_config: ['display_name', 'project', 'location', 'data_source_id'],
+  google_service_account: ['account_id', 'project'],
+  google_project_iam_member: ['project', 'role', 'member'],
+  google_composer_environment: ['name', 'project', 'region'],
+  google_secret_manager_secret: ['secret_id', 'project'],
+  google_secret_manager_secret_version: ['secret'],
+  google_secret_manager_secret_iam_member: ['secret_id', 'project', 'role', 'member'],
+  google_storage_bucket_object: ['bucket', 'name'],
+  kafka_topic: ['name', 'partitions', 'replication_factor'],
+  kafka_acl: ['acl_principal', 'acl_host', 'acl_operation', 'acl_permission_type', 'resource_type', 'resource_name', 'resource_pattern_type_filter'],
+  kafka_user_scram_credential: ['username', 'scram_mechanism'],
+  'kafka-connect_connector': ['name'],
+};
+
+interface Synth {
+  /** `type.name` → resource body without cdktf metadata. */
+  readonly resources: Map<string, any>;
+  readonly moved: { from: string; to: string }[];
+  readonly json: any;
+}
+
+function read(json: any): Synth {
+  const resources = new Map<string, any>();
+  for (const [type, byName] of Object.entries<any>(json.resource ?? {})) {
+    for (const [name, body] of Object.entries<any>(byName)) {
+      const { ['//']: _meta, ...rest } = body;
+      resources.set(`${type}.${name}`, rest);
+    }
+  }
+  return { resources, moved: json.moved ?? [], json };
+}
+
+function synthStack(build: (stack: TerraformStack) => void): Synth {
+  const app: App = Testing.app();
+  const stack = new TerraformStack(app, 'wepay');
+  build(stack);
+  expect(validateAll([stack])).toEqual([]);
+  return read(JSON.parse(Testing.synth(stack)));
+}
+
+const config = loadReferenceStackConfig({});
+const company = (stage: WePayStage) => synthStack((stack) => buildWePayCompany(stack, stage, config));
+
+function identity(address: string, body: any): Record<string, unknown> {
+  const type = address.slice(0, address.indexOf('.'));
+  const keys = IDENTIFYING[type];
+  if (!keys) throw new Error(`no identifying attributes listed for ${type}; add them to IDENTIFYING`);
+  return Object.fromEntries(keys.map((k) => [k, body[k]]));
+}
+
+/**
+ * What an upgrade from `before` to `after` would do to the resources of `before`: each must keep
+ * its address and identifying attributes, or be the `from` of a moved block whose `to` has the same
+ * identifying attributes. Returns the problems found (empty when nothing is destroyed or replaced).
+ */
+function upgradeProblems(before: Synth, after: Synth): string[] {
+  const found: string[] = [];
+  for (const [address, body] of before.resources) {
+    const later = after.resources.get(address);
+    if (later) {
+      const a = identity(address, body);
+      const b = identity(address, later);
+      if (JSON.stringify(a) !== JSON.stringify(b)) found.push(`${address}: identifying attributes changed from ${JSON.stringify(a)} to ${JSON.stringify(b)}`);
+      continue;
+    }
+    const move = after.moved.find((m) => m.from === address);
+    if (!move) {
+      found.push(`${address}: gone, and no moved block starts from it`);
+      continue;
+    }
+    const target = after.resources.get(move.to);
+    if (!target) found.push(`${address}: moved to ${move.to}, which does not exist`);
+    else if (JSON.stringify(identity(address, body)) !== JSON.stringify(identity(move.to, target))) found.push(`${address}: moved to ${move.to} with other identifying attributes`);
+  }
+  for (const m of after.moved) {
+    if (!before.resources.has(m.from)) found.push(`moved block from ${m.from}: no such resource before the upgrade`);
+  }
+  return found;
+}
+
+describe('a company moving up a stage keeps every resource', () => {
+  const stages = [company(0), company(1), company(2), company(3)];
+
+  test('each stage adds resources and the company uses only types the check knows', () => {
+    const counts = stages.map((s) => s.resources.size);
+    expect(counts[0]).toBeGreaterThan(0);
+    for (let i = 1; i < counts.length; i++) expect(counts[i]).toBeGreaterThan(counts[i - 1]);
+    for (const address of stages[3].resources.keys()) expect(Object.keys(IDENTIFYING)).toContain(address.slice(0, address.indexOf('.')));
+  });
+
+  test.each([
+    [0, 1],
+    [1, 2],
+    [2, 3],
+    [0, 3],
+  ])('stage %i → %i: every earlier address exists with the same identifying attributes (or is moved)', (from, to) => {
+    const before = stages[from];
+    const after = stages[to];
+    expect(upgradeProblems(before, after)).toEqual([]);
+    // The upgrade needs no moved block: later stages are added beside the earlier constructs.
+    expect(after.moved).toEqual([]);
+    // Stronger still: nothing of the earlier stage changes at all, so the plan only adds.
+    const changed = [...before.resources].filter(([address, body]) => JSON.stringify(after.resources.get(address)) !== JSON.stringify(body)).map(([a]) => a);
+    expect(changed).toEqual([]);
+  });
+
+  test('the identifying attributes that matter are really there', () => {
+    const at3 = stages[3];
+    const id = (type: string, key: string) => [...at3.resources].filter(([a]) => a.startsWith(`${type}.`)).map(([, b]) => b[key]).sort();
+    expect(id('google_sql_database_instance', 'name')).toEqual(['ledger-db', 'monolith-db', 'payouts-db', 'risk-db']);
+    expect(id('google_bigquery_dataset', 'dataset_id')).toEqual(['integration_cdc', 'ledger_batch', 'ledger_cdc', 'monolith_batch', 'monolith_cdc', 'risk_batch', 'risk_cdc']);
+    expect(id('google_service_account', 'account_id')).toEqual(['airflow-wepay-airflow', 'sink-integration-bigquery-sink', 'sink-ledger', 'sink-monolith', 'sink-risk']);
+    expect(id('kafka-connect_connector', 'name')).toEqual([
+      'balances-spanner-source',
+      'finance-reporting-sink',
+      'integration-bigquery-sink',
+      'ledger-bigquery-sink',
+      'ledger-mysql-source',
+      'merchant-search-sink',
+      'monolith-bigquery-sink',
+      'monolith-mysql-source',
+      'payouts-postgres-source',
+      'profiles-mongodb-source',
+      'risk-bigquery-sink',
+      'risk-events-pubsub-sink',
+      'risk-graph-sink',
+      'risk-mysql-source',
+    ]);
+    // The stage-0 databases feed every later stage through their private IPs.
+    const monolithSource = [...at3.resources.values()].find((b) => b.name === 'monolith-mysql-source');
+    expect(monolithSource.config['database.hostname']).toMatch(/^\$\{google_sql_database_instance\.monolith_instance_[0-9A-F]+\.private_ip_address\}$/);
+  });
+
+  test('stage 2 of the company is wepay-2017 with Cloud SQL databases: the same addresses for every part wepay-2017 has', () => {
+    // wepay-2017 is its own stack class; build it under the same stack name as the company.
+    const app = Testing.app();
+    const legacy = read(JSON.parse(Testing.synth(new WePay2017Stack(app, 'wepay', config))));
+    const stage2 = stages[2];
+    // Everything of wepay-2017 is in the company at stage 2 under the same address and identity;
+    // only the database hosts differ (Cloud SQL private IPs instead of fixed host names).
+    expect(upgradeProblems(legacy, stage2)).toEqual([]);
+    const differences = [...legacy.resources]
+      .filter(([address, body]) => JSON.stringify(stage2.resources.get(address)) !== JSON.stringify(body))
+      .map(([address, body]) => {
+        const other = stage2.resources.get(address);
+        const keys = Object.keys(body.config ?? {}).filter((k) => body.config[k] !== other.config?.[k]);
+        return `${address.replace(/_[0-9A-F]{8}$/, '')}: ${keys.join(',')}`;
+      });
+    expect(differences).toEqual([
+      'kafka-connect_connector.realtime_ledger_capture_connector: database.hostname',
+      'kafka-connect_connector.realtime_monolith_capture_connector: database.hostname',
+      'kafka-connect_connector.realtime_risk_capture_connector: database.hostname',
+    ]);
+  });
+});
+
+describe('the upgrade check', () => {
+  const datasetAt = (path: string[], moveFrom?: string) =>
+    synthStack((stack) => {
+      new GoogleProvider(stack, 'google', { project: 'acme-data' });
+      let scope: Construct = stack;
+      for (const part of path.slice(0, -1)) scope = new Construct(scope, part);
+      const ds = new WarehouseDataset(scope, path[path.length - 1], { project: 'acme-data', datasetId: 'orders' });
+      if (moveFrom) ds.dataset.moveFromId(moveFrom);
+    });
+
+  test('reports a re-parented resource without a moved block', () => {
+    const before = datasetAt(['orders']);
+    const after = datasetAt(['warehouse', 'orders']);
+    const [address] = [...before.resources.keys()];
+    expect(upgradeProblems(before, after)).toEqual([`${address}: gone, and no moved block starts from it`]);
+  });
+
+  test('accepts it with a moved block to the same dataset, and cdktf writes that block', () => {
+    const before = datasetAt(['orders']);
+    const [address] = [...before.resources.keys()];
+    const after = datasetAt(['warehouse', 'orders'], address);
+    const [target] = [...after.resources.keys()];
+    expect(after.moved).toEqual([{ from: address, to: target }]);
+    expect(upgradeProblems(before, after)).toEqual([]);
+  });
+
+  test('reports a changed identifying attribute', () => {
+    const dataset = (datasetId: string) =>
+      synthStack((stack) => {
+        new GoogleProvider(stack, 'google', { project: 'acme-data' });
+        new WarehouseDataset(stack, 'orders', { project: 'acme-data', datasetId });
+      });
+    const before = dataset('orders');
+    const after = dataset('orders_v2');
+    const [address] = [...before.resources.keys()];
+    expect(upgradeProblems(before, after)).toEqual([
+      `${address}: identifying attributes changed from {"dataset_id":"orders","project":"acme-data","location":"US"} to {"dataset_id":"orders_v2","project":"acme-data","location":"US"}`,
+    ]);
+  });
+});
