@@ -51,7 +51,7 @@ export class Neo4jSink extends Construct {
     const byTopic = props.cypherByTopic ?? {};
     validateProps(this, (p) => {
       if (p.check(/^(neo4j|bolt)(\+s|\+ssc)?:\/\/\S+$/.test(props.uri), 'uri', props.uri, "a neo4j://, neo4j+s://, bolt:// or bolt+s:// URI")) {
-        p.check(!/^[a-z+]+:\/\/[^/]*@/.test(props.uri), 'uri', '(hidden: contains credentials)', 'a URI without credentials; pass username and password as props');
+        p.check(!/^[a-z0-9+]+:\/\/[^/]*@/.test(props.uri), 'uri', '(hidden: contains credentials)', 'a URI without credentials; pass username and password as props');
       }
       p.check((props.username === undefined) === (props.password === undefined), 'username/password', props.username, 'both or neither');
       p.check(props.topics.length > 0, 'topics', props.topics, 'at least one topic');

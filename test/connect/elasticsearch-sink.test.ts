@@ -1,0 +1,77 @@
+import { SecretValue } from '../../constructs/core/secret-value';
+import { ElasticsearchSink } from '../../constructs/connect/elasticsearch-sink';
+import { problems, resources, synth } from '../helpers';
+import { connectCluster, kafkaCluster } from '../fixtures';
+
+describe('ElasticsearchSink', () => {
+  test('Elasticsearch: upserts by record key, deletes on tombstones, Debezium envelopes unwrapped', () => {
+    const json = synth((stack) => {
+      new ElasticsearchSink(stack, 'search', {
+        cluster: connectCluster(stack, kafkaCluster(stack)),
+        name: 'merchant-search',
+        connectionUrls: ['https://es-1:9200', 'https://es-2:9200'],
+        username: 'connect',
+        password: SecretValue.fromVariable('es_password'),
+        topics: ['shop.public.merchants'],
+      });
+    });
+    const [c] = resources(json, 'kafka-connect_connector');
+    expect(c.config).toEqual({
+      name: 'merchant-search',
+      'connector.class': 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector',
+      'tasks.max': '1',
+      'connection.url': 'https://es-1:9200,https://es-2:9200',
+      'connection.username': 'connect',
+      'key.ignore': 'false',
+      'schema.ignore': 'true',
+      'behavior.on.null.values': 'delete',
+      'write.method': 'upsert',
+      topics: 'shop.public.merchants',
+      transforms: 'unwrap',
+      'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
+      'transforms.unwrap.delete.tombstone.handling.mode': 'tombstone',
+      'transforms.unwrap.add.fields': 'op,source.ts_ms',
+    });
+    expect(c.config_sensitive).toEqual({ 'connection.password': '${var.es_password}' });
+  });
+
+  test("OpenSearch: Aiven's sink and its key for the write method; inserts and ignored deletes when asked", () => {
+    const json = synth((stack) => {
+      new ElasticsearchSink(stack, 'search', {
+        cluster: connectCluster(stack, kafkaCluster(stack)),
+        name: 'os', flavor: 'opensearch', connectionUrls: ['https://os:9200'], topicsRegex: 'shop\\..+', upsert: false, deleteOnTombstone: false, unwrapDebezium: false, tasksMax: 3,
+      });
+    });
+    const [c] = resources(json, 'kafka-connect_connector');
+    expect(c.config).toEqual({
+      name: 'os',
+      'connector.class': 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector',
+      'tasks.max': '3',
+      'connection.url': 'https://os:9200',
+      'key.ignore': 'false',
+      'schema.ignore': 'true',
+      'behavior.on.null.values': 'ignore',
+      'index.write.method': 'insert',
+      'topics.regex': 'shop\\..+',
+    });
+    expect(c.config_sensitive).toBeUndefined();
+  });
+
+  test('each bad prop is reported', () => {
+    const found = problems((stack) => {
+      const cluster = connectCluster(stack, kafkaCluster(stack));
+      new ElasticsearchSink(stack, 'a', { cluster, name: 'a', flavor: 'solr' as any, connectionUrls: ['es:9200', 'https://u:p@es:9200'], username: 'u', topics: ['t'], topicsRegex: '(' });
+      new ElasticsearchSink(stack, 'b', { cluster, name: 'b', connectionUrls: [], topics: [] });
+    });
+    expect(found).toEqual([
+      '[test/a] flavor: "solr" is not valid; allowed: elasticsearch or opensearch',
+      '[test/a] connectionUrls[0]: "es:9200" is not valid; allowed: an http:// or https:// URL',
+      '[test/a] connectionUrls[1]: "(hidden: contains credentials)" is not valid; allowed: a URL without credentials; pass username and password as props',
+      '[test/a] username/password: "u" is not valid; allowed: both or neither',
+      '[test/a] topics/topicsRegex: ["t"] is not valid; allowed: exactly one of topics and topicsRegex',
+      '[test/a] topicsRegex: "(" is not valid; allowed: a valid Java regular expression',
+      '[test/b] connectionUrls: [] is not valid; allowed: at least one http:// or https:// URL',
+      '[test/b] topics: [] is not valid; allowed: at least one topic',
+    ]);
+  });
+});
