@@ -84,7 +84,12 @@ export class KafkaConnectCluster extends Construct implements IKafkaPrincipal {
     const sasl = this.kafka.saslMechanism;
     const protocol = sasl ? (this.kafka.tlsEnabled ? 'SASL_SSL' : 'SASL_PLAINTEXT') : this.kafka.tlsEnabled ? 'SSL' : 'PLAINTEXT';
     config[`${prefix}security.protocol`] = protocol;
-    if (sasl && this.kafkaCredentials) {
+    if (sasl === 'OAUTHBEARER') {
+      // Google Managed Kafka: Google credentials of the Connect workers, no password at all.
+      config[`${prefix}sasl.mechanism`] = sasl;
+      config[`${prefix}sasl.login.callback.handler.class`] = 'com.google.cloud.hosted.kafka.auth.GcpLoginCallbackHandler';
+      sensitive[`${prefix}sasl.jaas.config`] = 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;';
+    } else if (sasl && this.kafkaCredentials) {
       config[`${prefix}sasl.mechanism`] = sasl;
       const module = sasl.startsWith('SCRAM') ? 'org.apache.kafka.common.security.scram.ScramLoginModule' : 'org.apache.kafka.common.security.plain.PlainLoginModule';
       sensitive[`${prefix}sasl.jaas.config`] =

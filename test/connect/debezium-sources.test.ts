@@ -104,3 +104,23 @@ describe('DebeziumMySqlSource', () => {
     expect(stableServerId('legacy')).not.toBe(stableServerId('legacy2'));
   });
 });
+
+describe('DebeziumMySqlSource on Google Managed Kafka', () => {
+  test('schema history clients authenticate with Google credentials (OAUTHBEARER), no password', () => {
+    const { GoogleManagedKafkaCluster } = require('../../constructs/kafka/google-managed-kafka-cluster');
+    const { KafkaConnectCluster } = require('../../constructs/connect/kafka-connect-cluster');
+    const json = synth((stack) => {
+      const kafka = new GoogleManagedKafkaCluster(stack, 'mk', { project: 'acme-data', region: 'us-central1', clusterId: 'events', subnets: ['projects/acme-data/regions/us-central1/subnetworks/default'] });
+      const cluster = new KafkaConnectCluster(stack, 'connect', { url: 'https://connect:8083', kafka, workerPrincipal: 'User:connect@acme-data.iam.gserviceaccount.com' });
+      new DebeziumMySqlSource(stack, 'my', { cluster, database: mysqlSource(stack) });
+    });
+    const [c] = resources(json, 'kafka-connect_connector');
+    expect(c.config).toMatchObject({
+      'schema.history.internal.kafka.bootstrap.servers': 'bootstrap.events.us-central1.managedkafka.acme-data.cloud.goog:9092',
+      'schema.history.internal.producer.security.protocol': 'SASL_SSL',
+      'schema.history.internal.producer.sasl.mechanism': 'OAUTHBEARER',
+      'schema.history.internal.producer.sasl.login.callback.handler.class': 'com.google.cloud.hosted.kafka.auth.GcpLoginCallbackHandler',
+    });
+    expect(c.config_sensitive['schema.history.internal.consumer.sasl.jaas.config']).toBe('org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;');
+  });
+});
