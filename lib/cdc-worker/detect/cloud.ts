@@ -3,9 +3,8 @@
  *
  * - Batching: rows go in the order given, as many per request as fit under `maxRequestBytes`
  *   (the encoded request, computed exactly from the protobuf wire format) and `maxTableValues`
- *   (rows × columns). A row that alone is bigger than a request is sent cell by cell, each
- *   cell's text cut into overlapping chunks that are rows of a one-column table; findings are
- *   mapped back to the cell.
+ *   (rows × columns). A row bigger than a request has its largest cells cut into overlapping
+ *   chunks, sent as extra rows of the same table; findings are mapped back to the cell.
  * - Retries: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED (quota), ABORTED and INTERNAL
  *   are retried with exponential backoff and full jitter (quota errors start from a longer
  *   delay); the client library's own retries are turned off so that there is one policy. Any
@@ -21,6 +20,67 @@ import { cellText, utf8Length } from './text';
 export const DLP_MAX_REQUEST_BYTES = 524288;
 /** Cloud DLP's limit on the values in one table item. */
 export const DLP_MAX_TABLE_VALUES = 50000;
+
+/**
+ * Smaller batches with the same rows, for a batch whose findings DLP truncated: halves of a
+ * batch of several rows; for one row, its largest text cell as a chunk apart from the rest; for
+ * one chunk, two overlapping halves. Undefined when nothing smaller can be made.
+ */
+function splitBatch(batch: Batch): Batch[] | undefined {
+  const { headers } = batch;
+  if (batch.rows.length > 1) {
+    const half = Math.ceil(batch.rows.length / 2);
+    const part = (from: number, to?: number): Batch => ({
+      headers,
+      rows: batch.rows.slice(from, to),
+      rowIndexes: batch.rowIndexes.slice(from, to),
+      chunks: batch.chunks?.slice(from, to),
+    });
+    return [part(0, half), part(half)];
+  }
+  const values = batch.rows[0].values;
+  const rowIndexes = batch.rowIndexes;
+  const o = batch.chunks?.[0];
+  const chunkRow = (k: number, text: string): { values: DlpValue[] } => {
+    const v: DlpValue[] = headers.map(() => ({}));
+    v[k] = { stringValue: text };
+    return { values: v };
+  };
+  if (o) {
+    const k = headers.findIndex((h) => h.name === o.column);
+    const text = (values[k] as { stringValue: string }).stringValue;
+    if (text.length <= 2 * CHUNK_OVERLAP) return undefined;
+    let mid = Math.floor(text.length / 2);
+    if (isLowSurrogate(text.charCodeAt(mid))) mid--;
+    let next = mid - CHUNK_OVERLAP / 2;
+    if (isLowSurrogate(text.charCodeAt(next))) next--;
+    const midCodepoint = o.codepoint + countCodepoints(text, 0, mid);
+    const a: ChunkOffset = { ...o, keepBefore: midCodepoint };
+    const b: ChunkOffset = {
+      column: o.column,
+      byte: o.byte + utf8Length(text, 0, next),
+      codepoint: o.codepoint + countCodepoints(text, 0, next),
+      keepFrom: midCodepoint,
+      keepBefore: o.keepBefore,
+    };
+    return [
+      { headers, rows: [chunkRow(k, text.slice(0, mid + CHUNK_OVERLAP / 2))], rowIndexes, chunks: [a] },
+      { headers, rows: [chunkRow(k, text.slice(next))], rowIndexes, chunks: [b] },
+    ];
+  }
+  let k = -1;
+  for (let c = 0; c < values.length; c++) {
+    const v = values[c];
+    if ('stringValue' in v && v.stringValue.length > 2 * CHUNK_OVERLAP && (k < 0 || valueSize(v) > valueSize(values[k]))) k = c;
+  }
+  if (k < 0) return undefined;
+  const rest = values.map((v, c) => (c === k ? {} : v));
+  const whole: ChunkOffset = { column: headers[k].name, byte: 0, codepoint: 0, keepFrom: 0, keepBefore: Infinity };
+  return [
+    { headers, rows: [{ values: rest }], rowIndexes },
+    { headers, rows: [chunkRow(k, (values[k] as { stringValue: string }).stringValue)], rowIndexes, chunks: [whole] },
+  ];
+}
 
 /** gRPC status codes by number. */
 const STATUS_NAMES = [
@@ -90,6 +150,8 @@ export interface CloudDlpDetectorOptions extends InspectOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Called after each request with what was sent; for metrics. */
   readonly onRequest?: (info: DlpRequestInfo) => void;
+  /** Requests in flight at once for one `inspectRows` call (mind the project's requests-per-minute quota). @default 4 */
+  readonly concurrency?: number;
 }
 
 /** What one request carried and how it went. */
@@ -161,12 +223,30 @@ function valueSize(v: DlpValue): number {
   return 0;
 }
 
+/** Where a chunk of an oversized cell starts in the cell, and which of its findings it keeps. */
+interface ChunkOffset {
+  column: string;
+  /** Where the chunk starts in the cell. */
+  byte: number;
+  codepoint: number;
+  /** Findings starting (in cell code points) in [keepFrom, keepBefore) are this chunk's. */
+  keepFrom: number;
+  keepBefore: number;
+}
+
+/** Overlap of the chunks of an oversized cell, UTF-16 units: over twice the longest finding (an e-mail address, ≤ 318). */
+const CHUNK_OVERLAP = 1024;
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}
+
 interface Batch {
   /** Index in the caller's rows of each request row. */
   rowIndexes: number[];
   rows: { values: DlpValue[] }[];
-  /** For chunks of one oversized cell: where each chunk starts in the cell. */
-  chunks?: { column: string; rowIndex: number; offsets: { unit: number; byte: number; codepoint: number }[] };
+  /** For request rows that carry a chunk of a big cell: which column and where in the cell. */
+  chunks?: (ChunkOffset | undefined)[];
   headers: { name: string }[];
 }
 
@@ -185,6 +265,7 @@ export class CloudDlpDetector implements SensitiveDataDetector {
   private readonly timeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly onRequest?: (info: DlpRequestInfo) => void;
+  private readonly concurrency: number;
   /** Encoded size of the `parent` and `inspect_config` fields. */
   private readonly headBytes: number;
   /** `headBytes` plus the largest framing of the item and table fields: what a batch's rows and headers must leave. */
@@ -210,6 +291,7 @@ export class CloudDlpDetector implements SensitiveDataDetector {
     this.timeoutMs = options.timeoutMs ?? 60000;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.onRequest = options.onRequest;
+    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
     if (options.client) this.client = options.client;
     else {
       // Loaded here so that the local backend never loads gRPC.
@@ -242,9 +324,34 @@ export class CloudDlpDetector implements SensitiveDataDetector {
   }
 
   async inspectRows(table: string, rows: readonly Row[]): Promise<Finding[]> {
-    const { batches } = this.batch(rows);
-    const out: Finding[] = [];
-    for (const b of batches) await this.inspectBatch(table, b, out);
+    const { batches, chunked, columns } = this.batch(rows);
+    // up to `concurrency` requests in flight; findings keep the order of the batches
+    const results: Finding[][] = batches.map(() => []);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < batches.length) {
+        const i = next++;
+        await this.inspectBatch(table, batches[i], results[i]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, batches.length) }, worker));
+    const out = results.length === 1 ? results[0] : results.flat();
+    if (chunked || out.length > 1) {
+      // chunks of big cells, and parts of batches split after truncation, come back out of
+      // order: back to row, column, position order
+      const col = new Map(columns.map((c, i) => [c, i]));
+      const key = (f: Finding) => f.location.contentLocations[0]?.recordLocation;
+      out.sort((a, b) => {
+        const x = key(a)!;
+        const y = key(b)!;
+        return (
+          x.tableLocation.rowIndex - y.tableLocation.rowIndex ||
+          col.get(x.fieldId.name)! - col.get(y.fieldId.name)! ||
+          a.location.codepointRange.start - b.location.codepointRange.start ||
+          b.location.codepointRange.end - a.location.codepointRange.end
+        );
+      });
+    }
     return out;
   }
 
@@ -262,7 +369,14 @@ export class CloudDlpDetector implements SensitiveDataDetector {
     return size;
   }
 
-  private batch(rows: readonly Row[]): { batches: Batch[] } {
+  /**
+   * Rows in request-sized batches, in order. A row too big for a request has its largest cells
+   * taken out and sent as chunks: extra rows of the same table holding one chunk each (other
+   * columns empty), sized to fill the batch they go in. Chunks overlap by `CHUNK_OVERLAP`
+   * units; a finding belongs to the chunk in which it starts before the middle of the overlap,
+   * so each is seen whole (the overlap is longer than any finding) and with its context words.
+   */
+  private batch(rows: readonly Row[]): { batches: Batch[]; chunked: boolean; columns: string[] } {
     const columns: string[] = [];
     const seen = new Set<string>();
     for (const row of rows) {
@@ -273,78 +387,97 @@ export class CloudDlpDetector implements SensitiveDataDetector {
         }
       }
     }
+    if (columns.length > this.maxTableValues) {
+      throw new Error(`Rows with ${columns.length} columns cannot go in a DLP table item (at most ${this.maxTableValues} values per request)`);
+    }
     const headers = columns.map((name) => ({ name }));
     let headerBytes = 0;
     for (const h of headers) headerBytes += fieldSize(fieldSize(utf8Length(h.name)));
     const budget = this.maxRequestBytes - this.fixedBytes - headerBytes;
     const rowsPerRequest = Math.max(1, Math.floor(this.maxTableValues / Math.max(1, columns.length)));
+    // a chunk row: row tag + length (≤ 4), the chunk's value field (tags and lengths ≤ 8), the other columns empty
+    const chunkRowOverhead = 12 + 2 * (columns.length - 1);
+    const minChunkBytes = Math.min(budget - chunkRowOverhead, 3 * CHUNK_OVERLAP * 2);
+    if (minChunkBytes <= 3 * CHUNK_OVERLAP) {
+      throw new Error(`maxRequestBytes ${this.maxRequestBytes} is too small for rows of ${columns.length} columns; raise it`);
+    }
     const batches: Batch[] = [];
     let current: Batch = { rowIndexes: [], rows: [], headers };
     let bytes = 0;
+    let chunked = false;
+    const flush = () => {
+      batches.push(current);
+      current = { rowIndexes: [], rows: [], headers };
+      bytes = 0;
+    };
     for (let i = 0; i < rows.length; i++) {
       const values = columns.map((c) => toDlpValue(rows[i][c]));
-      const size = fieldSize(this.rowSize(values));
-      if (size > budget || columns.length > this.maxTableValues) {
-        batches.push(...this.oversizedRow(rows[i], i));
-        continue;
+      let size = fieldSize(this.rowSize(values));
+      const big: number[] = [];
+      if (size > budget) {
+        const order = columns.map((_, k) => k).sort((a, b) => valueSize(values[b]) - valueSize(values[a]));
+        for (const k of order) {
+          if (size <= budget) break;
+          size -= fieldSize(valueSize(values[k])) - fieldSize(0);
+          values[k] = {};
+          big.push(k);
+        }
+        size = fieldSize(this.rowSize(values));
+        chunked = true;
       }
-      if (current.rows.length > 0 && (bytes + size > budget || current.rows.length >= rowsPerRequest)) {
-        batches.push(current);
-        current = { rowIndexes: [], rows: [], headers };
-        bytes = 0;
-      }
+      if (current.rows.length > 0 && (bytes + size > budget || current.rows.length >= rowsPerRequest)) flush();
       current.rows.push({ values });
       current.rowIndexes.push(i);
       bytes += size;
+      for (const k of big) {
+        const text = cellText(rows[i][columns[k]]) ?? '';
+        let unit = 0;
+        let byte = 0;
+        let codepoint = 0;
+        let keepFrom = 0;
+        while (unit < text.length) {
+          let room = budget - bytes - chunkRowOverhead;
+          if (room < minChunkBytes || current.rows.length >= rowsPerRequest) {
+            flush();
+            room = budget - chunkRowOverhead;
+          }
+          // as many units as fit in `room` bytes, not splitting a surrogate pair
+          let end = unit;
+          let chunkBytes = 0;
+          while (end < text.length) {
+            const c = text.charCodeAt(end);
+            const pair = c >= 0xd800 && c <= 0xdbff && end + 1 < text.length;
+            const b = c < 0x80 ? 1 : c < 0x800 ? 2 : pair ? 4 : 3;
+            if (chunkBytes + b > room) break;
+            chunkBytes += b;
+            end += pair ? 2 : 1;
+          }
+          const chunkValues: DlpValue[] = columns.map(() => ({}));
+          chunkValues[k] = { stringValue: text.slice(unit, end) };
+          const offset: ChunkOffset = { column: columns[k], byte, codepoint, keepFrom, keepBefore: Infinity };
+          current.chunks ??= [];
+          current.chunks[current.rows.length] = offset;
+          current.rows.push({ values: chunkValues });
+          current.rowIndexes.push(i);
+          bytes += fieldSize(this.rowSize(chunkValues));
+          if (end === text.length) break;
+          // the next chunk starts CHUNK_OVERLAP units before this one ends
+          let next = end - CHUNK_OVERLAP;
+          if (isLowSurrogate(text.charCodeAt(next))) next--;
+          if (next <= unit) throw new Error(`Internal error: chunk of ${end - unit} units is not longer than the overlap`);
+          let middle = next + CHUNK_OVERLAP / 2;
+          if (isLowSurrogate(text.charCodeAt(middle))) middle--;
+          const nextCodepoint = codepoint + countCodepoints(text, unit, next);
+          keepFrom = nextCodepoint + countCodepoints(text, next, middle);
+          offset.keepBefore = keepFrom;
+          byte += utf8Length(text, unit, next);
+          codepoint = nextCodepoint;
+          unit = next;
+        }
+      }
     }
     if (current.rows.length > 0) batches.push(current);
-    return { batches };
-  }
-
-  /** A row too big for one request: each cell's text in chunks, as rows of a one-column table. */
-  private oversizedRow(row: Row, rowIndex: number): Batch[] {
-    const out: Batch[] = [];
-    const overlap = 256;
-    for (const column in row) {
-      const text = cellText(row[column]);
-      if (text === undefined) continue;
-      const headers = [{ name: column }];
-      const budget = this.maxRequestBytes - this.fixedBytes - fieldSize(fieldSize(utf8Length(column)));
-      // chunk length in UTF-16 units such that its UTF-8 form (≤ 3 bytes per unit) fits with row framing
-      const chunkUnits = Math.max(overlap * 2, Math.floor((budget - 16) / 3));
-      let batch: Batch = { rowIndexes: [], rows: [], headers, chunks: { column, rowIndex, offsets: [] } };
-      let bytes = 0;
-      let unit = 0;
-      let byte = 0;
-      let codepoint = 0;
-      while (unit < text.length) {
-        let end = Math.min(text.length, unit + chunkUnits);
-        const c = text.charCodeAt(end - 1);
-        if (end < text.length && c >= 0xd800 && c <= 0xdbff) end--; // do not split a surrogate pair
-        const chunk = text.slice(unit, end);
-        const values: DlpValue[] = [{ stringValue: chunk }];
-        const size = fieldSize(this.rowSize(values));
-        if (batch.rows.length > 0 && bytes + size > budget) {
-          out.push(batch);
-          batch = { rowIndexes: [], rows: [], headers, chunks: { column, rowIndex, offsets: [] } };
-          bytes = 0;
-        }
-        batch.rows.push({ values });
-        batch.rowIndexes.push(rowIndex);
-        batch.chunks!.offsets.push({ unit, byte, codepoint });
-        bytes += size;
-        if (end === text.length) break;
-        // next chunk starts `overlap` units before this one's end
-        let next = end - overlap;
-        const n = text.charCodeAt(next);
-        if (n >= 0xdc00 && n <= 0xdfff) next--;
-        byte += utf8Length(text, unit, next);
-        codepoint += countCodepoints(text, unit, next);
-        unit = next;
-      }
-      if (batch.rows.length > 0) out.push(batch);
-    }
-    return out;
+    return { batches, chunked, columns };
   }
 
   private async inspectBatch(table: string, batch: Batch, out: Finding[]): Promise<void> {
@@ -355,17 +488,15 @@ export class CloudDlpDetector implements SensitiveDataDetector {
     };
     const response = (await this.call(table, batch, request)) as InspectContentResponse;
     const result = response.result ?? {};
-    if (result.findingsTruncated && batch.rows.length > 1 && !batch.chunks) {
-      const half = Math.ceil(batch.rows.length / 2);
-      const first: Batch = { headers: batch.headers, rows: batch.rows.slice(0, half), rowIndexes: batch.rowIndexes.slice(0, half) };
-      const second: Batch = { headers: batch.headers, rows: batch.rows.slice(half), rowIndexes: batch.rowIndexes.slice(half) };
-      await this.inspectBatch(table, first, out);
-      await this.inspectBatch(table, second, out);
-      return;
+    if (result.findingsTruncated) {
+      const parts = splitBatch(batch);
+      if (parts) {
+        for (const part of parts) await this.inspectBatch(table, part, out);
+        return;
+      }
     }
-    const seen = batch.chunks ? new Set<string>() : undefined;
     for (const f of result.findings ?? []) {
-      const finding = toFinding(f, table, batch, seen);
+      const finding = toFinding(f, table, batch);
       if (finding) out.push(finding);
     }
   }
@@ -453,7 +584,7 @@ interface InspectContentResponse {
 
 type RawFinding = NonNullable<NonNullable<InspectContentResponse['result']>['findings']>[number];
 
-function toFinding(f: RawFinding, table: string, batch: Batch, seen: Set<string> | undefined): Finding | undefined {
+function toFinding(f: RawFinding, table: string, batch: Batch): Finding | undefined {
   const loc = f.location ?? {};
   const record = loc.contentLocations?.[0]?.recordLocation;
   const requestRow = Number(record?.tableLocation?.rowIndex ?? 0);
@@ -462,19 +593,15 @@ function toFinding(f: RawFinding, table: string, batch: Batch, seen: Set<string>
   let cpStart = Number(loc.codepointRange?.start ?? 0);
   let cpEnd = Number(loc.codepointRange?.end ?? 0);
   let column = record?.fieldId?.name ?? '';
-  let rowIndex = batch.rowIndexes[requestRow] ?? requestRow;
-  if (batch.chunks) {
-    const o = batch.chunks.offsets[requestRow];
+  const rowIndex = batch.rowIndexes[requestRow] ?? requestRow;
+  const o = batch.chunks?.[requestRow];
+  if (o) {
     byteStart += o.byte;
     byteEnd += o.byte;
     cpStart += o.codepoint;
     cpEnd += o.codepoint;
-    column = batch.chunks.column;
-    rowIndex = batch.chunks.rowIndex;
-    // the same finding in the overlap of two chunks
-    const key = `${f.infoType?.name}:${byteStart}:${byteEnd}`;
-    if (seen!.has(key)) return undefined;
-    seen!.add(key);
+    column = o.column;
+    if (cpStart < o.keepFrom || cpStart >= o.keepBefore) return undefined;
   }
   const likelihood = (typeof f.likelihood === 'number' ? ['LIKELIHOOD_UNSPECIFIED', ...LIKELIHOODS][f.likelihood] : f.likelihood) as Likelihood;
   const contentLocations: ContentLocation[] = [{ containerName: table, recordLocation: { fieldId: { name: column }, tableLocation: { rowIndex } } }];

@@ -32,6 +32,11 @@ export class FakeDlpServer {
   readonly requests: ReceivedRequest[] = [];
   /** Calls answered with an error (injected or limit). */
   failures = 0;
+  /** Most calls in progress at once (with `delayMs`). */
+  maxInFlight = 0;
+  /** Answer each call after this many ms (to observe concurrency). */
+  delayMs = 0;
+  private inFlight = 0;
   private server = new grpc.Server();
   private failQueue: { code: grpc.status; details: string }[] = [];
   private lastBytes = 0;
@@ -62,12 +67,19 @@ export class FakeDlpServer {
     this.server.addService(service, {
       inspectContent: (call: grpc.ServerUnaryCall<Request, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const bytes = this.lastBytes;
-        try {
-          callback(null, this.inspect(call.request, bytes));
-        } catch (e) {
-          this.failures++;
-          callback(e as grpc.ServiceError);
-        }
+        this.inFlight++;
+        this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+        const answer = () => {
+          this.inFlight--;
+          try {
+            callback(null, this.inspect(call.request, bytes));
+          } catch (e) {
+            this.failures++;
+            callback(e as grpc.ServiceError);
+          }
+        };
+        if (this.delayMs > 0) setTimeout(answer, this.delayMs);
+        else answer();
       },
     });
     this.port = await new Promise<number>((resolve, reject) =>
