@@ -318,7 +318,7 @@ export class IntegrationPlatform extends Construct {
     props.sinks.forEach((sink, i) => {
       if (sinkNames.indexOf(sink.name) !== i || !SINK_KINDS.includes(sink.kind)) return;
       const route = this.routes[sink.name];
-      if (route.tables.length === 0) return; // reported above
+      if (route.tables.length === 0 || (sink.kind === 'bigquery' && !props.warehouse)) return; // reported above
       const regex = (sink.topicsAs ?? 'list') === 'regex' && sink.kind !== 'jdbc' && sink.kind !== 'graph';
       this.sinks[sink.name] = this.addSink(sink, route, regex, props);
       const group = { group: `connect-${sink.name}` };

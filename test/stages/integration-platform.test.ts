@@ -1,0 +1,210 @@
+import { TerraformStack } from 'cdktf';
+import { SecretValue } from '../../constructs/core/secret-value';
+import { DebeziumMongoDbSource } from '../../constructs/connect/debezium-mongodb-source';
+import { DebeziumCassandraAgent } from '../../constructs/connect/debezium-cassandra-agent';
+import { ExternalSourceDatabase } from '../../constructs/sources/source-database';
+import { RealtimePipeline } from '../../constructs/stages/realtime-pipeline';
+import { IntegrationPlatform, IntegrationPlatformProps, IntegrationSink, resolveSelectors, RoutableTable, selectorMatches } from '../../constructs/stages/integration-platform';
+import { problems, resources, resourceWhere, synth, SynthJson } from '../helpers';
+import { connectCluster, kafkaCluster, mysqlSource, postgresSource } from '../fixtures';
+
+const SINKS: IntegrationSink[] = [
+  { kind: 'bigquery', name: 'lake-sink', select: { source: ['profiles', 'legacy'] }, topicsAs: 'regex', datasetId: 'lake' },
+  {
+    kind: 'search',
+    name: 'search-sink',
+    select: { label: 'search' },
+    options: { connectionUrls: ['https://search:9200'], username: 'connect', password: SecretValue.fromVariable('search_password') },
+  },
+  { kind: 'graph', name: 'graph-sink', select: [{ source: 'shop', table: 'orders' }, { source: 'events' }], options: { uri: 'neo4j+s://graph:7687', pattern: '(:Row{!id})' } },
+  { kind: 'jdbc', name: 'finance-sink', select: { label: 'finance' }, options: { connectionUrl: 'jdbc:postgresql://reporting:5432/r', insertMode: 'upsert' } },
+  { kind: 'connector', name: 'events-pubsub', select: { source: 'events' }, connectorClass: 'com.google.pubsub.kafka.sink.CloudPubSubSinkConnector', config: { 'cps.project': 'acme-data', 'cps.topic': 'events' } },
+];
+
+/** A stage-2 pipeline for `shop` (PostgreSQL), plus MySQL `legacy`, MongoDB `profiles` and Cassandra `events` added at stage 3. */
+function build(stack: TerraformStack, overrides: Partial<IntegrationPlatformProps> = {}): IntegrationPlatform {
+  const kafka = kafkaCluster(stack);
+  const connect = connectCluster(stack, kafka);
+  const shop = postgresSource(stack, {
+    tables: [
+      { name: 'orders', primaryKey: ['id'], labels: ['finance'] },
+      { name: 'merchants', primaryKey: ['id'], labels: ['search'] },
+    ],
+  });
+  const realtime = new RealtimePipeline(stack, 'realtime', { kafka, connect, sources: [shop], warehouse: { project: 'acme-data' } });
+  const legacy = mysqlSource(stack, { tables: [{ name: 'invoices', primaryKey: ['id'], labels: ['finance'] }] });
+  const profiles = new DebeziumMongoDbSource(stack, 'profiles', {
+    cluster: connect, logicalName: 'profiles', connectionString: 'mongodb://m1:27017/?replicaSet=rs0', databaseName: 'profiles', heartbeatIntervalMs: 0,
+    collections: [{ name: 'merchant_profiles', primaryKey: ['_id'], labels: ['search'] }],
+  });
+  const events = new DebeziumCassandraAgent(stack, 'events', {
+    kafka, logicalName: 'events', cassandraHosts: ['c1'], tables: [{ name: 'risk.device_events', primaryKey: ['device_id'] }], kafkaPassword: SecretValue.fromVariable('agent_password'),
+  });
+  return new IntegrationPlatform(stack, 'integration', {
+    kafka, connect, realtime, databases: [legacy], captures: [profiles, events], sinks: SINKS, warehouse: { project: 'acme-data' }, ...overrides,
+  });
+}
+
+/** The ACLs the integration platform created, compact and sorted. */
+function platformAcls(json: SynthJson): string[] {
+  return Object.entries<any>(json.resource.kafka_acl)
+    .filter(([key]) => key.startsWith('integration_'))
+    .map(([, a]) => `${a.acl_principal} ${a.acl_operation} ${a.resource_type}:${a.resource_pattern_type_filter}:${a.resource_name}`)
+    .sort();
+}
+
+describe('IntegrationPlatform', () => {
+  test('sources of the realtime pipeline, a database and two captures form one catalog', () => {
+    let platform!: IntegrationPlatform;
+    synth((stack) => {
+      platform = build(stack);
+    });
+    expect(platform.catalog.map((e) => `${e.source}/${e.sourceKind} ${e.table} → ${e.topic} [${e.labels.join(',')}]`)).toEqual([
+      'shop/postgres public.orders → shop.public.orders [finance]',
+      'shop/postgres public.merchants → shop.public.merchants [search]',
+      'legacy/mysql app.invoices → legacy.app.invoices [finance]',
+      'profiles/mongodb profiles.merchant_profiles → profiles.profiles.merchant_profiles [search]',
+      'events/cassandra risk.device_events → events.risk.device_events []',
+    ]);
+  });
+
+  test('each sink gets exactly the topics its selectors match, as a list or a regex', () => {
+    let platform!: IntegrationPlatform;
+    const json = synth((stack) => {
+      platform = build(stack);
+    });
+    const config = (name: string) => resourceWhere(json, 'kafka-connect_connector', 'name', name).config;
+    expect(config('lake-sink')['topics.regex']).toBe('profiles\\..+|legacy\\..+');
+    expect(config('lake-sink').topics).toBeUndefined();
+    expect(config('lake-sink')).toMatchObject({ defaultDataset: 'lake', project: 'acme-data', upsertEnabled: 'true', kafkaKeyFieldName: 'kafka_key' });
+    expect(config('search-sink')).toMatchObject({ topics: 'shop.public.merchants,profiles.profiles.merchant_profiles', 'connector.class': 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector' });
+    expect(config('graph-sink')).toMatchObject({ topics: 'shop.public.orders,events.risk.device_events', 'neo4j.pattern.topic.shop.public.orders': '(:Row{!id})', 'neo4j.pattern.topic.events.risk.device_events': '(:Row{!id})' });
+    expect(config('finance-sink')).toMatchObject({ topics: 'shop.public.orders,legacy.app.invoices', 'insert.mode': 'upsert' });
+    expect(config('events-pubsub')).toEqual({
+      name: 'events-pubsub',
+      'connector.class': 'com.google.pubsub.kafka.sink.CloudPubSubSinkConnector',
+      'tasks.max': '1',
+      'cps.project': 'acme-data',
+      'cps.topic': 'events',
+      topics: 'events.risk.device_events',
+    });
+    expect(platform.routes['lake-sink'].prefixes).toEqual(['profiles', 'legacy']);
+  });
+
+  test('topics for what it captures; nothing of the realtime pipeline is re-created', () => {
+    const json = synth((stack) => build(stack));
+    const topics = Object.entries<any>(json.resource.kafka_topic).filter(([k]) => k.startsWith('integration_')).map(([, t]) => t.name).sort();
+    expect(topics).toEqual(['__debezium-heartbeat.legacy', 'events.risk.device_events', 'legacy.app.invoices', 'profiles.profiles.merchant_profiles', 'schema-history.legacy']);
+    const names = resources(json, 'kafka_topic').map((t) => t.name);
+    expect(names.filter((n) => n === 'shop.public.orders')).toHaveLength(1);
+    expect(resources(json, 'kafka-connect_connector').map((c) => c.name).sort()).toEqual([
+      'events-pubsub', 'finance-sink', 'graph-sink', 'lake-sink', 'legacy-mysql-source', 'profiles-mongodb-source', 'search-sink', 'shop-bigquery-sink', 'shop-postgres-source',
+    ]);
+    expect(resources(json, 'google_bigquery_dataset').map((d) => [d.dataset_id, d.labels]).sort()).toEqual([['lake', { stage: 'integration' }], ['shop_cdc', { stage: 'realtime', source: 'shop' }]]);
+    expect(resources(json, 'google_service_account').map((a) => a.account_id).sort()).toEqual(['sink-lake-sink', 'sink-shop']);
+  });
+
+  test('the exact ACLs: produce for each capture, consume for each sink, none the realtime pipeline already grants', () => {
+    const json = synth((stack) => build(stack));
+    expect(platformAcls(json)).toEqual([
+      // The Cassandra agent produces under its own user.
+      'User:cdc-events Describe Topic:Prefixed:events.',
+      'User:cdc-events Write Topic:Prefixed:events.',
+      // Debezium MySQL: its topics, heartbeat and schema history.
+      'User:connect Describe Topic:Literal:__debezium-heartbeat.legacy',
+      'User:connect Describe Topic:Literal:schema-history.legacy',
+      'User:connect Describe Topic:Prefixed:legacy.',
+      'User:connect Describe Topic:Prefixed:profiles.',
+      'User:connect Read Group:Literal:connect-events-pubsub',
+      'User:connect Read Group:Literal:connect-finance-sink',
+      'User:connect Read Group:Literal:connect-graph-sink',
+      'User:connect Read Group:Literal:connect-lake-sink',
+      'User:connect Read Group:Literal:connect-search-sink',
+      'User:connect Read Group:Literal:legacy-mysql-source-schemahistory',
+      'User:connect Read Topic:Literal:events.risk.device_events',
+      'User:connect Read Topic:Literal:schema-history.legacy',
+      'User:connect Read Topic:Prefixed:legacy.',
+      'User:connect Read Topic:Prefixed:profiles.',
+      'User:connect Write Topic:Literal:__debezium-heartbeat.legacy',
+      'User:connect Write Topic:Literal:schema-history.legacy',
+      'User:connect Write Topic:Prefixed:legacy.',
+      'User:connect Write Topic:Prefixed:profiles.',
+      // Sinks reading the agent's topic need Describe too (the agent's ACLs are for its own user);
+      // the search sink's literal read of profiles.profiles.merchant_profiles is covered by the lake sink's prefix.
+      'User:connect Describe Topic:Literal:events.risk.device_events',
+    ].sort());
+  });
+
+  test('selectors: every given field must match, lists mean any of, tables match qualified or bare', () => {
+    const catalog: RoutableTable[] = [
+      { source: 'shop', sourceKind: 'postgres', prefix: 'shop', table: 'public.orders', topic: 'shop.public.orders', labels: ['finance', 'core'] },
+      { source: 'shop', sourceKind: 'postgres', prefix: 'shop', table: 'billing.invoices', topic: 'shop.billing.invoices', labels: ['finance'] },
+      { source: 'crm', sourceKind: 'mysql', prefix: 'crm.v1', table: 'crm.orders', topic: 'crm.v1.crm.orders', labels: [] },
+    ];
+    expect(catalog.filter((e) => selectorMatches({ table: 'orders' }, e)).map((e) => e.topic)).toEqual(['shop.public.orders', 'crm.v1.crm.orders']);
+    expect(catalog.filter((e) => selectorMatches({ table: 'public.orders' }, e)).map((e) => e.topic)).toEqual(['shop.public.orders']);
+    expect(catalog.filter((e) => selectorMatches({ source: 'shop', label: ['core', 'nope'] }, e)).map((e) => e.topic)).toEqual(['shop.public.orders']);
+    expect(catalog.filter((e) => selectorMatches({ source: ['crm', 'shop'], table: 'invoices' }, e)).map((e) => e.topic)).toEqual(['shop.billing.invoices']);
+    const route = resolveSelectors([{ source: 'crm' }, { label: 'finance' }], catalog);
+    expect(route.topics).toEqual(['shop.public.orders', 'shop.billing.invoices', 'crm.v1.crm.orders']);
+    expect(route.regex).toBe('crm\\.v1\\..+|shop\\.public\\.orders|shop\\.billing\\.invoices');
+    expect(new RegExp(`^(?:${route.regex})$`).test('crm.v1.crm.new_table')).toBe(true);
+    expect(new RegExp(`^(?:${route.regex})$`).test('shop.public.refunds')).toBe(false);
+  });
+});
+
+describe('IntegrationPlatform validation', () => {
+  test('a selector that matches nothing is a synth error naming what exists', () => {
+    const found = problems((stack) =>
+      build(stack, {
+        sinks: [
+          { kind: 'connector', name: 'a', select: [{ label: 'search' }, { label: 'nope' }], connectorClass: 'com.acme.Sink' },
+          { kind: 'connector', name: 'b', select: { source: 'shop', table: 'missing' }, connectorClass: 'com.acme.Sink' },
+        ],
+      }),
+    );
+    expect(found).toEqual([
+      '[test/integration] sinks[0].select[1]: {"label":"nope"} is not valid; allowed: a selector matching at least one captured table (sources: shop, legacy, profiles, events; labels: finance, search)',
+      '[test/integration] sinks[1].select: {"source":"shop","table":"missing"} is not valid; allowed: a selector matching at least one captured table (sources: shop, legacy, profiles, events; labels: finance, search)',
+    ]);
+  });
+
+  test('each other bad prop is reported', () => {
+    const found = problems((stack) =>
+      build(stack, {
+        warehouse: undefined,
+        databaseOptions: { nope: {} },
+        sinks: [
+          { kind: 'bigquery', name: 'bq', select: { source: 'shop' }, datasetId: 'x' },
+          { kind: 'jdbc', name: 'j', select: { label: 'finance' }, topicsAs: 'regex', options: { connectionUrl: 'jdbc:sqlite:x.db' } },
+          { kind: 'graph', name: 'g', select: {}, options: { uri: 'bolt://g:7687', pattern: '(:X{!id})' } },
+          { kind: 'graph', name: 'g', select: { source: 'shop' }, topicsAs: 'both' as any, options: { uri: 'bolt://g:7687', pattern: '(:X{!id})' } },
+          { kind: 'queue', name: 'q', select: { source: 'shop' } } as any,
+        ],
+      }),
+    );
+    expect(found).toEqual([
+      "[test/integration] databaseOptions['nope']: \"nope\" is not valid; allowed: the logical name of one of the databases: legacy",
+      '[test/integration] sinks[0]: "bq" is not valid; allowed: a BigQuery sink only with the warehouse prop set',
+      "[test/integration] sinks[1].topicsAs: \"regex\" is not valid; allowed: 'list' for jdbc sinks, which configure each topic",
+      '[test/integration] sinks[2].select: {} is not valid; allowed: at least one of source, table and label',
+      '[test/integration] sinks[3].name: "g" is not valid; allowed: a sink name used once',
+      '[test/integration] sinks[3].topicsAs: "both" is not valid; allowed: list or regex',
+      '[test/integration] sinks[4].kind: "queue" is not valid; allowed: bigquery, search, graph, jdbc, connector',
+    ]);
+  });
+
+  test('a source name used twice across realtime, databases and captures, and no sinks', () => {
+    const found = problems((stack) => {
+      const kafka = kafkaCluster(stack);
+      const connect = connectCluster(stack, kafka);
+      const shop = postgresSource(stack);
+      const realtime = new RealtimePipeline(stack, 'realtime', { kafka, connect, sources: [shop], warehouse: { project: 'acme-data' } });
+      new IntegrationPlatform(stack, 'integration', { kafka, connect, realtime, databases: [new ExternalSourceDatabase(stack, 'dup', { logicalName: 'shop', engine: 'mysql', host: 'h', databaseName: 'd', tables: [{ name: 't', primaryKey: ['id'] }], replicationPassword: SecretValue.fromVariable('p') })], sinks: [] });
+    });
+    expect(found).toEqual([
+      '[test/integration] sources: "shop" is not valid; allowed: each source name once across realtime, databases and captures',
+      '[test/integration] sinks: 0 is not valid; allowed: at least one sink',
+    ]);
+  });
+});
