@@ -90,12 +90,15 @@ export class ClassifiedTable extends Construct {
   public readonly taggedColumns: Record<string, DataSensitivity> = {};
   /** The schema as declared (before policy tag names are resolved). */
   public readonly fields: WarehouseField[];
+  /** Source columns declared without a type, which land as STRING here (and may not match what the sink writes). */
+  public readonly untypedColumns: string[];
 
   constructor(scope: Construct, id: string, props: ClassifiedTableProps) {
     super(scope, id);
     this.tableId = props.tableId;
     this.datasetId = props.dataset.datasetId;
     const classification = props.classification;
+    this.untypedColumns = props.columns.filter((c) => !c.type).map((c) => c.name);
     this.fields = [
       ...props.columns.map((c): WarehouseField => ({ name: c.name, type: bigQueryTypeOf(c.type), sensitivity: c.sensitivity ?? 'internal' })),
       ...(props.extraFields ?? []),
@@ -140,6 +143,8 @@ export class ClassifiedTable extends Construct {
         props.description ??
         (tagged.length > 0 ? `Classified columns: ${tagged.map(([c, l]) => `${c} (${l})`).join(', ')}` : 'No column carries a protected label.'),
       schema: JSON.stringify(this.fields.map(render)),
+      // As the sink creates its tables: partitioned by ingestion day.
+      timePartitioning: { type: 'DAY' },
       deletionProtection: true,
       lifecycle: { preventDestroy: true },
     });

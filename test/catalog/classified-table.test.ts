@@ -30,6 +30,7 @@ describe('ClassifiedTable', () => {
       dataset_id: expect.stringMatching(/^\$\{google_bigquery_dataset\.ds_dataset_[0-9A-F]+\.dataset_id\}$/),
       deletion_protection: true,
       lifecycle: { prevent_destroy: true },
+      time_partitioning: { type: 'DAY' },
       description: 'Classified columns: email (pii), tax_id (pii-high)',
     });
     expect(JSON.parse(table.schema)).toEqual([
