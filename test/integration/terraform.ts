@@ -76,6 +76,8 @@ export function withoutGoogle(stackJson: any, options: { dropConnectorClasses?: 
     }
   }
   if (json.provider) delete json.provider.google;
+  // A Google-only stack (e.g. stage 0 or 1) has no provider left; Terraform refuses an empty block.
+  if (json.provider && Object.keys(json.provider).length === 0) delete json.provider;
   if (json.terraform?.required_providers) delete json.terraform.required_providers.google;
   if (json.terraform?.backend) delete json.terraform.backend;
   let text = JSON.stringify(json);
