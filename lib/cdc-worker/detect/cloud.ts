@@ -6,7 +6,7 @@
  *   (rows × columns). A row bigger than a request has its largest cells cut into overlapping
  *   chunks, sent as extra rows of the same table; findings are mapped back to the cell.
  * - Retries: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED (quota), ABORTED and INTERNAL
- *   are retried with exponential backoff and full jitter (quota errors start from a longer
+ *   are retried with exponential backoff and jitter (quota errors start from a longer
  *   delay); the client library's own retries are turned off so that there is one policy. Any
  *   other error, or running out of attempts, throws a `DlpInspectError` that says what to do.
  * - Truncation: when DLP reports `findingsTruncated` (more findings than it returns per
@@ -325,6 +325,7 @@ export class CloudDlpDetector implements SensitiveDataDetector {
 
   async inspectRows(table: string, rows: readonly Row[]): Promise<Finding[]> {
     const { batches, chunked, columns } = this.batch(rows);
+    if (columns.length === 0) return [];
     // up to `concurrency` requests in flight; findings keep the order of the batches
     const results: Finding[][] = batches.map(() => []);
     let next = 0;
@@ -398,9 +399,6 @@ export class CloudDlpDetector implements SensitiveDataDetector {
     // a chunk row: row tag + length (≤ 4), the chunk's value field (tags and lengths ≤ 8), the other columns empty
     const chunkRowOverhead = 12 + 2 * (columns.length - 1);
     const minChunkBytes = Math.min(budget - chunkRowOverhead, 3 * CHUNK_OVERLAP * 2);
-    if (minChunkBytes <= 3 * CHUNK_OVERLAP) {
-      throw new Error(`maxRequestBytes ${this.maxRequestBytes} is too small for rows of ${columns.length} columns; raise it`);
-    }
     const batches: Batch[] = [];
     let current: Batch = { rowIndexes: [], rows: [], headers };
     let bytes = 0;
@@ -424,6 +422,11 @@ export class CloudDlpDetector implements SensitiveDataDetector {
         }
         size = fieldSize(this.rowSize(values));
         chunked = true;
+        if (minChunkBytes <= 3 * CHUNK_OVERLAP) {
+          throw new Error(
+            `Row ${i} is bigger than a request, and maxRequestBytes ${this.maxRequestBytes} leaves too little room to send its big cells in chunks (rows of ${columns.length} columns); raise maxRequestBytes`,
+          );
+        }
       }
       if (current.rows.length > 0 && (bytes + size > budget || current.rows.length >= rowsPerRequest)) flush();
       current.rows.push({ values });
@@ -511,14 +514,15 @@ export class CloudDlpDetector implements SensitiveDataDetector {
         const truncated = Boolean((response as InspectContentResponse)?.result?.findingsTruncated);
         this.onRequest?.({ table, rows: batch.rows.length, values, bytes, attempts: attempt, truncated });
         return response;
-      } catch (err) {
-        const code = typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 2;
+      } catch (caught) {
+        const err = (caught ?? {}) as { code?: unknown; details?: string; message?: string };
+        const code = typeof err.code === 'number' ? err.code : 2;
         const name = STATUS_NAMES[code] ?? `code ${code}`;
-        const details = (err as { details?: string }).details || (err as Error).message || String(err);
+        const details = err.details || err.message || String(caught);
         if (RETRYABLE.has(code) && attempt < this.maxAttempts) {
           const base = code === RESOURCE_EXHAUSTED ? this.quotaBackoffMs : this.initialBackoffMs;
           delay = Math.min(this.maxBackoffMs, delay === 0 ? base : Math.max(base, delay * 2));
-          // full jitter: somewhere in [delay/2, delay]
+          // equal jitter: somewhere in [delay/2, delay]
           await this.sleep(delay / 2 + Math.random() * (delay / 2));
           continue;
         }

@@ -206,7 +206,7 @@ describe('CloudDlpDetector against a local DlpService', () => {
     const findings = await detector({ initialBackoffMs: 100, onRequest: metrics.recordRequest }).inspectText('mail a@example.com');
     expect(findings.map((f) => f.quote)).toEqual(['a@example.com']);
     expect(sleeps).toHaveLength(3);
-    // full jitter in [delay/2, delay], delay 100, 200, 400
+    // jitter in [delay/2, delay], delay 100, 200, 400
     [100, 200, 400].forEach((delay, i) => {
       expect(sleeps[i]).toBeGreaterThanOrEqual(delay / 2);
       expect(sleeps[i]).toBeLessThanOrEqual(delay);
