@@ -105,6 +105,16 @@ export interface IntegrationConnectorSink extends IntegrationSinkCommon {
 /** A sink of the integration platform. */
 export type IntegrationSink = IntegrationBigQuerySink | IntegrationSearchSink | IntegrationGraphSink | IntegrationJdbcSink | IntegrationConnectorSink;
 
+/** Where BigQuery sinks of the platform write. */
+export interface IntegrationWarehouseOptions {
+  /** Google Cloud project of the datasets. */
+  readonly project: string;
+  /** BigQuery location. @default 'US' */
+  readonly location?: string;
+  /** Labels on every dataset. @default { stage: 'integration' } */
+  readonly labels?: Record<string, string>;
+}
+
 /** Props of {@link IntegrationPlatform}. */
 export interface IntegrationPlatformProps {
   /** Kafka platform. */
@@ -122,7 +132,7 @@ export interface IntegrationPlatformProps {
   /** Sinks, each subscribing by selector. */
   readonly sinks: IntegrationSink[];
   /** Warehouse of BigQuery sinks. @default none (needed when a BigQuery sink is given) */
-  readonly warehouse?: { readonly project: string; readonly location?: string; readonly labels?: Record<string, string> };
+  readonly warehouse?: IntegrationWarehouseOptions;
   /** Partitions of table topics created here. @default the platform's defaultPartitions */
   readonly topicPartitions?: number;
   /** Replication factor of topics created here. @default the platform's defaultReplicationFactor */
