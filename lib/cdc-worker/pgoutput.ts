@@ -199,7 +199,7 @@ export function decodePgOutput(buf: Buffer): PgOutputMessage {
       const transactional = r.u8() === 1;
       const lsn = r.u64();
       const prefix = r.cstr();
-      const content = r.bytes(r.i32());
+      const content = Buffer.from(r.bytes(r.i32())); // copy: the input buffer is reused
       return { tag: 'message', transactional, lsn, prefix, content };
     }
     default:

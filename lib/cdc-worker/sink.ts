@@ -115,6 +115,7 @@ export class KafkaSink {
   }
 
   async connect(): Promise<void> {
+    if (this.exactlyOnce) await this.ensureTopics([], [this.delivery.offsetsTopic]);
     await this.producer.connect();
     this.running = true;
     this.loop = this.run();

@@ -37,7 +37,8 @@ export class CdcWorker {
   private sink!: KafkaSink;
   private http: Server | null = null;
   private readonly models = new Map<number, TableModel>();
-  private readonly inbox: { walStart: bigint; data: Buffer }[] = [];
+  /** Decoded on arrival: pg reuses the buffer a CopyData payload points into. */
+  private readonly inbox: { walStart: bigint; msg: PgOutputMessage }[] = [];
   private inboxHead = 0;
   private pumping = false;
   private paused = false;
@@ -271,7 +272,8 @@ export class CdcWorker {
       return;
     }
     if (m.walEnd > this.serverWalEnd) this.serverWalEnd = m.walEnd;
-    this.inbox.push({ walStart: m.walStart, data: m.data });
+    if (this.phase === 'failed') return;
+    this.inbox.push({ walStart: m.walStart, msg: decodePgOutput(m.data) });
     if (!this.pumping) void this.pump();
   }
 
@@ -281,7 +283,7 @@ export class CdcWorker {
     try {
       while (this.inboxHead < this.inbox.length) {
         const item = this.inbox[this.inboxHead];
-        const msg = decodePgOutput(item.data);
+        const msg = item.msg;
         if (msg.tag === 'relation') await this.onRelation(msg);
         else this.handle(msg, item.walStart);
         this.inboxHead++;
