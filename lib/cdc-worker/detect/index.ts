@@ -49,20 +49,24 @@
  *   `encodeFlags` for the `FINDINGS_HEADER` Kafka header) or `quarantine` (original event to
  *   `quarantineTopic`). The policy is validated when the screen is built: one error lists every
  *   problem.
+ * - Worker config: `DetectionConfig` (the `detection` section), `DETECTION_CONFIG_SCHEMA` (its
+ *   JSON schema, to add under `properties.detection` of the worker's schema),
+ *   `validateDetectionConfig` (what the schema cannot check) and `createScreen(config, metrics)`.
  *
  * ```ts
- * const screen = new SensitiveDataScreen(createDetector(cfg.detection), cfg.detection.policy, { hashKey, metrics });
+ * const screen = createScreen(cfg.detection, metrics); // undefined when detection is off
+ * // or: new SensitiveDataScreen(createDetector({ backend: 'local' }), policy, { hashKey, metrics })
  * for (const [i, s] of (await screen.screen('public.customers', changes)).entries()) {
  *   if (s.decision === 'quarantine') produce(s.quarantineTopic!, originalEvent(changes[i]));
  *   else produce(topic, event(s.before, s.after), { [FINDINGS_HEADER]: encodeFlags(s.flags) });
  * }
  * ```
  */
-import { CloudDlpDetector, CloudDlpDetectorOptions } from './cloud';
-import { LocalDetector, LocalDetectorOptions } from './local';
-import type { SensitiveDataDetector } from './types';
-
 export * from './types';
+export { createDetector } from './factory';
+export type { DetectorConfig } from './factory';
+export { createScreen, DETECTION_CONFIG_SCHEMA, validateDetectionConfig } from './config';
+export type { DetectionConfig } from './config';
 export { cellText, utf8Length } from './text';
 export { LocalDetector } from './local';
 export type { LocalDetectorOptions } from './local';
@@ -74,17 +78,3 @@ export { encodeFlags, FINDINGS_HEADER, SensitiveDataScreen } from './screen';
 export type { ChangeFlag, ChangeRows, ScreenedChange, SensitiveDataScreenOptions } from './screen';
 export type { FindingCount } from './metrics';
 export { luhnValid, ssnValid, ibanChecksumValid, ipv4Valid, ipv6Valid, cardBrand, IBAN_LENGTHS } from './validators';
-
-/** Which backend, and its options. */
-export type DetectorConfig =
-  | ({ readonly backend?: 'local' } & LocalDetectorOptions)
-  | ({ readonly backend: 'cloud-dlp' } & CloudDlpDetectorOptions);
-
-/** The detector for a config: local unless `backend` is `cloud-dlp`. */
-export function createDetector(config: DetectorConfig = {}): SensitiveDataDetector {
-  if (config.backend === 'cloud-dlp') return new CloudDlpDetector(config);
-  if (config.backend !== undefined && config.backend !== 'local') {
-    throw new Error(`detection backend must be "local" or "cloud-dlp", got "${(config as { backend: string }).backend}"`);
-  }
-  return new LocalDetector(config);
-}
