@@ -1,0 +1,417 @@
+import { Construct } from 'constructs';
+import { AccessModel } from '../access/access-model';
+import { AccessPrincipal, AccessRole, AccessTeam } from '../access/access-types';
+import { PipelineServiceAccount } from '../bigquery/pipeline-service-account';
+import { WarehouseDataset } from '../bigquery/warehouse-dataset';
+import { BigQuerySink } from '../connect/bigquery-sink';
+import { KafkaConnectCluster } from '../connect/kafka-connect-cluster';
+import { heartbeatTopicName } from '../connect/debezium-common';
+import { SecretValue } from '../core/secret-value';
+import { PropProblem, Problems, validateProps } from '../core/validation';
+import { KafkaAcl } from '../kafka/kafka-acl';
+import { KafkaCluster } from '../kafka/kafka-cluster';
+import { IKafkaPlatform } from '../kafka/kafka-platform';
+import { KafkaScramUser } from '../kafka/kafka-scram-user';
+import { KafkaTopic, KafkaTopicConfig } from '../kafka/kafka-topic';
+import { ISourceDatabase } from '../sources/source-database';
+import { RealtimePipeline, serviceAccountId } from '../stages/realtime-pipeline';
+import { DataProductSpec, DataSubscriptionSpec, DecentralizationMode, IDataPublisher, ResolvedSubscription } from './data-product';
+import { CENTRAL, DecentralizedPlatform } from './decentralized-platform';
+import { checkProducts } from './product-checks';
+
+/** A dataset of the domain's microwarehouse. */
+export interface DomainDatasetSpec {
+  /** Name within the domain; the dataset id is `<domain>_<name>` ('-' → '_'). */
+  readonly name: string;
+  /** Description. @default none */
+  readonly description?: string;
+}
+
+/** A topic the domain owns besides those its pipelines create. */
+export interface DomainTopicSpec {
+  /** Full topic name, under the domain's namespace `<domain>.`. */
+  readonly name: string;
+  /** Partitions. @default the platform's defaultPartitions */
+  readonly partitions?: number;
+  /** Topic configuration. @default broker defaults */
+  readonly config?: KafkaTopicConfig;
+}
+
+/** The domain's own Kafka Connect cluster (full decentralization). */
+export interface DomainConnectOptions {
+  /** REST URL of the domain's Connect cluster. */
+  readonly url: string;
+  /** Password of the Connect workers' SCRAM user `<domain>-connect`. @default sensitive variable `<domain>_connect_kafka_password` */
+  readonly kafkaPassword?: SecretValue;
+}
+
+/** The domain's access model: who in the team may read or write what the domain owns or subscribes to. */
+export interface DomainAccessSpec {
+  /** People, groups, service accounts and Kafka clients of the domain. */
+  readonly principals: AccessPrincipal[];
+  /** Roles; topic grants must stay under the domain's namespace or name subscribed topics, dataset grants name the domain's datasets. */
+  readonly roles: AccessRole[];
+  /** Teams. @default none */
+  readonly teams?: AccessTeam[];
+}
+
+/** Props of {@link DataDomain}. */
+export interface DataDomainProps {
+  /** The platform the domain belongs to. */
+  readonly platform: DecentralizedPlatform;
+  /** Domain name: 2-20 lowercase letters, digits and '-', starting with a letter; the topic namespace is `<name>.`. */
+  readonly name: string;
+  /** `full` (own connectors and pipelines over `sources`) or `partial` (subscriptions landed by the platform's shared Connect cluster). */
+  readonly mode: DecentralizationMode;
+  /** Google Cloud project of the domain's datasets and service accounts. @default the platform's project */
+  readonly project?: string;
+  /** BigQuery location. @default the platform's location */
+  readonly location?: string;
+  /** Datasets of the microwarehouse besides those pipelines and subscriptions create. @default none */
+  readonly datasets?: DomainDatasetSpec[];
+  /** Topics the domain owns besides those its pipelines create. @default none */
+  readonly topics?: DomainTopicSpec[];
+  /** Source databases the domain captures itself (full only). @default none */
+  readonly sources?: ISourceDatabase[];
+  /** The domain's own Connect cluster (full only; required there). @default none */
+  readonly connect?: DomainConnectOptions;
+  /** Data products the domain publishes. @default none */
+  readonly products?: DataProductSpec[];
+  /** Products of other domains (or `central`) the domain subscribes to. @default none */
+  readonly subscriptions?: DataSubscriptionSpec[];
+  /** Google members (e.g. `group:risk-analysts@acme.com`) that get read access to subscribed datasets besides the domain's service account. @default none */
+  readonly readers?: string[];
+  /** The domain's access model. @default none */
+  readonly access?: DomainAccessSpec;
+  /** Password of the domain's SCRAM user `<name>` (its applications' Kafka identity). @default sensitive variable `<name>_kafka_password` */
+  readonly kafkaPassword?: SecretValue;
+  /** Password of the domain's deployer user `<name>-deployer`, when the domain has its own stack. @default sensitive variable `kafka_deployer_password` of the domain's stack */
+  readonly deployerPassword?: SecretValue;
+}
+
+const DOMAIN_NAME = /^[a-z][a-z0-9-]{1,19}$/;
+
+/**
+ * A team's microwarehouse (stage 5): its BigQuery datasets (in its own project if given), its
+ * topic namespace `<name>.` with prefixed ACLs, its service account and SCRAM user, its access
+ * model, and either its own Connect cluster and realtime pipeline over its sources (`full`) or
+ * subscriptions landed by the platform's shared Connect cluster (`partial`).
+ *
+ * A domain reads nothing of another domain unless it subscribes to a product that domain
+ * publishes; the {@link DecentralizedPlatform} then writes the grants in the publisher's stack.
+ */
+export class DataDomain extends Construct implements IDataPublisher {
+  /** Domain name. */
+  public readonly name: string;
+  /** The domain's name, as publisher of data products. */
+  public readonly publisherName: string;
+  /** `full` or `partial`. */
+  public readonly mode: DecentralizationMode;
+  /** Project of the domain's datasets and accounts. */
+  public readonly project: string;
+  /** The topic namespace, `<name>.`. */
+  public readonly namespace: string;
+  /** Every topic prefix the domain owns: its namespace and, when full, its Debezium heartbeat and schema-history topics. */
+  public readonly namespaces: string[];
+  /** The Kafka platform as seen from the domain's stack. */
+  public readonly kafka: IKafkaPlatform;
+  /** The domain's applications' Kafka identity. */
+  public readonly user: KafkaScramUser;
+  /** `User:<name>`. */
+  public readonly kafkaPrincipal: string;
+  /** The domain's workload service account (write on its datasets, read on subscribed datasets). */
+  public readonly serviceAccount: PipelineServiceAccount;
+  /** The service account's email, known before apply: `<accountId>@<project>.iam.gserviceaccount.com`. */
+  public readonly serviceAccountEmail: string;
+  /** The domain's own Connect cluster (full), or the shared one as seen from the domain's stack (partial, when something is landed). */
+  public connect?: KafkaConnectCluster;
+  /** The realtime pipeline over the domain's sources (full). */
+  public readonly pipeline?: RealtimePipeline;
+  /** Every dataset of the domain. */
+  public readonly datasets: WarehouseDataset[] = [];
+  /** Topics the domain defined (its own and its pipeline's). */
+  public readonly topics: KafkaTopic[] = [];
+  /** Dataset where landed subscriptions arrive, if any subscription is landed. */
+  public readonly landingDataset?: WarehouseDataset;
+  /** The domain's access model, if given. */
+  public readonly accessModel?: AccessModel;
+  /** Products by name. */
+  public readonly products: ReadonlyMap<string, DataProductSpec>;
+  /** Subscriptions resolved so far. */
+  public readonly subscriptions: ResolvedSubscription[] = [];
+  /** Sinks landing subscriptions, by `<publisher>/<product>`. */
+  public readonly landingSinks: Record<string, BigQuerySink> = {};
+  /** The platform. */
+  public readonly platform: DecentralizedPlatform;
+
+  private readonly problems: PropProblem[] = [];
+  private readonly props: DataDomainProps;
+  private readonly datasetIndex = new Map<string, WarehouseDataset>();
+  private readonly externalTopics: string[] = [];
+  private connectAccountMember?: string;
+
+  constructor(scope: Construct, id: string, props: DataDomainProps) {
+    super(scope, id);
+    this.props = props;
+    this.platform = props.platform;
+    this.name = props.name;
+    this.publisherName = props.name;
+    this.mode = props.mode;
+    this.project = props.project ?? props.platform.project;
+    this.namespace = `${props.name}.`;
+    this.namespaces = props.mode === 'full'
+      ? [this.namespace, heartbeatTopicName(this.namespace), `schema-history.${this.namespace}`]
+      : [this.namespace];
+    this.products = new Map((props.products ?? []).map((p) => [p.name, p]));
+    const separate = props.platform.isSeparate(this);
+    const base = props.platform.kafka;
+
+    // The Kafka platform: the platform's own in its stack; in another stack the same brokers, reached with the domain's deployer.
+    if (separate && base instanceof KafkaCluster) {
+      this.kafka = new KafkaCluster(this, 'kafka', {
+        bootstrapServers: base.bootstrapServers,
+        kafkaVersion: base.kafkaVersion,
+        tlsEnabled: base.tlsEnabled,
+        brokerCount: base.brokerCount,
+        defaultReplicationFactor: base.defaultReplicationFactor,
+        defaultPartitions: base.defaultPartitions,
+        sasl: { username: `${props.name}-deployer`, password: props.deployerPassword ?? SecretValue.fromVariable('kafka_deployer_password', `Kafka password of the ${props.name} domain's deployer`) },
+      });
+    } else {
+      this.kafka = base;
+      if (separate) this.problems.push({ property: 'platform.kafka', value: base.node.path, allowed: 'a self-managed KafkaCluster when the domain has its own stack (its stack reaches the brokers with a deployer SCRAM user)' });
+    }
+
+    // Identity: a SCRAM user for the domain's applications, with its namespace; a workload service account.
+    this.user = new KafkaScramUser(this, 'user', {
+      platform: this.kafka,
+      username: props.name,
+      password: props.kafkaPassword ?? SecretValue.fromVariable(`${props.name.replace(/-/g, '_')}_kafka_password`, `Kafka password of the ${props.name} domain`),
+    });
+    this.kafkaPrincipal = this.user.principal;
+    const namespaceAcls = new Construct(this, 'namespace');
+    for (const operation of ['Write', 'Read', 'Describe'] as const) {
+      new KafkaAcl(namespaceAcls, `Topic-${operation}`, { platform: this.kafka, principal: this.kafkaPrincipal, operation, resourceType: 'Topic', resourceName: this.namespace, patternType: 'Prefixed' });
+    }
+    new KafkaAcl(namespaceAcls, 'Group-Read', { platform: this.kafka, principal: this.kafkaPrincipal, operation: 'Read', resourceType: 'Group', resourceName: this.namespace, patternType: 'Prefixed' });
+    const accountId = serviceAccountId(`${props.name}-domain`);
+    this.serviceAccount = new PipelineServiceAccount(this, 'service-account', {
+      project: this.project,
+      accountId,
+      displayName: `Workloads of the ${props.name} domain`,
+      projectRoles: ['roles/bigquery.jobUser'],
+    });
+    this.serviceAccountEmail = `${accountId}@${this.project}.iam.gserviceaccount.com`;
+
+    // Full: the domain's own Connect cluster, its workers' identities, and its realtime pipeline.
+    if (props.mode === 'full' && props.connect) {
+      const connectUser = new KafkaScramUser(this, 'connect-user', {
+        platform: this.kafka,
+        username: `${props.name}-connect`,
+        password: props.connect.kafkaPassword ?? SecretValue.fromVariable(`${props.name.replace(/-/g, '_')}_connect_kafka_password`, `Kafka password of the ${props.name} domain's Connect workers`),
+      });
+      this.connect = new KafkaConnectCluster(this, 'connect', {
+        url: props.connect.url,
+        kafka: this.kafka,
+        workerPrincipal: connectUser.principal,
+        kafkaCredentials: { username: connectUser.username, password: connectUser.password },
+        // Several Connect clusters can share the platform's stack; each needs its own provider alias.
+        providerAlias: separate ? undefined : props.name,
+      });
+      const connectAccount = new PipelineServiceAccount(this, 'connect-account', {
+        project: this.project,
+        accountId: serviceAccountId(`${props.name}-connect`),
+        displayName: `Kafka Connect workers of the ${props.name} domain`,
+        projectRoles: ['roles/bigquery.jobUser'],
+      });
+      this.connectAccountMember = connectAccount.member;
+    }
+
+    for (const d of props.datasets ?? []) {
+      this.addDataset(`dataset-${d.name}`, `${this.datasetPrefix}_${d.name.replace(/-/g, '_')}`, d.description ?? `${d.name} of the ${props.name} domain`);
+    }
+    const subscriptions = props.subscriptions ?? [];
+    if (subscriptions.some((s) => s.land ?? props.mode === 'partial')) {
+      this.landingDataset = this.addDataset('subscriptions', `${this.datasetPrefix}_subscriptions`, `Data products the ${props.name} domain subscribes to, landed from Kafka`);
+      if (props.mode === 'partial') this.landingDataset.grantWrite(props.platform.sharedConnectAccount.member);
+    }
+    for (const t of props.topics ?? []) {
+      this.topics.push(new KafkaTopic(this, `topic-${t.name}`, { platform: this.kafka, name: t.name, partitions: t.partitions, config: t.config }));
+    }
+
+    if (props.mode === 'full' && this.connect && (props.sources ?? []).length > 0) {
+      const sources = props.sources ?? [];
+      this.pipeline = new RealtimePipeline(this, 'pipeline', {
+        kafka: this.kafka,
+        connect: this.connect,
+        sources,
+        warehouse: {
+          project: this.project,
+          location: props.location ?? props.platform.location,
+          datasetIdFor: (db) => `${this.datasetPrefix}_${db.logicalName.replace(/-/g, '_')}`,
+          labels: { owner: props.name, domain: props.name },
+        },
+        sourceOptions: Object.fromEntries(sources.map((s) => [s.logicalName, { topicPrefix: `${props.name}.${s.logicalName}` }])),
+        // The domain's Connect workers write with the domain's Connect account, granted below.
+        sink: { createServiceAccount: false },
+      });
+      for (const part of Object.values(this.pipeline.sources)) {
+        this.datasetIndex.set(part.dataset.datasetId, part.dataset);
+        this.datasets.push(part.dataset);
+        if (this.connectAccountMember) part.dataset.grantWrite(this.connectAccountMember);
+      }
+      this.topics.push(...this.pipeline.topics);
+    }
+    if (this.landingDataset && props.mode === 'full' && this.connectAccountMember) this.landingDataset.grantWrite(this.connectAccountMember);
+    for (const d of this.datasets) d.grantWrite(this.serviceAccount.member);
+
+    props.platform.registerDomain(this, subscriptions);
+
+    if (props.access) {
+      this.accessModel = new AccessModel(this, 'access', {
+        kafka: this.kafka,
+        datasets: this.datasets,
+        principals: props.access.principals,
+        roles: props.access.roles,
+        teams: props.access.teams,
+        // Subscribed topics live in the publisher's stack; read lazily, so later subscriptions count.
+        externalTopics: this.externalTopics,
+      });
+    }
+
+    validateProps(this, (p) => this.check(p));
+  }
+
+  /** Google members that read subscribed datasets: the domain's service account and its readers. */
+  public get googleMembers(): string[] {
+    return [`serviceAccount:${this.serviceAccountEmail}`, ...(this.props.readers ?? [])];
+  }
+
+  /** A dataset of the domain by id. */
+  public datasetById(datasetId: string): WarehouseDataset | undefined {
+    return this.datasetIndex.get(datasetId);
+  }
+
+  /** Every topic name (or prefix) the domain may read: its namespaces and what it subscribes to. */
+  public readableTopics(): { names: string[]; prefixes: string[] } {
+    return {
+      names: this.subscriptions.flatMap((s) => s.topics),
+      prefixes: [...this.namespaces, ...this.subscriptions.flatMap((s) => (s.topicPrefix !== undefined ? [s.topicPrefix] : []))],
+    };
+  }
+
+  /**
+   * Lands a subscribed product: a BigQuery sink into the landing dataset (called by the platform).
+   * Returns the principal and consumer group the publisher grants.
+   */
+  public land(publisher: string, product: DataProductSpec): { principal: string; group: string } {
+    const connect = this.landingConnect();
+    const name = `${this.name}-${publisher}-${product.name}-sink`;
+    const topics = product.topics ?? [];
+    this.landingSinks[`${publisher}/${product.name}`] = new BigQuerySink(this, `land-${publisher}-${product.name}`, {
+      cluster: connect,
+      name,
+      project: this.project,
+      defaultDataset: this.landingDataset!.datasetId,
+      topics: product.topicPrefix === undefined ? topics : undefined,
+      topicsRegex: product.topicPrefix !== undefined ? [...topics, `${product.topicPrefix}.*`].map((t) => t.replace(/[.]/g, '\\.').replace('\\.*', '.*')).join('|') : undefined,
+      upsertEnabled: true,
+      deleteEnabled: true,
+      kafkaKeyFieldName: 'kafka_key',
+    });
+    return { principal: connect.principal, group: `connect-${name}` };
+  }
+
+  /** Records a resolved subscription (called by the platform). */
+  public subscribed(s: ResolvedSubscription): void {
+    this.subscriptions.push(s);
+    this.externalTopics.push(...s.topics, ...(s.topicPrefix !== undefined ? [`${s.topicPrefix}*`] : []));
+  }
+
+  /** Reports a subscription naming a product its publisher does not publish (called by the platform). */
+  public reportMissingProduct(spec: DataSubscriptionSpec, known: string[]): void {
+    const i = (this.props.subscriptions ?? []).indexOf(spec);
+    this.problems.push({ property: `subscriptions[${i}].product`, value: spec.product, allowed: `a product of ${spec.domain}: ${known.join(', ') || 'it publishes none'}` });
+  }
+
+  /** Reports a name another domain of the platform already has (called by the platform). */
+  public reportDuplicateName(): void {
+    this.problems.push({ property: 'name', value: this.name, allowed: `a name no other domain of the platform uses, and not "${CENTRAL}"` });
+  }
+
+  private get datasetPrefix(): string {
+    return this.name.replace(/-/g, '_');
+  }
+
+  private addDataset(id: string, datasetId: string, description: string): WarehouseDataset {
+    const ds = new WarehouseDataset(this, id, {
+      project: this.project,
+      datasetId,
+      location: this.props.location ?? this.platform.location,
+      description,
+      labels: { owner: this.name, domain: this.name },
+    });
+    this.datasets.push(ds);
+    this.datasetIndex.set(datasetId, ds);
+    return ds;
+  }
+
+  private landingConnect(): KafkaConnectCluster {
+    if (this.connect) return this.connect;
+    const shared = this.platform.connect;
+    this.connect = this.platform.isSeparate(this)
+      ? new KafkaConnectCluster(this, 'shared-connect', { url: shared.url, kafka: this.kafka, workerPrincipal: shared.principal, kafkaCredentials: shared.kafkaCredentials })
+      : shared;
+    return this.connect;
+  }
+
+  private check(p: Problems): void {
+    const props = this.props;
+    p.check(DOMAIN_NAME.test(props.name), 'name', props.name, "2-20 lowercase letters, digits or '-', starting with a letter");
+    p.check(['full', 'partial'].includes(props.mode), 'mode', props.mode, 'full or partial');
+    if (props.mode === 'full') {
+      p.check(props.connect !== undefined, 'connect', undefined, "the domain's own Connect cluster when mode is full (a full domain runs its own connectors)");
+    } else {
+      p.check((props.sources ?? []).length === 0, 'sources', (props.sources ?? []).map((s) => s.logicalName), "none when mode is partial (its data comes from subscriptions; use mode 'full' to run its own captures)");
+      p.check(props.connect === undefined, 'connect', props.connect?.url, "none when mode is partial (landing sinks run on the platform's shared Connect cluster)");
+    }
+    (props.topics ?? []).forEach((t, i) => p.check(t.name.startsWith(this.namespace), `topics[${i}].name`, t.name, `a topic under the domain's namespace "${this.namespace}"`));
+    (props.readers ?? []).forEach((r, i) => p.check(/^(user|group|serviceAccount|domain):.+$/.test(r), `readers[${i}]`, r, "an IAM member 'user:…', 'group:…', 'serviceAccount:…' or 'domain:…'"));
+    const own = new Set(this.topics.map((t) => t.name));
+    checkProducts(p, props.products ?? [], {
+      topicAllowed: (t) => this.namespaces.some((n) => t.startsWith(n)),
+      topicExists: (t) => own.has(t),
+      prefixExists: (x) => [...own].some((t) => t.startsWith(x)),
+      datasetExists: (d) => this.datasetIndex.has(d),
+      where: `domain "${this.name}"`,
+    });
+    // The access model may grant only what the domain owns or subscribes to.
+    const readable = this.readableTopics();
+    (props.access?.roles ?? []).forEach((role, i) =>
+      role.grants.forEach((g, j) => {
+        const at = `access.roles[${i}].grants[${j}]`;
+        const underOwn = (x: string) => this.namespaces.some((n) => x.startsWith(n));
+        if (g.topic !== undefined) {
+          const ok = underOwn(g.topic) || ((g.access ?? 'read') === 'read' && (readable.names.includes(g.topic) || readable.prefixes.some((x) => g.topic!.startsWith(x))));
+          p.check(ok, `${at}.topic`, g.topic, `a topic under "${this.namespace}", or (read only) a topic of a product the domain subscribes to`);
+        }
+        if (g.topicPrefix !== undefined) {
+          const ok = underOwn(g.topicPrefix) || ((g.access ?? 'read') === 'read' && readable.prefixes.some((x) => g.topicPrefix!.startsWith(x)));
+          p.check(ok, `${at}.topicPrefix`, g.topicPrefix, `a prefix under "${this.namespace}", or (read only) under a prefix of a product the domain subscribes to`);
+        }
+      }),
+    );
+    // Subscriptions whose publisher never joined the platform (or that name the domain itself).
+    const known = [CENTRAL, ...[...this.platform.domains.keys()].filter((n) => n !== this.name)];
+    for (const spec of this.platform.unresolvedOf(this)) {
+      const i = (props.subscriptions ?? []).indexOf(spec);
+      p.add(
+        `subscriptions[${i}].domain`,
+        spec.domain,
+        spec.domain === this.name ? 'another domain (a domain reads its own data without subscribing)' : `a domain of the platform: ${known.join(', ')}`,
+      );
+    }
+    // Problems found while building (duplicate name, missing products, platform kind).
+    for (const x of this.problems) p.add(x.property, x.value, x.allowed);
+  }
+}

@@ -1,0 +1,251 @@
+import { Construct } from 'constructs';
+import { TerraformStack } from 'cdktf';
+import { PipelineServiceAccount } from '../bigquery/pipeline-service-account';
+import { WarehouseDataset } from '../bigquery/warehouse-dataset';
+import { KafkaConnectCluster } from '../connect/kafka-connect-cluster';
+import { SecretValue } from '../core/secret-value';
+import { validateProps } from '../core/validation';
+import { KafkaAcl } from '../kafka/kafka-acl';
+import { KafkaCluster } from '../kafka/kafka-cluster';
+import { aclsForIntent } from '../kafka/kafka-grants';
+import { IKafkaPlatform, KafkaAclSpec } from '../kafka/kafka-platform';
+import { idSafe } from '../kafka/kafka-principal';
+import { KafkaScramUser } from '../kafka/kafka-scram-user';
+import { KafkaTopic } from '../kafka/kafka-topic';
+import { DataDomain } from './data-domain';
+import { DataProductSpec, DataSubscriptionSpec, IDataPublisher, ResolvedSubscription, SubscriberIdentity } from './data-product';
+import { checkProducts } from './product-checks';
+
+/** Props of {@link DecentralizedPlatform}. */
+export interface DecentralizedPlatformProps {
+  /** The shared streaming platform every domain's topics live on. A domain in its own stack needs a self-managed {@link KafkaCluster} (its stack reaches the same brokers with its own deployer credentials). */
+  readonly kafka: IKafkaPlatform;
+  /** The platform's shared Kafka Connect cluster: partial domains' sinks run on it. */
+  readonly connect: KafkaConnectCluster;
+  /** Google Cloud project of the platform, and of domains that set none. */
+  readonly project: string;
+  /** BigQuery location of domain datasets that set none. @default 'US' */
+  readonly location?: string;
+  /** Products the central platform publishes (its own topics and datasets) for domains to subscribe to as domain `central`. @default none */
+  readonly products?: DataProductSpec[];
+  /** Central datasets that central products may name. @default none */
+  readonly datasets?: WarehouseDataset[];
+  /** Account id of the Google service account the shared Connect workers run as (partial domains' landing datasets grant it write). @default 'shared-connect' */
+  readonly sharedConnectAccountId?: string;
+}
+
+/** Name under which the platform publishes its own products. */
+export const CENTRAL = 'central';
+
+interface PendingSubscription {
+  readonly subscriber: DataDomain;
+  readonly spec: DataSubscriptionSpec;
+}
+
+/**
+ * Stage 5, decentralization: the shared streaming platform and any number of {@link DataDomain}s,
+ * each a team's microwarehouse. Nothing is shared between domains unless declared: a domain
+ * publishes data products, another subscribes, and the platform derives exactly the grants that
+ * subscription needs, in the publisher's stack (the publisher owns access to its data):
+ *
+ * - Kafka: Read + Describe on the product's topics (or prefix) for the subscriber's principal;
+ *   when the product is landed, consume ACLs (topic + the sink's group) for the Connect workers;
+ * - BigQuery: Data Viewer on the product's datasets for the subscriber's service account and readers.
+ *
+ * ```
+ *              ┌──────────── DecentralizedPlatform (Kafka, shared Connect, central products) ─────────┐
+ *  payments ──▶│ payments.* topics ── product "settlements" ──subscription──▶ risk (ACLs, Data Viewer) │
+ *  (full)      │ own Debezium + sinks                                         (partial: landed by the   │
+ *              └──────────────────────────────────────────────────────────── shared Connect cluster) ─┘
+ * ```
+ *
+ * Domains can live in the platform's stack or each in its own `TerraformStack` (each team deploys
+ * its own stack); in their own stack they reach the same brokers with a deployer user the platform
+ * creates for them.
+ */
+export class DecentralizedPlatform extends Construct implements IDataPublisher {
+  public readonly publisherName = CENTRAL;
+  /** The shared Kafka platform (in the platform's stack). */
+  public readonly kafka: IKafkaPlatform;
+  /** The shared Connect cluster (in the platform's stack). */
+  public readonly connect: KafkaConnectCluster;
+  /** Project of the platform. */
+  public readonly project: string;
+  /** Default BigQuery location of domains. */
+  public readonly location: string;
+  /** The service account the shared Connect workers run as. */
+  public readonly sharedConnectAccount: PipelineServiceAccount;
+  /** Central products by name. */
+  public readonly products: ReadonlyMap<string, DataProductSpec>;
+  /** Domains by name, in the order they were added. */
+  public readonly domains = new Map<string, DataDomain>();
+  /** Every subscription resolved so far. */
+  public readonly subscriptions: ResolvedSubscription[] = [];
+  /** Deployer SCRAM users of domains that live in their own stacks, by domain. */
+  public readonly deployers: Record<string, KafkaScramUser> = {};
+
+  private readonly pending: PendingSubscription[] = [];
+  private readonly centralDatasets: WarehouseDataset[];
+  private readonly aclKeys = new WeakMap<IDataPublisher, Set<string>>();
+
+  constructor(scope: Construct, id: string, props: DecentralizedPlatformProps) {
+    super(scope, id);
+    this.kafka = props.kafka;
+    this.connect = props.connect;
+    this.project = props.project;
+    this.location = props.location ?? 'US';
+    this.centralDatasets = props.datasets ?? [];
+    const products = props.products ?? [];
+    this.products = new Map(products.map((p) => [p.name, p]));
+    this.sharedConnectAccount = new PipelineServiceAccount(this, 'shared-connect-account', {
+      project: props.project,
+      accountId: props.sharedConnectAccountId ?? 'shared-connect',
+      displayName: 'Shared Kafka Connect workers of the data platform',
+      projectRoles: ['roles/bigquery.jobUser'],
+    });
+    validateProps(this, (p) => {
+      const stack = TerraformStack.of(this);
+      const topics = new Set(
+        stack.node
+          .findAll()
+          .filter((c): c is KafkaTopic => c instanceof KafkaTopic && c.platform === this.kafka)
+          .map((t) => t.name),
+      );
+      checkProducts(p, products, {
+        topicAllowed: () => true,
+        topicExists: (t) => topics.has(t),
+        prefixExists: (x) => [...topics].some((t) => t.startsWith(x)),
+        datasetExists: (d) => this.datasetById(d) !== undefined,
+        where: `stack "${stack.node.id}"`,
+      });
+    });
+  }
+
+  /** Subscriptions of `domain` whose publisher has not joined the platform (or that name the domain itself). */
+  public unresolvedOf(domain: DataDomain): DataSubscriptionSpec[] {
+    return this.pending.filter((x) => x.subscriber === domain).map((x) => x.spec);
+  }
+
+  /** A central dataset by id. */
+  public datasetById(datasetId: string): WarehouseDataset | undefined {
+    return this.centralDatasets.find((d) => d.datasetId === datasetId);
+  }
+
+  /** Whether a domain's resources live in another stack than the platform's. */
+  public isSeparate(domain: Construct): boolean {
+    return TerraformStack.of(domain) !== TerraformStack.of(this);
+  }
+
+  /**
+   * Adds a domain (called by {@link DataDomain}'s constructor): creates its deployer user when it
+   * lives in its own stack, and resolves every subscription that both sides of are now known.
+   */
+  public registerDomain(domain: DataDomain, subscriptions: DataSubscriptionSpec[]): void {
+    if (this.domains.has(domain.name) || domain.name === CENTRAL) {
+      domain.reportDuplicateName();
+      return;
+    }
+    this.domains.set(domain.name, domain);
+    if (this.isSeparate(domain)) this.addDeployer(domain);
+    for (const spec of subscriptions) this.pending.push({ subscriber: domain, spec });
+    this.resolvePending();
+  }
+
+  private resolvePending(): void {
+    for (let i = 0; i < this.pending.length; ) {
+      const { subscriber, spec } = this.pending[i];
+      const publisher: IDataPublisher | undefined = spec.domain === CENTRAL ? this : this.domains.get(spec.domain);
+      if (!publisher || publisher.publisherName === subscriber.name) {
+        i++;
+        continue;
+      }
+      this.pending.splice(i, 1);
+      this.subscribe(subscriber, publisher, spec);
+    }
+  }
+
+  private subscribe(subscriber: DataDomain, publisher: IDataPublisher, spec: DataSubscriptionSpec): void {
+    const product = publisher.products.get(spec.product);
+    if (!product) {
+      subscriber.reportMissingProduct(spec, [...publisher.products.keys()]);
+      return;
+    }
+    const land = (spec.land ?? subscriber.mode === 'partial') && ((product.topics ?? []).length > 0 || product.topicPrefix !== undefined);
+    const landing = land ? subscriber.land(publisher.publisherName, product) : undefined;
+    const identity: SubscriberIdentity = {
+      domain: subscriber.name,
+      kafkaPrincipal: subscriber.kafkaPrincipal,
+      googleMembers: subscriber.googleMembers,
+      landingPrincipal: landing?.principal,
+      landingGroup: landing?.group,
+    };
+    this.share(publisher, product, identity);
+    const resolved: ResolvedSubscription = {
+      subscriber: subscriber.name,
+      publisher: publisher.publisherName,
+      product: product.name,
+      topics: [...(product.topics ?? [])],
+      topicPrefix: product.topicPrefix,
+      datasets: [...(product.datasets ?? [])],
+      landed: land,
+    };
+    this.subscriptions.push(resolved);
+    subscriber.subscribed(resolved);
+  }
+
+  /** Writes, in the publisher's stack, exactly the grants a subscriber of `product` needs. */
+  private share(publisher: IDataPublisher, product: DataProductSpec, who: SubscriberIdentity): void {
+    const scope = new Construct(publisher, `share-${idSafe(who.domain)}-${idSafe(product.name)}`);
+    let keys = this.aclKeys.get(publisher);
+    if (!keys) {
+      keys = new Set();
+      this.aclKeys.set(publisher, keys);
+    }
+    const seen = keys;
+    const acl = (spec: Omit<KafkaAclSpec, 'host' | 'permission'>) => {
+      const key = `${spec.principal} ${spec.operation} ${spec.resourceType}:${spec.patternType}:${spec.resourceName}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      new KafkaAcl(scope, idSafe(`${spec.principal}-${spec.operation}-${spec.resourceType}-${spec.patternType}-${spec.resourceName}`), {
+        platform: publisher.kafka,
+        ...spec,
+      });
+    };
+    const targets: [string, 'Literal' | 'Prefixed'][] = [
+      ...(product.topics ?? []).map((t) => [t, 'Literal'] as [string, 'Literal']),
+      ...(product.topicPrefix !== undefined ? [[product.topicPrefix, 'Prefixed'] as [string, 'Prefixed']] : []),
+    ];
+    for (const [name, patternType] of targets) {
+      // The subscriber's applications read with groups of their own namespace, granted in their own stack.
+      for (const operation of ['Read', 'Describe'] as const) acl({ principal: who.kafkaPrincipal, operation, resourceType: 'Topic', resourceName: name, patternType });
+      if (who.landingPrincipal && who.landingGroup) {
+        for (const need of aclsForIntent('consume', name, patternType, { group: who.landingGroup })) acl({ principal: who.landingPrincipal, ...need });
+      }
+    }
+    for (const datasetId of product.datasets ?? []) {
+      const dataset = publisher.datasetById(datasetId);
+      if (!dataset) continue; // reported by the publisher's product checks
+      for (const member of who.googleMembers) dataset.grantRead(member);
+    }
+  }
+
+  private addDeployer(domain: DataDomain): void {
+    if (!(this.kafka instanceof KafkaCluster)) return; // reported by the domain
+    const username = `${domain.name}-deployer`;
+    this.deployers[domain.name] = new KafkaScramUser(this, `deployer-${domain.name}`, {
+      platform: this.kafka,
+      username,
+      password: SecretValue.fromVariable(`${domain.name.replace(/-/g, '_')}_deployer_kafka_password`, `Kafka password of the ${domain.name} domain's deployer`),
+    });
+    const scope = new Construct(this, `deployer-acls-${domain.name}`);
+    const principal = `User:${username}`;
+    const add = (resourceType: 'Topic' | 'Group' | 'Cluster', resourceName: string, patternType: 'Literal' | 'Prefixed', operation: 'All' | 'Alter' | 'Describe') =>
+      new KafkaAcl(scope, idSafe(`${resourceType}-${operation}-${resourceName}`), { platform: this.kafka, principal, resourceType, resourceName, patternType, operation });
+    for (const prefix of domain.namespaces) add('Topic', prefix, 'Prefixed', 'All');
+    add('Group', domain.namespace, 'Prefixed', 'All');
+    // Kafka lets only principals with Alter on the cluster create ACLs; it has no per-prefix ACL
+    // admin. DataDomain writes only ACLs for its own principals and namespace, checked at synth.
+    add('Cluster', 'kafka-cluster', 'Literal', 'Alter');
+    add('Cluster', 'kafka-cluster', 'Literal', 'Describe');
+  }
+}

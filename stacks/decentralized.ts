@@ -1,0 +1,175 @@
+import { Construct } from 'constructs';
+import { TerraformStack } from 'cdktf';
+import { SecretValue } from '../constructs/core/secret-value';
+import { KafkaCluster } from '../constructs/kafka/kafka-cluster';
+import { KafkaConnectCluster } from '../constructs/connect/kafka-connect-cluster';
+import { ExternalSourceDatabase } from '../constructs/sources/source-database';
+import { SourceTable } from '../constructs/sources/source-table';
+import { RealtimePipeline } from '../constructs/stages/realtime-pipeline';
+import { DataDomain } from '../constructs/decentralization/data-domain';
+import { DecentralizedPlatform } from '../constructs/decentralization/decentralized-platform';
+import { ReferenceStackConfig, ReferenceStackFactory, useGoogleCloud } from './stack-config';
+import { monolithTables } from './wepay-company';
+
+/** Tables of the payments team's own PostgreSQL ledger. */
+export const paymentsLedgerTables: SourceTable[] = [
+  { name: 'payments', primaryKey: ['id'], columns: [{ name: 'card_number', sensitivity: 'pci' }], labels: ['payments'] },
+  { name: 'refunds', primaryKey: ['id'], labels: ['payments'] },
+  { name: 'settlements', primaryKey: ['id'], columns: [{ name: 'iban', sensitivity: 'pii-high' }], labels: ['finance'] },
+];
+
+/** What {@link buildDecentralizedCompany} built. */
+export interface DecentralizedCompany {
+  /** The shared platform. */
+  readonly platform: DecentralizedPlatform;
+  /** The central pipeline (the monolith, still run by the platform team). */
+  readonly central: RealtimePipeline;
+  /** Domains by name. */
+  readonly domains: Record<string, DataDomain>;
+}
+
+/** Where each part of the company goes: the platform's scope and each domain's. */
+export interface CompanyScopes {
+  /** Scope (a stack) of the platform. */
+  readonly platform: Construct;
+  /** Scope of a domain: its own stack, or the platform's. */
+  domain(name: string): Construct;
+}
+
+/**
+ * The company at stage 5: the platform team runs Kafka, a shared Connect cluster and the monolith's
+ * capture (central products); three teams own microwarehouses side by side:
+ *
+ * - `payments` (full): its own Connect cluster captures its own PostgreSQL ledger; it publishes
+ *   `settlements` (topic + dataset);
+ * - `risk` (partial): subscribes to central `merchants` and payments' `settlements`, landed by the
+ *   shared Connect cluster; it owns the topic `risk.scores` and publishes it as `scores`;
+ * - `marketing` (partial): subscribes to central `merchants` only, so it can read nothing of
+ *   payments or risk.
+ */
+export function buildDecentralizedCompany(scopes: CompanyScopes, config: ReferenceStackConfig, existing?: { kafka: KafkaCluster; connect: KafkaConnectCluster; central: RealtimePipeline }): DecentralizedCompany {
+  const scope = scopes.platform;
+  const kafka = existing?.kafka ?? new KafkaCluster(scope, 'kafka', {
+    bootstrapServers: ['kafka-1.data.internal:9093', 'kafka-2.data.internal:9093', 'kafka-3.data.internal:9093'],
+    kafkaVersion: '3.9.0',
+    brokerCount: 3,
+    sasl: { username: 'terraform', password: SecretValue.fromVariable('kafka_admin_password') },
+  });
+  const connect = existing?.connect ?? new KafkaConnectCluster(scope, 'connect', {
+    url: 'https://connect.data.internal:8083',
+    kafka,
+    workerPrincipal: 'User:connect',
+    kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('kafka_connect_password') },
+  });
+  const central = existing?.central ?? new RealtimePipeline(scope, 'realtime', {
+    kafka,
+    connect,
+    sources: [
+      new ExternalSourceDatabase(scope, 'monolith', {
+        logicalName: 'monolith', engine: 'mysql', host: 'monolith-db.internal', databaseName: 'wepay', tables: monolithTables,
+        replicationPassword: SecretValue.fromVariable('mysql_cdc_password'),
+      }),
+    ],
+    warehouse: { project: config.project, location: 'US', labels: { owner: 'data-platform', classification: 'confidential' } },
+  });
+  const monolith = central.sources.monolith;
+  const platform = new DecentralizedPlatform(scope, 'platform', {
+    kafka,
+    connect,
+    project: config.project,
+    datasets: [monolith.dataset],
+    products: [{ name: 'merchants', description: 'Merchants of the monolith', topics: [monolith.topics['wepay.merchants'].name], datasets: [monolith.dataset.datasetId] }],
+  });
+
+  const payments = new DataDomain(scopes.domain('payments'), 'payments', {
+    platform,
+    name: 'payments',
+    mode: 'full',
+    connect: { url: 'https://connect.payments.internal:8083' },
+    sources: [
+      new ExternalSourceDatabase(scopes.domain('payments'), 'ledger-db', {
+        logicalName: 'ledger', engine: 'postgres', host: 'ledger-db.payments.internal', databaseName: 'ledger', tables: paymentsLedgerTables,
+        replicationPassword: SecretValue.fromVariable('payments_ledger_cdc_password'),
+      }),
+    ],
+    products: [{ name: 'settlements', description: 'Settled payments', topics: ['payments.ledger.public.settlements'], datasets: ['payments_ledger'] }],
+    access: {
+      principals: [{ name: 'payments-analysts', google: 'group:payments-analysts@acme.com' }],
+      roles: [{ name: 'analyst', grants: [{ dataset: 'payments_ledger' }] }],
+      teams: [{ name: 'payments', members: ['payments-analysts'], roles: ['analyst'] }],
+    },
+  });
+  const risk = new DataDomain(scopes.domain('risk'), 'risk', {
+    platform,
+    name: 'risk',
+    mode: 'partial',
+    datasets: [{ name: 'models', description: 'Risk models and their features' }],
+    topics: [{ name: 'risk.scores', partitions: 12 }],
+    subscriptions: [{ domain: 'central', product: 'merchants' }, { domain: 'payments', product: 'settlements' }],
+    readers: ['group:risk-analysts@acme.com'],
+    products: [{ name: 'scores', description: 'Risk score of every payment', topics: ['risk.scores'] }],
+    access: {
+      principals: [
+        { name: 'fraud-scorer', scram: { password: SecretValue.fromVariable('fraud_scorer_kafka_password') } },
+        { name: 'risk-analysts', google: 'group:risk-analysts@acme.com' },
+      ],
+      roles: [
+        { name: 'scorer', grants: [{ topic: 'payments.ledger.public.settlements', group: 'risk.fraud-scorer' }, { topic: 'risk.scores', access: 'write' }] },
+        { name: 'analyst', grants: [{ dataset: 'risk_models' }, { dataset: 'risk_subscriptions' }] },
+      ],
+      teams: [
+        { name: 'risk-scoring', members: ['fraud-scorer'], roles: ['scorer'] },
+        { name: 'risk-analytics', members: ['risk-analysts'], roles: ['analyst'] },
+      ],
+    },
+  });
+  const marketing = new DataDomain(scopes.domain('marketing'), 'marketing', {
+    platform,
+    name: 'marketing',
+    mode: 'partial',
+    datasets: [{ name: 'campaigns' }],
+    subscriptions: [{ domain: 'central', product: 'merchants' }],
+    readers: ['group:marketing@acme.com'],
+  });
+  return { platform, central, domains: { payments, risk, marketing } };
+}
+
+/** Names of the company's stacks: the platform's and one per domain. */
+export const DECENTRALIZED_DOMAINS = ['payments', 'risk', 'marketing'];
+
+const built = new WeakMap<Construct, Record<string, TerraformStack>>();
+
+/**
+ * The stacks of the decentralized company in `app`: `decentralized` (the platform) and
+ * `decentralized-<domain>` for each domain, built together on first use (domain stacks reference
+ * the platform's stack), so each team deploys its own stack from its own CI.
+ */
+export function decentralizedStacks(app: Construct, config: ReferenceStackConfig): Record<string, TerraformStack> {
+  const existing = built.get(app);
+  if (existing) return existing;
+  const platformStack = new TerraformStack(app, 'decentralized');
+  useGoogleCloud(platformStack, config);
+  const stacks: Record<string, TerraformStack> = { decentralized: platformStack };
+  for (const name of DECENTRALIZED_DOMAINS) {
+    const stack = new TerraformStack(app, `decentralized-${name}`);
+    useGoogleCloud(stack, config);
+    stacks[`decentralized-${name}`] = stack;
+  }
+  buildDecentralizedCompany({ platform: platformStack, domain: (name) => stacks[`decentralized-${name}`] }, config);
+  built.set(app, stacks);
+  return stacks;
+}
+
+/** Registry entries of the decentralized company's stacks. */
+export const DECENTRALIZED_STACKS: Record<string, ReferenceStackFactory> = Object.fromEntries(
+  ['decentralized', ...DECENTRALIZED_DOMAINS.map((d) => `decentralized-${d}`)].map((name) => [
+    name,
+    ((scope, _name, config) => decentralizedStacks(scope, config)[name]) as ReferenceStackFactory,
+  ]),
+);
+
+/** The whole company in one stack (e.g. for a single deployment, or the stage 4 → 5 upgrade). */
+export function buildDecentralizedCompanyInOneStack(stack: TerraformStack, config: ReferenceStackConfig): DecentralizedCompany {
+  useGoogleCloud(stack, config);
+  return buildDecentralizedCompany({ platform: stack, domain: () => stack }, config);
+}

@@ -1,0 +1,305 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Testing, TerraformStack } from 'cdktf';
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { SecretValue } from '../../constructs/core/secret-value';
+import { KafkaCluster } from '../../constructs/kafka/kafka-cluster';
+import { KafkaConnectCluster } from '../../constructs/connect/kafka-connect-cluster';
+import { KafkaTopic } from '../../constructs/kafka/kafka-topic';
+import { DataDomain, DataDomainProps } from '../../constructs/decentralization/data-domain';
+import { DecentralizedPlatform } from '../../constructs/decentralization/decentralized-platform';
+import { buildDecentralizedCompany, decentralizedStacks } from '../../stacks/decentralized';
+import { validateAll } from '../../stacks/reference-app';
+import { loadReferenceStackConfig } from '../../stacks/stack-config';
+import { problems, resources, synth, SynthJson } from '../helpers';
+import { aclsOf, datasetGrants } from './grants';
+
+const config = loadReferenceStackConfig({});
+const PROJECT = config.project;
+const sa = (name: string) => `serviceAccount:${name}-domain@${PROJECT}.iam.gserviceaccount.com`;
+
+const NAMESPACE = (d: string) => [
+  `Allow Describe Topic:Prefixed:${d}.`,
+  `Allow Read Group:Prefixed:${d}.`,
+  `Allow Read Topic:Prefixed:${d}.`,
+  `Allow Write Topic:Prefixed:${d}.`,
+];
+
+describe('the decentralized company in one stack', () => {
+  const json = synth((stack) => {
+    buildDecentralizedCompany({ platform: stack, domain: () => stack }, config);
+  });
+
+  test("each domain's applications get their namespace and exactly the topics they subscribe to", () => {
+    // payments subscribes to nothing: its namespace only.
+    expect(aclsOf(json, 'User:payments')).toEqual(NAMESPACE('payments'));
+    // marketing subscribes to central merchants only: not one ACL on payments.* or risk.*.
+    expect(aclsOf(json, 'User:marketing')).toEqual(
+      [...NAMESPACE('marketing'), 'Allow Describe Topic:Literal:monolith.wepay.merchants', 'Allow Read Topic:Literal:monolith.wepay.merchants'].sort(),
+    );
+    // risk subscribes to central merchants and payments' settlements.
+    expect(aclsOf(json, 'User:risk')).toEqual(
+      [
+        ...NAMESPACE('risk'),
+        'Allow Describe Topic:Literal:monolith.wepay.merchants',
+        'Allow Read Topic:Literal:monolith.wepay.merchants',
+        'Allow Describe Topic:Literal:payments.ledger.public.settlements',
+        'Allow Read Topic:Literal:payments.ledger.public.settlements',
+      ].sort(),
+    );
+  });
+
+  test("a full domain's own Connect workers get only its pipeline's topics", () => {
+    expect(aclsOf(json, 'User:payments-connect')).toEqual([
+      'Allow Describe Topic:Literal:__debezium-heartbeat.payments.ledger',
+      'Allow Describe Topic:Prefixed:payments.ledger.',
+      'Allow Read Group:Literal:connect-payments.ledger-bigquery-sink',
+      'Allow Read Topic:Prefixed:payments.ledger.',
+      'Allow Write Topic:Literal:__debezium-heartbeat.payments.ledger',
+      'Allow Write Topic:Prefixed:payments.ledger.',
+    ]);
+  });
+
+  test("the shared Connect workers read a product only for the partial domains that land it, each with the sink's own group", () => {
+    const landing = aclsOf(json, 'User:connect').filter((a) => /connect-(risk|marketing)-|merchants|settlements/.test(a));
+    expect(landing).toEqual([
+      'Allow Describe Topic:Literal:monolith.wepay.merchants',
+      'Allow Describe Topic:Literal:payments.ledger.public.settlements',
+      'Allow Read Group:Literal:connect-marketing-central-merchants-sink',
+      'Allow Read Group:Literal:connect-risk-central-merchants-sink',
+      'Allow Read Group:Literal:connect-risk-payments-settlements-sink',
+      'Allow Read Topic:Literal:monolith.wepay.merchants',
+      'Allow Read Topic:Literal:payments.ledger.public.settlements',
+    ]);
+  });
+
+  test("the domain's access model extends its subscriptions to its own principals, and nothing more", () => {
+    expect(aclsOf(json, 'User:fraud-scorer')).toEqual([
+      'Allow Describe Topic:Literal:payments.ledger.public.settlements',
+      'Allow Describe Topic:Literal:risk.scores',
+      'Allow Read Group:Literal:risk.fraud-scorer',
+      'Allow Read Topic:Literal:payments.ledger.public.settlements',
+      'Allow Write Topic:Literal:risk.scores',
+    ]);
+  });
+
+  test('each domain reads exactly its own datasets and the datasets of products it subscribes to', () => {
+    const of = (members: string[]) => datasetGrants(json, (m) => members.includes(m));
+    expect(of([sa('payments'), 'serviceAccount:payments-domain@', 'group:payments-analysts@acme.com'])).toEqual([
+      'payments_ledger dataEditor serviceAccount:payments-domain@',
+      'payments_ledger dataViewer group:payments-analysts@acme.com',
+    ]);
+    expect(of([sa('risk'), 'serviceAccount:risk-domain@', 'group:risk-analysts@acme.com'])).toEqual([
+      'monolith_cdc dataViewer group:risk-analysts@acme.com',
+      `monolith_cdc dataViewer ${sa('risk')}`,
+      'payments_ledger dataViewer group:risk-analysts@acme.com',
+      `payments_ledger dataViewer ${sa('risk')}`,
+      'risk_models dataEditor serviceAccount:risk-domain@',
+      'risk_models dataViewer group:risk-analysts@acme.com',
+      'risk_subscriptions dataEditor serviceAccount:risk-domain@',
+      'risk_subscriptions dataViewer group:risk-analysts@acme.com',
+    ]);
+    expect(of([sa('marketing'), 'serviceAccount:marketing-domain@', 'group:marketing@acme.com'])).toEqual([
+      'marketing_campaigns dataEditor serviceAccount:marketing-domain@',
+      'marketing_subscriptions dataEditor serviceAccount:marketing-domain@',
+      'monolith_cdc dataViewer group:marketing@acme.com',
+      `monolith_cdc dataViewer ${sa('marketing')}`,
+    ]);
+    // Landing datasets of partial domains are written by the shared Connect workers; the full domain's by its own.
+    expect(of(['serviceAccount:shared-connect@', 'serviceAccount:payments-connect@'])).toEqual([
+      'marketing_subscriptions dataEditor serviceAccount:shared-connect@',
+      'payments_ledger dataEditor serviceAccount:payments-connect@',
+      'risk_subscriptions dataEditor serviceAccount:shared-connect@',
+    ]);
+  });
+
+  test('partial domains land subscriptions with sinks on the shared Connect cluster; the full domain runs its own connectors', () => {
+    const connectors = resources(json, 'kafka-connect_connector').map((c) => `${c.provider ?? 'kafka-connect'} ${c.name} ${c.config.topics ?? c.config['table.include.list'] ?? ''}`).sort();
+    expect(connectors).toEqual([
+      'kafka-connect marketing-central-merchants-sink monolith.wepay.merchants',
+      'kafka-connect monolith-bigquery-sink monolith.wepay.users,monolith.wepay.merchants,monolith.wepay.payments',
+      'kafka-connect monolith-mysql-source wepay.users,wepay.merchants,wepay.payments',
+      'kafka-connect risk-central-merchants-sink monolith.wepay.merchants',
+      'kafka-connect risk-payments-settlements-sink payments.ledger.public.settlements',
+      'kafka-connect.payments payments.ledger-bigquery-sink payments.ledger.public.payments,payments.ledger.public.refunds,payments.ledger.public.settlements',
+      'kafka-connect.payments payments.ledger-postgres-source public.payments,public.refunds,public.settlements',
+    ]);
+    const sink = resources(json, 'kafka-connect_connector').find((c) => c.name === 'risk-payments-settlements-sink');
+    expect(sink.config).toMatchObject({ defaultDataset: 'risk_subscriptions', upsertEnabled: 'true', deleteEnabled: 'true', kafkaKeyFieldName: 'kafka_key' });
+  });
+});
+
+/** A platform with Kafka and a shared Connect cluster in `stack`. */
+function platformIn(stack: TerraformStack, products?: ConstructorParameters<typeof DecentralizedPlatform>[2]['products']): DecentralizedPlatform {
+  const kafka = new KafkaCluster(stack, 'kafka', {
+    bootstrapServers: ['k1:9093'], kafkaVersion: '3.9.0', brokerCount: 1,
+    sasl: { username: 'terraform', password: SecretValue.fromVariable('kafka_admin_password') },
+  });
+  const connect = new KafkaConnectCluster(stack, 'connect', {
+    url: 'https://connect:8083', kafka, kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('kafka_connect_password') },
+  });
+  if (products) new KafkaTopic(stack, 'central-orders', { platform: kafka, name: 'central.orders' });
+  return new DecentralizedPlatform(stack, 'platform', { kafka, connect, project: 'acme-test', products });
+}
+
+const domain = (platform: DecentralizedPlatform, scope: TerraformStack, props: Partial<DataDomainProps> & { name: string }, id = props.name) =>
+  new DataDomain(scope, id, { platform, mode: 'partial', ...props });
+
+describe('sharing only where declared', () => {
+  test('without a subscription a domain has no grant on another domain; with one, exactly the product', () => {
+    const build = (subscribe: boolean) =>
+      synth((stack) => {
+        const platform = platformIn(stack);
+        domain(platform, stack, {
+          name: 'sales', topics: [{ name: 'sales.orders' }, { name: 'sales.leads' }], datasets: [{ name: 'orders' }, { name: 'leads' }],
+          products: [{ name: 'orders', topics: ['sales.orders'], datasets: ['sales_orders'] }],
+        });
+        domain(platform, stack, { name: 'finance', subscriptions: subscribe ? [{ domain: 'sales', product: 'orders', land: false }] : [] });
+      });
+    const without = build(false);
+    expect(aclsOf(without, 'User:finance')).toEqual(NAMESPACE('finance'));
+    expect(datasetGrants(without, (m) => m.includes('finance'))).toEqual([]);
+    const withSub = build(true);
+    expect(aclsOf(withSub, 'User:finance')).toEqual([...NAMESPACE('finance'), 'Allow Describe Topic:Literal:sales.orders', 'Allow Read Topic:Literal:sales.orders'].sort());
+    // sales_leads is not part of the product: no grant on it.
+    expect(datasetGrants(withSub, (m) => m.includes('finance'))).toEqual([`sales_orders dataViewer serviceAccount:finance-domain@acme-test.iam.gserviceaccount.com`]);
+    // Not landed: no landing dataset, no sink.
+    expect(resources(withSub, 'kafka-connect_connector')).toEqual([]);
+  });
+
+  test('a prefix product grants the prefix and lands it with a regex', () => {
+    const json = synth((stack) => {
+      const platform = platformIn(stack);
+      domain(platform, stack, { name: 'sales', topics: [{ name: 'sales.eu.orders' }, { name: 'sales.us.orders' }], products: [{ name: 'eu', topicPrefix: 'sales.eu.' }] });
+      domain(platform, stack, { name: 'finance', subscriptions: [{ domain: 'sales', product: 'eu' }] });
+    });
+    expect(aclsOf(json, 'User:finance')).toEqual([...NAMESPACE('finance'), 'Allow Describe Topic:Prefixed:sales.eu.', 'Allow Read Topic:Prefixed:sales.eu.'].sort());
+    const [sink] = resources(json, 'kafka-connect_connector');
+    expect(sink.config['topics.regex']).toBe('sales\\.eu\\..*');
+    expect(new RegExp(sink.config['topics.regex']).test('sales.eu.orders')).toBe(true);
+    expect(new RegExp(sink.config['topics.regex']).test('sales.us.orders')).toBe(false);
+  });
+
+  test('a subscriber declared before its publisher is resolved when the publisher joins (and mutual subscriptions work)', () => {
+    const json = synth((stack) => {
+      const platform = platformIn(stack);
+      domain(platform, stack, { name: 'finance', topics: [{ name: 'finance.ledger' }], products: [{ name: 'ledger', topics: ['finance.ledger'] }], subscriptions: [{ domain: 'sales', product: 'orders', land: false }] });
+      domain(platform, stack, { name: 'sales', topics: [{ name: 'sales.orders' }], products: [{ name: 'orders', topics: ['sales.orders'] }], subscriptions: [{ domain: 'finance', product: 'ledger', land: false }] });
+    });
+    expect(aclsOf(json, 'User:finance')).toContain('Allow Read Topic:Literal:sales.orders');
+    expect(aclsOf(json, 'User:sales')).toContain('Allow Read Topic:Literal:finance.ledger');
+  });
+
+  test("a domain's access model cannot reach another domain's topics or datasets it does not subscribe to", () => {
+    const found = problems((stack) => {
+      const platform = platformIn(stack);
+      domain(platform, stack, { name: 'sales', topics: [{ name: 'sales.orders' }], datasets: [{ name: 'orders' }] });
+      domain(platform, stack, {
+        name: 'finance',
+        access: {
+          principals: [{ name: 'bob', google: 'user:bob@acme.com', kafkaPrincipal: 'User:bob' }],
+          roles: [{ name: 'snoop', grants: [{ topic: 'sales.orders' }, { topicPrefix: 'sales.' }, { dataset: 'sales_orders' }] }],
+          teams: [{ name: 'finance', members: ['bob'], roles: ['snoop'] }],
+        },
+      });
+    });
+    expect(found).toEqual([
+      '[test/finance] access.roles[0].grants[0].topic: "sales.orders" is not valid; allowed: a topic under "finance.", or (read only) a topic of a product the domain subscribes to',
+      '[test/finance] access.roles[0].grants[1].topicPrefix: "sales." is not valid; allowed: a prefix under "finance.", or (read only) under a prefix of a product the domain subscribes to',
+      '[test/finance/access] roles[0].grants[2].dataset: "sales_orders" is not valid; allowed: the datasetId of a WarehouseDataset in stack "test" (this grant dangles): none defined',
+    ]);
+  });
+
+  test('bad declarations are reported with the path, the prop, the value and what is allowed', () => {
+    const found = problems((stack) => {
+      const platform = platformIn(stack, [{ name: 'orders', topics: ['central.orders', 'central.nope'] }]);
+      domain(platform, stack, {
+        name: 'sales',
+        topics: [{ name: 'sales.orders' }, { name: 'orders' }],
+        products: [{ name: 'orders', topics: ['sales.orders', 'finance.x'], datasets: ['sales_none'] }, { name: 'Bad Name', topicPrefix: 'sales.zz.' }],
+        subscriptions: [{ domain: 'nobody', product: 'x' }, { domain: 'central', product: 'missing' }, { domain: 'sales', product: 'orders' }],
+        sources: [],
+        connect: { url: 'https://connect.sales:8083' },
+      });
+      domain(platform, stack, { name: 'sales' }, 'sales-again');
+      domain(platform, stack, { name: 'ops', mode: 'full' });
+    });
+    expect(found).toEqual([
+      '[test/platform] products[0].topics[1]: "central.nope" is not valid; allowed: a topic defined by stack "test"',
+      '[test/sales] connect: "https://connect.sales:8083" is not valid; allowed: none when mode is partial (landing sinks run on the platform\'s shared Connect cluster)',
+      '[test/sales] topics[1].name: "orders" is not valid; allowed: a topic under the domain\'s namespace "sales."',
+      '[test/sales] products[0].topics[1]: "finance.x" is not valid; allowed: a topic of domain "sales" (under its namespace)',
+      '[test/sales] products[0].datasets[0]: "sales_none" is not valid; allowed: a dataset id of domain "sales"',
+      '[test/sales] products[1].name: "Bad Name" is not valid; allowed: a lowercase letter, then lowercase letters, digits, \'-\' or \'_\'',
+      '[test/sales] products[1].topicPrefix: "sales.zz." is not valid; allowed: a prefix of at least one topic defined by domain "sales"',
+      '[test/sales] subscriptions[0].domain: "nobody" is not valid; allowed: a domain of the platform: central, ops',
+      '[test/sales] subscriptions[2].domain: "sales" is not valid; allowed: another domain (a domain reads its own data without subscribing)',
+      '[test/sales] subscriptions[1].product: "missing" is not valid; allowed: a product of central: orders',
+      '[test/sales-again] name: "sales" is not valid; allowed: a name no other domain of the platform uses, and not "central"',
+      '[test/ops] connect: undefined is not valid; allowed: the domain\'s own Connect cluster when mode is full (a full domain runs its own connectors)',
+    ]);
+  });
+});
+
+describe('separate deployability', () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdp-decentralized-'));
+  const app = new App({ outdir });
+  const stacks = decentralizedStacks(app, config);
+  app.synth(); // cross-stack references are resolved when the whole app is synthesized
+  const json = (name: string): SynthJson => JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
+
+  test('the platform and each domain are their own stacks, valid together', () => {
+    expect(Object.keys(stacks)).toEqual(['decentralized', 'decentralized-payments', 'decentralized-risk', 'decentralized-marketing']);
+    expect(validateAll(Object.values(stacks))).toEqual([]);
+  });
+
+  test("a domain's stack reaches the same brokers as its own deployer, whom the platform creates and confines to the domain's namespace", () => {
+    const risk = json('decentralized-risk');
+    expect(risk.provider!.kafka).toEqual([expect.objectContaining({ bootstrap_servers: ['kafka-1.data.internal:9093', 'kafka-2.data.internal:9093', 'kafka-3.data.internal:9093'], sasl_username: 'risk-deployer' })]);
+    const platform = json('decentralized');
+    expect(resources(platform, 'kafka_user_scram_credential').map((u) => u.username).sort()).toEqual(['marketing-deployer', 'payments-deployer', 'risk-deployer']);
+    expect(aclsOf(platform, 'User:risk-deployer')).toEqual([
+      'Allow All Group:Prefixed:risk.',
+      'Allow All Topic:Prefixed:risk.',
+      'Allow Alter Cluster:Literal:kafka-cluster',
+      'Allow Describe Cluster:Literal:kafka-cluster',
+    ]);
+    expect(aclsOf(platform, 'User:payments-deployer')).toEqual([
+      'Allow All Group:Prefixed:payments.',
+      'Allow All Topic:Prefixed:__debezium-heartbeat.payments.',
+      'Allow All Topic:Prefixed:payments.',
+      'Allow All Topic:Prefixed:schema-history.payments.',
+      'Allow Alter Cluster:Literal:kafka-cluster',
+      'Allow Describe Cluster:Literal:kafka-cluster',
+    ]);
+  });
+
+  test("grants of a subscription live in the publisher's stack; a partial domain's landing dataset references the platform's Connect account across stacks", () => {
+    const payments = json('decentralized-payments');
+    expect(aclsOf(payments, 'User:risk')).toEqual(['Allow Describe Topic:Literal:payments.ledger.public.settlements', 'Allow Read Topic:Literal:payments.ledger.public.settlements']);
+    const risk = json('decentralized-risk');
+    expect(aclsOf(risk, 'User:risk')).toEqual(NAMESPACE('risk'));
+    expect(Object.keys(risk.data!.terraform_remote_state)).toEqual(['cross-stack-reference-input-decentralized']);
+    const landingWriter = resources(risk, 'google_bigquery_dataset_iam_member').filter((r) => r.member.includes('terraform_remote_state'));
+    expect(landingWriter).toEqual([expect.objectContaining({ role: 'roles/bigquery.dataEditor', member: expect.stringMatching(/^serviceAccount:\$\{data\.terraform_remote_state\.cross-stack-reference-input-decentralized\.outputs\.cross-stack-output-google_service_accountplatform_shared-connect-account_[0-9A-F]+email\}$/) })]);
+    const platform = json('decentralized') as any;
+    expect(Object.keys(platform.output)).toEqual([expect.stringMatching(/^cross-stack-output-google_service_accountplatform_shared-connect-account_[0-9A-F]+email$/)]);
+    // No domain stack references another domain's stack: teams deploy independently.
+    for (const name of ['decentralized-payments', 'decentralized-risk', 'decentralized-marketing']) {
+      expect(Object.keys((json(name) as any).data?.terraform_remote_state ?? {}).filter((k) => k !== 'cross-stack-reference-input-decentralized')).toEqual([]);
+    }
+  });
+
+  test('one app can also hold everything in one stack', () => {
+    const one = Testing.app();
+    const stack = new TerraformStack(one, 'all');
+    new GoogleProvider(stack, 'google', { project: PROJECT });
+    buildDecentralizedCompany({ platform: stack, domain: () => stack }, config);
+    expect(validateAll([stack])).toEqual([]);
+    const all = JSON.parse(Testing.synth(stack));
+    expect(all.data?.terraform_remote_state).toBeUndefined();
+    expect(all.provider['kafka-connect'].map((p: any) => p.alias ?? null)).toEqual([null, 'payments']);
+  });
+
+});
