@@ -68,9 +68,9 @@ export function assessStage(model: PipelineModel): Assessment {
   const scanned = new Set(model.edges.filter((e) => e.kind === 'scans').map((e) => e.to));
   const writerGrants = model.grants.filter((g) => g.on.startsWith('dataset:') && g.write);
   const tagReaders = [...new Set(model.grants.filter((g) => g.on.startsWith('classification:')).map((g) => g.principal))];
-  const owners = [...new Set(datasets.map((d) => d.details.find((x) => x.startsWith('owner '))?.slice(6)).filter(Boolean) as string[])];
   const consumers = of('consumer');
-  const prefixedTeamAcls = model.grants.filter((g) => g.on.startsWith('topic:') && g.principal !== 'User:connect');
+  const domains = model.facts.domains;
+  const topicReaders = consumers.filter((c) => model.edges.some((e) => e.to === c.id && e.from.startsWith('topic:')));
 
   const checks: Omit<StageCheck, 'reached'>[] = [
     {
@@ -123,10 +123,11 @@ export function assessStage(model: PipelineModel): Assessment {
     },
     {
       stage: 5, name: 'decentralization', parts: [
-        part('decentralization.domains', 'several teams owning their own datasets (microwarehouses)', true, owners.length >= 2 ? owners : [], `datasets owned by ${owners.length ? names(owners) : 'nobody'}; give each team a DataDomain`),
+        part('decentralization.domains', 'several team domains, each with its own microwarehouse (DataDomain)', true, domains.length >= 2 ? domains : [],
+          `${domains.length ? `only domain ${names(domains)}` : 'no domain yet'}; give each team a DataDomain`),
         part('decentralization.consumers', 'domains reading others\' data through declared grants', false, consumers.map((c) => c.label), 'publish data products and subscribe to them'),
         part('decentralization.projects', 'domains in their own Google projects', false, model.facts.datasetProjects.length >= 2 ? model.facts.datasetProjects : [], 'give domains their own projects'),
-        part('decentralization.topic-namespaces', 'team principals with their own topic grants', false, [...new Set(prefixedTeamAcls.map((g) => g.principal))], 'give each domain a prefixed topic namespace'),
+        part('decentralization.topic-namespaces', 'team principals with their own topic grants', false, topicReaders.map((c) => c.label), 'give each domain a prefixed topic namespace'),
       ],
     },
   ];

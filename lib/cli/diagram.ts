@@ -249,7 +249,7 @@ export function renderSvg(layout: DiagramLayout, options: { subtitle?: string } 
   const kinds = [...new Set(layout.nodes.map((n) => n.node.kind))];
   const legendItems = kinds.map((k) => ({ k, w: 22 + KIND_STYLE[k].caption.length * LINE_CHAR + 18 }));
   const legendW = legendItems.reduce((s, i) => s + i.w, 0);
-  const width = Math.max(layout.width, legendW + 40, (layout.title.length + (options.subtitle?.length ?? 0) + 2) * 9.1 + 40);
+  const width = Math.ceil(Math.max(layout.width, legendW + 40, (layout.title.length + (options.subtitle?.length ?? 0) + 2) * 9.1 + 40));
   const height = layout.height + head + 30;
   const o: string[] = [];
   o.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${esc(FONT)}">`);

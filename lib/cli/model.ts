@@ -89,6 +89,8 @@ export interface PipelineFacts {
   readonly alertPolicies: string[];
   /** Google projects the datasets live in. */
   readonly datasetProjects: string[];
+  /** Team domains, from the `domain` label DataDomain puts on its datasets. */
+  readonly domains: string[];
 }
 
 /** The data flow of one stack. */
@@ -403,11 +405,17 @@ export function extractModel(stack: string, json: SynthesizedStack): PipelineMod
   const datasetIdByAddr = new Map<string, string>();
   const datasetNodeByName = new Map<string, string>();
   const datasetProjects = new Set<string>();
+  const domains = new Set<string>();
   for (const d of ofType('google_bigquery_dataset')) {
     const dsId = String(d.body.dataset_id ?? d.name);
     const id = `dataset:${dsId}`;
     const labels = d.body.labels ?? {};
-    const details = [labels.owner ? `owner ${labels.owner}` : undefined, labels.classification ? String(labels.classification) : undefined].filter(Boolean) as string[];
+    const details = [
+      labels.domain ? `domain ${labels.domain}` : undefined,
+      labels.owner && labels.owner !== labels.domain ? `owner ${labels.owner}` : undefined,
+      labels.classification ? String(labels.classification) : undefined,
+    ].filter(Boolean) as string[];
+    if (labels.domain) domains.add(String(labels.domain));
     if (d.body.project && !isInterpolated(d.body.project)) datasetProjects.add(String(d.body.project));
     addNode({ id, kind: 'dataset', label: dsId, tech: 'BigQuery dataset', details, paths: [d.path] });
     datasetIdByAddr.set(`${d.type}.${d.name}`, id);
@@ -502,8 +510,10 @@ export function extractModel(stack: string, json: SynthesizedStack): PipelineMod
       const acc = byAddr.get(sa)?.body;
       return `serviceAccount:${acc?.account_id ?? sa.split('.')[1]}`;
     }
-    return member;
+    // A Google service agent (DLP, BigQuery) acts for the pipeline; its e-mail holds a project number.
+    return member.replace(/@[\w-]+\.iam\.gserviceaccount\.com$/, '');
   };
+  const isServiceAgent = (member: string) => /\$\{|@(dlp-api|gcp-sa-[\w-]+|bigquery-encryption)\./.test(member);
   /** Service accounts that a sink or scheduler runs as (their writes are the pipeline's own). */
   const pipelineAccounts = new Set<string>();
   for (const r of ofType('google_composer_environment', 'google_bigquery_data_transfer_config')) {
@@ -527,7 +537,7 @@ export function extractModel(stack: string, json: SynthesizedStack): PipelineMod
       const principal = principalName(String(raw));
       const write = WRITE_ROLES.test(role);
       grants.push({ on: ds, principal, access: role, write, path: m.path });
-      if (pipelineAccounts.has(principal)) continue;
+      if (pipelineAccounts.has(principal) || isServiceAgent(String(raw))) continue;
       if (READ_ROLES.test(role) || write) {
         const id = consumerId(principal);
         addNode({ id, kind: 'consumer', label: principal, tech: 'consumer', paths: [m.path], declared: false });
@@ -604,8 +614,8 @@ export function extractModel(stack: string, json: SynthesizedStack): PipelineMod
     const txs = new Set([...tbl.refs].map((a) => tagToTaxonomy.get(a)).filter(Boolean) as string[]);
     const schema = typeof tbl.body.schema === 'string' ? tbl.body.schema : '';
     if (txs.size === 0 && !/policyTags/.test(schema)) continue;
-    classifiedTables.push(`${tbl.body.dataset_id}.${tbl.body.table_id}`);
     const ds = datasetFor(tbl.body.dataset_id, tbl.path);
+    classifiedTables.push(`${ds ? nodes.get(ds)!.label : tbl.body.dataset_id}.${tbl.body.table_id}`);
     for (const tx of txs) if (ds) addEdge(tx, ds, 'classifies');
   }
 
@@ -655,6 +665,7 @@ export function extractModel(stack: string, json: SynthesizedStack): PipelineMod
     facts: {
       resourceTypes, cdcReadySources: cdcReady, scramUsers, kafkaAcls: acls.length, policyTags, classifiedTables, alertPolicies,
       datasetProjects: [...datasetProjects].sort(),
+      domains: [...domains].sort(),
     },
     warnings,
   };
