@@ -42,10 +42,10 @@ export interface CompanyScopes {
  *
  * - `payments` (full): its own Connect cluster captures its own PostgreSQL ledger; it publishes
  *   `settlements` (topic + dataset);
- * - `risk` (partial): subscribes to central `merchants` and payments' `settlements`, landed by the
- *   shared Connect cluster; it owns the topic `risk.scores` and publishes it as `scores`;
+ * - `fraud` (partial): subscribes to central `merchants` and payments' `settlements`, landed by the
+ *   shared Connect cluster; it owns the topic `fraud.scores` and publishes it as `scores`;
  * - `marketing` (partial): subscribes to central `merchants` only, so it can read nothing of
- *   payments or risk.
+ *   payments or fraud.
  */
 export function buildDecentralizedCompany(scopes: CompanyScopes, config: ReferenceStackConfig, existing?: { kafka: KafkaCluster; connect: KafkaConnectCluster; central: RealtimePipeline }): DecentralizedCompany {
   const scope = scopes.platform;
@@ -99,27 +99,27 @@ export function buildDecentralizedCompany(scopes: CompanyScopes, config: Referen
       teams: [{ name: 'payments', members: ['payments-analysts'], roles: ['analyst'] }],
     },
   });
-  const risk = new DataDomain(scopes.domain('risk'), 'risk', {
+  const fraud = new DataDomain(scopes.domain('fraud'), 'fraud', {
     platform,
-    name: 'risk',
+    name: 'fraud',
     mode: 'partial',
     datasets: [{ name: 'models', description: 'Risk models and their features' }],
-    topics: [{ name: 'risk.scores', partitions: 12 }],
+    topics: [{ name: 'fraud.scores', partitions: 12 }],
     subscriptions: [{ domain: 'central', product: 'merchants' }, { domain: 'payments', product: 'settlements' }],
-    readers: ['group:risk-analysts@acme.com'],
-    products: [{ name: 'scores', description: 'Risk score of every payment', topics: ['risk.scores'] }],
+    readers: ['group:fraud-analysts@acme.com'],
+    products: [{ name: 'scores', description: 'Risk score of every payment', topics: ['fraud.scores'] }],
     access: {
       principals: [
-        { name: 'fraud-scorer', scram: { password: SecretValue.fromVariable('fraud_scorer_kafka_password') } },
-        { name: 'risk-analysts', google: 'group:risk-analysts@acme.com' },
+        { name: 'fraud-model', scram: { password: SecretValue.fromVariable('fraud_model_kafka_password') } },
+        { name: 'fraud-analysts', google: 'group:fraud-analysts@acme.com' },
       ],
       roles: [
-        { name: 'scorer', grants: [{ topic: 'payments.ledger.public.settlements', group: 'risk.fraud-scorer' }, { topic: 'risk.scores', access: 'write' }] },
-        { name: 'analyst', grants: [{ dataset: 'risk_models' }, { dataset: 'risk_subscriptions' }] },
+        { name: 'scorer', grants: [{ topic: 'payments.ledger.public.settlements', group: 'fraud.model' }, { topic: 'fraud.scores', access: 'write' }] },
+        { name: 'analyst', grants: [{ dataset: 'fraud_models' }, { dataset: 'fraud_subscriptions' }] },
       ],
       teams: [
-        { name: 'risk-scoring', members: ['fraud-scorer'], roles: ['scorer'] },
-        { name: 'risk-analytics', members: ['risk-analysts'], roles: ['analyst'] },
+        { name: 'fraud-scoring', members: ['fraud-model'], roles: ['scorer'] },
+        { name: 'fraud-analytics', members: ['fraud-analysts'], roles: ['analyst'] },
       ],
     },
   });
@@ -131,11 +131,11 @@ export function buildDecentralizedCompany(scopes: CompanyScopes, config: Referen
     subscriptions: [{ domain: 'central', product: 'merchants' }],
     readers: ['group:marketing@acme.com'],
   });
-  return { platform, central, domains: { payments, risk, marketing } };
+  return { platform, central, domains: { payments, fraud, marketing } };
 }
 
 /** Names of the company's stacks: the platform's and one per domain. */
-export const DECENTRALIZED_DOMAINS = ['payments', 'risk', 'marketing'];
+export const DECENTRALIZED_DOMAINS = ['payments', 'fraud', 'marketing'];
 
 const built = new WeakMap<Construct, Record<string, TerraformStack>>();
 

@@ -105,12 +105,16 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
     });
     validateProps(this, (p) => {
       const stack = TerraformStack.of(this);
-      const topics = new Set(
-        stack.node
-          .findAll()
-          .filter((c): c is KafkaTopic => c instanceof KafkaTopic && c.platform === this.kafka)
-          .map((t) => t.name),
-      );
+      const defined = stack.node.findAll().filter((c): c is KafkaTopic => c instanceof KafkaTopic && c.platform === this.kafka);
+      const topics = new Set(defined.map((t) => t.name));
+      // A domain's namespace is its own: no topic of the platform or another domain may lie under it.
+      for (const domain of this.domains.values()) {
+        const inside = `${domain.node.path}/`;
+        const foreign = defined.filter((t) => domain.namespaces.some((n) => t.name.startsWith(n)) && !t.node.path.startsWith(inside)).map((t) => t.name);
+        if (foreign.length > 0) {
+          p.add(`domains['${domain.name}']`, domain.name, `a domain name whose namespace "${domain.namespace}" holds no topic of another owner; these are not the domain's: ${foreign.slice(0, 5).join(', ')}`);
+        }
+      }
       checkProducts(p, products, {
         topicAllowed: () => true,
         topicExists: (t) => topics.has(t),

@@ -19,6 +19,9 @@ const config = loadReferenceStackConfig({});
 const PROJECT = config.project;
 const sa = (name: string) => `serviceAccount:${name}-domain@${PROJECT}.iam.gserviceaccount.com`;
 
+/** Compares two lists as sets: both sorted. */
+const expectSet = (actual: string[], expected: string[]) => expect([...actual].sort()).toEqual([...expected].sort());
+
 const NAMESPACE = (d: string) => [
   `Allow Describe Topic:Prefixed:${d}.`,
   `Allow Read Group:Prefixed:${d}.`,
@@ -34,14 +37,14 @@ describe('the decentralized company in one stack', () => {
   test("each domain's applications get their namespace and exactly the topics they subscribe to", () => {
     // payments subscribes to nothing: its namespace only.
     expect(aclsOf(json, 'User:payments')).toEqual(NAMESPACE('payments'));
-    // marketing subscribes to central merchants only: not one ACL on payments.* or risk.*.
+    // marketing subscribes to central merchants only: not one ACL on payments.* or fraud.*.
     expect(aclsOf(json, 'User:marketing')).toEqual(
       [...NAMESPACE('marketing'), 'Allow Describe Topic:Literal:monolith.wepay.merchants', 'Allow Read Topic:Literal:monolith.wepay.merchants'].sort(),
     );
-    // risk subscribes to central merchants and payments' settlements.
-    expect(aclsOf(json, 'User:risk')).toEqual(
+    // fraud subscribes to central merchants and payments' settlements.
+    expect(aclsOf(json, 'User:fraud')).toEqual(
       [
-        ...NAMESPACE('risk'),
+        ...NAMESPACE('fraud'),
         'Allow Describe Topic:Literal:monolith.wepay.merchants',
         'Allow Read Topic:Literal:monolith.wepay.merchants',
         'Allow Describe Topic:Literal:payments.ledger.public.settlements',
@@ -51,7 +54,7 @@ describe('the decentralized company in one stack', () => {
   });
 
   test("a full domain's own Connect workers get only its pipeline's topics", () => {
-    expect(aclsOf(json, 'User:payments-connect')).toEqual([
+    expectSet(aclsOf(json, 'User:payments-connect'), [
       'Allow Describe Topic:Literal:__debezium-heartbeat.payments.ledger',
       'Allow Describe Topic:Prefixed:payments.ledger.',
       'Allow Read Group:Literal:connect-payments.ledger-bigquery-sink',
@@ -62,71 +65,71 @@ describe('the decentralized company in one stack', () => {
   });
 
   test("the shared Connect workers read a product only for the partial domains that land it, each with the sink's own group", () => {
-    const landing = aclsOf(json, 'User:connect').filter((a) => /connect-(risk|marketing)-|merchants|settlements/.test(a));
-    expect(landing).toEqual([
+    const landing = aclsOf(json, 'User:connect').filter((a) => /connect-(fraud|marketing)-|merchants|settlements/.test(a));
+    expectSet(landing, [
       'Allow Describe Topic:Literal:monolith.wepay.merchants',
       'Allow Describe Topic:Literal:payments.ledger.public.settlements',
       'Allow Read Group:Literal:connect-marketing-central-merchants-sink',
-      'Allow Read Group:Literal:connect-risk-central-merchants-sink',
-      'Allow Read Group:Literal:connect-risk-payments-settlements-sink',
+      'Allow Read Group:Literal:connect-fraud-central-merchants-sink',
+      'Allow Read Group:Literal:connect-fraud-payments-settlements-sink',
       'Allow Read Topic:Literal:monolith.wepay.merchants',
       'Allow Read Topic:Literal:payments.ledger.public.settlements',
     ]);
   });
 
   test("the domain's access model extends its subscriptions to its own principals, and nothing more", () => {
-    expect(aclsOf(json, 'User:fraud-scorer')).toEqual([
+    expectSet(aclsOf(json, 'User:fraud-model'), [
       'Allow Describe Topic:Literal:payments.ledger.public.settlements',
-      'Allow Describe Topic:Literal:risk.scores',
-      'Allow Read Group:Literal:risk.fraud-scorer',
+      'Allow Describe Topic:Literal:fraud.scores',
+      'Allow Read Group:Literal:fraud.model',
       'Allow Read Topic:Literal:payments.ledger.public.settlements',
-      'Allow Write Topic:Literal:risk.scores',
+      'Allow Write Topic:Literal:fraud.scores',
     ]);
   });
 
   test('each domain reads exactly its own datasets and the datasets of products it subscribes to', () => {
     const of = (members: string[]) => datasetGrants(json, (m) => members.includes(m));
-    expect(of([sa('payments'), 'serviceAccount:payments-domain@', 'group:payments-analysts@acme.com'])).toEqual([
+    expectSet(of([sa('payments'), 'serviceAccount:payments-domain@', 'group:payments-analysts@acme.com']), [
       'payments_ledger dataEditor serviceAccount:payments-domain@',
       'payments_ledger dataViewer group:payments-analysts@acme.com',
     ]);
-    expect(of([sa('risk'), 'serviceAccount:risk-domain@', 'group:risk-analysts@acme.com'])).toEqual([
-      'monolith_cdc dataViewer group:risk-analysts@acme.com',
-      `monolith_cdc dataViewer ${sa('risk')}`,
-      'payments_ledger dataViewer group:risk-analysts@acme.com',
-      `payments_ledger dataViewer ${sa('risk')}`,
-      'risk_models dataEditor serviceAccount:risk-domain@',
-      'risk_models dataViewer group:risk-analysts@acme.com',
-      'risk_subscriptions dataEditor serviceAccount:risk-domain@',
-      'risk_subscriptions dataViewer group:risk-analysts@acme.com',
+    expectSet(of([sa('fraud'), 'serviceAccount:fraud-domain@', 'group:fraud-analysts@acme.com']), [
+      'monolith_cdc dataViewer group:fraud-analysts@acme.com',
+      `monolith_cdc dataViewer ${sa('fraud')}`,
+      'payments_ledger dataViewer group:fraud-analysts@acme.com',
+      `payments_ledger dataViewer ${sa('fraud')}`,
+      'fraud_models dataEditor serviceAccount:fraud-domain@',
+      'fraud_models dataViewer group:fraud-analysts@acme.com',
+      'fraud_subscriptions dataEditor serviceAccount:fraud-domain@',
+      'fraud_subscriptions dataViewer group:fraud-analysts@acme.com',
     ]);
-    expect(of([sa('marketing'), 'serviceAccount:marketing-domain@', 'group:marketing@acme.com'])).toEqual([
+    expectSet(of([sa('marketing'), 'serviceAccount:marketing-domain@', 'group:marketing@acme.com']), [
       'marketing_campaigns dataEditor serviceAccount:marketing-domain@',
       'marketing_subscriptions dataEditor serviceAccount:marketing-domain@',
       'monolith_cdc dataViewer group:marketing@acme.com',
       `monolith_cdc dataViewer ${sa('marketing')}`,
     ]);
     // Landing datasets of partial domains are written by the shared Connect workers; the full domain's by its own.
-    expect(of(['serviceAccount:shared-connect@', 'serviceAccount:payments-connect@'])).toEqual([
+    expectSet(of(['serviceAccount:shared-connect@', 'serviceAccount:payments-connect@']), [
       'marketing_subscriptions dataEditor serviceAccount:shared-connect@',
       'payments_ledger dataEditor serviceAccount:payments-connect@',
-      'risk_subscriptions dataEditor serviceAccount:shared-connect@',
+      'fraud_subscriptions dataEditor serviceAccount:shared-connect@',
     ]);
   });
 
   test('partial domains land subscriptions with sinks on the shared Connect cluster; the full domain runs its own connectors', () => {
     const connectors = resources(json, 'kafka-connect_connector').map((c) => `${c.provider ?? 'kafka-connect'} ${c.name} ${c.config.topics ?? c.config['table.include.list'] ?? ''}`).sort();
-    expect(connectors).toEqual([
+    expectSet(connectors, [
       'kafka-connect marketing-central-merchants-sink monolith.wepay.merchants',
       'kafka-connect monolith-bigquery-sink monolith.wepay.users,monolith.wepay.merchants,monolith.wepay.payments',
       'kafka-connect monolith-mysql-source wepay.users,wepay.merchants,wepay.payments',
-      'kafka-connect risk-central-merchants-sink monolith.wepay.merchants',
-      'kafka-connect risk-payments-settlements-sink payments.ledger.public.settlements',
+      'kafka-connect fraud-central-merchants-sink monolith.wepay.merchants',
+      'kafka-connect fraud-payments-settlements-sink payments.ledger.public.settlements',
       'kafka-connect.payments payments.ledger-bigquery-sink payments.ledger.public.payments,payments.ledger.public.refunds,payments.ledger.public.settlements',
       'kafka-connect.payments payments.ledger-postgres-source public.payments,public.refunds,public.settlements',
     ]);
-    const sink = resources(json, 'kafka-connect_connector').find((c) => c.name === 'risk-payments-settlements-sink');
-    expect(sink.config).toMatchObject({ defaultDataset: 'risk_subscriptions', upsertEnabled: 'true', deleteEnabled: 'true', kafkaKeyFieldName: 'kafka_key' });
+    const sink = resources(json, 'kafka-connect_connector').find((c) => c.name === 'fraud-payments-settlements-sink');
+    expect(sink.config).toMatchObject({ defaultDataset: 'fraud_subscriptions', upsertEnabled: 'true', deleteEnabled: 'true', kafkaKeyFieldName: 'kafka_key' });
   });
 });
 
@@ -250,22 +253,22 @@ describe('separate deployability', () => {
   const json = (name: string): SynthJson => JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
 
   test('the platform and each domain are their own stacks, valid together', () => {
-    expect(Object.keys(stacks)).toEqual(['decentralized', 'decentralized-payments', 'decentralized-risk', 'decentralized-marketing']);
+    expect(Object.keys(stacks)).toEqual(['decentralized', 'decentralized-payments', 'decentralized-fraud', 'decentralized-marketing']);
     expect(validateAll(Object.values(stacks))).toEqual([]);
   });
 
   test("a domain's stack reaches the same brokers as its own deployer, whom the platform creates and confines to the domain's namespace", () => {
-    const risk = json('decentralized-risk');
-    expect(risk.provider!.kafka).toEqual([expect.objectContaining({ bootstrap_servers: ['kafka-1.data.internal:9093', 'kafka-2.data.internal:9093', 'kafka-3.data.internal:9093'], sasl_username: 'risk-deployer' })]);
+    const fraud = json('decentralized-fraud');
+    expect(fraud.provider!.kafka).toEqual([expect.objectContaining({ bootstrap_servers: ['kafka-1.data.internal:9093', 'kafka-2.data.internal:9093', 'kafka-3.data.internal:9093'], sasl_username: 'fraud-deployer' })]);
     const platform = json('decentralized');
-    expect(resources(platform, 'kafka_user_scram_credential').map((u) => u.username).sort()).toEqual(['marketing-deployer', 'payments-deployer', 'risk-deployer']);
-    expect(aclsOf(platform, 'User:risk-deployer')).toEqual([
-      'Allow All Group:Prefixed:risk.',
-      'Allow All Topic:Prefixed:risk.',
+    expect(resources(platform, 'kafka_user_scram_credential').map((u) => u.username).sort()).toEqual(['fraud-deployer', 'marketing-deployer', 'payments-deployer']);
+    expectSet(aclsOf(platform, 'User:fraud-deployer'), [
+      'Allow All Group:Prefixed:fraud.',
+      'Allow All Topic:Prefixed:fraud.',
       'Allow Alter Cluster:Literal:kafka-cluster',
       'Allow Describe Cluster:Literal:kafka-cluster',
     ]);
-    expect(aclsOf(platform, 'User:payments-deployer')).toEqual([
+    expectSet(aclsOf(platform, 'User:payments-deployer'), [
       'Allow All Group:Prefixed:payments.',
       'Allow All Topic:Prefixed:__debezium-heartbeat.payments.',
       'Allow All Topic:Prefixed:payments.',
@@ -277,16 +280,16 @@ describe('separate deployability', () => {
 
   test("grants of a subscription live in the publisher's stack; a partial domain's landing dataset references the platform's Connect account across stacks", () => {
     const payments = json('decentralized-payments');
-    expect(aclsOf(payments, 'User:risk')).toEqual(['Allow Describe Topic:Literal:payments.ledger.public.settlements', 'Allow Read Topic:Literal:payments.ledger.public.settlements']);
-    const risk = json('decentralized-risk');
-    expect(aclsOf(risk, 'User:risk')).toEqual(NAMESPACE('risk'));
-    expect(Object.keys(risk.data!.terraform_remote_state)).toEqual(['cross-stack-reference-input-decentralized']);
-    const landingWriter = resources(risk, 'google_bigquery_dataset_iam_member').filter((r) => r.member.includes('terraform_remote_state'));
+    expect(aclsOf(payments, 'User:fraud')).toEqual(['Allow Describe Topic:Literal:payments.ledger.public.settlements', 'Allow Read Topic:Literal:payments.ledger.public.settlements']);
+    const fraud = json('decentralized-fraud');
+    expect(aclsOf(fraud, 'User:fraud')).toEqual(NAMESPACE('fraud'));
+    expect(Object.keys(fraud.data!.terraform_remote_state)).toEqual(['cross-stack-reference-input-decentralized']);
+    const landingWriter = resources(fraud, 'google_bigquery_dataset_iam_member').filter((r) => r.member.includes('terraform_remote_state'));
     expect(landingWriter).toEqual([expect.objectContaining({ role: 'roles/bigquery.dataEditor', member: expect.stringMatching(/^serviceAccount:\$\{data\.terraform_remote_state\.cross-stack-reference-input-decentralized\.outputs\.cross-stack-output-google_service_accountplatform_shared-connect-account_[0-9A-F]+email\}$/) })]);
     const platform = json('decentralized') as any;
     expect(Object.keys(platform.output)).toEqual([expect.stringMatching(/^cross-stack-output-google_service_accountplatform_shared-connect-account_[0-9A-F]+email$/)]);
     // No domain stack references another domain's stack: teams deploy independently.
-    for (const name of ['decentralized-payments', 'decentralized-risk', 'decentralized-marketing']) {
+    for (const name of ['decentralized-payments', 'decentralized-fraud', 'decentralized-marketing']) {
       expect(Object.keys((json(name) as any).data?.terraform_remote_state ?? {}).filter((k) => k !== 'cross-stack-reference-input-decentralized')).toEqual([]);
     }
   });
@@ -302,4 +305,15 @@ describe('separate deployability', () => {
     expect(all.provider['kafka-connect'].map((p: any) => p.alias ?? null)).toEqual([null, 'payments']);
   });
 
+});
+
+test("a domain's namespace may not hold topics of the platform or of another domain", () => {
+  const found = problems((stack) => {
+    const platform = platformIn(stack);
+    new KafkaTopic(stack, 'central-risk', { platform: platform.kafka, name: 'risk.risk.risk_scores' });
+    domain(platform, stack, { name: 'risk' });
+  });
+  expect(found).toEqual([
+    `[test/platform] domains['risk']: "risk" is not valid; allowed: a domain name whose namespace "risk." holds no topic of another owner; these are not the domain's: risk.risk.risk_scores`,
+  ]);
 });
