@@ -53,3 +53,4 @@ export * from './constructs/connect/neo4j-sink';
 export * from './constructs/stages/batch-dag';
 export * from './constructs/stages/batch-pipeline';
 export * from './constructs/stages/integration-platform';
+export * from './constructs/stages/data-automation';

@@ -4,6 +4,7 @@ import { WePay2014Stack } from './wepay-2014';
 import { WePay2016Stack } from './wepay-2016';
 import { WePay2017Stack } from './wepay-2017';
 import { WePay2019Stack } from './wepay-2019';
+import { AutomationStack } from './automation';
 
 /**
  * Every reference stack, by the name `cdktf synth`/`cdktf deploy` knows it by.
@@ -15,4 +16,5 @@ export const REFERENCE_STACKS: Record<string, ReferenceStackFactory> = {
   'wepay-2016': (scope, name, config) => new WePay2016Stack(scope, name, config),
   'wepay-2017': (scope, name, config) => new WePay2017Stack(scope, name, config),
   'wepay-2019': (scope, name, config) => new WePay2019Stack(scope, name, config),
+  automation: (scope, name, config) => new AutomationStack(scope, name, config),
 };

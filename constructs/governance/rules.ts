@@ -63,19 +63,34 @@ export const kafkaTls: GovernanceRule = {
   },
 };
 
-const SECRET_KEY = /(password|passwd|secret|token|private_key|service_key|jaas|api_key|key_json|keyfile|credentials)/i;
-const NOT_A_SECRET_KEY = /(_type|_mechanism|_source|_file|_path|_id|_name|_version|\.type|\.mechanism|\.source|\.file|\.location|keySource)$/i;
 /** Resource types whose `secret` attribute names a secret rather than holding it. */
 const SECRET_REFERENCE_TYPES = ['google_secret_manager_secret_version', 'google_secret_manager_secret'];
+const SECRET_WORDS = ['password', 'passwd', 'secret', 'token', 'credential', 'credentials', 'apikey'];
+const KEY_QUALIFIERS = ['private', 'api', 'service', 'access', 'secret', 'signing', 'encryption', 'auth'];
+
+/**
+ * Whether an attribute or config key holds a secret, judged by its last word: `sasl_password`,
+ * `auth_token`, `database.password`, `private_key`, `key_json` and any JAAS config do;
+ * `secrets-backend`, `scram_mechanism` and `keyfile` (a path) do not.
+ */
+export function isSecretKey(key: string): boolean {
+  if (/jaas/i.test(key)) return true;
+  const words = key.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const last = words[words.length - 1] ?? '';
+  const before = words[words.length - 2] ?? '';
+  if (SECRET_WORDS.includes(last)) return true;
+  if (last === 'key') return KEY_QUALIFIERS.includes(before);
+  return last === 'json' && before === 'key';
+}
 
 function findInlineSecrets(value: unknown, path: string, out: string[]): void {
   if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) findInlineSecrets(v, path ? `${path}.${k}` : k, out);
     return;
   }
-  // Connector configs use dotted keys (`database.password`): judge the whole key inside the map.
-  const key = path.replace(/^.*\b(config|config_sensitive)\./, '');
-  if (SECRET_KEY.test(key) && !NOT_A_SECRET_KEY.test(key) && isLiteral(value)) out.push(path);
+  // Connector configs use dotted keys (`database.password`): judge the key inside the map.
+  const key = path.split(/\b(?:config|config_sensitive)\./).pop() ?? path;
+  if (isSecretKey(key) && isLiteral(value)) out.push(path);
 }
 
 /** No password, token or key is written literally into the configuration. */

@@ -11,6 +11,7 @@ import {
   columnTypesDeclared,
   datasetDeletionProtection,
   datasetOwnerAndClassification,
+  isSecretKey,
   kafkaTls,
   noInlineSecret,
   noPublicAccess,
@@ -68,6 +69,10 @@ describe('NoInlineSecret', () => {
     expect(govern((stack) => new MonitoringNotificationChannel(stack, 'slack', { type: 'slack', labels: { channel_name: '#x' }, sensitiveLabels: { authToken: 'xoxb-literal' } }), noInlineSecret)).toEqual([
       'error T.NoInlineSecret test/slack: google_monitoring_notification_channel has a literal secret in sensitive_labels.auth_token; allowed: SecretValue.fromVariable or SecretValue.fromSecretManager',
     ]);
+  });
+  test('judges keys by their last word', () => {
+    expect(['sasl_password', 'sensitive_labels.auth_token', 'database.password', 'private_key', 'key_json', 'sasl.jaas.config', 'serviceKey'].filter(isSecretKey)).toHaveLength(7);
+    expect(['secrets-backend', 'secrets-backend_kwargs', 'scram_mechanism', 'keyfile', 'keySource', 'secret_id', 'token_uri_name'].filter(isSecretKey)).toEqual([]);
   });
   test('passes: the token from a sensitive variable; a whole pipeline has no literal secret', () => {
     expect(

@@ -1,0 +1,199 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Testing, TerraformStack } from 'cdktf';
+import { validateAll } from '../../stacks/reference-app';
+import { loadReferenceStackConfig } from '../../stacks/stack-config';
+import { buildWePayCompany, WePayStage } from '../../stacks/wepay-stages';
+import { AutomationStack } from '../../stacks/automation';
+
+/**
+ * Attributes that identify what a resource manages: if one changed, Terraform would replace the
+ * resource or manage another object. Every type of the company before stage 4 must be listed.
+ */
+const IDENTIFYING: Record<string, string[]> = {
+  google_sql_database_instance: ['name', 'region', 'database_version', 'project'],
+  google_sql_database: ['name', 'instance', 'project'],
+  google_sql_user: ['name', 'instance', 'host', 'project'],
+  google_bigquery_dataset: ['dataset_id', 'project', 'location'],
+  google_bigquery_dataset_iam_member: ['dataset_id', 'project', 'role', 'member'],
+  google_bigquery_connection: ['connection_id', 'project', 'location'],
+  google_bigquery_connection_iam_member: ['connection_id', 'role', 'member'],
+  google_bigquery_data_transfer_config: ['display_name', 'project', 'location', 'data_source_id'],
+  google_service_account: ['account_id', 'project'],
+  google_project_iam_member: ['project', 'role', 'member'],
+  google_composer_environment: ['name', 'project', 'region'],
+  google_secret_manager_secret: ['secret_id', 'project'],
+  google_secret_manager_secret_version: ['secret'],
+  google_secret_manager_secret_iam_member: ['secret_id', 'project', 'role', 'member'],
+  google_storage_bucket_object: ['bucket', 'name'],
+  kafka_topic: ['name', 'partitions', 'replication_factor'],
+  kafka_acl: ['acl_principal', 'acl_host', 'acl_operation', 'acl_permission_type', 'resource_type', 'resource_name', 'resource_pattern_type_filter'],
+  kafka_user_scram_credential: ['username', 'scram_mechanism'],
+  'kafka-connect_connector': ['name'],
+};
+
+interface Synth {
+  readonly resources: Map<string, any>;
+  readonly json: any;
+}
+
+function read(json: any): Synth {
+  const resources = new Map<string, any>();
+  for (const [type, byName] of Object.entries<any>(json.resource ?? {})) {
+    for (const [name, body] of Object.entries<any>(byName)) {
+      const { ['//']: _meta, ...rest } = body;
+      resources.set(`${type}.${name}`, rest);
+    }
+  }
+  return { resources, json };
+}
+
+const config = loadReferenceStackConfig({});
+
+function synthStack(stack: TerraformStack): Synth {
+  expect(validateAll([stack])).toEqual([]);
+  return read(JSON.parse(Testing.synth(stack)));
+}
+
+const company = (stage: WePayStage) => {
+  const stack = new TerraformStack(Testing.app(), 'wepay');
+  buildWePayCompany(stack, stage, config);
+  return synthStack(stack);
+};
+
+function identity(address: string, body: any): Record<string, unknown> {
+  const type = address.slice(0, address.indexOf('.'));
+  const keys = IDENTIFYING[type];
+  if (!keys) throw new Error(`no identifying attributes listed for ${type}`);
+  return Object.fromEntries(keys.map((k) => [k, body[k]]));
+}
+
+describe('the realtime company moving to stage 4 (automation) keeps every resource', () => {
+  const stage4Stack = new AutomationStack(Testing.app(), 'wepay', config);
+  const stage4 = synthStack(stage4Stack);
+  const stages = { 2: company(2), 3: company(3) };
+
+  test.each([2, 3] as const)('stage %i → 4: every earlier address exists with the same identifying attributes; no moved block', (from) => {
+    const before = stages[from];
+    const problems: string[] = [];
+    for (const [address, body] of before.resources) {
+      const later = stage4.resources.get(address);
+      if (!later) problems.push(`${address}: gone`);
+      else if (JSON.stringify(identity(address, body)) !== JSON.stringify(identity(address, later))) problems.push(`${address}: identifying attributes changed`);
+    }
+    expect(problems).toEqual([]);
+    expect(stage4.json.moved ?? []).toEqual([]);
+  });
+
+  test('the only in-place change to stage 3 is the erasure bound on compacted topics carrying personal data', () => {
+    const before = stages[3];
+    const changed = [...before.resources]
+      .filter(([address, body]) => JSON.stringify(stage4.resources.get(address)) !== JSON.stringify(body))
+      .map(([address, body]) => {
+        const after = stage4.resources.get(address);
+        const diff = Object.keys({ ...body.config, ...after.config }).filter((k) => body.config?.[k] !== after.config?.[k]);
+        const rest = JSON.stringify({ ...body, config: undefined }) === JSON.stringify({ ...after, config: undefined });
+        return `${after.name} ${rest ? '' : 'OTHER '}${diff.map((k) => `${k}=${after.config[k]}`).join(',')}`;
+      })
+      .sort();
+    expect(changed).toEqual([
+      'ledger.ledger.accounts max.compaction.lag.ms=604800000',
+      'monolith.wepay.merchants max.compaction.lag.ms=604800000',
+      'monolith.wepay.users max.compaction.lag.ms=604800000',
+      'payouts.public.payouts max.compaction.lag.ms=604800000',
+      'profiles.profiles.merchant_profiles max.compaction.lag.ms=604800000',
+      'risk-events.risk.device_events max.compaction.lag.ms=604800000',
+    ]);
+  });
+
+  test('what stage 4 adds: classified tables adopted by import, scans, alerts, access, and nothing of the old kinds but grants', () => {
+    const added = [...stage4.resources.keys()].filter((a) => !stages[3].resources.has(a));
+    const byType: Record<string, number> = {};
+    for (const a of added) byType[a.slice(0, a.indexOf('.'))] = (byType[a.slice(0, a.indexOf('.'))] ?? 0) + 1;
+    expect(byType).toEqual({
+      google_bigquery_dataset: 1, // dlp_findings
+      google_bigquery_dataset_iam_member: 13,
+      google_bigquery_table: 7,
+      google_data_catalog_policy_tag: 4,
+      google_data_catalog_policy_tag_iam_member: 3,
+      google_data_catalog_taxonomy: 1,
+      google_data_loss_prevention_deidentify_template: 1,
+      google_data_loss_prevention_inspect_template: 1,
+      google_data_loss_prevention_job_trigger: 14,
+      google_logging_metric: 2,
+      google_monitoring_alert_policy: 3,
+      google_monitoring_notification_channel: 3,
+      google_pubsub_topic: 1,
+      google_pubsub_topic_iam_member: 1,
+      kafka_acl: 9,
+      kafka_user_scram_credential: 1,
+    });
+    const tables = [...stage4.resources].filter(([a]) => a.startsWith('google_bigquery_table.')).map(([a]) => a);
+    expect(stage4.json.import.map((i: any) => i.to).sort()).toEqual(tables.sort());
+    expect(stage4.json.import.map((i: any) => i.id).sort()).toEqual([
+      'projects/acme-data-platform/datasets/integration_cdc/tables/payouts_public_payouts',
+      'projects/acme-data-platform/datasets/integration_cdc/tables/profiles_profiles_merchant_profiles',
+      'projects/acme-data-platform/datasets/integration_cdc/tables/risk_events_risk_device_events',
+      'projects/acme-data-platform/datasets/ledger_cdc/tables/ledger_ledger_accounts',
+      'projects/acme-data-platform/datasets/monolith_cdc/tables/monolith_wepay_merchants',
+      'projects/acme-data-platform/datasets/monolith_cdc/tables/monolith_wepay_payments',
+      'projects/acme-data-platform/datasets/monolith_cdc/tables/monolith_wepay_users',
+    ]);
+  });
+
+  test('the access model derives exactly these ACLs and IAM bindings', () => {
+    const added = (type: string) => [...stage4.resources].filter(([a]) => a.startsWith(`${type}.`) && !stages[3].resources.has(a)).map(([, b]) => b);
+    expect(added('kafka_acl').map((a) => `${a.acl_permission_type} ${a.acl_principal} ${a.acl_operation} ${a.resource_type}:${a.resource_pattern_type_filter}:${a.resource_name}`).sort()).toEqual([
+      'Allow User:fraud-scorer Describe Topic:Literal:monolith.wepay.payments',
+      'Allow User:fraud-scorer Describe Topic:Prefixed:risk.',
+      'Allow User:fraud-scorer Read Group:Literal:fraud-scorer',
+      'Allow User:fraud-scorer Read Topic:Literal:monolith.wepay.payments',
+      'Allow User:fraud-scorer Read Topic:Prefixed:risk.',
+      'Allow User:risk-contractors Describe Topic:Prefixed:risk.',
+      'Allow User:risk-contractors Read Group:Literal:risk-contractors',
+      'Allow User:risk-contractors Read Topic:Prefixed:risk.',
+      'Deny User:risk-contractors Read Topic:Literal:monolith.wepay.payments',
+    ]);
+    const datasetOf = (expr: string) => expr.replace(/^\$\{google_bigquery_dataset\.(.*)_dataset_[0-9A-F]+\.dataset_id\}$/, '$1');
+    const member = (m: string) => m.replace(/\$\{data\.google_project\.[^}]+\}/, '<project-number>');
+    expect(added('google_bigquery_dataset_iam_member').map((m) => `${datasetOf(m.dataset_id)} ${m.role.replace('roles/bigquery.', '')} ${member(m.member)}`).sort()).toEqual([
+      'automation_dlp-findings dataEditor serviceAccount:service-<project-number>@dlp-api.iam.gserviceaccount.com',
+      'automation_dlp-findings dataViewer group:privacy@wepay.example',
+      'integration_sink-integration-bigquery-sink dataViewer group:analysts@wepay.example',
+      'integration_sink-integration-bigquery-sink dataViewer group:privacy@wepay.example',
+      'realtime_ledger dataViewer group:analysts@wepay.example',
+      'realtime_ledger dataViewer group:finance@wepay.example',
+      'realtime_ledger dataViewer group:privacy@wepay.example',
+      'realtime_monolith dataViewer group:analysts@wepay.example',
+      'realtime_monolith dataViewer group:privacy@wepay.example',
+      'realtime_monolith dataViewer serviceAccount:card-vault@acme-data-platform.iam.gserviceaccount.com',
+      'realtime_risk dataEditor serviceAccount:fraud-scorer@acme-data-platform.iam.gserviceaccount.com',
+      'realtime_risk dataViewer group:analysts@wepay.example',
+      'realtime_risk dataViewer group:privacy@wepay.example',
+    ]);
+    expect(added('google_data_catalog_policy_tag_iam_member').map((m) => `${m.policy_tag.replace(/^\$\{google_data_catalog_policy_tag\.automation_classification_tag-([a-z-]+)_[0-9A-F]+\.name\}$/, '$1')} ${m.member}`).sort()).toEqual([
+      'pci serviceAccount:card-vault@acme-data-platform.iam.gserviceaccount.com',
+      'pii group:privacy@wepay.example',
+      'pii-high group:privacy@wepay.example',
+    ]);
+    expect(added('kafka_user_scram_credential').map((u) => u.username)).toEqual(['fraud-scorer']);
+  });
+});
+
+describe('the automation reference stack', () => {
+  test('synthesizes with its governance report: no error, the accepted findings with their reasons', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdp-auto-'));
+    const app = new App({ outdir });
+    const stack = new AutomationStack(app, 'automation', config);
+    expect(validateAll([stack])).toEqual([]);
+    app.synth();
+    const report = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'automation', 'governance-report.json'), 'utf8'));
+    expect(report.summary).toEqual({ errors: 0, warnings: 0, suppressed: 2, unusedSuppressions: 0 });
+    expect(report.packs.map((p: any) => p.name)).toEqual(['GDPR', 'PCI-DSS', 'HIPAA', 'DataEngineering']);
+    expect(report.suppressed.map((s: any) => `${s.rule} ${s.path}`)).toEqual([
+      'DataEngineering.ColumnTypesDeclared automation/automation/tables/integration_cdc.profiles_profiles_merchant_profiles',
+      'DataEngineering.ColumnTypesDeclared automation/automation/tables/integration_cdc.risk_events_risk_device_events',
+    ]);
+  });
+});

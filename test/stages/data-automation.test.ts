@@ -1,0 +1,118 @@
+import { TerraformStack } from 'cdktf';
+import { feedsOfPipeline } from '../../constructs/catalog/data-inventory';
+import { DataAutomation, DataAutomationProps } from '../../constructs/stages/data-automation';
+import { RealtimePipeline } from '../../constructs/stages/realtime-pipeline';
+import { aclSet, problems, resources, synth } from '../helpers';
+import { connectCluster, kafkaCluster, mysqlSource, postgresSource } from '../fixtures';
+
+/** The fixtures' realtime pipeline (shop: orders.email is pii; legacy: nothing labelled) and stage 4 beside it. */
+function build(stack: TerraformStack, overrides: Partial<DataAutomationProps> = {}): { rt: RealtimePipeline; stage4: DataAutomation } {
+  const kafka = kafkaCluster(stack);
+  const rt = new RealtimePipeline(stack, 'rt', {
+    kafka,
+    connect: connectCluster(stack, kafka),
+    sources: [postgresSource(stack), mysqlSource(stack)],
+    warehouse: { project: 'acme-data', labels: { owner: 'data-platform', classification: 'confidential' } },
+  });
+  const stage4 = new DataAutomation(stack, 'automation', {
+    project: 'acme-data',
+    feeds: feedsOfPipeline(rt),
+    kafka,
+    notify: [{ kind: 'email', displayName: 'On-call', address: 'oncall@acme.com' }],
+    access: {
+      principals: [
+        { name: 'privacy', google: 'group:privacy@acme.com', roles: ['pii-reader'] },
+        { name: 'loader', kafkaPrincipal: 'User:loader', roles: ['orders-consumer'] },
+      ],
+      roles: [
+        { name: 'pii-reader', grants: [{ dataset: 'shop_cdc' }, { columns: 'pii' }] },
+        { name: 'orders-consumer', grants: [{ topic: 'shop.public.orders' }] },
+      ],
+    },
+    ...overrides,
+  });
+  return { rt, stage4 };
+}
+
+describe('DataAutomation', () => {
+  test('tables with labelled columns are declared with their policy tags, nothing else', () => {
+    const json = synth((stack) => build(stack));
+    const tables = resources(json, 'google_bigquery_table');
+    expect(tables.map((t) => t.table_id)).toEqual(['shop_public_orders']);
+    const schema = JSON.parse(tables[0].schema);
+    expect(schema.map((f: any) => [f.name, f.type, f.policyTags ? 'tagged' : '-'])).toEqual([
+      ['email', 'STRING', 'tagged'],
+      ['kafka_key', 'RECORD', '-'],
+      ['__op', 'STRING', '-'],
+      ['__source_ts_ms', 'INTEGER', '-'],
+    ]);
+    expect(schema[1].fields).toEqual([{ name: 'id', type: 'STRING', mode: 'NULLABLE' }]);
+    expect((json as any).import).toBeUndefined();
+  });
+
+  test('every landed table is scanned; only tables expected clean publish finding counts', () => {
+    const json = synth((stack) => build(stack));
+    const triggers = resources(json, 'google_data_loss_prevention_job_trigger').map((t) => [t.trigger_id, t.inspect_job.actions.map((a: any) => Object.keys(a)[0]).join(',')]);
+    expect(triggers.sort()).toEqual([
+      ['scan-legacy_cdc-legacy_app_payments', 'save_findings,pub_sub,publish_to_stackdriver'],
+      ['scan-legacy_cdc-legacy_app_users', 'save_findings,pub_sub,publish_to_stackdriver'],
+      ['scan-shop_cdc-shop_billing_invoices', 'save_findings,pub_sub,publish_to_stackdriver'],
+      ['scan-shop_cdc-shop_public_orders', 'save_findings,pub_sub'],
+    ]);
+    expect(resources(json, 'google_data_loss_prevention_inspect_template')).toHaveLength(1);
+    expect(resources(json, 'google_data_loss_prevention_deidentify_template')).toHaveLength(1);
+    expect(resources(json, 'google_monitoring_alert_policy').map((p) => p.display_name)).toEqual(['CDC worker errors', 'CDC worker restarting', 'Sensitive data where none was expected']);
+  });
+
+  test('compacted topics with personal data compact erased rows within the bound; others are untouched', () => {
+    let stage4: DataAutomation | undefined;
+    const json = synth((stack) => {
+      stage4 = build(stack, { erasureLagDays: 3 }).stage4;
+    });
+    expect(stage4!.erasureBoundedTopics).toEqual(['shop.public.orders']);
+    const configs = Object.fromEntries(resources(json, 'kafka_topic').map((t) => [t.name, t.config['max.compaction.lag.ms']]));
+    expect(configs).toEqual({
+      'shop.public.orders': String(3 * 86400000),
+      'shop.billing.invoices': undefined,
+      '__debezium-heartbeat.shop': undefined,
+      'legacy.app.users': undefined,
+      'legacy.app.payments': undefined,
+      '__debezium-heartbeat.legacy': undefined,
+      'schema-history.legacy': undefined,
+    });
+  });
+
+  test('the access model binds to the Kafka platform and the classification', () => {
+    const json = synth((stack) => build(stack));
+    expect(aclSet(json).filter((a) => a.includes('User:loader'))).toEqual([
+      'Allow User:loader Describe Topic:Literal:shop.public.orders',
+      'Allow User:loader Read Group:Literal:loader',
+      'Allow User:loader Read Topic:Literal:shop.public.orders',
+    ]);
+    expect(resources(json, 'google_data_catalog_policy_tag_iam_member')).toEqual([
+      expect.objectContaining({ role: 'roles/datacatalog.categoryFineGrainedReader', member: 'group:privacy@acme.com', policy_tag: expect.stringMatching(/^\$\{google_data_catalog_policy_tag\.automation_classification_tag-pii_[0-9A-F]+\.name\}$/) }),
+    ]);
+  });
+
+  test('the stage passes its own governance packs', () => {
+    let stage4: DataAutomation | undefined;
+    synth((stack) => {
+      stage4 = build(stack).stage4;
+    });
+    expect(stage4!.governance.findings.filter((f) => f.level === 'error')).toEqual([]);
+  });
+
+  test('adopting existing tables writes import blocks for them only', () => {
+    const json = synth((stack) => build(stack, { adoptExistingTables: true })) as any;
+    expect(json.import).toEqual([{ id: 'projects/acme-data/datasets/shop_cdc/tables/shop_public_orders', to: expect.stringMatching(/^google_bigquery_table\.automation_tables_shop_cdcshop_public_orders_table_[0-9A-F]+$/) }]);
+  });
+
+  test('without feeds or channels, or with an unbounded erasure lag, it says so', () => {
+    const found = problems((stack) => new DataAutomation(stack, 'automation', { project: 'acme-data', feeds: [], notify: [], erasureLagDays: 90, cdcWorkerAlerts: false }));
+    expect(found).toEqual(expect.arrayContaining([
+      '[test/automation] feeds: [] is not valid; allowed: at least one feed (what a pipeline lands in the warehouse)',
+      '[test/automation] notify: [] is not valid; allowed: at least one notification channel: stage 4 tells people, it does not wait to be asked',
+      '[test/automation] erasureLagDays: 90 is not valid; allowed: an integer from 1 to 30 days',
+    ]));
+  });
+});
