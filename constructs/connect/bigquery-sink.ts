@@ -31,7 +31,13 @@ export interface BigQuerySinkProps {
   readonly kafkaKeyFieldName?: string;
   /** How often merges run for upsert/delete, in ms. @default 60000 */
   readonly mergeIntervalMs?: number;
-  /** Credentials: APPLICATION_DEFAULT (workload identity, the default), JSON (key from a secret) or FILE (path on the workers). @default 'APPLICATION_DEFAULT' */
+  /**
+   * Credentials: APPLICATION_DEFAULT (workload identity of the Connect workers, no key at all),
+   * JSON (key from a secret) or FILE (path on the workers). APPLICATION_DEFAULT needs a sink
+   * release with Application Default Credentials (Confluent's 2.x releases since 2022); WePay's
+   * 2.0.0-alpha on Maven Central knows only FILE and JSON.
+   * @default 'APPLICATION_DEFAULT'
+   */
   readonly keySource?: BigQueryKeySource;
   /** Service-account key JSON when keySource is JSON. @default none */
   readonly keyJson?: SecretValue;

@@ -75,6 +75,13 @@ export function withoutGoogle(stackJson: any, options: { dropConnectorClasses?: 
       delete connectors[name];
     }
   }
+  // import and moved blocks that target Google resources go with them.
+  for (const block of ['import', 'moved']) {
+    if (Array.isArray(json[block])) {
+      json[block] = json[block].filter((b: any) => ![b.to, b.from].some((a) => typeof a === 'string' && /^(data\.)?google_/.test(a)));
+      if (json[block].length === 0) delete json[block];
+    }
+  }
   if (json.provider) delete json.provider.google;
   // A Google-only stack (e.g. stage 0 or 1) has no provider left; Terraform refuses an empty block.
   if (json.provider && Object.keys(json.provider).length === 0) delete json.provider;
