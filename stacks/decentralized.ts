@@ -13,10 +13,11 @@ import { monolithTables } from './wepay-company';
 
 /** Tables of the payments team's own PostgreSQL ledger. */
 export const paymentsLedgerTables: SourceTable[] = [
-  { name: 'payments', primaryKey: ['id'], columns: [{ name: 'card_number', sensitivity: 'pci' }], labels: ['payments'] },
-  { name: 'refunds', primaryKey: ['id'], labels: ['payments'] },
-  { name: 'settlements', primaryKey: ['id'], columns: [{ name: 'iban', sensitivity: 'pii-high' }], labels: ['finance'] },
-];
+  // Card numbers stay in the card vault and payout IBANs in the payouts service: the ledger holds no personal data.
+  { name: 'payments', primaryKey: ['id'], columns: [{ name: 'merchant_id', type: 'bigint' }, { name: 'amount', type: 'numeric(18,2)' }], labels: ['payments'] },
+  { name: 'refunds', primaryKey: ['id'], columns: [{ name: 'payment_id', type: 'bigint' }, { name: 'amount', type: 'numeric(18,2)' }], labels: ['payments'] },
+  { name: 'settlements', primaryKey: ['id'], columns: [{ name: 'merchant_id', type: 'bigint' }, { name: 'amount', type: 'numeric(18,2)' }], labels: ['finance'] },
+]
 
 /** What {@link buildDecentralizedCompany} built. */
 export interface DecentralizedCompany {
@@ -172,4 +173,19 @@ export const DECENTRALIZED_STACKS: Record<string, ReferenceStackFactory> = Objec
 export function buildDecentralizedCompanyInOneStack(stack: TerraformStack, config: ReferenceStackConfig): DecentralizedCompany {
   useGoogleCloud(stack, config);
   return buildDecentralizedCompany({ platform: stack, domain: () => stack }, config);
+}
+
+/**
+ * Stage 5 of a company that already runs Kafka, Connect and a realtime pipeline with the monolith
+ * (WePay at stage 4): the platform and the three domains are added beside everything, in the same
+ * stack, so the upgrade destroys or replaces nothing (test/stacks/decentralized-upgrade.test.ts).
+ * Teams then move their domain into its own stack with moved blocks when they want their own CI.
+ */
+export function decentralizeCompany(
+  stack: TerraformStack,
+  company: { kafka?: KafkaCluster; connect?: KafkaConnectCluster; realtime?: RealtimePipeline },
+  config: ReferenceStackConfig,
+): DecentralizedCompany {
+  if (!company.kafka || !company.connect || !company.realtime) throw new Error('decentralizeCompany: the company needs Kafka, Connect and its realtime pipeline (stage 2 or later)');
+  return buildDecentralizedCompany({ platform: stack, domain: () => stack }, config, { kafka: company.kafka, connect: company.connect, central: company.realtime });
 }

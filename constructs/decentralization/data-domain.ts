@@ -81,6 +81,10 @@ export interface DataDomainProps {
   readonly subscriptions?: DataSubscriptionSpec[];
   /** Google members (e.g. `group:risk-analysts@acme.com`) that get read access to subscribed datasets besides the domain's service account. @default none */
   readonly readers?: string[];
+  /** `classification` label of the domain's datasets (governance rules expect owner and classification). @default 'internal' */
+  readonly classification?: string;
+  /** Config of the CDC topics of the domain's pipeline (full). @default compacted, min.insync.replicas = min(2, replication factor), erased rows compacted away within 7 days (max.compaction.lag.ms) */
+  readonly topicConfig?: KafkaTopicConfig;
   /** The domain's access model. @default none */
   readonly access?: DomainAccessSpec;
   /** Password of the domain's SCRAM user `<name>` (its applications' Kafka identity). @default sensitive variable `<name>_kafka_password` */
@@ -249,7 +253,12 @@ export class DataDomain extends Construct implements IDataPublisher {
           project: this.project,
           location: props.location ?? props.platform.location,
           datasetIdFor: (db) => `${this.datasetPrefix}_${db.logicalName.replace(/-/g, '_')}`,
-          labels: { owner: props.name, domain: props.name },
+          labels: this.labels,
+        },
+        topicConfig: props.topicConfig ?? {
+          cleanupPolicy: 'compact',
+          minInsyncReplicas: Math.min(2, this.kafka.defaultReplicationFactor),
+          extra: { 'max.compaction.lag.ms': String(7 * 24 * 3600 * 1000) },
         },
         sourceOptions: Object.fromEntries(sources.map((s) => [s.logicalName, { topicPrefix: `${props.name}.${s.logicalName}` }])),
         // The domain's Connect workers write with the domain's Connect account, granted below.
@@ -339,6 +348,10 @@ export class DataDomain extends Construct implements IDataPublisher {
     this.problems.push({ property: 'name', value: this.name, allowed: `a name no other domain of the platform uses, and not "${CENTRAL}"` });
   }
 
+  private get labels(): Record<string, string> {
+    return { owner: this.name, domain: this.name, classification: this.props.classification ?? 'internal' };
+  }
+
   private get datasetPrefix(): string {
     return this.name.replace(/-/g, '_');
   }
@@ -349,7 +362,7 @@ export class DataDomain extends Construct implements IDataPublisher {
       datasetId,
       location: this.props.location ?? this.platform.location,
       description,
-      labels: { owner: this.name, domain: this.name },
+      labels: this.labels,
     });
     this.datasets.push(ds);
     this.datasetIndex.set(datasetId, ds);
