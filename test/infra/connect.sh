@@ -46,15 +46,31 @@ install_plugins() {
     cdp_mvn_copy_deps "plugin-$p" "$CDP_INFRA_DIR/kafka/plugins/$p/pom.xml" "$CDP_CONNECT_PLUGINS/$p" \
       -DexcludeGroupIds="$exclude"
   done
-  # Only the folders we manage: a folder left by an older layout would load twice.
+  # Only the folders we manage: anything else in plugin.path would be loaded too.
   local d
-  for d in "$CDP_CONNECT_PLUGINS"/*/; do
-    d=$(basename "$d")
+  for d in "$CDP_CONNECT_PLUGINS"/* "$CDP_CONNECT_PLUGINS"/.[!.]*; do
+    [ -e "$d" ] || continue
     case " ${PLUGINS[*]} " in
-      *" $d "*) ;;
-      *) case "$d" in *.partial) ;; *) cdp_log "removing stale plugin folder $d"; rm -rf "${CDP_CONNECT_PLUGINS:?}/$d" ;; esac ;;
+      *" $(basename "$d") "*) ;;
+      *) cdp_log "removing $(basename "$d") from the plugin path"; rm -rf "$d" ;;
     esac
   done
+  sync_manifests
+}
+
+# Kafka Connect finds plugins fastest through ServiceLoader manifests
+# (plugin.discovery=service_load); older plugins such as kcbq 2.0.0-alpha have none.
+# Kafka's connect-plugin-path tool writes the missing ones (a small shim jar in the
+# plugin's folder). Done again whenever a plugin folder was resolved anew.
+sync_manifests() {
+  local stamp_file=$CDP_CACHE/.work/connect-plugins.manifests stamp
+  stamp=$(cat "$CDP_CONNECT_PLUGINS"/*/.cdp-resolved | sha256sum | cut -c1-16)
+  [ "$(cat "$stamp_file" 2>/dev/null)" = "$stamp" ] && return 0
+  cdp_log "writing ServiceLoader manifests for the plugins (connect-plugin-path sync-manifests; log $CDP_LOGS/connect-plugin-path.log)"
+  cdp_kafka_tool org.apache.kafka.tools.ConnectPluginPath sync-manifests --plugin-path "$CDP_CONNECT_PLUGINS" \
+    > "$CDP_LOGS/connect-plugin-path.log" 2>&1 ||
+    cdp_die "connect-plugin-path sync-manifests failed; see $CDP_LOGS/connect-plugin-path.log"
+  echo "$stamp" > "$stamp_file"
 }
 
 write_config() {
@@ -81,6 +97,7 @@ listeners=http://127.0.0.1:$CDP_CONNECT_PORT
 rest.advertised.host.name=127.0.0.1
 rest.advertised.port=$CDP_CONNECT_PORT
 plugin.path=$CDP_CONNECT_PLUGINS
+plugin.discovery=service_load
 # connectors may set their own producer./consumer./admin. overrides (e.g. another SCRAM user)
 connector.client.config.override.policy=All
 EOF
@@ -110,6 +127,15 @@ write_env() { cdp_env_merge CONNECT_URL="$CDP_CONNECT_URL"; }
 up() {
   cdp_require_java
   command -v curl >/dev/null 2>&1 || cdp_die "curl not found (Debian: apt-get install -y curl)"
+  # Connect keeps its connectors, offsets and status in Kafka topics: a worker that was
+  # started against an earlier cluster (kafka.sh clean, or a broker that started afresh)
+  # is restarted so that it recreates them.
+  local cluster
+  cluster=$(cat "$CDP_KAFKA_STATE/cluster.id" 2>/dev/null || true)
+  if cdp_pid_alive "$PIDFILE" "$MARKER" && [ "$(cat "$CDP_CONNECT_STATE/kafka-cluster.id" 2>/dev/null)" != "$cluster" ]; then
+    cdp_log "Kafka cluster changed since Connect started: restarting Connect"
+    cdp_stop_jvm "Kafka Connect" "$PIDFILE" "$MARKER"
+  fi
   if cdp_pid_alive "$PIDFILE" "$MARKER"; then
     plugins_ready || cdp_die "Connect runs (pid $(cat "$PIDFILE")) but $CDP_CONNECT_URL/connector-plugins lacks a required plugin; see $LOG, or run: bash $0 down && bash $0 up"
     write_env
@@ -125,6 +151,7 @@ up() {
   mkdir -p "$CDP_LOGS"
   write_config
   local t0=$SECONDS
+  echo "$cluster" > "$CDP_CONNECT_STATE/kafka-cluster.id"
   cdp_log "starting Kafka Connect $CDP_KAFKA_VERSION (log: $LOG)"
   cdp_start_jvm "$PIDFILE" "$LOG" \
     -D"$MARKER" -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
@@ -157,6 +184,14 @@ status() {
 }
 
 cmd=${1:-}
+# One up/down/clean at a time (up.sh, a developer and a test may call this at once).
+case "$cmd" in
+  up|down|clean|reset)
+    mkdir -p "$CDP_CONNECT_STATE"
+    exec 7>"$CDP_CONNECT_STATE/.lock"
+    flock -w 600 7 || cdp_die "another connect.sh $cmd has held $CDP_CONNECT_STATE/.lock for 10 minutes"
+    ;;
+esac
 case "$cmd" in
   up) up ;;
   down) cdp_stop_jvm "Kafka Connect" "$PIDFILE" "$MARKER" ;;

@@ -17,14 +17,14 @@ CDP_MAVEN_DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8
 CDP_KAFKA_VERSION=4.3.0
 CDP_KAFKA_HOME=$CDP_CACHE/kafka-$CDP_KAFKA_VERSION
 CDP_KAFKA_HOST=127.0.0.1
-CDP_KAFKA_PORT=19092
-CDP_KAFKA_CONTROLLER_PORT=19093
+CDP_KAFKA_PORT=${CDP_KAFKA_PORT:-19092}
+CDP_KAFKA_CONTROLLER_PORT=${CDP_KAFKA_CONTROLLER_PORT:-19093}
 CDP_KAFKA_BOOTSTRAP=$CDP_KAFKA_HOST:$CDP_KAFKA_PORT
 # Test-only credentials of the super user; the broker listens on loopback only.
 CDP_KAFKA_ADMIN_USER=admin
 CDP_KAFKA_ADMIN_PASSWORD=admin-secret
 CDP_KAFKA_STATE=$CDP_RUN/kafka
-CDP_CONNECT_PORT=18083
+CDP_CONNECT_PORT=${CDP_CONNECT_PORT:-18083}
 CDP_CONNECT_URL=http://127.0.0.1:$CDP_CONNECT_PORT
 CDP_CONNECT_STATE=$CDP_RUN/connect
 CDP_CONNECT_PLUGINS=$CDP_CACHE/connect-plugins
@@ -61,7 +61,9 @@ cdp_mvn_copy_deps() {
   local label=$1 pom=$2 dest=$3; shift 3
   local stamp
   stamp=$( { cat "$pom"; printf '%s\n' "$@" "$CDP_MAVEN_DEPENDENCY_PLUGIN"; } | sha256sum | cut -c1-16)
-  mkdir -p "$CDP_LOGS" "$(dirname "$dest")"
+  # The lock and the partial folder live outside DEST's parent: that parent may be
+  # Connect's plugin.path, where any extra folder would be loaded as a plugin.
+  mkdir -p "$CDP_LOGS" "$(dirname "$dest")" "$CDP_CACHE/.work"
   (
     flock 8
     if [ "$(cat "$dest/.cdp-resolved" 2>/dev/null)" = "$stamp" ]; then
@@ -69,7 +71,7 @@ cdp_mvn_copy_deps() {
       exit 0
     fi
     cdp_require_mvn
-    local tmp=$dest.partial log=$CDP_LOGS/mvn-$label.log t0=$SECONDS
+    local tmp=$CDP_CACHE/.work/$label.partial log=$CDP_LOGS/mvn-$label.log t0=$SECONDS
     rm -rf "$tmp"; mkdir -p "$tmp"
     cdp_log "$label: resolving from Maven Central (log: $log)"
     set -o pipefail
@@ -88,7 +90,7 @@ cdp_mvn_copy_deps() {
     echo "$stamp" > "$tmp/.cdp-resolved"
     rm -rf "$dest"; mv "$tmp" "$dest"
     cdp_log "$label: $(find "$dest" -name '*.jar' | wc -l) jars, $(du -sh "$dest" | cut -f1) in $dest ($((SECONDS - t0)) s)"
-  ) 8>"$dest.lock" || exit 1
+  ) 8>"$CDP_CACHE/.work/$label.lock" || exit 1
 }
 
 cdp_kafka_libs() {
@@ -135,7 +137,8 @@ cdp_start_jvm() {
   local pidfile=$1 log=$2; shift 2
   mkdir -p "$(dirname "$log")" "$(dirname "$pidfile")"
   printf '\n===== %s starting: java %s\n' "$(date -u +%FT%TZ)" "$*" >> "$log"
-  setsid nohup java "$@" >> "$log" 2>&1 < /dev/null &
+  # 7>&-: the scripts hold their lock on fd 7; the server must not inherit it
+  setsid nohup java "$@" >> "$log" 2>&1 < /dev/null 7>&- &
   echo $! > "$pidfile"
 }
 
