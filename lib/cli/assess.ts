@@ -41,6 +41,8 @@ export interface Assessment {
   readonly next?: StageCheck;
   /** Every stage, checked. */
   readonly stages: StageCheck[];
+  /** The other stacks of its company that the assessment counted. */
+  readonly company: string[];
 }
 
 const names = (xs: string[], max = 6) => (xs.length <= max ? xs.join(', ') : `${xs.slice(0, max).join(', ')} and ${xs.length - max} more`);
@@ -48,8 +50,12 @@ const part = (id: string, description: string, required: boolean, found: string[
   id, description, required, present: found.length > 0, evidence: found.length > 0 ? names(found) : missing,
 });
 
-/** Checks every stage's parts against the model and reports the highest stage reached. */
-export function assessStage(model: PipelineModel): Assessment {
+/**
+ * Checks every stage's parts against the model and reports the highest stage reached.
+ * @param company the other stacks deployed with this one (see {@link companies}); stage 5 counts
+ *   the domains of them all, and their streaming platform serves this stack's stages 3 to 5.
+ */
+export function assessStage(model: PipelineModel, company: PipelineModel[] = []): Assessment {
   const of = (kind: string) => model.nodes.filter((n) => n.kind === kind);
 
   const sources = of('source');
@@ -69,7 +75,8 @@ export function assessStage(model: PipelineModel): Assessment {
   const writerGrants = model.grants.filter((g) => g.on.startsWith('dataset:') && g.write);
   const tagReaders = [...new Set(model.grants.filter((g) => g.on.startsWith('classification:')).map((g) => g.principal))];
   const consumers = of('consumer');
-  const domains = model.facts.domains;
+  const domains = [...new Set([model, ...company].flatMap((m) => m.facts.domains))].sort();
+  const withCompany = company.length ? ` (with ${names(company.map((m) => m.stack))})` : '';
   const topicReaders = consumers.filter((c) => model.edges.some((e) => e.to === c.id && e.from.startsWith('topic:')));
 
   const checks: Omit<StageCheck, 'reached'>[] = [
@@ -123,7 +130,7 @@ export function assessStage(model: PipelineModel): Assessment {
     },
     {
       stage: 5, name: 'decentralization', parts: [
-        part('decentralization.domains', 'several team domains, each with its own microwarehouse (DataDomain)', true, domains.length >= 2 ? domains : [],
+        part('decentralization.domains', `several team domains, each with its own microwarehouse (DataDomain)${withCompany}`, true, domains.length >= 2 ? domains : [],
           `${domains.length ? `only domain ${names(domains)}` : 'no domain yet'}; give each team a DataDomain`),
         part('decentralization.consumers', 'domains reading others\' data through declared grants', false, consumers.map((c) => c.label), 'publish data products and subscribe to them'),
         part('decentralization.projects', 'domains in their own Google projects', false, model.facts.datasetProjects.length >= 2 ? model.facts.datasetProjects : [], 'give domains their own projects'),
@@ -133,18 +140,18 @@ export function assessStage(model: PipelineModel): Assessment {
   ];
 
   const requiredMet = (c: Omit<StageCheck, 'reached'>) => c.parts.filter((p) => p.required).every((p) => p.present);
-  const streaming = requiredMet(checks[2]);
+  const streaming = requiredMet(checks[2]) || company.some((m) => assessStage(m).stages[2].reached);
   const stages: StageCheck[] = checks.map((c) => ({
     ...c,
     reached: c.stage === 0 ? true : requiredMet(c) && (c.stage < 3 || streaming),
   }));
   const stage = Math.max(...stages.filter((s) => s.reached).map((s) => s.stage)) as StageNumber;
-  return { stack: model.stack, stage, stageName: STAGES[stage], next: stages[stage + 1], stages };
+  return { stack: model.stack, stage, stageName: STAGES[stage], next: stages[stage + 1], stages, company: company.map((m) => m.stack) };
 }
 
 /** The assessment as text for a terminal. */
 export function formatAssessment(a: Assessment): string {
-  const lines = [`${a.stack}: stage ${a.stage} (${a.stageName})`];
+  const lines = [`${a.stack}: stage ${a.stage} (${a.stageName})${a.company.length ? `, deployed with ${a.company.join(', ')}` : ''}`];
   const current = a.stages[a.stage];
   for (const p of current.parts) lines.push(`  ${p.present ? '✓' : '·'} ${p.description}: ${p.evidence}`);
   if (a.next) {

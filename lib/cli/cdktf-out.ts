@@ -16,6 +16,8 @@ export interface SynthesizedStackFile {
   readonly name: string;
   readonly file: string;
   readonly json: SynthesizedStack;
+  /** Stacks it depends on (cross-stack references), from manifest.json. */
+  readonly dependencies: string[];
 }
 
 const shown = (p: string) => {
@@ -87,15 +89,19 @@ export function readStack(outDir: string, name: string): SynthesizedStackFile {
       + `it has ${types.length ? types.join(', ') : 'no resources at all'}.`,
     );
   }
-  return { name, file, json };
+  const deps = manifest.stacks[name].dependencies;
+  return { name, file, json, dependencies: Array.isArray(deps) ? deps.map(String) : [] };
 }
 
 /**
  * The stacks a command works on: the one named, or every stack that is ours (the others are
  * reported in `skipped`); an error when none is.
  */
-export function selectStacks(outDir: string, stack?: string): { stacks: SynthesizedStackFile[]; skipped: string[] } {
-  if (stack) return { stacks: [readStack(outDir, stack)], skipped: [] };
+export function selectStacks(outDir: string, stack?: string): { stacks: SynthesizedStackFile[]; skipped: string[]; all: SynthesizedStackFile[] } {
+  if (stack) {
+    const one = readStack(outDir, stack);
+    return { stacks: [one], skipped: [], all: ourStacks(outDir) };
+  }
   const { names } = listStacks(outDir);
   const stacks: SynthesizedStackFile[] = [];
   const skipped: string[] = [];
@@ -108,5 +114,18 @@ export function selectStacks(outDir: string, stack?: string): { stacks: Synthesi
     }
   }
   if (stacks.length === 0) throw new CliError(`No stack in ${shown(outDir)} is a data pipeline made with cdktf-data-pipelines:\n  ${skipped.join('\n  ')}`);
-  return { stacks, skipped };
+  return { stacks, skipped, all: stacks };
+}
+
+/** Every stack of the app that is ours (to find the company of one stack). */
+function ourStacks(outDir: string): SynthesizedStackFile[] {
+  const out: SynthesizedStackFile[] = [];
+  for (const n of listStacks(outDir).names) {
+    try {
+      out.push(readStack(outDir, n));
+    } catch (err) {
+      if (!(err instanceof CliError)) throw err;
+    }
+  }
+  return out;
 }

@@ -6,7 +6,8 @@ import { mkdirSync, writeFileSync } from 'fs';
 import { join, relative, resolve } from 'path';
 import { assessStage, formatAssessment } from './assess';
 import { CliError, defaultCdktfOut, selectStacks } from './cdktf-out';
-import { extractModel } from './model';
+import { companies } from './company';
+import { extractModel, PipelineModel } from './model';
 
 export const USAGE = `Usage:
   cdktf-data-pipelines diagram [--stack NAME] [--out DIR] [--format svg|mermaid] [--cdktf-out DIR]
@@ -94,13 +95,16 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<RunResul
     if (o.command === 'assess' && (o.out !== undefined || argv.some((a) => a.startsWith('--format')))) throw new CliError('assess takes no --out or --format; use --json for JSON.', 2);
     if (o.command === 'diagram' && o.json) throw new CliError('diagram takes no --json; use --format svg|mermaid.', 2);
     const outDir = o.cdktfOut ? resolve(cwd, o.cdktfOut) : defaultCdktfOut(cwd);
-    const { stacks, skipped } = selectStacks(outDir, o.stack);
+    const { stacks, skipped, all } = selectStacks(outDir, o.stack);
     for (const s of skipped) stderr += `skipped: ${s}\n`;
-    const models = stacks.map((s) => extractModel(s.name, s.json));
+    const byName = new Map(all.map((s) => [s.name, extractModel(s.name, s.json)]));
+    const models = stacks.map((s) => byName.get(s.name) ?? extractModel(s.name, s.json));
+    const company = companies(all.map((s) => ({ model: byName.get(s.name)!, dependencies: s.dependencies })));
+    const assess = (m: PipelineModel) => assessStage(m, (company.get(m.stack) ?? []).map((n) => byName.get(n)!));
     for (const m of models) for (const w of m.warnings) stderr += `warning: ${m.stack}: ${w}\n`;
 
     if (o.command === 'assess') {
-      const results = models.map(assessStage);
+      const results = models.map(assess);
       stdout += o.json ? `${JSON.stringify(o.stack ? results[0] : results, null, 2)}\n` : results.map(formatAssessment).join('\n');
       return { code: 0, stdout, stderr };
     }
@@ -110,7 +114,7 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<RunResul
     const dir = toStdout ? '' : o.out ? resolve(cwd, o.out) : join(outDir, 'diagrams');
     if (!toStdout) mkdirSync(dir, { recursive: true });
     for (const m of models) {
-      const a = assessStage(m);
+      const a = assess(m);
       const text = o.format === 'mermaid' ? renderMermaid(m) : renderSvg(await layoutDiagram(m), { subtitle: `stage ${a.stage} (${a.stageName})` });
       if (toStdout) {
         stdout += text;
@@ -118,7 +122,8 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<RunResul
         const file = join(dir, `${m.stack}.${o.format === 'mermaid' ? 'mmd' : 'svg'}`);
         writeFileSync(file, text);
         const counts = ['source', 'topic', 'sink', 'dataset'].map((k) => `${m.nodes.filter((n) => n.kind === k && !(k === 'topic' && n.internal)).length} ${k}s`);
-        stdout += `${relative(cwd, file) || file}: ${counts.join(', ')}\n`;
+        const rel = relative(cwd, file);
+        stdout += `${rel && !rel.startsWith('..') ? rel : file}: ${counts.join(', ')}\n`;
       }
     }
     return { code: 0, stdout, stderr };

@@ -91,6 +91,8 @@ export interface PipelineFacts {
   readonly datasetProjects: string[];
   /** Team domains, from the `domain` label DataDomain puts on its datasets. */
   readonly domains: string[];
+  /** The SASL user this stack's Kafka provider deploys as (a domain deploys as a user its platform created). */
+  readonly kafkaDeployer?: string;
 }
 
 /** The data flow of one stack. */
@@ -110,6 +112,7 @@ export interface SynthesizedStack {
   readonly '//'?: { metadata?: { stackName?: string } };
   readonly resource?: Record<string, Record<string, any>>;
   readonly output?: Record<string, { value?: unknown; description?: string }>;
+  readonly provider?: Record<string, any[]>;
 }
 
 /** Resource types this library writes; a stack with none of them is not ours. */
@@ -510,8 +513,10 @@ export function extractModel(stack: string, json: SynthesizedStack): PipelineMod
       const acc = byAddr.get(sa)?.body;
       return `serviceAccount:${acc?.account_id ?? sa.split('.')[1]}`;
     }
-    // A Google service agent (DLP, BigQuery) acts for the pipeline; its e-mail holds a project number.
-    return member.replace(/@[\w-]+\.iam\.gserviceaccount\.com$/, '');
+    // Another stack's output (a cdktf cross-stack reference): name it after that stack and output.
+    const remote = /\$\{data\.terraform_remote_state\.cross-stack-reference-input-([\w-]+)\.outputs\.cross-stack-output-(?:google_service_account)?([\w-]+?)(?:_[0-9A-F]{8})?(?:email)?\}/.exec(member);
+    if (remote) return `${member.slice(0, member.indexOf('$'))}${remote[2].replace(/_/g, '/')} (stack ${remote[1]})`;
+    return member.replace(/@[\w-]+\.iam\.gserviceaccount\.com$/, '').replace(/\$\{[^}]*\}/g, '…');
   };
   const isServiceAgent = (member: string) => /\$\{|@(dlp-api|gcp-sa-[\w-]+|bigquery-encryption)\./.test(member);
   /** Service accounts that a sink or scheduler runs as (their writes are the pipeline's own). */
@@ -666,6 +671,7 @@ export function extractModel(stack: string, json: SynthesizedStack): PipelineMod
       resourceTypes, cdcReadySources: cdcReady, scramUsers, kafkaAcls: acls.length, policyTags, classifiedTables, alertPolicies,
       datasetProjects: [...datasetProjects].sort(),
       domains: [...domains].sort(),
+      kafkaDeployer: [json.provider?.kafka ?? []].flat()[0]?.sasl_username,
     },
     warnings,
   };
