@@ -8,7 +8,7 @@
  *   npm run diagrams -- --png[=DIR]  # also <DIR>/<stack>.png (default $TMPDIR/cdp-diagrams-png) via headless Chromium, to look at them
  */
 import { spawnSync } from 'child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { synthReferenceApp } from '../stacks/reference-app';
@@ -42,10 +42,37 @@ async function main(): Promise<void> {
       mkdirSync(png, { recursive: true });
       for (const name of Object.keys(REFERENCE_STACKS)) screenshot(join(docs, `${name}.svg`), join(png, `${name}.png`));
     }
+    removeStale(docs, Object.keys(REFERENCE_STACKS));
+    updateReadme(join(root, 'README.md'), Object.keys(REFERENCE_STACKS));
     if (failed) process.exitCode = 1;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/** Removes the pictures of stacks that are no longer reference stacks. */
+function removeStale(docs: string, names: string[]): void {
+  for (const f of readdirSync(docs)) {
+    const m = /^(.+)\.(svg|mmd)$/.exec(f);
+    if (m && !names.includes(m[1])) {
+      rmSync(join(docs, f));
+      process.stdout.write(`removed docs/diagrams/${f}\n`);
+    }
+  }
+}
+
+const START = '<!-- diagrams:start (npm run diagrams writes this block) -->';
+const END = '<!-- diagrams:end -->';
+
+/** Rewrites the block of README.md between the markers: one picture per reference stack. */
+function updateReadme(readme: string, names: string[]): void {
+  const text = readFileSync(readme, 'utf8');
+  const from = text.indexOf(START);
+  const to = text.indexOf(END);
+  if (from < 0 || to < from) return;
+  const block = names.map((n) => `**${n}**\n\n![data flow of ${n}](docs/diagrams/${n}.svg)\n`).join('\n');
+  const next = `${text.slice(0, from + START.length)}\n${block}${text.slice(to)}`;
+  if (next !== text) writeFileSync(readme, next);
 }
 
 /** Renders an SVG at its own size with headless Chromium (Debian's `chromium` package). */
