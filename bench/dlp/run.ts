@@ -8,9 +8,10 @@
  *   DlpService (test/cdc-worker/detect/fake-dlp-server.ts). Target: ≤ ⌈bytes / 0.5 MB⌉ requests.
  *
  * Environment: BENCH_DLP_MB (local corpus size, default 32), BENCH_DLP_CLOUD_MB (default 8),
- * BENCH_DLP_RUNS (default 5).
+ * BENCH_DLP_RUNS (default 7). On a busy machine CPU time per byte grows too (shared caches and
+ * cores), so compare the median with the best run.
  */
-import { CloudDlpDetector, DetectionMetrics, LocalDetector } from '../../lib/cdc-worker/detect';
+import { CloudDlpDetector, DetectionMetrics, LocalDetector, SensitiveDataScreen } from '../../lib/cdc-worker/detect';
 import { FakeDlpServer } from '../../test/cdc-worker/detect/fake-dlp-server';
 import { makeRows, makeTickets } from './corpus';
 
@@ -25,7 +26,7 @@ function median(xs: number[]): number {
 
 async function local(label: string, make: (bytes: number) => { rows: Record<string, unknown>[]; bytes: number }): Promise<void> {
   const size = Number(process.env.BENCH_DLP_MB ?? 32);
-  const runs = Number(process.env.BENCH_DLP_RUNS ?? 5);
+  const runs = Number(process.env.BENCH_DLP_RUNS ?? 7);
   const { rows, bytes } = make(size * MB);
   const detector = new LocalDetector();
   let findings = detector.inspectRowsSync('orders', rows); // warm-up
@@ -42,11 +43,39 @@ async function local(label: string, make: (bytes: number) => { rows: Record<stri
   }
   const byType: Record<string, number> = {};
   for (const f of findings) byType[f.infoType.name] = (byType[f.infoType.name] ?? 0) + 1;
-  const best = median(perCore);
-  console.log(`Local detectors, ${label}: ${rows.length} rows, ${(bytes / MB).toFixed(1)} MiB of cell text, ${runs} runs (median):`);
-  console.log(`  ${best.toFixed(1)} MiB/s per core (CPU time)   ${median(wall).toFixed(1)} MiB/s wall   target ≥ ${LOCAL_TARGET}: ${best >= LOCAL_TARGET ? 'MET' : 'NOT MET'}`);
+  const mid = median(perCore);
+  const best = Math.max(...perCore);
+  console.log(`Local detectors, ${label}: ${rows.length} rows, ${(bytes / MB).toFixed(1)} MiB of cell text, ${runs} runs:`);
+  console.log(
+    `  ${mid.toFixed(1)} MiB/s per core (CPU time, median; best ${best.toFixed(1)})   ${median(wall).toFixed(1)} MiB/s wall   target ≥ ${LOCAL_TARGET}: ${mid >= LOCAL_TARGET ? 'MET' : 'NOT MET'}`,
+  );
   console.log(`  runs (per core): ${perCore.map((x) => x.toFixed(1)).join(', ')}`);
   console.log(`  findings: ${findings.length} (${Object.entries(byType).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+}
+
+/** Detection plus policy as the worker runs it: change events (after images) in batches of 2000. */
+async function screen(): Promise<void> {
+  const size = Number(process.env.BENCH_DLP_MB ?? 32);
+  const { rows, bytes } = makeRows(size * MB);
+  const changes = rows.map((after) => ({ before: null, after }));
+  const s = new SensitiveDataScreen(
+    new LocalDetector(),
+    { infoTypes: { EMAIL_ADDRESS: { action: 'hash' }, PHONE_NUMBER: { action: 'mask' }, CREDIT_CARD_NUMBER: { action: 'quarantine' } }, quarantineTopic: 'q' },
+    { hashKey: 'bench-key-0123456789', metrics: new DetectionMetrics() },
+  );
+  const run = async () => {
+    for (let i = 0; i < changes.length; i += 2000) await s.screen('orders', changes.slice(i, i + 2000));
+  };
+  await run();
+  const perCore: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const c0 = process.cpuUsage();
+    await run();
+    const c = process.cpuUsage(c0);
+    perCore.push(bytes / MB / ((c.user + c.system) / 1e6));
+  }
+  console.log(`Detection + policy (SensitiveDataScreen, local; hash e-mails, mask phones, quarantine cards), orders:`);
+  console.log(`  ${median(perCore).toFixed(1)} MiB/s per core (CPU time, median of 5; best ${Math.max(...perCore).toFixed(1)})`);
 }
 
 async function cloud(): Promise<void> {
@@ -78,6 +107,7 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}, ${process.arch}; ${new Date().toISOString()}`);
   await local('orders (short cells, mixed types)', (b) => makeRows(b));
   await local('support tickets (1–4 KB of prose per row)', (b) => makeTickets(b));
+  await screen();
   await cloud();
 }
 

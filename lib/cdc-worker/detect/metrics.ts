@@ -14,8 +14,11 @@ export interface FindingCount {
 }
 
 export class DetectionMetrics {
-  private readonly findings = new Map<string, number>();
+  /** table → info type → action → count */
+  private readonly findings = new Map<string, Map<string, Map<string, number>>>();
   private readonly events = new Map<string, number>();
+  /** Events without findings per table (kept apart: the common case needs no key building). */
+  private readonly clean = new Map<string, number>();
   /** Cloud DLP requests sent, bytes sent, and failures. */
   public dlpRequests = 0;
   public dlpBytes = 0;
@@ -25,11 +28,18 @@ export class DetectionMetrics {
 
   /** Counts the findings and the decision of one event (a `PolicyOutcome` or a `ScreenedChange`). */
   recordOutcome(table: string, outcome: Pick<PolicyOutcome, 'flags' | 'decision'>): void {
-    for (const f of outcome.flags) {
-      const key = `${table}\u0000${f.infoType}\u0000${f.action}`;
-      this.findings.set(key, (this.findings.get(key) ?? 0) + 1);
+    if (outcome.flags.length === 0) {
+      this.clean.set(table, (this.clean.get(table) ?? 0) + 1);
+      return;
     }
-    const key = `${table}\u0000${outcome.flags.length === 0 ? 'clean' : outcome.decision}`;
+    let byType = this.findings.get(table);
+    if (!byType) this.findings.set(table, (byType = new Map()));
+    for (const f of outcome.flags) {
+      let byAction = byType.get(f.infoType);
+      if (!byAction) byType.set(f.infoType, (byAction = new Map()));
+      byAction.set(f.action, (byAction.get(f.action) ?? 0) + 1);
+    }
+    const key = `${table}\u0000${outcome.decision}`;
     this.events.set(key, (this.events.get(key) ?? 0) + 1);
   }
 
@@ -43,18 +53,21 @@ export class DetectionMetrics {
   };
 
   findingCounts(): FindingCount[] {
-    return [...this.findings].map(([k, count]) => {
-      const [table, infoType, action] = k.split('\u0000');
-      return { table, infoType, action, count };
-    });
+    const out: FindingCount[] = [];
+    for (const [table, byType] of this.findings) {
+      for (const [infoType, byAction] of byType) for (const [action, count] of byAction) out.push({ table, infoType, action, count });
+    }
+    return out;
   }
 
   /** Events per table and decision (`clean`, `deliver` with findings, `quarantine`). */
   eventCounts(): { table: string; decision: string; count: number }[] {
-    return [...this.events].map(([k, count]) => {
+    const out = [...this.events].map(([k, count]) => {
       const [table, decision] = k.split('\u0000');
       return { table, decision, count };
     });
+    for (const [table, count] of this.clean) out.push({ table, decision: 'clean', count });
+    return out;
   }
 
   toPrometheus(prefix = 'cdc_detect'): string {

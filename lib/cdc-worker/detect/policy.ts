@@ -76,6 +76,8 @@ export interface ApplyPolicyOptions {
   readonly table: string;
   /** HMAC key for `hash`, from a secret; needed when a `hash` action applies. */
   readonly hashKey?: string | Buffer;
+  /** Which image of a change event the row is; copied into the flags. */
+  readonly image?: 'before' | 'after';
 }
 
 /** One finding as event metadata: where, what, and what was done; never the value. */
@@ -86,6 +88,8 @@ export interface FindingFlag {
   readonly byteRange: Range;
   readonly codepointRange: Range;
   readonly action: PolicyActionName;
+  /** The image of the change event, when the caller said (see `SensitiveDataScreen`). */
+  readonly image?: 'before' | 'after';
 }
 
 /** The policy's verdict on one event. */
@@ -170,14 +174,15 @@ export function applyPolicy(row: Row, findings: readonly Finding[], policy: Dete
     const field = f.location.contentLocations[0]?.recordLocation?.fieldId.name ?? '';
     const action = resolveAction(policy, options.table, field, f.infoType.name);
     counts[f.infoType.name] = (counts[f.infoType.name] ?? 0) + 1;
-    flags.push({
+    const flag: FindingFlag = {
       field,
       infoType: f.infoType.name,
       likelihood: f.likelihood,
       byteRange: f.location.byteRange,
       codepointRange: f.location.codepointRange,
       action: action.action,
-    });
+    };
+    flags.push(options.image ? { ...flag, image: options.image } : flag);
     if (action.action === 'quarantine') quarantine = true;
     let list = byField.get(field);
     if (!list) byField.set(field, (list = []));

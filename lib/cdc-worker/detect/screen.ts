@@ -32,6 +32,9 @@ export interface ScreenedChange {
   readonly counts: Readonly<Record<string, number>>;
 }
 
+const NO_FLAGS: readonly ChangeFlag[] = Object.freeze([]);
+const NO_COUNTS: Readonly<Record<string, number>> = Object.freeze({});
+
 /** Kafka header the worker can put `encodeFlags(flags)` in. */
 export const FINDINGS_HEADER = 'cdc.findings';
 
@@ -65,34 +68,42 @@ export class SensitiveDataScreen {
   /** Screens a batch of change events of one table; the result is in the same order. */
   async screen(table: string, changes: readonly ChangeRows[]): Promise<ScreenedChange[]> {
     const rows: Row[] = [];
-    const index: { before: number; after: number }[] = [];
-    for (const c of changes) {
-      const at = { before: -1, after: -1 };
-      if (c.before) {
-        at.before = rows.length;
-        rows.push(c.before);
-      }
-      if (c.after) {
-        at.after = rows.length;
-        rows.push(c.after);
-      }
-      index.push(at);
+    // row index of each change's before and after image (-1: none)
+    const index = new Int32Array(changes.length * 2);
+    for (let i = 0; i < changes.length; i++) {
+      const c = changes[i];
+      index[2 * i] = c.before ? rows.push(c.before) - 1 : -1;
+      index[2 * i + 1] = c.after ? rows.push(c.after) - 1 : -1;
     }
     const findings = rows.length > 0 ? await this.detector.inspectRows(table, rows) : [];
     const byRow = findingsByRow(findings);
-    return changes.map((c, i) => this.decide(table, c, byRow.get(index[i].before) ?? [], byRow.get(index[i].after) ?? []));
+    const none: Finding[] = [];
+    return changes.map((c, i) => this.decide(table, c, byRow.get(index[2 * i]) ?? none, byRow.get(index[2 * i + 1]) ?? none));
   }
 
   private decide(table: string, change: ChangeRows, beforeFindings: Finding[], afterFindings: Finding[]): ScreenedChange {
-    const opts = { table, hashKey: this.options.hashKey };
-    const before = change.before ? applyPolicy(change.before, beforeFindings, this.policy, opts) : undefined;
-    const after = change.after ? applyPolicy(change.after, afterFindings, this.policy, opts) : undefined;
-    const flags: ChangeFlag[] = [
-      ...(before?.flags ?? []).map((f) => ({ ...f, image: 'before' as const })),
-      ...(after?.flags ?? []).map((f) => ({ ...f, image: 'after' as const })),
-    ];
-    const counts: Record<string, number> = {};
-    for (const f of flags) counts[f.infoType] = (counts[f.infoType] ?? 0) + 1;
+    if (beforeFindings.length === 0 && afterFindings.length === 0) {
+      const clean: ScreenedChange = { decision: 'deliver', before: change.before, after: change.after, flags: NO_FLAGS, counts: NO_COUNTS };
+      this.options.metrics?.recordOutcome(table, clean);
+      return clean;
+    }
+    const { hashKey } = this.options;
+    const before = change.before ? applyPolicy(change.before, beforeFindings, this.policy, { table, hashKey, image: 'before' }) : undefined;
+    const after = change.after ? applyPolicy(change.after, afterFindings, this.policy, { table, hashKey, image: 'after' }) : undefined;
+    // flags made with `image` set are ChangeFlags
+    const beforeFlags = (before?.flags ?? NO_FLAGS) as readonly ChangeFlag[];
+    const afterFlags = (after?.flags ?? NO_FLAGS) as readonly ChangeFlag[];
+    let flags: readonly ChangeFlag[];
+    let counts: Readonly<Record<string, number>>;
+    if (beforeFlags.length === 0 || afterFlags.length === 0) {
+      flags = beforeFlags.length === 0 ? afterFlags : beforeFlags;
+      counts = (beforeFlags.length === 0 ? after?.counts : before?.counts) ?? NO_COUNTS;
+    } else {
+      flags = [...beforeFlags, ...afterFlags];
+      const sum: Record<string, number> = { ...before!.counts };
+      for (const [k, n] of Object.entries(after!.counts)) sum[k] = (sum[k] ?? 0) + n;
+      counts = sum;
+    }
     const quarantine = before?.decision === 'quarantine' || after?.decision === 'quarantine';
     const result: ScreenedChange = quarantine
       ? { decision: 'quarantine', before: change.before, after: change.after, quarantineTopic: this.policy.quarantineTopic, flags, counts }
