@@ -97,7 +97,7 @@ function linesOf(node: PipelineNode, model: PipelineModel, folded: Map<string, s
   const facts = [...node.details];
   const internal = folded.get(node.id);
   if (internal?.length) facts.push(`internal: ${internal.join(' ')}`);
-  for (const g of grants.get(node.id) ?? []) facts.push(`${g.access.replace(/^roles\/bigquery\./, '')}: ${shortPrincipal(g.principal)}`);
+  for (const g of grants.get(node.id) ?? []) facts.push(`${g.access.replace(/^roles\/(bigquery|datacatalog)\./, '')}: ${shortPrincipal(g.principal)}`);
   for (const f of facts.slice(0, 5)) lines.push(...wrap(f));
   if (facts.length > 5) lines.push(`… ${facts.length - 5} more`);
   void model;
@@ -139,7 +139,7 @@ function grantsToDraw(model: PipelineModel): Map<string, PipelineGrant[]> {
   const consumers = new Set(model.nodes.filter((n) => n.kind === 'consumer').map((n) => n.label));
   for (const g of model.grants) {
     const onDataset = g.on.startsWith('dataset:');
-    const show = onDataset ? g.write && !consumers.has(g.principal) : g.access.startsWith('Deny');
+    const show = onDataset ? g.write && !consumers.has(g.principal) : g.on.startsWith('classification:') || g.access.startsWith('Deny');
     if (!show) continue;
     const list = out.get(g.on) ?? [];
     if (!list.some((x) => x.principal === g.principal && x.access === g.access)) list.push(g);

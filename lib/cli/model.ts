@@ -290,7 +290,12 @@ export function extractModel(stack: string, json: SynthesizedStack): PipelineMod
       if (typeof v === 'string' && /\.topic$/.test(k) && !/^topics?$/.test(k) && !k.startsWith('cps.') && !k.startsWith('transforms.')) internalTopicNames.add(v);
     }
   }
-  const isInternalTopic = (name: string) => name.startsWith('_') || internalTopicNames.has(name) || /^connect-(offsets|configs|status)/.test(name);
+  const internalByPath = new Set<string>();
+  for (const t of ofType('kafka_topic')) {
+    if (/\/(heartbeat-topic|schema-history-topic|offsets-topic|internal-[^/]*)\/topic$/.test(t.path)) internalByPath.add(String(t.body.name));
+  }
+  const isInternalTopic = (name: string) => name.startsWith('_') || internalTopicNames.has(name) || internalByPath.has(name)
+    || /^connect-(offsets|configs|status)/.test(name) || /\.cdc-worker\.offsets$/.test(name);
   for (const t of ofType('kafka_topic', 'google_managed_kafka_topic')) {
     const name = String(t.body.name ?? t.body.topic_id ?? t.name);
     const cfg = t.body.config ?? t.body.configs ?? {};
@@ -308,7 +313,10 @@ export function extractModel(stack: string, json: SynthesizedStack): PipelineMod
   const topicNames = () => [...nodes.values()].filter((n) => n.kind === 'topic').map((n) => n.label);
 
   /** Wires a capture to its topics: declared ones under its prefix, and those its table list implies. */
-  const wireCapture = (captureId: string, prefix: string | undefined, tables: string[], path: string, extraInternal: string[] = []) => {
+  const wireCapture = (captureId: string, prefix: string | undefined, tables: string[], path: string, extraInternal: string[] = [], scope?: string) => {
+    if (scope) {
+      for (const n of [...nodes.values()]) if (n.kind === 'topic' && n.internal && n.paths.some((p) => p.startsWith(`${scope}/`))) addEdge(captureId, n.id, 'produces');
+    }
     if (prefix) {
       for (const name of topicNames()) if (name.startsWith(`${prefix}.`) && !isInternalTopic(name)) addEdge(captureId, topicId(name), 'produces');
       for (const t of tables) if (!looksLikeRegex(t)) addEdge(captureId, ensureTopic(`${prefix}.${t}`, path), 'produces');
@@ -383,7 +391,7 @@ export function extractModel(stack: string, json: SynthesizedStack): PipelineMod
     addNode({ id, kind: 'capture', label: String(svc.body.name ?? svc.name), tech: 'CDC worker (Cloud Run)', details: prefix ? [`prefix ${prefix}`] : [], paths: [svc.path] });
     const engine = cfg.source?.kind === 'mysql' || cfg.source?.engine === 'mysql' ? 'MySQL' : 'PostgreSQL';
     addEdge(sourceFor(cfg.source?.host, engine, cfg.source?.database, svc.path), id, 'captures');
-    wireCapture(id, prefix, [cfg.source?.tables ?? []].flat().map(String), svc.path);
+    wireCapture(id, prefix, [cfg.source?.tables ?? []].flat().map(String), svc.path, [], svc.path.slice(0, svc.path.lastIndexOf('/')));
   }
 
   // ---- producers that are none of the above: principals with Write ACLs on topics nobody produces ----
@@ -546,7 +554,8 @@ export function extractModel(stack: string, json: SynthesizedStack): PipelineMod
       if (READ_ROLES.test(role) || write) {
         const id = consumerId(principal);
         addNode({ id, kind: 'consumer', label: principal, tech: 'consumer', paths: [m.path], declared: false });
-        addEdge(ds, id, write ? 'writes' : 'reads');
+        if (write) addEdge(id, ds, 'writes');
+        else addEdge(ds, id, 'reads');
       }
     }
   }
@@ -588,8 +597,14 @@ export function extractModel(stack: string, json: SynthesizedStack): PipelineMod
     const id = `dlp:${key.replace(/^dataset:/, '')}`;
     const existing = nodes.get(id);
     const table = ref?.table_id ? String(ref.table_id) : undefined;
-    addNode({ id, kind: 'dlp', label: `DLP scan`, tech: 'Cloud DLP job trigger', paths: [trig.path], details: table ? [`table ${table}`] : [] });
+    addNode({ id, kind: 'dlp', label: ds ? `DLP scan of ${nodes.get(ds)!.label}` : 'DLP scan', tech: 'Cloud DLP job trigger', paths: [trig.path], details: table ? [`table ${table}`] : [] });
     if (existing === undefined && ds) addEdge(id, ds, 'scans');
+    // Findings saved to a BigQuery table: the scan writes there.
+    for (const action of [trig.body.inspect_job?.actions ?? []].flat()) {
+      const out = action?.save_findings?.output_config?.table;
+      const findings = out ? datasetFor(out.dataset_id, trig.path, out.project_id) : undefined;
+      if (findings && findings !== ds) addEdge(id, findings, 'writes');
+    }
   }
 
   // ---- classification: taxonomies and the datasets whose columns carry their tags ----
