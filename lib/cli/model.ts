@@ -506,9 +506,19 @@ export function extractModel(stack: string, json: SynthesizedStack): PipelineMod
   for (const tc of ofType('google_bigquery_data_transfer_config')) {
     const id = `batch:${tc.body.display_name ?? tc.name}`;
     addNode({ id, kind: 'batch', label: String(tc.body.display_name ?? tc.name), tech: 'BigQuery scheduled query', details: tc.body.schedule ? [String(tc.body.schedule)] : [], paths: [tc.path] });
-    const ds = datasetFor(tc.body.destination_dataset_id, tc.path);
-    if (ds) addEdge(id, ds, 'writes');
-    for (const conn of [...tc.refs].filter((a) => a.startsWith('google_bigquery_connection.')).map((a) => byAddr.get(a)).filter(Boolean) as Res[]) {
+    const query = String(tc.body.params?.query ?? '');
+    // Where it writes: its destination dataset, or the tables its query creates or fills.
+    const targets = new Set<string>();
+    if (tc.body.destination_dataset_id) targets.add(tc.body.destination_dataset_id);
+    for (const m of query.matchAll(/\b(?:TABLE|INSERT\s+INTO|MERGE(?:\s+INTO)?)\s+`?(?:[\w-]+\.)?(\w+)\.\w+`?/gi)) targets.add(m[1]);
+    for (const t of targets) {
+      const ds = datasetFor(t, tc.path);
+      if (ds) addEdge(id, ds, 'writes');
+    }
+    // The federated connection it queries: referenced, or named in its EXTERNAL_QUERY.
+    const conns = ofType('google_bigquery_connection').filter((c) => tc.refs.has(`${c.type}.${c.name}`)
+      || (typeof c.body.connection_id === 'string' && new RegExp(`EXTERNAL_QUERY\\s*\\(\\s*["'][^"']*\\b${c.body.connection_id}["']`).test(query)));
+    for (const conn of conns) {
       const sql = [...conn.refs].find((a) => a.startsWith('google_sql_database_instance.'));
       if (sql && nodes.has(sqlSourceId(sql))) addEdge(sqlSourceId(sql), id, 'loads');
     }

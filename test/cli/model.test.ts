@@ -1,6 +1,8 @@
 import { SecretValue } from '../../constructs/core/secret-value';
 import { ExternalSourceDatabase } from '../../constructs/sources/source-database';
 import { CdcWorkerService } from '../../constructs/runtime/cdc-worker-service';
+import { CloudSqlSourceDatabase } from '../../constructs/sources/cloud-sql-source-database';
+import { BatchPipeline } from '../../constructs/stages/batch-pipeline';
 import { extractModel, isPipelineStack } from '../../lib/cli/model';
 import { assessStage } from '../../lib/cli/assess';
 import { checkLayout, DiagramLayout, layoutDiagram } from '../../lib/cli/diagram';
@@ -70,4 +72,22 @@ describe('checkLayout finds what makes a picture unreadable', () => {
     expect(m.edges).toHaveLength(12);
     expect(checkLayout(await layoutDiagram(m))).toEqual([]);
   });
+});
+
+test('BigQuery scheduled queries: Cloud SQL → scheduled query → dataset, and stage 1', () => {
+  const json = synth((stack) => new BatchPipeline(stack, 'batch', {
+    project: 'acme-data',
+    sources: [new CloudSqlSourceDatabase(stack, 'shop', {
+      logicalName: 'shop', engine: 'postgres', region: 'us-central1', databaseName: 'shop', replicationPassword: SecretValue.fromVariable('shop_cdc_password'),
+      tables: [{ name: 'orders', primaryKey: ['id'] }],
+    })],
+  }));
+  const m = extractModel('test', json as any);
+  const batch = m.nodes.filter((n) => n.kind === 'batch');
+  expect(batch).toHaveLength(1);
+  expect(batch[0].tech).toBe('BigQuery scheduled query');
+  const source = m.nodes.find((n) => n.kind === 'source')!;
+  expect(m.edges.filter((e) => e.kind === 'loads')).toEqual([{ from: source.id, to: batch[0].id, kind: 'loads' }]);
+  expect(edges(m, batch[0].id)).toEqual(['dataset:shop_batch']);
+  expect(assessStage(m).stage).toBe(1);
 });
