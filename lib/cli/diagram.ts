@@ -92,7 +92,7 @@ export function wrap(text: string, max = MAX_LINE): string[] {
 const shortPrincipal = (p: string) => p.replace(/^serviceAccount:/, 'sa ');
 
 /** What a drawn node shows: the label, then its technology and facts (including the grants on it). */
-function linesOf(node: PipelineNode, model: PipelineModel, folded: Map<string, string[]>, grants: Map<string, PipelineGrant[]>): string[] {
+function linesOf(node: PipelineNode, folded: Map<string, string[]>, grants: Map<string, PipelineGrant[]>): string[] {
   const lines = [...wrap(node.label), ...(node.tech ? [node.tech] : [])];
   const facts = [...node.details];
   const internal = folded.get(node.id);
@@ -100,7 +100,6 @@ function linesOf(node: PipelineNode, model: PipelineModel, folded: Map<string, s
   for (const g of grants.get(node.id) ?? []) facts.push(`${g.access.replace(/^roles\/(bigquery|datacatalog)\./, '')}: ${shortPrincipal(g.principal)}`);
   for (const f of facts.slice(0, 5)) lines.push(...wrap(f));
   if (facts.length > 5) lines.push(`… ${facts.length - 5} more`);
-  void model;
   return lines;
 }
 
@@ -156,7 +155,7 @@ export async function layoutDiagram(model: PipelineModel): Promise<DiagramLayout
   const elk = new ELK();
   const { nodes, edges, folded } = drawnNodes(model);
   const grants = grantsToDraw(model);
-  const lines = new Map(nodes.map((n) => [n.id, linesOf(n, model, folded, grants)]));
+  const lines = new Map(nodes.map((n) => [n.id, linesOf(n, folded, grants)]));
   const usedGroups = model.groups.filter((g) => nodes.some((n) => n.group === g.id));
   const groupOf = (id: string) => nodes.find((n) => n.id === id)?.group;
 
@@ -307,7 +306,7 @@ export function renderMermaid(model: PipelineModel): string {
   const ids = new Map(nodes.map((n, i) => [n.id, `n${i}`]));
   const q = (s: string) => s.replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;');
   const shape = (n: PipelineNode) => {
-    const text = `"${linesOf(n, model, folded, grants).map(q).join('<br/>')}"`;
+    const text = `"${linesOf(n, folded, grants).map(q).join('<br/>')}"`;
     switch (n.kind) {
       case 'source':
       case 'dataset':

@@ -181,10 +181,11 @@ function sinkKindOf(cls: string): { kind: SinkKind; tech: string } {
 /** The sink kind recorded per sink node id (for the assessment). */
 export function sinkKinds(model: PipelineModel): Map<string, SinkKind> {
   const out = new Map<string, SinkKind>();
-  for (const n of model.nodes) if (n.kind === 'sink' && n.tech) out.set(n.id, SINK_KIND_BY_TECH(n.tech));
+  for (const n of model.nodes) if (n.kind === 'sink' && n.tech) out.set(n.id, sinkKindByTech(n.tech));
   return out;
 }
-function SINK_KIND_BY_TECH(tech: string): SinkKind {
+
+function sinkKindByTech(tech: string): SinkKind {
   if (tech === 'BigQuery sink') return 'warehouse';
   if (tech.startsWith('JDBC')) return 'relational';
   if (/search/i.test(tech)) return 'search';
@@ -590,13 +591,10 @@ export function extractModel(stack: string, json: SynthesizedStack): PipelineMod
     for (const t of topics) {
       grants.push({ on: t.id, principal, access: `${b.acl_permission_type} ${b.acl_operation}`, write: b.acl_operation !== 'Read' && b.acl_operation !== 'Describe', path: a.path });
     }
-    if (b.acl_permission_type !== 'Allow' || b.acl_operation !== 'Read' || pipelinePrincipals.has(principal) || t_isInternalOnly(topics)) continue;
+    if (b.acl_permission_type !== 'Allow' || b.acl_operation !== 'Read' || pipelinePrincipals.has(principal) || topics.every((t) => t.internal)) continue;
     const id = consumerId(principal);
     addNode({ id, kind: 'consumer', label: principal, tech: 'consumer', paths: [a.path], declared: false });
     for (const t of topics) if (!t.internal) addEdge(t.id, id, 'reads');
-  }
-  function t_isInternalOnly(ts: PipelineNode[]): boolean {
-    return ts.length > 0 && ts.every((t) => t.internal);
   }
 
   // ---- DLP scans, one node per scanned dataset ----
