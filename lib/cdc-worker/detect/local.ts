@@ -240,7 +240,7 @@ export class LocalDetector implements SensitiveDataDetector {
         while (i < n && isWordCode(s.charCodeAt(i))) i++;
         continue;
       }
-      if (k === 2 && ibans && i + 3 < n) {
+      if (k === 2 && ibans && i + 3 < n && CLASS[s.charCodeAt(i + 1)] === 2 && CLASS[s.charCodeAt(i + 2)] === 1) {
         const end = this.iban(s, i);
         if (end > 0) {
           i = end;
@@ -333,6 +333,9 @@ export class LocalDetector implements SensitiveDataDetector {
 
   private classifyWindow(s: string, cs: number, ce: number, g: number, a: number, b: number, nd: number, plus: boolean): boolean {
     const groups = b - a + 1;
+    // Without a leading +, 4–8 and 12 digits can only be an IPv4 address (four groups).
+    if (!plus && groups !== 4 && (nd <= 8 || nd === 12)) return false;
+    if (plus && nd < 8) return false;
     // separators inside the window: all the same single character? any parentheses?
     let sep = groups > 1 ? this.gap(s, a) : -1;
     let parens = false;
