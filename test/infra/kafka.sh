@@ -82,12 +82,18 @@ EOF
 }
 
 format_storage() {
-  [ -f "$DATA/meta.properties" ] && return 0
-  local id
-  if [ ! -s "$CDP_KAFKA_STATE/cluster.id" ]; then
-    cdp_kafka_tool kafka.tools.StorageTool random-uuid > "$CDP_KAFKA_STATE/cluster.id"
+  if [ -f "$DATA/meta.properties" ]; then
+    grep -Eq '^cluster\.id=[A-Za-z0-9_-]{22}$' "$DATA/meta.properties" && return 0
+    cdp_log "WARNING: $DATA/meta.properties has no valid cluster.id (an interrupted format?); formatting afresh"
+    wipe_data
   fi
-  id=$(tr -d '[:space:]' < "$CDP_KAFKA_STATE/cluster.id")
+  local id
+  id=$(cat "$CDP_KAFKA_STATE/cluster.id" 2>/dev/null | tr -d '[:space:]' || true)
+  if ! [[ "$id" =~ ^[A-Za-z0-9_-]{22}$ ]]; then
+    id=$(cdp_kafka_tool kafka.tools.StorageTool random-uuid | tr -d '[:space:]')
+    [[ "$id" =~ ^[A-Za-z0-9_-]{22}$ ]] || cdp_die "kafka-storage random-uuid printed '$id', not a cluster id"
+    echo "$id" > "$CDP_KAFKA_STATE/cluster.id"
+  fi
   cdp_log "formatting storage in $DATA (cluster $id) with the SCRAM credential of $CDP_KAFKA_ADMIN_USER"
   cdp_kafka_tool kafka.tools.StorageTool format --cluster-id "$id" --config "$CONFIG" \
     --add-scram "SCRAM-SHA-512=[name=$CDP_KAFKA_ADMIN_USER,password=$CDP_KAFKA_ADMIN_PASSWORD]" >> "$LOG" 2>&1 ||
