@@ -26,10 +26,16 @@
  * - `SensitiveDataDetector`: `inspectRows(table, rows)` → findings in Cloud DLP's shape
  *   (quote, infoType.name, likelihood, location.byteRange / codepointRange relative to the cell,
  *   contentLocations[0].recordLocation.fieldId.name = column, .tableLocation.rowIndex = index
- *   in `rows`); `inspectText(text)`; `close()`.
+ *   in `rows`, containerName = table); `inspectText(text)`; `close()`. Both backends give the
+ *   same shape; with `cloud-dlp`, which findings and likelihoods is Cloud DLP's own judgement.
  * - `createDetector(config)`: backend `local` (default; no network) or `cloud-dlp`
- *   (`DlpServiceClient.inspectContent`, batched under 0.5 MB and 50,000 values per request,
- *   retried with backoff on UNAVAILABLE / DEADLINE_EXCEEDED / RESOURCE_EXHAUSTED).
+ *   (`DlpServiceClient.inspectContent` with rows as table items: batches under 0.5 MB encoded
+ *   and 50,000 values, `concurrency` requests in flight (4), cells bigger than a request sent
+ *   as overlapping chunks, truncated results split and re-sent; retries with exponential
+ *   backoff and jitter on UNAVAILABLE / DEADLINE_EXCEEDED / ABORTED / INTERNAL and, from a
+ *   longer delay, RESOURCE_EXHAUSTED (quota); other errors throw `DlpInspectError` saying
+ *   what to do). `clientOptions` go to `DlpServiceClient` (credentials, or `apiEndpoint`,
+ *   `port`, `sslCreds`, `universeDomain` for another endpoint).
  * - Local info types: PHONE_NUMBER, EMAIL_ADDRESS, CREDIT_CARD_NUMBER (Luhn and issuer prefix),
  *   US_SOCIAL_SECURITY_NUMBER (area 000/666/9xx, group 00, serial 0000 rejected), IP_ADDRESS
  *   (v4 and v6), IBAN_CODE (country length and mod-97). Likelihoods are DLP's scale; context
