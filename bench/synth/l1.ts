@@ -18,7 +18,7 @@ import { BOOTSTRAP, CompanyShape, domainName, isFull, partialTopics, PROJECT, pu
  * every resource, attribute and cross-stack reference spelled out by hand, as a team without the
  * library would. run.ts checks that both produce the same resources.
  */
-export function buildWithL1(app: App, shape: CompanyShape): TerraformStack[] {
+export function buildWithL1(app: App, shape: CompanyShape, options: { connectorsDependOnTopics?: boolean } = {}): TerraformStack[] {
   const secret = (stack: TerraformStack, name: string, description = 'Secret given at plan time; never stored in the synthesized configuration.') => {
     const v = new TerraformVariable(stack, `secret-var-${name}`, { type: 'string', sensitive: true, nullable: false, description });
     v.overrideLogicalId(name);
@@ -116,7 +116,7 @@ export function buildWithL1(app: App, shape: CompanyShape): TerraformStack[] {
         const prefixId = prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_');
         const qualified = tableNames(perSource).map((t) => `public.${t}`);
         const topics = qualified.map((t) => `${prefix}.${t}`);
-        new Connector(stack, id(), {
+        const source = new Connector(stack, id(), {
           provider: connect,
           name: `${prefix}-postgres-source`,
           config: {
@@ -128,20 +128,24 @@ export function buildWithL1(app: App, shape: CompanyShape): TerraformStack[] {
           },
           configSensitive: { 'database.password': secret(stack, `src${s}_cdc_password`) },
         });
-        for (const t of topics) {
-          new Topic(stack, id(), {
-            provider: k, name: t, partitions: 6, replicationFactor: 3,
-            config: { 'max.compaction.lag.ms': '604800000', 'cleanup.policy': 'compact', 'min.insync.replicas': '2' },
-          });
-        }
+        const topicResources = topics.map(
+          (t) =>
+            new Topic(stack, id(), {
+              provider: k, name: t, partitions: 6, replicationFactor: 3,
+              config: { 'max.compaction.lag.ms': '604800000', 'cleanup.policy': 'compact', 'min.insync.replicas': '2' },
+            }),
+        );
         acl(stack, k, worker, 'Write', 'Topic', `${prefix}.`, 'Prefixed');
         acl(stack, k, worker, 'Describe', 'Topic', `${prefix}.`, 'Prefixed');
-        new Topic(stack, id(), { provider: k, name: `__debezium-heartbeat.${prefix}`, partitions: 1, replicationFactor: 3, config: { 'cleanup.policy': 'delete', 'retention.ms': '86400000' } });
+        const heartbeat = new Topic(stack, id(), { provider: k, name: `__debezium-heartbeat.${prefix}`, partitions: 1, replicationFactor: 3, config: { 'cleanup.policy': 'delete', 'retention.ms': '86400000' } });
+        // Connectors start after the topics they write exist (when the constructs do so too).
+        if (options.connectorsDependOnTopics) source.dependsOn = [...topicResources, heartbeat].map((t) => t.fqn);
         acl(stack, k, worker, 'Write', 'Topic', `__debezium-heartbeat.${prefix}`, 'Literal');
         acl(stack, k, worker, 'Describe', 'Topic', `__debezium-heartbeat.${prefix}`, 'Literal');
         const d = dataset(stack, `${ds}_src${s}`, `Change data captured from postgres database src${s}`, { stage: 'realtime', source: `src${s}`, ...labels });
         const sinkName = `${prefix}-bigquery-sink`;
-        new Connector(stack, id(), { provider: connect, name: sinkName, config: sinkConfig(sinkName, `${ds}_src${s}`, { topics: topics.join(',') }) });
+        const sink = new Connector(stack, id(), { provider: connect, name: sinkName, config: sinkConfig(sinkName, `${ds}_src${s}`, { topics: topics.join(',') }) });
+        if (options.connectorsDependOnTopics) sink.dependsOn = topicResources.map((t) => t.fqn);
         acl(stack, k, worker, 'Read', 'Topic', `${prefix}.`, 'Prefixed');
         acl(stack, k, worker, 'Describe', 'Topic', `${prefix}.`, 'Prefixed');
         acl(stack, k, worker, 'Read', 'Group', `connect-${sinkName}`, 'Literal');

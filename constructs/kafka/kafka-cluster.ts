@@ -126,14 +126,16 @@ export class KafkaCluster extends Construct implements IKafkaPlatform {
   }
 
   public createTopicResource(scope: Construct, id: string, spec: KafkaTopicSpec): string {
-    const topic = new Topic(scope, id, {
+    new Topic(scope, id, {
       provider: this.provider,
       name: spec.name,
       partitions: spec.partitions,
       replicationFactor: spec.replicationFactor,
       config: Object.keys(spec.config).length > 0 ? spec.config : undefined,
     });
-    return topic.name;
+    // The name as given, not the `topic.name` reference: every reference token captures a stack
+    // trace (costly under ts-node's source maps), and at 10,000 topics that was a third of the build.
+    return spec.name;
   }
 
   public createAclResource(scope: Construct, id: string, spec: KafkaAclSpec): void {
