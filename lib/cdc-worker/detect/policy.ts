@@ -14,7 +14,8 @@
  * Which action applies to a finding, most specific first: the table's column, the table's info
  * type, the info type, the table's default, the policy's default, `flag`. Where findings overlap
  * the stronger action wins; `drop` and `quarantine` act on the column and the event.
- * Transformed values are strings (a masked number column becomes a string).
+ * Transformed values are strings (a masked number column becomes a string), except JSON columns,
+ * which stay objects when the transformed JSON still parses.
  */
 import { createHmac } from 'crypto';
 import { Finding, Likelihood, Range, Row } from './types';
@@ -209,11 +210,24 @@ export function applyPolicy(row: Row, findings: readonly Finding[], policy: Dete
     if (text === undefined) continue;
     const replaced = transform(text, list, options, field);
     if (replaced !== text) {
-      out[field] = replaced;
+      out[field] = isJsonValue(row[field]) ? parseOr(replaced) : replaced;
       changedFields.push(field);
     }
   }
   return { decision: 'deliver', row: out ?? row, flags, counts, changedFields };
+}
+
+function isJsonValue(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !(v instanceof Date) && !(v instanceof Uint8Array);
+}
+
+/** A JSON column stays JSON when the transformed text still parses (findings inside strings); else the text. */
+function parseOr(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Applies the span actions to one cell's text. */

@@ -123,6 +123,14 @@ describe('applyPolicy', () => {
     expect(o.row.card).toBe('************1111');
   });
 
+  test('a JSON column stays an object when findings sit inside its strings, and becomes text when not', () => {
+    const r = { attrs: { contact: { email: 'ana@example.com' }, card: 4111111111111111 } };
+    const o = outcome({ infoTypes: { EMAIL_ADDRESS: { action: 'redact', replaceWithInfoType: true }, CREDIT_CARD_NUMBER: { action: 'flag' } } }, r);
+    expect(o.row.attrs).toEqual({ contact: { email: '[EMAIL_ADDRESS]' }, card: 4111111111111111 });
+    const masked = outcome({ default: { action: 'mask' } }, r);
+    expect(masked.row.attrs).toBe('{"contact":{"email":"***************"},"card":****************}');
+  });
+
   test('validatePolicy reports every problem at once', () => {
     expect(
       validatePolicy(
