@@ -60,6 +60,11 @@ export interface CdcKafkaConfig {
   };
   /** Events per produce batch. @default 2000 */
   readonly batchSize?: number;
+  /**
+   * Bytes (keys + values) per produce batch; keep it under the brokers' `message.max.bytes`
+   * (1 MiB by default), which bounds one partition's record batch. @default 900000
+   */
+  readonly maxBatchBytes?: number;
   /** Compression of produced batches. @default "none" */
   readonly compression?: 'none' | 'gzip';
 }
@@ -86,7 +91,7 @@ export interface CdcOutputConfig {
   readonly heartbeatTopicsPrefix?: string;
   /** Emit BEGIN/END records to `<topicPrefix>.transaction` and a `transaction` block in events. @default false */
   readonly provideTransactionMetadata?: boolean;
-  /** Debezium version string put in `source.version`. @default "2.7.3.Final" */
+  /** Debezium version string put in `source.version` (the format follows Debezium 3.x). @default "3.6.1.Final" */
   readonly debeziumVersion?: string;
 }
 
@@ -190,6 +195,7 @@ export const CDC_WORKER_CONFIG_SCHEMA = {
           },
         },
         batchSize: { type: 'integer', minimum: 1, maximum: 100000, default: 2000 },
+        maxBatchBytes: { type: 'integer', minimum: 1024, default: 900000 },
         compression: { enum: ['none', 'gzip'], default: 'none' },
       },
     },
@@ -208,7 +214,7 @@ export const CDC_WORKER_CONFIG_SCHEMA = {
         heartbeatIntervalMs: { type: 'integer', minimum: 0, default: 0 },
         heartbeatTopicsPrefix: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', default: '__debezium-heartbeat' },
         provideTransactionMetadata: { type: 'boolean', default: false },
-        debeziumVersion: { type: 'string', minLength: 1, default: '2.7.3.Final' },
+        debeziumVersion: { type: 'string', minLength: 1, default: '3.6.1.Final' },
       },
     },
     delivery: {

@@ -66,9 +66,12 @@ export function sourceSchema(): ConnectSchema {
       f('int64', 'txId', true),
       f('int64', 'lsn', true),
       f('int64', 'xmin', true),
+      f('string', 'origin', true),
+      f('int64', 'origin_lsn', true),
     ],
     optional: false,
     name: 'io.debezium.connector.postgresql.Source',
+    version: 1,
     field: 'source',
   };
 }
@@ -224,6 +227,8 @@ export function sourceBlock(model: { schema: string; table: string }, pos: Sourc
     txId: pos.txId,
     lsn: lsnNumber(pos.lsn),
     xmin: null,
+    origin: null,
+    origin_lsn: null,
   };
 }
 
@@ -299,18 +304,20 @@ export function changeRecords(
     if (toJson(oldKey) !== toJson(newKey)) {
       const oldKeyText = serializeKey(model, oldKey, opts);
       const newKeyText = serializeKey(model, newKey, opts);
+      // header values as Connect's SimpleHeaderConverter writes a struct: its JSON, no schema
+      const newKeyHeader = { '__debezium.newkey': toJson(newKey) };
       out.push({
         topic: model.topic,
         key: oldKeyText,
         value: serializeValue(model, 'd', before, null, pos, opts, nowMicros, transaction),
-        headers: { '__debezium.newkey': newKeyText ?? '' },
+        headers: newKeyHeader,
       });
-      if (opts.tombstonesOnDelete) out.push({ topic: model.topic, key: oldKeyText, value: null });
+      if (opts.tombstonesOnDelete) out.push({ topic: model.topic, key: oldKeyText, value: null, headers: newKeyHeader });
       out.push({
         topic: model.topic,
         key: newKeyText,
         value: serializeValue(model, 'c', null, after, pos, opts, nowMicros, transaction),
-        headers: { '__debezium.oldkey': oldKeyText ?? '' },
+        headers: { '__debezium.oldkey': toJson(oldKey) },
       });
       return out;
     }

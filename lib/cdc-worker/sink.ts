@@ -216,10 +216,11 @@ export class KafkaSink {
         if ('checkpoint' in item) {
           lastCheckpoint = item;
           checkpoints.push(item);
-          if (count >= this.cfg.batchSize) break;
+          if (count >= this.cfg.batchSize || bytes >= this.cfg.maxBatchBytes) break;
           continue;
         }
-        if (!this.exactlyOnce && count >= this.cfg.batchSize) {
+        const full = count >= this.cfg.batchSize || (count > 0 && bytes + item.bytes > this.cfg.maxBatchBytes);
+        if (!this.exactlyOnce && full) {
           this.head--;
           break;
         }

@@ -254,7 +254,7 @@ export class CdcWorker {
   // ----- streaming -----
 
   private recordItem(record: OutRecord) {
-    const bytes = record.value ? Buffer.byteLength(record.value) : 0;
+    const bytes = (record.value ? Buffer.byteLength(record.value) : 0) + (record.key ? Buffer.byteLength(record.key) : 0);
     if (bytes > this.cfg.output.maxEventBytes) {
       throw new Error(`event for ${record.topic} is ${bytes} bytes, above output.maxEventBytes (${this.cfg.output.maxEventBytes})`);
     }

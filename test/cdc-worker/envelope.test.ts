@@ -67,7 +67,9 @@ describe('Debezium envelope', () => {
     expect(v.schema.fields[2].name).toBe('io.debezium.connector.postgresql.Source');
     expect(v.schema.fields[2].fields.map((f: { field: string }) => f.field)).toEqual([
       'version', 'connector', 'name', 'ts_ms', 'snapshot', 'db', 'sequence', 'ts_us', 'ts_ns', 'schema', 'table', 'txId', 'lsn', 'xmin',
+      'origin', 'origin_lsn',
     ]);
+    expect(v.schema.fields[2].version).toBe(1);
     expect(v.payload).toEqual({
       before: null,
       after: { id: 1, name: 'pen', price: 'BNI=', updated_at: '2024-01-01T10:00:00Z' },
@@ -86,6 +88,8 @@ describe('Debezium envelope', () => {
         txId: 771,
         lsn: 24023128,
         xmin: null,
+        origin: null,
+        origin_lsn: null,
       },
       transaction: null,
       op: 'c',
@@ -121,9 +125,10 @@ describe('Debezium envelope', () => {
     const recs = changeRecords(model, { op: 'u', before: ['1', 'a', null, null], after: ['2', 'a', null, null] }, pos, opts, now);
     expect(recs.map((r) => (r.value ? JSON.parse(r.value).payload.op : null))).toEqual(['d', null, 'c']);
     expect(JSON.parse(recs[0].key!).payload).toEqual({ id: 1 });
-    expect(JSON.parse(recs[0].headers!['__debezium.newkey']).payload).toEqual({ id: 2 });
+    expect(recs[0].headers).toEqual({ '__debezium.newkey': '{"id":2}' });
+    expect(recs[1].headers).toEqual({ '__debezium.newkey': '{"id":2}' }); // the tombstone too, as Debezium
     expect(JSON.parse(recs[2].key!).payload).toEqual({ id: 2 });
-    expect(JSON.parse(recs[2].headers!['__debezium.oldkey']).payload).toEqual({ id: 1 });
+    expect(recs[2].headers).toEqual({ '__debezium.oldkey': '{"id":1}' });
   });
 
   test('snapshot read events have op r and the snapshot marker', () => {

@@ -41,7 +41,7 @@ jest.mock('kafkajs', () => {
 
 import { KafkaSink } from '../../lib/cdc-worker/sink';
 
-const kafkaCfg = { brokers: ['k:1'], clientId: 'c', ssl: false, batchSize: 3, compression: 'none' as const };
+const kafkaCfg = { brokers: ['k:1'], clientId: 'c', ssl: false, batchSize: 3, maxBatchBytes: 1000000, compression: 'none' as const };
 const rec = (i: number) => ({ record: { topic: 't', key: String(i), value: `v${i}` }, bytes: 2 });
 
 function makeSink(mode: 'at-least-once' | 'exactly-once' = 'at-least-once', maxBuffered = 100) {
@@ -81,6 +81,26 @@ describe('KafkaSink', () => {
     expect(checkpoints).toEqual([100n, 200n]);
     expect(sent.flatMap((b) => b.flatMap((t) => t.messages.map((m) => m.key)))).toEqual(['1', '2', '3', '4', '5']);
     expect(sent.map((b) => b[0].messages.length)).toEqual([3, 2]); // batchSize 3
+    await sink.close();
+  });
+
+  test('a batch stays under maxBatchBytes (the broker rejects bigger record batches)', async () => {
+    const checkpoints: bigint[] = [];
+    const sink = new KafkaSink({ ...kafkaCfg, batchSize: 100, maxBatchBytes: 2500 }, 100, {
+      onCheckpoint: (l) => void checkpoints.push(l),
+      onBatch: () => undefined,
+      onFatal: () => undefined,
+    });
+    let open!: () => void;
+    gate = new Promise((r) => (open = r));
+    await sink.connect();
+    for (let i = 1; i <= 5; i++) sink.push({ record: { topic: 't', key: String(i), value: 'x'.repeat(1000) }, bytes: 1001 });
+    sink.push({ checkpoint: 7n, commitTimeMicros: 0 });
+    gate = null;
+    open();
+    await sink.flush();
+    expect(sent.map((b) => b[0].messages.length)).toEqual([2, 2, 1]); // 2 × 1001 bytes fit in 2500
+    expect(checkpoints).toEqual([7n]);
     await sink.close();
   });
 

@@ -124,7 +124,7 @@ describe('cdc-worker against real PostgreSQL and Kafka', () => {
       expect(toastUpdate.before).toBeNull(); // REPLICA IDENTITY DEFAULT
       expect(toastUpdate.after).toEqual({ id: 1, customer_id: 3, amount: 'BEw=', notes: '__debezium_unavailable_value' });
       expect(payload(orders[3]).before).toEqual({ id: 2, customer_id: null, amount: null, notes: null });
-      expect(JSON.parse(orders[7].headers['__debezium.oldkey']).payload).toEqual({ id: 1 });
+      expect(orders[7].headers['__debezium.oldkey']).toBe('{"id":1}');
       // the two inserts and the customer update share one transaction
       expect(payload(orders[0]).source.txId).toBe(renamed.source.txId);
 
