@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { dependable, TerraformResource } from 'cdktf';
 import { Connector as ConnectorResource } from '../../lib/providers/kafka-connect/connector';
 import { SecretValue } from '../core/secret-value';
 import { isIntIn, Problems, validateProps } from '../core/validation';
@@ -60,6 +61,16 @@ export class Connector extends Construct {
       config: this.config,
       configSensitive: this.sensitiveKeys.length > 0 ? sensitive : undefined,
     });
+  }
+
+  /**
+   * Makes Terraform create this connector only after `resources` (and destroy it before them),
+   * e.g. the topics it writes: a connector started first may create a topic itself with
+   * broker defaults, and Terraform's create of that topic then fails.
+   */
+  public addDependency(...resources: TerraformResource[]): void {
+    const fqns = resources.map((r) => dependable(r));
+    this.resource.dependsOn = [...new Set([...(this.resource.dependsOn ?? []), ...fqns])];
   }
 
   private static check(p: Problems, props: ConnectorProps, given: Record<string, string>, tasksMax: number, sensitiveKeys: string[]): void {

@@ -39,6 +39,14 @@ export const OPERATIONS_BY_RESOURCE: Record<KafkaAclResourceType, readonly Kafka
   TransactionalID: ['All', 'Write', 'Describe'],
 };
 
+/** ACL entries already written per platform: the same entry is managed by one resource only. */
+const writtenAcls = new WeakMap<IKafkaPlatform, Map<string, string>>();
+
+/** A stable key of an entry's content. */
+export function aclKey(spec: KafkaAclSpec): string {
+  return [spec.permission, spec.principal, spec.host, spec.operation, spec.resourceType, spec.patternType, spec.resourceName].join('|');
+}
+
 /**
  * One Kafka ACL entry. Neither the self-managed provider's `kafka_acl` nor Kafka itself can
  * update an ACL in place: any change replaces it. Prefer the intent-level grants on
@@ -47,6 +55,12 @@ export const OPERATIONS_BY_RESOURCE: Record<KafkaAclResourceType, readonly Kafka
 export class KafkaAcl extends Construct {
   /** The entry as created. */
   public readonly spec: KafkaAclSpec;
+  /**
+   * Path of the KafkaAcl that already manages the same entry on this platform, if any. Two
+   * grants often need the same entry (e.g. Describe for produce and for consume); one Terraform
+   * resource manages it, so destroying one grant's resource cannot silently drop the other's.
+   */
+  public readonly sameAs?: string;
 
   constructor(scope: Construct, id: string, props: KafkaAclProps) {
     super(scope, id);
@@ -75,6 +89,16 @@ export class KafkaAcl extends Construct {
       }
       p.check(spec.host.length > 0, 'host', spec.host, "an IP address or '*'");
     });
-    props.platform.createAclResource(this, 'acl', spec);
+    let written = writtenAcls.get(props.platform);
+    if (!written) {
+      written = new Map();
+      writtenAcls.set(props.platform, written);
+    }
+    const key = aclKey(spec);
+    this.sameAs = written.get(key);
+    if (this.sameAs === undefined) {
+      written.set(key, this.node.path);
+      props.platform.createAclResource(this, 'acl', spec);
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { Annotations } from 'cdktf';
+import { Annotations, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { isIntIn, Problems, validateProps } from '../core/validation';
 import { KafkaAccessGrant } from './kafka-access-grant';
@@ -122,6 +122,8 @@ export class KafkaTopic extends Construct {
   public readonly replicationFactor: number;
   /** Rendered topic configs. */
   public readonly config: Record<string, string>;
+  /** The Terraform resource of the topic, for `depends_on` (e.g. connectors that write to it). */
+  public readonly resource: TerraformResource;
 
   constructor(scope: Construct, id: string, props: KafkaTopicProps) {
     super(scope, id);
@@ -138,6 +140,7 @@ export class KafkaTopic extends Construct {
       replicationFactor: this.replicationFactor,
       config: this.config,
     });
+    this.resource = this.node.findChild('topic') as TerraformResource;
   }
 
   /** Lets `principal` produce to this topic: Write + Describe (and transactional id ACLs if asked). */

@@ -153,14 +153,17 @@ export class RealtimePipeline extends Construct {
     const connectPrincipal = props.connect.principal;
     // Debezium writes every table topic under its prefix.
     new KafkaAccessGrant(scope, 'capture-produce', { platform: props.kafka, principal: connectPrincipal, intent: 'produce', topic: `${prefix}.`, topicIsPrefix: true });
+    const ownTopics = Object.values(topics);
     if (capture.heartbeatTopic) {
-      new KafkaTopic(scope, 'heartbeat-topic', {
+      const heartbeat = new KafkaTopic(scope, 'heartbeat-topic', {
         platform: props.kafka,
         name: capture.heartbeatTopic,
         partitions: 1,
         replicationFactor: rf,
         config: { cleanupPolicy: 'delete', retentionMs: 86400000 },
-      }).grantProduce(connectPrincipal);
+      });
+      heartbeat.grantProduce(connectPrincipal);
+      ownTopics.push(heartbeat);
     }
     if (capture instanceof DebeziumMySqlSource) {
       const history = new KafkaTopic(scope, 'schema-history-topic', {
@@ -172,7 +175,10 @@ export class RealtimePipeline extends Construct {
       });
       history.grantProduce(connectPrincipal);
       history.grantConsume(connectPrincipal, { group: `${capture.connector.name}-schemahistory` });
+      ownTopics.push(history);
     }
+    // Topics first: a connector started before its topics would create them with broker defaults.
+    capture.connector.addDependency(...ownTopics.map((t) => t.resource));
 
     const datasetId = props.warehouse.datasetIdFor ? props.warehouse.datasetIdFor(db) : `${db.logicalName.replace(/-/g, '_')}_cdc`;
     const dataset = new WarehouseDataset(scope, 'dataset', {
@@ -207,6 +213,7 @@ export class RealtimePipeline extends Construct {
       keySource: sinkOptions.keySource,
       keyJson: sinkOptions.keyJson,
     });
+    sink.connector.addDependency(...Object.values(topics).map((t) => t.resource));
     // Sink tasks consume as group connect-<connector name>.
     new KafkaAccessGrant(scope, 'sink-consume', {
       platform: props.kafka,

@@ -62,3 +62,23 @@ describe('KafkaAccessGrant', () => {
     expect(found).toEqual(['[test/g] group: "grp" is not valid; allowed: only with intent consume']);
   });
 });
+
+describe('one resource per ACL entry', () => {
+  test('two grants needing the same entry share one kafka_acl; the second records which one', () => {
+    let second!: KafkaAccessGrant;
+    const json = synth((stack) => {
+      const platform = kafkaCluster(stack);
+      new KafkaAccessGrant(stack, 'produce', { platform, principal: 'User:app', intent: 'produce', topic: 'orders' });
+      second = new KafkaAccessGrant(stack, 'consume', { platform, principal: 'User:app', intent: 'consume', topic: 'orders', group: 'app' });
+    });
+    expect(aclSet(json)).toEqual([
+      'Allow User:app Describe Topic:Literal:orders',
+      'Allow User:app Read Group:Literal:app',
+      'Allow User:app Read Topic:Literal:orders',
+      'Allow User:app Write Topic:Literal:orders',
+    ]);
+    const describe = second.node.findChild('Topic-Describe') as KafkaAcl;
+    expect(describe.sameAs).toBe('test/produce/Topic-Describe');
+    expect((second.node.findChild('Topic-Read') as KafkaAcl).sameAs).toBeUndefined();
+  });
+});
