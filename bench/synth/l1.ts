@@ -116,18 +116,6 @@ export function buildWithL1(app: App, shape: CompanyShape, options: { connectors
         const prefixId = prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_');
         const qualified = tableNames(perSource).map((t) => `public.${t}`);
         const topics = qualified.map((t) => `${prefix}.${t}`);
-        const source = new Connector(stack, id(), {
-          provider: connect,
-          name: `${prefix}-postgres-source`,
-          config: {
-            'database.hostname': `src${s}.${name}.internal`, 'database.port': '5432', 'database.user': 'cdc', 'database.dbname': `src${s}`,
-            'topic.prefix': prefix, 'plugin.name': 'pgoutput', 'slot.name': `${prefixId}_debezium`, 'publication.name': `${prefixId}_publication`,
-            'publication.autocreate.mode': 'filtered', 'table.include.list': qualified.join(','), 'snapshot.mode': 'initial',
-            'tombstones.on.delete': 'true', 'decimal.handling.mode': 'precise', 'heartbeat.interval.ms': '10000',
-            name: `${prefix}-postgres-source`, 'connector.class': 'io.debezium.connector.postgresql.PostgresConnector', 'tasks.max': '1',
-          },
-          configSensitive: { 'database.password': secret(stack, `src${s}_cdc_password`) },
-        });
         const topicResources = topics.map(
           (t) =>
             new Topic(stack, id(), {
@@ -138,16 +126,30 @@ export function buildWithL1(app: App, shape: CompanyShape, options: { connectors
         acl(stack, k, worker, 'Write', 'Topic', `${prefix}.`, 'Prefixed');
         acl(stack, k, worker, 'Describe', 'Topic', `${prefix}.`, 'Prefixed');
         const heartbeat = new Topic(stack, id(), { provider: k, name: `__debezium-heartbeat.${prefix}`, partitions: 1, replicationFactor: 3, config: { 'cleanup.policy': 'delete', 'retention.ms': '86400000' } });
-        // Connectors start after the topics they write exist (when the constructs do so too).
-        if (options.connectorsDependOnTopics) source.dependsOn = [...topicResources, heartbeat].map((t) => t.fqn);
+        new Connector(stack, id(), {
+          provider: connect,
+          // Connectors start after the topics they write exist (when the constructs do so too).
+          dependsOn: options.connectorsDependOnTopics ? [...topicResources, heartbeat] : undefined,
+          name: `${prefix}-postgres-source`,
+          config: {
+            'database.hostname': `src${s}.${name}.internal`, 'database.port': '5432', 'database.user': 'cdc', 'database.dbname': `src${s}`,
+            'topic.prefix': prefix, 'plugin.name': 'pgoutput', 'slot.name': `${prefixId}_debezium`, 'publication.name': `${prefixId}_publication`,
+            'publication.autocreate.mode': 'filtered', 'table.include.list': qualified.join(','), 'snapshot.mode': 'initial',
+            'tombstones.on.delete': 'true', 'decimal.handling.mode': 'precise', 'heartbeat.interval.ms': '10000',
+            name: `${prefix}-postgres-source`, 'connector.class': 'io.debezium.connector.postgresql.PostgresConnector', 'tasks.max': '1',
+          },
+          configSensitive: { 'database.password': secret(stack, `src${s}_cdc_password`) },
+        });
         acl(stack, k, worker, 'Write', 'Topic', `__debezium-heartbeat.${prefix}`, 'Literal');
         acl(stack, k, worker, 'Describe', 'Topic', `__debezium-heartbeat.${prefix}`, 'Literal');
         const d = dataset(stack, `${ds}_src${s}`, `Change data captured from postgres database src${s}`, { stage: 'realtime', source: `src${s}`, ...labels });
         const sinkName = `${prefix}-bigquery-sink`;
-        const sink = new Connector(stack, id(), { provider: connect, name: sinkName, config: sinkConfig(sinkName, `${ds}_src${s}`, { topics: topics.join(',') }) });
-        if (options.connectorsDependOnTopics) sink.dependsOn = topicResources.map((t) => t.fqn);
+        new Connector(stack, id(), {
+          provider: connect, name: sinkName, config: sinkConfig(sinkName, `${ds}_src${s}`, { topics: topics.join(',') }),
+          dependsOn: options.connectorsDependOnTopics ? topicResources : undefined,
+        });
+        // Describe on the prefix is already written above, for the capture: one resource per ACL entry.
         acl(stack, k, worker, 'Read', 'Topic', `${prefix}.`, 'Prefixed');
-        acl(stack, k, worker, 'Describe', 'Topic', `${prefix}.`, 'Prefixed');
         acl(stack, k, worker, 'Read', 'Group', `connect-${sinkName}`, 'Literal');
         pipelineDatasets.push(d);
       }
