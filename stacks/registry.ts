@@ -5,6 +5,7 @@ import { WePay2016Stack } from './wepay-2016';
 import { WePay2017Stack } from './wepay-2017';
 import { WePay2019Stack } from './wepay-2019';
 import { AutomationStack } from './automation';
+import { DECENTRALIZED_STACKS } from './decentralized';
 
 /**
  * Every reference stack, by the name `cdktf synth`/`cdktf deploy` knows it by.
@@ -17,4 +18,5 @@ export const REFERENCE_STACKS: Record<string, ReferenceStackFactory> = {
   'wepay-2017': (scope, name, config) => new WePay2017Stack(scope, name, config),
   'wepay-2019': (scope, name, config) => new WePay2019Stack(scope, name, config),
   automation: (scope, name, config) => new AutomationStack(scope, name, config),
+  ...DECENTRALIZED_STACKS, // decentralized (the platform) and decentralized-<domain>: one stack per team
 };
