@@ -43,7 +43,9 @@ async function main(): Promise<void> {
       for (const name of Object.keys(REFERENCE_STACKS)) screenshot(join(docs, `${name}.svg`), join(png, `${name}.png`));
     }
     removeStale(docs, Object.keys(REFERENCE_STACKS));
-    updateReadme(join(root, 'README.md'), Object.keys(REFERENCE_STACKS));
+    const assessed = await run(['assess', '--json', '--cdktf-out', outdir], root);
+    const stages = new Map<string, string>((JSON.parse(assessed.stdout) as { stack: string; stage: number; stageName: string }[]).map((a) => [a.stack, `stage ${a.stage} (${a.stageName})`]));
+    updateReadme(join(root, 'README.md'), Object.keys(REFERENCE_STACKS), stages);
     if (failed) process.exitCode = 1;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -65,12 +67,12 @@ const START = '<!-- diagrams:start (npm run diagrams writes this block) -->';
 const END = '<!-- diagrams:end -->';
 
 /** Rewrites the block of README.md between the markers: one picture per reference stack. */
-function updateReadme(readme: string, names: string[]): void {
+function updateReadme(readme: string, names: string[], stages: Map<string, string>): void {
   const text = readFileSync(readme, 'utf8');
   const from = text.indexOf(START);
   const to = text.indexOf(END);
   if (from < 0 || to < from) return;
-  const block = names.map((n) => `**${n}**\n\n![data flow of ${n}](docs/diagrams/${n}.svg)\n`).join('\n');
+  const block = names.map((n) => `**${n}** — ${stages.get(n) ?? 'not assessed'}\n\n![data flow of ${n}](docs/diagrams/${n}.svg)\n`).join('\n');
   const next = `${text.slice(0, from + START.length)}\n${block}${text.slice(to)}`;
   if (next !== text) writeFileSync(readme, next);
 }
