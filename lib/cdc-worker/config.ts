@@ -20,7 +20,7 @@ import Ajv, { ErrorObject } from 'ajv';
 export interface CdcSourceConfig {
   /** Host name or address. */
   readonly host: string;
-  /** @default 5432 */
+  /** @default 5432 (3306 for mysql and mariadb) */
   readonly port?: number;
   /** Database name; also `source.db` in events. */
   readonly database: string;
@@ -40,6 +40,10 @@ export interface CdcSourceConfig {
   readonly snapshotMode?: 'initial' | 'never';
   /** Rows fetched per round trip during the snapshot. @default 5000 */
   readonly snapshotFetchSize?: number;
+  /** The database engine: `postgres` (logical replication) or `mysql` / `mariadb` (binlog; tables as `database.table`, see mysql-worker.ts). @default "postgres" */
+  readonly engine?: 'postgres' | 'mysql' | 'mariadb';
+  /** MySQL/MariaDB: the replica server id the binlog connection uses; unique among the server's replicas. @default 184054 */
+  readonly serverId?: number;
 }
 
 /** The Kafka cluster events go to. */
@@ -174,6 +178,8 @@ export const CDC_WORKER_CONFIG_SCHEMA = {
         publicationName: { ...identifier, default: 'cdc_worker' },
         snapshotMode: { enum: ['initial', 'never'], default: 'initial' },
         snapshotFetchSize: { type: 'integer', minimum: 1, default: 5000 },
+        engine: { enum: ['postgres', 'mysql', 'mariadb'], default: 'postgres' },
+        serverId: { type: 'integer', minimum: 1, maximum: 4294967295, default: 184054 },
       },
     },
     kafka: {
@@ -349,6 +355,8 @@ function describe(err: ErrorObject, sources: Map<string, string>): string {
 /** Validates a parsed config (already merged with the environment) and applies defaults. */
 export function validateConfig(raw: unknown, sources: Map<string, string> = new Map()): ResolvedCdcWorkerConfig {
   const copy = JSON.parse(JSON.stringify(raw ?? null));
+  const src = copy?.source;
+  if (src && typeof src === 'object' && src.port === undefined && (src.engine === 'mysql' || src.engine === 'mariadb')) src.port = 3306;
   if (!validate(copy)) {
     const seen = new Set<string>();
     const problems = (validate.errors ?? []).map((e) => describe(e, sources)).filter((p) => !seen.has(p) && !!seen.add(p));

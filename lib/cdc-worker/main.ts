@@ -6,7 +6,7 @@
  */
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './ops';
-import { CdcWorker } from './worker';
+import { createCdcWorker } from './worker';
 
 function parseArgs(argv: string[]): { config?: string; help: boolean } {
   const out: { config?: string; help: boolean } = { help: false };
@@ -39,7 +39,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     throw e;
   }
   const log = createLogger(cfg.log.level);
-  const worker = new CdcWorker(cfg, log);
+  const worker = createCdcWorker(cfg, log);
   const onSignal = (sig: string) => {
     log.info({ signal: sig }, 'signal received');
     void worker.stop();

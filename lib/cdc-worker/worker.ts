@@ -25,6 +25,9 @@ import { Catalog, ReplicationConnection, clientConfig, quoteIdent, readSnapshot,
 import { PgOutputMessage, ReplicationMessage, decodePgOutput, formatLsn } from './pgoutput';
 import { KafkaSink } from './sink';
 import { WorkerMetrics, startHttpServer } from './ops';
+import { MySqlCdcWorker } from './mysql-worker';
+
+export { MySqlCdcWorker };
 
 const SNAPSHOT_PENDING = 'cdc-worker: snapshot pending for slot ';
 
@@ -469,4 +472,9 @@ function sleep(ms: number): Promise<void> {
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out after ${ms} ms`)), ms).unref())]);
+}
+
+/** The worker for `cfg.source.engine`: {@link CdcWorker} for PostgreSQL, {@link MySqlCdcWorker} (binlog) for MySQL and MariaDB. */
+export function createCdcWorker(cfg: ResolvedCdcWorkerConfig, log: Logger): CdcWorker | MySqlCdcWorker {
+  return cfg.source.engine === 'mysql' || cfg.source.engine === 'mariadb' ? new MySqlCdcWorker(cfg, log) : new CdcWorker(cfg, log);
 }

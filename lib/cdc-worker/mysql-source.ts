@@ -1,0 +1,287 @@
+/**
+ * MySQL / MariaDB side: server checks (row-based binlog with full row images, no compressed or
+ * partial events), table definitions from `information_schema`, the consistent snapshot with its
+ * binlog position, and the binlog stream (zongji) started from a GTID position or a file/position.
+ */
+import type { Connection, ConnectionOptions } from 'mysql2';
+import type ZongJiType from '@vlasky/zongji';
+import type { ZongJiOptions } from '@vlasky/zongji';
+import { ResolvedCdcWorkerConfig } from './config';
+import { MySqlColumnDef, MySqlEngine, MySqlRow } from './mysql-envelope';
+
+/**
+ * Value forms shared by snapshot rows (mysql2) and binlog rows (zongji): see mysql-envelope.ts.
+ * TIMESTAMP values are rendered in UTC on both paths.
+ */
+export function mysqlConnectionOptions(cfg: ResolvedCdcWorkerConfig['source']): ConnectionOptions {
+  return {
+    host: cfg.host,
+    port: cfg.port,
+    user: cfg.user,
+    password: cfg.password,
+    ssl: cfg.ssl ? { rejectUnauthorized: true } : undefined,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    jsonStrings: true,
+    decimalNumbers: false,
+    timezone: 'Z',
+    charset: 'utf8mb4',
+  } as ConnectionOptions;
+}
+
+/** A server setting that rules out binlog capture, with the change that fixes it. */
+export class MySqlSetupError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`the ${problems.length > 1 ? 'server settings do' : 'server setting does'} not allow binlog capture:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'MySqlSetupError';
+  }
+}
+
+export function query<T = Record<string, unknown>>(conn: Connection, sql: string, params: unknown[] = []): Promise<T[]> {
+  return new Promise((resolve, reject) => conn.query(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
+}
+
+export async function connect(cfg: ResolvedCdcWorkerConfig['source']): Promise<Connection> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mysql = require('mysql2') as typeof import('mysql2');
+  const conn = mysql.createConnection(mysqlConnectionOptions(cfg));
+  await new Promise<void>((resolve, reject) => conn.connect((e) => (e ? reject(e) : resolve())));
+  await query(conn, "SET time_zone = '+00:00'");
+  return conn;
+}
+
+export interface ServerInfo {
+  engine: MySqlEngine;
+  version: string;
+  serverId: number;
+  gtidMode: boolean;
+}
+
+/**
+ * Reads the server's binlog settings; every one that stops capture is reported at once, naming
+ * the setting and the value it needs.
+ */
+export function binlogSettingProblems(engine: MySqlEngine, vars: Record<string, string | number | null | undefined>): string[] {
+  const v = (k: string) => (vars[k] === undefined || vars[k] === null ? undefined : String(vars[k]).toUpperCase());
+  const problems: string[] = [];
+  if (v('log_bin') !== undefined && v('log_bin') !== '1' && v('log_bin') !== 'ON') problems.push(`log_bin is ${vars.log_bin}: enable the binary log (log_bin / log-bin in the server config)`);
+  if (v('binlog_format') !== 'ROW') problems.push(`binlog_format is ${vars.binlog_format}: set binlog_format=ROW`);
+  if (v('binlog_row_image') !== 'FULL') problems.push(`binlog_row_image is ${vars.binlog_row_image}: set binlog_row_image=FULL (before images and unchanged columns are needed)`);
+  if (engine === 'mariadb') {
+    if (v('log_bin_compress') === '1' || v('log_bin_compress') === 'ON') problems.push('log_bin_compress is ON: compressed binlog events are not supported; set log_bin_compress=OFF');
+  } else {
+    if (v('binlog_transaction_compression') === '1' || v('binlog_transaction_compression') === 'ON') {
+      problems.push('binlog_transaction_compression is ON: compressed transaction payloads are not supported; set binlog_transaction_compression=OFF');
+    }
+    if ((v('binlog_row_value_options') ?? '').includes('PARTIAL_JSON')) {
+      problems.push('binlog_row_value_options is PARTIAL_JSON: partial JSON updates are not supported; set binlog_row_value_options=\'\'');
+    }
+  }
+  return problems;
+}
+
+export async function checkServer(conn: Connection, expected: MySqlEngine): Promise<ServerInfo> {
+  const [{ version }] = await query<{ version: string }>(conn, 'SELECT VERSION() AS version');
+  const engine: MySqlEngine = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+  const names = ['log_bin', 'binlog_format', 'binlog_row_image', 'server_id', ...(engine === 'mariadb' ? ['log_bin_compress'] : ['binlog_transaction_compression', 'binlog_row_value_options', 'gtid_mode'])];
+  const rows = await query<{ Variable_name: string; Value: string }>(conn, `SHOW GLOBAL VARIABLES WHERE Variable_name IN (${names.map(() => '?').join(',')})`, names);
+  const vars: Record<string, string> = {};
+  for (const r of rows) vars[r.Variable_name.toLowerCase()] = r.Value;
+  const problems = binlogSettingProblems(engine, vars);
+  if (expected !== engine) problems.push(`source.engine is ${expected} but the server is ${engine} (${version}): set source.engine to ${engine}`);
+  if (problems.length) throw new MySqlSetupError(problems);
+  return { engine, version, serverId: Number(vars.server_id), gtidMode: engine === 'mariadb' || (vars.gtid_mode ?? '').toUpperCase() === 'ON' };
+}
+
+/** Columns of a table in ordinal order, with primary-key positions. */
+export async function readColumns(conn: Connection, database: string, table: string): Promise<MySqlColumnDef[]> {
+  const cols = await query<Record<string, unknown>>(
+    conn,
+    `SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable,
+            NUMERIC_PRECISION AS numericPrecision, NUMERIC_SCALE AS numericScale, DATETIME_PRECISION AS datetimePrecision,
+            CHARACTER_MAXIMUM_LENGTH AS characterMaximumLength
+       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+    [database, table],
+  );
+  if (cols.length === 0) throw new Error(`table ${database}.${table} does not exist or has no columns`);
+  const pk = await query<{ name: string; seq: number }>(
+    conn,
+    `SELECT COLUMN_NAME AS name, SEQ_IN_INDEX AS seq FROM information_schema.STATISTICS
+      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX`,
+    [database, table],
+  );
+  const pkPos = new Map(pk.map((p) => [p.name, Number(p.seq)]));
+  const num = (x: unknown) => (x === null || x === undefined ? null : Number(x));
+  return cols.map((c) => ({
+    name: String(c.name),
+    dataType: String(c.dataType).toLowerCase(),
+    columnType: String(c.columnType).toLowerCase(),
+    nullable: c.nullable === 'YES',
+    pkPosition: pkPos.get(String(c.name)),
+    numericPrecision: num(c.numericPrecision),
+    numericScale: num(c.numericScale),
+    datetimePrecision: num(c.datetimePrecision),
+    characterMaximumLength: num(c.characterMaximumLength),
+  }));
+}
+
+export function quoteName(s: string): string {
+  return '`' + s.replace(/`/g, '``') + '`';
+}
+
+export interface SnapshotPosition {
+  /** GTID position (MariaDB `d-s-n,…`, MySQL GTID set); '' when the server has none. */
+  gtid: string;
+  file: string;
+  pos: number;
+}
+
+/**
+ * Opens a consistent snapshot and returns the binlog position it corresponds to. MariaDB: without
+ * locks (`binlog_snapshot_file/position` of the snapshot transaction). MySQL: under a brief
+ * `FLUSH TABLES WITH READ LOCK` while the snapshot transaction starts.
+ */
+export async function openSnapshot(conn: Connection, engine: MySqlEngine): Promise<SnapshotPosition> {
+  await query(conn, 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+  if (engine === 'mariadb') {
+    await query(conn, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    const st = await query<{ Variable_name: string; Value: string }>(conn, "SHOW STATUS LIKE 'binlog_snapshot_%'");
+    const m = new Map(st.map((r) => [r.Variable_name.toLowerCase(), r.Value]));
+    const file = m.get('binlog_snapshot_file') ?? '';
+    const pos = Number(m.get('binlog_snapshot_position') ?? 0);
+    const [{ g }] = await query<{ g: string | null }>(conn, 'SELECT BINLOG_GTID_POS(?, ?) AS g', [file, pos]);
+    return { gtid: g ?? '', file, pos };
+  }
+  await query(conn, 'FLUSH TABLES WITH READ LOCK');
+  try {
+    await query(conn, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    const status = await query<Record<string, unknown>>(conn, 'SHOW MASTER STATUS').catch(() => query<Record<string, unknown>>(conn, 'SHOW BINARY LOG STATUS'));
+    const [{ g }] = await query<{ g: string }>(conn, 'SELECT @@GLOBAL.gtid_executed AS g');
+    return { gtid: String(g ?? '').replace(/\s+/g, ''), file: String(status[0]?.File ?? ''), pos: Number(status[0]?.Position ?? 0) };
+  } finally {
+    await query(conn, 'UNLOCK TABLES');
+  }
+}
+
+/** Streams a table's rows inside the open snapshot; awaits `onRow` (backpressure). Returns the row count. */
+export function streamTable(conn: Connection, database: string, table: string, columns: string[], onRow: (row: MySqlRow) => Promise<void> | void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    let failed = false;
+    const q = conn.query(`SELECT ${columns.map(quoteName).join(', ')} FROM ${quoteName(database)}.${quoteName(table)}`);
+    q.on('error', (e: Error) => {
+      failed = true;
+      reject(e);
+    });
+    q.on('result', (row: unknown) => {
+      if (failed) return;
+      n++;
+      let p: Promise<void> | void;
+      try {
+        p = onRow(row as MySqlRow);
+      } catch (e) {
+        failed = true;
+        reject(e);
+        return;
+      }
+      if (p) {
+        conn.pause();
+        p.then(
+          () => conn.resume(),
+          (e) => {
+            failed = true;
+            reject(e);
+          },
+        );
+      }
+    });
+    q.on('end', () => {
+      if (!failed) resolve(n);
+    });
+  });
+}
+
+export type BinlogEvent = Record<string, unknown> & { getEventName(): string; timestamp: number; nextPosition: number; size: number; gtid?: string };
+
+export interface BinlogStartPosition {
+  gtid?: string;
+  file?: string;
+  pos?: number;
+}
+
+/** The binlog connection (zongji). Events are handed over in order; nothing is acknowledged to the server. */
+export class BinlogStream {
+  private zongji: ZongJiType | null = null;
+
+  constructor(
+    private readonly cfg: ResolvedCdcWorkerConfig['source'] & { serverId: number },
+    private readonly tables: string[],
+  ) {}
+
+  start(from: BinlogStartPosition, onEvent: (e: BinlogEvent) => void, onError: (e: Error) => void): Promise<void> {
+    // zongji is an ES module; Node 20.17+ loads it with require()
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ZongJi = (require('@vlasky/zongji') as { default: typeof ZongJiType }).default;
+    const z = new ZongJi(mysqlConnectionOptions(this.cfg) as ConstructorParameters<typeof ZongJiType>[0]);
+    this.zongji = z;
+    const includeSchema: Record<string, string[]> = {};
+    for (const t of this.tables) {
+      const [db, table] = [t.slice(0, t.indexOf('.')), t.slice(t.indexOf('.') + 1)];
+      (includeSchema[db] ??= []).push(table);
+    }
+    z.on('error', (e: Error) => onError(explainBinlogError(e)));
+    z.on('binlog', (e: unknown) => onEvent(e as BinlogEvent));
+    const ready = new Promise<void>((resolve) => z.on('ready', () => resolve()));
+    const opts: ZongJiOptions = {
+      serverId: this.cfg.serverId,
+      includeEvents: ['rotate', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'query', 'xid', 'gtid', 'mariadbgtid'],
+      includeSchema,
+    };
+    if (from.gtid !== undefined && from.gtid !== '') opts.gtidSet = from.gtid;
+    else if (from.file) {
+      opts.filename = from.file;
+      opts.position = from.pos ?? 4;
+    } else opts.startAtEnd = true;
+    z.start(opts);
+    return ready;
+  }
+
+  pause(): void {
+    (this.zongji as unknown as { connection?: { pause(): void } } | null)?.connection?.pause();
+  }
+
+  resume(): void {
+    (this.zongji as unknown as { connection?: { resume(): void } } | null)?.connection?.resume();
+  }
+
+  async close(): Promise<void> {
+    const z = this.zongji;
+    this.zongji = null;
+    if (!z) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 3000);
+      z.once('stopped', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      try {
+        z.stop();
+      } catch {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+  }
+}
+
+/** Turns zongji's and the server's messages about unsupported binlog features into ones naming the setting. */
+export function explainBinlogError(e: Error): Error {
+  const m = e.message ?? '';
+  if (/TRANSACTION_PAYLOAD/.test(m)) return new Error('compressed transaction payload in the binlog: not supported; set binlog_transaction_compression=OFF on the server');
+  if (/PARTIAL_UPDATE_ROWS|PARTIAL_JSON/.test(m)) return new Error("partial JSON update in the binlog: not supported; set binlog_row_value_options='' on the server");
+  if (/Could not find GTID state|GTID.*(purged|not found)|has been purged|Could not find first log file/i.test(m)) {
+    return new Error(`the binlog position to resume from is no longer on the server (${m}); the binlogs were purged: raise binlog_expire_logs_seconds / expire_logs_days, and delete the stored offset to take a new snapshot`);
+  }
+  return e;
+}
