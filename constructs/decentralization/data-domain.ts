@@ -127,8 +127,10 @@ export class DataDomain extends Construct implements IDataPublisher {
   public readonly serviceAccount: PipelineServiceAccount;
   /** The service account's email, known before apply: `<accountId>@<project>.iam.gserviceaccount.com`. */
   public readonly serviceAccountEmail: string;
-  /** The domain's own Connect cluster (full), or the shared one as seen from the domain's stack (partial, when something is landed). */
-  public connect?: KafkaConnectCluster;
+  /** The domain's own Connect cluster (full), or the shared one as seen from the domain's stack (partial, once something is landed). */
+  public get connect(): KafkaConnectCluster | undefined {
+    return this.connectCluster;
+  }
   /** The realtime pipeline over the domain's sources (full). */
   public readonly pipeline?: RealtimePipeline;
   /** Every dataset of the domain. */
@@ -153,6 +155,7 @@ export class DataDomain extends Construct implements IDataPublisher {
   private readonly datasetIndex = new Map<string, WarehouseDataset>();
   private readonly externalTopics: string[] = [];
   private connectAccountMember?: string;
+  private connectCluster?: KafkaConnectCluster;
 
   constructor(scope: Construct, id: string, props: DataDomainProps) {
     super(scope, id);
@@ -214,7 +217,7 @@ export class DataDomain extends Construct implements IDataPublisher {
         username: `${props.name}-connect`,
         password: props.connect.kafkaPassword ?? SecretValue.fromVariable(`${props.name.replace(/-/g, '_')}_connect_kafka_password`, `Kafka password of the ${props.name} domain's Connect workers`),
       });
-      this.connect = new KafkaConnectCluster(this, 'connect', {
+      this.connectCluster = new KafkaConnectCluster(this, 'connect', {
         url: props.connect.url,
         kafka: this.kafka,
         workerPrincipal: connectUser.principal,
@@ -370,12 +373,12 @@ export class DataDomain extends Construct implements IDataPublisher {
   }
 
   private landingConnect(): KafkaConnectCluster {
-    if (this.connect) return this.connect;
+    if (this.connectCluster) return this.connectCluster;
     const shared = this.platform.connect;
-    this.connect = this.platform.isSeparate(this)
+    this.connectCluster = this.platform.isSeparate(this)
       ? new KafkaConnectCluster(this, 'shared-connect', { url: shared.url, kafka: this.kafka, workerPrincipal: shared.principal, kafkaCredentials: shared.kafkaCredentials })
       : shared;
-    return this.connect;
+    return this.connectCluster;
   }
 
   private check(p: Problems): void {
