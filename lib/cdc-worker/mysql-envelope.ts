@@ -28,8 +28,9 @@ export interface MySqlColumnDef {
   numericPrecision?: number | null;
   numericScale?: number | null;
   datetimePrecision?: number | null;
-  /** Default for a value Debezium reads as Connect's `default`; informational only. */
   characterMaximumLength?: number | null;
+  /** The column's literal default (unquoted text), copied into the schema as Connect's `default`; undefined for none or an expression. */
+  defaultText?: string;
 }
 
 export interface MySqlColumnMapping {
@@ -267,7 +268,14 @@ export function buildMySqlTableModel(database: string, table: string, columns: M
       throw e;
     }
   }
-  const field = (c: MySqlTableModel['columns'][number], optional: boolean): ConnectSchema => ({ ...c.mapping.schema, optional, field: c.name });
+  const field = (c: MySqlTableModel['columns'][number], optional: boolean): ConnectSchema => {
+    // JsonConverter's key order: type, optional, default, name, version, parameters, field
+    const { type, optional: _o, field: _f, ...rest } = c.mapping.schema;
+    const out: ConnectSchema = { type, optional };
+    const dflt = columnDefault(c);
+    if (dflt !== undefined) out.default = dflt;
+    return { ...out, ...rest, field: c.name };
+  };
   const keyCols = mapped.filter((c) => c.pkPosition !== undefined).sort((a, b) => a.pkPosition! - b.pkPosition!);
   const keySchema: ConnectSchema | null = keyCols.length
     ? { type: 'struct', fields: keyCols.map((c) => field(c, false)), optional: false, name: `${topic}.Key` }
@@ -298,6 +306,17 @@ export function buildMySqlTableModel(database: string, table: string, columns: M
     keySchemaJson: keySchema ? JSON.stringify(keySchema) : null,
     envelopeSchemaJson: JSON.stringify(envelopeSchema),
   };
+}
+
+/** The Connect value of a column's literal default, as Debezium puts it in the schema; undefined when there is none. */
+export function columnDefault(c: MySqlColumnDef & { mapping: MySqlColumnMapping }): unknown {
+  if (c.defaultText === undefined) return undefined;
+  try {
+    const v = c.mapping.convert(c.defaultText);
+    return v === null ? undefined : v;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A row by column name (zongji and mysql2 both give objects). */

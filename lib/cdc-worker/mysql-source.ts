@@ -95,12 +95,12 @@ export async function checkServer(conn: Connection, expected: MySqlEngine): Prom
 }
 
 /** Columns of a table in ordinal order, with primary-key positions. */
-export async function readColumns(conn: Connection, database: string, table: string): Promise<MySqlColumnDef[]> {
+export async function readColumns(conn: Connection, database: string, table: string, engine: MySqlEngine = 'mariadb'): Promise<MySqlColumnDef[]> {
   const cols = await query<Record<string, unknown>>(
     conn,
     `SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable,
             NUMERIC_PRECISION AS numericPrecision, NUMERIC_SCALE AS numericScale, DATETIME_PRECISION AS datetimePrecision,
-            CHARACTER_MAXIMUM_LENGTH AS characterMaximumLength
+            CHARACTER_MAXIMUM_LENGTH AS characterMaximumLength, COLUMN_DEFAULT AS columnDefault, EXTRA AS extra
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
     [database, table],
   );
@@ -123,7 +123,25 @@ export async function readColumns(conn: Connection, database: string, table: str
     numericScale: num(c.numericScale),
     datetimePrecision: num(c.datetimePrecision),
     characterMaximumLength: num(c.characterMaximumLength),
+    defaultText: literalDefault(c.columnDefault, String(c.extra ?? ''), String(c.dataType).toLowerCase(), engine),
   }));
+}
+
+/**
+ * The literal default of a column from information_schema.COLUMNS.COLUMN_DEFAULT: MariaDB (10.2.7+)
+ * quotes string literals and writes NULL or an expression bare; MySQL writes the literal bare and
+ * marks expressions with DEFAULT_GENERATED in EXTRA. Expressions (CURRENT_TIMESTAMP, …) give undefined.
+ */
+export function literalDefault(raw: unknown, extra: string, dataType: string, engine: MySqlEngine): string | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  const t = String(raw);
+  if (/DEFAULT_GENERATED/i.test(extra)) return undefined;
+  if (engine === 'mysql') return t;
+  if (t === 'NULL') return undefined;
+  if (t.length >= 2 && t.startsWith("'") && t.endsWith("'")) return t.slice(1, -1).replace(/''/g, "'").replace(/\\(.)/g, '$1');
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return t;
+  if (dataType === 'bit' && /^b'[01]*'$/i.test(t)) return BigInt('0b' + (t.slice(2, -1) || '0')).toString();
+  return undefined; // an expression: current_timestamp(), uuid(), …
 }
 
 export function quoteName(s: string): string {

@@ -80,6 +80,8 @@ export class MySqlCdcWorker {
   private gtidPos: MariaDbGtidPosition | MySqlGtidSet | null = null;
   private file = '';
   private tx: Tx | null = null;
+  /** End of the previous event: where the current one starts (Debezium's `pos` of a rows event). */
+  private lastEnd = 0;
   private readonly inbox: BinlogEvent[] = [];
   private inboxHead = 0;
   private pumping = false;
@@ -163,7 +165,7 @@ export class MySqlCdcWorker {
       for (const t of source.tables) {
         if (!this.schemas[t]) {
           this.log.warn({ table: t }, 'table not in the stored offset: captured from now on, without a snapshot');
-          this.schemas[t] = await readColumns(this.conn, ...split(t));
+          this.schemas[t] = await readColumns(this.conn, ...split(t), this.engine);
         }
       }
       from = { gtid: stored.gtid, file: stored.file, pos: stored.pos };
@@ -174,7 +176,7 @@ export class MySqlCdcWorker {
       from = await this.snapshot();
     } else {
       from = await this.currentPosition();
-      for (const t of source.tables) this.schemas[t] = await readColumns(this.conn, ...split(t));
+      for (const t of source.tables) this.schemas[t] = await readColumns(this.conn, ...split(t), this.engine);
       this.commitOffset({ gtid: from.gtid ?? '', file: from.file ?? '', pos: from.pos ?? 4 }, Date.now());
     }
     for (const [t, cols] of Object.entries(this.schemas)) this.models.set(t, buildMySqlTableModel(...split(t), cols, this.opts));
@@ -266,7 +268,7 @@ export class MySqlCdcWorker {
     try {
       const at = await openSnapshot(conn, this.engine);
       this.log.info({ ...at, tables: source.tables }, 'initial snapshot started');
-      for (const t of source.tables) this.schemas[t] = await readColumns(conn, ...split(t));
+      for (const t of source.tables) this.schemas[t] = await readColumns(conn, ...split(t), this.engine);
       const models = source.tables.map((t) => buildMySqlTableModel(...split(t), this.schemas[t], this.opts));
       let total = 0;
       let prev: { model: MySqlTableModel; row: MySqlRow; firstInTable: boolean } | null = null;
@@ -330,6 +332,7 @@ export class MySqlCdcWorker {
         const e = this.inbox[this.inboxHead];
         const p = this.handle(e);
         if (p) await p;
+        if (e.nextPosition > 0) this.lastEnd = e.nextPosition;
         this.inboxHead++;
         if ((this.phase as string) === 'failed') return;
         if (!this.sink.hasSpace() && !this.paused && this.stream) {
@@ -369,6 +372,8 @@ export class MySqlCdcWorker {
     switch (name) {
       case 'rotate':
         this.file = String(e.binlogName);
+        this.lastEnd = Number(e.position);
+        e.nextPosition = 0;
         return;
       case 'mariadbgtid':
       case 'gtid':
@@ -411,7 +416,7 @@ export class MySqlCdcWorker {
     const next = { ...this.schemas };
     for (const t of tables) {
       try {
-        next[t] = await readColumns(this.conn!, ...split(t));
+        next[t] = await readColumns(this.conn!, ...split(t), this.engine);
         this.models.set(t, buildMySqlTableModel(...split(t), next[t], this.opts));
       } catch (err) {
         this.log.warn({ table: t, err: (err as Error).message }, 'table definition unavailable after DDL; keeping the previous one');
@@ -440,7 +445,7 @@ export class MySqlCdcWorker {
         serverId: this.serverId,
         gtid: tx.gtid,
         file: this.file,
-        pos: tx.startPos,
+        pos: this.lastEnd,
         row: i,
         thread: tx.thread,
         query: null,
