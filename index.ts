@@ -55,6 +55,7 @@ export * from './constructs/stages/batch-pipeline';
 export * from './constructs/stages/integration-platform';
 export * from './constructs/stages/data-automation';
 export * from './constructs/decentralization/data-product';
+export * from './constructs/decentralization/data-product-views';
 export * from './constructs/decentralization/product-checks';
 export * from './constructs/decentralization/data-domain';
 export * from './constructs/decentralization/decentralized-platform';

@@ -18,6 +18,7 @@ import { RealtimePipeline, serviceAccountId } from '../stages/realtime-pipeline'
 import { DataProductSpec, DataSubscriptionSpec, DecentralizationMode, IDataPublisher, ResolvedSubscription } from './data-product';
 import { CENTRAL, DecentralizedPlatform } from './decentralized-platform';
 import { checkProducts } from './product-checks';
+import { DataProductViews } from './data-product-views';
 
 /** A dataset of the domain's microwarehouse. */
 export interface DomainDatasetSpec {
@@ -149,6 +150,8 @@ export class DataDomain extends Construct implements IDataPublisher {
   public readonly landingSinks: Record<string, BigQuerySink> = {};
   /** The platform. */
   public readonly platform: DecentralizedPlatform;
+  /** Authorized views of the domain's products, in `<domain>_products`, if any product has views. */
+  public readonly productViews?: DataProductViews;
 
   private readonly problems: PropProblem[] = [];
   private readonly props: DataDomainProps;
@@ -276,6 +279,16 @@ export class DataDomain extends Construct implements IDataPublisher {
     }
     if (this.landingDataset && props.mode === 'full' && this.connectAccountMember) this.landingDataset.grantWrite(this.connectAccountMember);
     for (const d of this.datasets) d.grantWrite(this.serviceAccount.member);
+    if ((props.products ?? []).some((p) => (p.views ?? []).length > 0)) {
+      this.productViews = new DataProductViews(this, 'product-views', {
+        project: this.project,
+        location: props.location ?? props.platform.location,
+        datasetId: `${this.datasetPrefix}_products`,
+        products: props.products ?? [],
+        datasetById: (id) => this.datasetById(id),
+        labels: this.labels,
+      });
+    }
 
     props.platform.registerDomain(this, subscriptions);
 
@@ -297,6 +310,11 @@ export class DataDomain extends Construct implements IDataPublisher {
   /** Google members that read subscribed datasets: the domain's service account and its readers. */
   public get googleMembers(): string[] {
     return [`serviceAccount:${this.serviceAccountEmail}`, ...(this.props.readers ?? [])];
+  }
+
+  /** Lets `member` read the authorized views of one of the domain's products. */
+  public grantProductViews(product: string, member: string): void {
+    this.productViews?.grantRead(product, member);
   }
 
   /** A dataset of the domain by id. */

@@ -24,6 +24,22 @@ export interface DataProductSpec {
   readonly topicPrefix?: string;
   /** Dataset ids of the publisher whose tables subscribers may read (BigQuery Data Viewer). @default none */
   readonly datasets?: string[];
+  /**
+   * Authorized views: each a view in the publisher's `<publisher>_products` dataset, authorized on
+   * the publisher's datasets it reads; subscribers may read the view and nothing behind it.
+   * @default none
+   */
+  readonly views?: DataProductView[];
+}
+
+/** An authorized view of a data product. */
+export interface DataProductView {
+  /** View name (its table id): letters, digits and '_'. */
+  readonly name: string;
+  /** Standard SQL of the view, naming tables as `project.dataset.table`. */
+  readonly query: string;
+  /** Dataset ids of the publisher the query reads; the view is authorized on each. */
+  readonly sources: string[];
 }
 
 /** A subscription of a domain to another's data product. */
@@ -65,6 +81,8 @@ export interface IDataPublisher extends IConstruct {
   readonly kafka: IKafkaPlatform;
   /** A dataset of the publisher by id, if it has one. */
   datasetById(datasetId: string): WarehouseDataset | undefined;
+  /** Lets `member` read the authorized views of `product`, if it has any. */
+  grantProductViews(product: string, member: string): void;
 }
 
 /** What a resolved subscription created. */
@@ -81,6 +99,8 @@ export interface ResolvedSubscription {
   readonly topicPrefix?: string;
   /** Dataset ids of the publisher the subscriber may read. */
   readonly datasets: string[];
+  /** Names of the authorized views the subscriber may read (in the publisher's `<publisher>_products` dataset). */
+  readonly views: string[];
   /** Whether the product is landed into the subscriber's dataset. */
   readonly landed: boolean;
 }

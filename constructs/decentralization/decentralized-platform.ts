@@ -15,6 +15,7 @@ import { KafkaTopic } from '../kafka/kafka-topic';
 import { DataDomain } from './data-domain';
 import { DataProductSpec, DataSubscriptionSpec, IDataPublisher, ResolvedSubscription, SubscriberIdentity } from './data-product';
 import { checkProducts } from './product-checks';
+import { DataProductViews } from './data-product-views';
 
 /** Props of {@link DecentralizedPlatform}. */
 export interface DecentralizedPlatformProps {
@@ -81,6 +82,8 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
   public readonly domains = new Map<string, DataDomain>();
   /** Every subscription resolved so far. */
   public readonly subscriptions: ResolvedSubscription[] = [];
+  /** Authorized views of the central products, in `central_products`, if any product has views. */
+  public readonly productViews?: DataProductViews;
   /** Deployer SCRAM users of domains that live in their own stacks, by domain. */
   public readonly deployers: Record<string, KafkaScramUser> = {};
 
@@ -103,6 +106,16 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
       displayName: 'Shared Kafka Connect workers of the data platform',
       projectRoles: ['roles/bigquery.jobUser'],
     });
+    if (products.some((p) => (p.views ?? []).length > 0)) {
+      this.productViews = new DataProductViews(this, 'product-views', {
+        project: props.project,
+        location: this.location,
+        datasetId: `${CENTRAL}_products`,
+        products,
+        datasetById: (id) => this.datasetById(id),
+        labels: { owner: 'data-platform', classification: 'internal' },
+      });
+    }
     validateProps(this, (p) => {
       const stack = TerraformStack.of(this);
       const defined = stack.node.findAll().filter((c): c is KafkaTopic => c instanceof KafkaTopic && c.platform === this.kafka);
@@ -128,6 +141,11 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
   /** Subscriptions of `domain` whose publisher has not joined the platform (or that name the domain itself). */
   public unresolvedOf(domain: DataDomain): DataSubscriptionSpec[] {
     return this.pending.filter((x) => x.subscriber === domain).map((x) => x.spec);
+  }
+
+  /** Lets `member` read the authorized views of one of the central products. */
+  public grantProductViews(product: string, member: string): void {
+    this.productViews?.grantRead(product, member);
   }
 
   /** A central dataset by id. */
@@ -191,6 +209,7 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
       topics: [...(product.topics ?? [])],
       topicPrefix: product.topicPrefix,
       datasets: [...(product.datasets ?? [])],
+      views: (product.views ?? []).map((v) => v.name),
       landed: land,
     };
     this.subscriptions.push(resolved);
@@ -231,6 +250,7 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
       if (!dataset) continue; // reported by the publisher's product checks
       for (const member of who.googleMembers) dataset.grantRead(member);
     }
+    for (const member of who.googleMembers) publisher.grantProductViews(product.name, member);
   }
 
   private addDeployer(domain: DataDomain): void {

@@ -22,8 +22,16 @@ export function checkProducts(p: Problems, products: DataProductSpec[], ctx: Pro
     const at = `products[${i}]`;
     p.check(PRODUCT_NAME.test(product.name), `${at}.name`, product.name, "a lowercase letter, then lowercase letters, digits, '-' or '_'");
     p.check(names.indexOf(product.name) === i, `${at}.name`, product.name, 'a name no other product of the publisher uses');
-    const targets = (product.topics ?? []).length + (product.topicPrefix !== undefined ? 1 : 0) + (product.datasets ?? []).length;
-    p.check(targets > 0, at, product.name, 'a product with at least one of topics, topicPrefix and datasets');
+    const targets = (product.topics ?? []).length + (product.topicPrefix !== undefined ? 1 : 0) + (product.datasets ?? []).length + (product.views ?? []).length;
+    p.check(targets > 0, at, product.name, 'a product with at least one of topics, topicPrefix, datasets and views');
+    const viewNames = (product.views ?? []).map((v) => v.name);
+    (product.views ?? []).forEach((v, j) => {
+      p.check(/^[A-Za-z0-9_]{1,1024}$/.test(v.name), `${at}.views[${j}].name`, v.name, "letters, digits and '_' (a BigQuery table id)");
+      p.check(viewNames.indexOf(v.name) === j, `${at}.views[${j}].name`, v.name, 'a name no other view of the product uses');
+      p.check(v.query.trim().length > 0, `${at}.views[${j}].query`, v.query, 'a standard SQL query');
+      p.check(v.sources.length > 0, `${at}.views[${j}].sources`, v.sources, 'the dataset ids the query reads (the view is authorized on them)');
+      v.sources.forEach((d, k) => p.check(ctx.datasetExists(d), `${at}.views[${j}].sources[${k}]`, d, `a dataset id of ${ctx.where}`));
+    });
     (product.topics ?? []).forEach((t, j) => {
       if (!p.check(ctx.topicAllowed(t), `${at}.topics[${j}]`, t, `a topic of ${ctx.where} (under its namespace)`)) return;
       p.check(ctx.topicExists(t), `${at}.topics[${j}]`, t, `a topic defined by ${ctx.where}`);

@@ -317,3 +317,36 @@ test("a domain's namespace may not hold topics of the platform or of another dom
     `[test/platform] domains['risk']: "risk" is not valid; allowed: a domain name whose namespace "risk." holds no topic of another owner; these are not the domain's: risk.risk.risk_scores`,
   ]);
 });
+
+describe('authorized views', () => {
+  const company = (viewSources: string[]) => (stack: TerraformStack) => {
+    const platform = platformIn(stack);
+    domain(platform, stack, {
+      name: 'sales', datasets: [{ name: 'orders' }, { name: 'leads' }],
+      products: [{ name: 'revenue', views: [{ name: 'daily_revenue', query: 'SELECT day, SUM(amount) AS revenue FROM `acme-test.sales_orders.orders` GROUP BY day', sources: viewSources }] }],
+    });
+    domain(platform, stack, { name: 'finance', subscriptions: [{ domain: 'sales', product: 'revenue' }] });
+  };
+
+  test('a subscriber reads the view and nothing behind it; the view is authorized on the dataset it reads', () => {
+    const json = synth(company(['sales_orders']));
+    const view = resources(json, 'google_bigquery_table');
+    expect(view).toEqual([expect.objectContaining({ table_id: 'daily_revenue', view: { query: expect.stringContaining('SUM(amount)'), use_legacy_sql: false } })]);
+    expect(datasetGrants(json).filter((g) => g.includes('sales_products'))).toEqual([]);
+    expect(resources(json, 'google_bigquery_table_iam_member').map((r) => `${r.table_id} ${r.role} ${r.member}`)).toEqual([
+      expect.stringMatching(/^\$\{google_bigquery_table\.sales_product-views_revenue-daily_revenue_[0-9A-F]+\.table_id\} roles\/bigquery\.dataViewer serviceAccount:finance-domain@acme-test\.iam\.gserviceaccount\.com$/),
+    ]);
+    // finance gets nothing on sales' datasets themselves.
+    expect(datasetGrants(json, (m) => m.includes('finance')).filter((g) => g.startsWith('sales_'))).toEqual([]);
+    const access = resources(json, 'google_bigquery_dataset_access');
+    expect(access).toEqual([expect.objectContaining({ view: expect.objectContaining({ project_id: 'acme-test', table_id: expect.stringContaining('daily_revenue') }) })]);
+    expect(access[0].dataset_id).toMatch(/sales_dataset-orders_dataset/);
+    expect(access[0].view.dataset_id).toMatch(/sales_product-views_dataset_[0-9A-F]+\.dataset_id/);
+  });
+
+  test("a view's sources must be the publisher's own datasets", () => {
+    expect(problems(company(['sales_orders', 'hr_salaries']))).toEqual([
+      '[test/sales] products[0].views[0].sources[1]: "hr_salaries" is not valid; allowed: a dataset id of domain "sales"',
+    ]);
+  });
+});

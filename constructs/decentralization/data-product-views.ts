@@ -1,0 +1,88 @@
+import { Construct } from 'constructs';
+import { BigqueryDatasetAccessA } from '@cdktf/provider-google/lib/bigquery-dataset-access';
+import { BigqueryTable } from '@cdktf/provider-google/lib/bigquery-table';
+import { BigqueryTableIamMember } from '@cdktf/provider-google/lib/bigquery-table-iam-member';
+import { WarehouseDataset } from '../bigquery/warehouse-dataset';
+import { validateProps } from '../core/validation';
+import { idSafe } from '../kafka/kafka-principal';
+import { DataProductSpec } from './data-product';
+
+/** Props of {@link DataProductViews}. */
+export interface DataProductViewsProps {
+  /** Google Cloud project of the views' dataset. */
+  readonly project: string;
+  /** BigQuery location; must be the location of the datasets the views read. @default 'US' */
+  readonly location?: string;
+  /** Id of the dataset holding the views, e.g. `payments_products`. */
+  readonly datasetId: string;
+  /** Products of the publisher; those with `views` get them. */
+  readonly products: DataProductSpec[];
+  /** The publisher's dataset of an id, for the views' sources. */
+  readonly datasetById: (datasetId: string) => WarehouseDataset | undefined;
+  /** Labels of the views' dataset. @default none */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * The authorized views of a publisher's data products: one dataset of views (`<publisher>_products`),
+ * each view authorized on the publisher's datasets it reads, so that a subscriber gets Data Viewer
+ * on the view only (table-level IAM) and never on the datasets behind it.
+ */
+export class DataProductViews extends Construct {
+  /** The dataset holding the views. */
+  public readonly dataset: WarehouseDataset;
+  /** Views by `<product>/<view>`. */
+  public readonly views: Record<string, BigqueryTable> = {};
+  private readonly byProduct = new Map<string, BigqueryTable[]>();
+
+  constructor(scope: Construct, id: string, props: DataProductViewsProps) {
+    super(scope, id);
+    this.dataset = new WarehouseDataset(this, 'dataset', {
+      project: props.project,
+      datasetId: props.datasetId,
+      location: props.location,
+      description: 'Authorized views of the data products this publisher shares',
+      labels: props.labels,
+    });
+    for (const product of props.products) {
+      for (const view of product.views ?? []) {
+        const table = new BigqueryTable(this, `${idSafe(product.name)}-${idSafe(view.name)}`, {
+          project: props.project,
+          datasetId: this.dataset.dataset.datasetId,
+          tableId: view.name,
+          description: `View ${view.name} of data product ${product.name}`,
+          view: { query: view.query, useLegacySql: false },
+          deletionProtection: false,
+        });
+        this.views[`${product.name}/${view.name}`] = table;
+        this.byProduct.set(product.name, [...(this.byProduct.get(product.name) ?? []), table]);
+        // The view reads its sources with its own authorization, not its reader's.
+        for (const source of view.sources) {
+          const dataset = props.datasetById(source);
+          if (!dataset) continue; // reported by the product checks
+          new BigqueryDatasetAccessA(this, `${idSafe(product.name)}-${idSafe(view.name)}-on-${idSafe(source)}`, {
+            project: props.project,
+            datasetId: dataset.dataset.datasetId,
+            view: { projectId: props.project, datasetId: this.dataset.dataset.datasetId, tableId: table.tableId },
+          });
+        }
+      }
+    }
+    validateProps(this, (p) => p.check(/^[A-Za-z0-9_]{1,1024}$/.test(props.datasetId), 'datasetId', props.datasetId, "1-1024 letters, digits or '_'"));
+  }
+
+  /** Lets `member` read the views of `product` (Data Viewer on each view, nothing else). */
+  public grantRead(product: string, member: string): void {
+    for (const view of this.byProduct.get(product) ?? []) {
+      const id = `read-${view.node.id}-${member.replace(/[^A-Za-z0-9_-]+/g, '_')}`;
+      if (this.node.tryFindChild(id)) continue;
+      new BigqueryTableIamMember(this, id, {
+        project: view.project,
+        datasetId: view.datasetId,
+        tableId: view.tableId,
+        role: 'roles/bigquery.dataViewer',
+        member,
+      });
+    }
+  }
+}
