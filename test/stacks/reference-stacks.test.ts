@@ -13,9 +13,11 @@ function synthAll(env: NodeJS.ProcessEnv = {}): { outdir: string; stack: (name: 
 
 /** The JSON without metadata that changes with paths on disk. */
 function stable(json: any): any {
-  const copy = JSON.parse(JSON.stringify(json));
+  // Local state paths (the backend and cross-stack remote state) are absolute: cdktf writes
+  // them under the working directory, which differs per checkout.
+  const cwd = JSON.stringify(process.cwd()).slice(1, -1);
+  const copy = JSON.parse(JSON.stringify(json).split(cwd).join('<cwd>'));
   delete copy['//'];
-  if (copy.terraform?.backend?.local) copy.terraform.backend.local.path = '<local>';
   return copy;
 }
 
