@@ -8,7 +8,7 @@ CDP_PART=postgres
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-PG_PORT=15432
+PG_PORT=${CDP_PG_PORT:-15432}
 PG_HOST=127.0.0.1
 PG_USER=cdc
 PG_PASSWORD=cdc-secret
