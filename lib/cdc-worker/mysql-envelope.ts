@@ -29,6 +29,9 @@ export interface MySqlColumnDef {
   numericScale?: number | null;
   datetimePrecision?: number | null;
   characterMaximumLength?: number | null;
+  /** Character set and collation of a text column (for decoding binlog rows). */
+  characterSetName?: string | null;
+  collationName?: string | null;
   /** The column's literal default (unquoted text), copied into the schema as Connect's `default`; undefined for none or an expression. */
   defaultText?: string;
 }

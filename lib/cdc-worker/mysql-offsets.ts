@@ -23,6 +23,8 @@ export interface MySqlOffset {
   snapshotCompleted: boolean;
   /** Table definitions valid at this position, by `database.table`. */
   tables: Record<string, MySqlColumnDef[]>;
+  /** `SHOW CREATE TABLE` text valid at this position, by `database.table` (later DDL is replayed on it). */
+  creates?: Record<string, string>;
   ts_ms: number;
 }
 

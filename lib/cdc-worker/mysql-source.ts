@@ -100,7 +100,8 @@ export async function readColumns(conn: Connection, database: string, table: str
     conn,
     `SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable,
             NUMERIC_PRECISION AS numericPrecision, NUMERIC_SCALE AS numericScale, DATETIME_PRECISION AS datetimePrecision,
-            CHARACTER_MAXIMUM_LENGTH AS characterMaximumLength, COLUMN_DEFAULT AS columnDefault, EXTRA AS extra
+            CHARACTER_MAXIMUM_LENGTH AS characterMaximumLength, COLUMN_DEFAULT AS columnDefault, EXTRA AS extra,
+            CHARACTER_SET_NAME AS characterSetName, COLLATION_NAME AS collationName
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
     [database, table],
   );
@@ -123,6 +124,8 @@ export async function readColumns(conn: Connection, database: string, table: str
     numericScale: num(c.numericScale),
     datetimePrecision: num(c.datetimePrecision),
     characterMaximumLength: num(c.characterMaximumLength),
+    characterSetName: c.characterSetName === null || c.characterSetName === undefined ? null : String(c.characterSetName),
+    collationName: c.collationName === null || c.collationName === undefined ? null : String(c.collationName),
     defaultText: literalDefault(c.columnDefault, String(c.extra ?? ''), String(c.dataType).toLowerCase(), engine),
   }));
 }
@@ -142,6 +145,86 @@ export function literalDefault(raw: unknown, extra: string, dataType: string, en
   if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return t;
   if (dataType === 'bit' && /^b'[01]*'$/i.test(t)) return BigInt('0b' + (t.slice(2, -1) || '0')).toString();
   return undefined; // an expression: current_timestamp(), uuid(), …
+}
+
+/** `SHOW CREATE TABLE` text: the schema history keeps it to replay later DDL on. */
+export async function showCreateTable(conn: Connection, database: string, table: string): Promise<string> {
+  const rows = await query<Record<string, string>>(conn, `SHOW CREATE TABLE ${quoteName(database)}.${quoteName(table)}`);
+  return rows[0]['Create Table'];
+}
+
+const IDENT = '(?:`(?:[^`]|``)+`|[A-Za-z0-9_$]+)';
+const HIST_TABLE = '__cdc_worker_schema_history';
+
+/** The ALTER TABLE statement aimed at another table name (null if `sql` is not an ALTER TABLE). */
+export function retargetAlter(sql: string, database: string, table: string): string | null {
+  const re = new RegExp(`^(\\s*(?:/\\*[\\s\\S]*?\\*/\\s*)*ALTER\\s+(?:ONLINE\\s+)?(?:IGNORE\\s+)?TABLE\\s+(?:IF\\s+EXISTS\\s+)?)(${IDENT}(?:\\s*\\.\\s*${IDENT})?)`, 'i');
+  const m = re.exec(sql);
+  if (!m) return null;
+  return m[1] + `${quoteName(database)}.${quoteName(table)}` + sql.slice(m[0].length);
+}
+
+/** A CREATE TABLE text for a TEMPORARY table of another name; foreign keys are left out (temporary tables cannot have them). */
+export function temporaryCreate(createSql: string, database: string, table: string): string {
+  const body = createSql.replace(new RegExp(`^\\s*CREATE\\s+TABLE\\s+${IDENT}(?:\\s*\\.\\s*${IDENT})?`, 'i'), `CREATE TEMPORARY TABLE ${quoteName(database)}.${quoteName(table)}`);
+  const lines = body.split('\n').filter((l) => !/^\s*CONSTRAINT\s+\S+\s+FOREIGN\s+KEY\b/i.test(l) && !/^\s*FOREIGN\s+KEY\b/i.test(l));
+  // the line before a dropped one may now end the column list with a comma
+  for (let i = 0; i < lines.length - 1; i++) if (/^\s*\)/.test(lines[i + 1])) lines[i] = lines[i].replace(/,\s*$/, '');
+  return lines.join('\n');
+}
+
+/**
+ * The schema history's way to follow an ALTER TABLE: the table as it was (its CREATE TABLE text) is
+ * made again as a session TEMPORARY table (not written to a row-based binlog), the ALTER runs on
+ * it, and the result is read back. The server's own DDL semantics, for the definition valid at that
+ * point of the binlog, whatever has happened to the table since. Returns null for statements other
+ * than ALTER TABLE.
+ */
+export async function replayAlter(conn: Connection, createSql: string, sql: string, database: string, table: string): Promise<{ columns: MySqlColumnDef[]; createSql: string } | null> {
+  const altered = retargetAlter(sql, database, HIST_TABLE);
+  if (!altered) return null;
+  const tmp = `${quoteName(database)}.${quoteName(HIST_TABLE)}`;
+  await query(conn, `DROP TEMPORARY TABLE IF EXISTS ${tmp}`);
+  try {
+    await query(conn, temporaryCreate(createSql, database, HIST_TABLE));
+    await query(conn, altered);
+    const cols = await query<Record<string, string | null>>(conn, `SHOW FULL COLUMNS FROM ${tmp}`);
+    const pk = await query<Record<string, string | number>>(conn, `SHOW INDEX FROM ${tmp} WHERE Key_name = 'PRIMARY'`);
+    const pkPos = new Map(pk.map((r) => [String(r.Column_name), Number(r.Seq_in_index)]));
+    const created = await showCreateTable(conn, database, HIST_TABLE);
+    return {
+      columns: cols.map((c) => showColumnDef(c, pkPos)),
+      createSql: created.replace(/^CREATE\s+(?:TEMPORARY\s+)?TABLE\s+`(?:[^`]|``)+`/i, `CREATE TABLE ${quoteName(table)}`),
+    };
+  } finally {
+    await query(conn, `DROP TEMPORARY TABLE IF EXISTS ${tmp}`).catch(() => undefined);
+  }
+}
+
+/** A column from a `SHOW FULL COLUMNS` row, in the form readColumns gives. */
+export function showColumnDef(c: Record<string, string | null>, pkPos: Map<string, number>): MySqlColumnDef {
+  const columnType = String(c.Type).toLowerCase();
+  const dataType = /^[a-z]+/.exec(columnType)![0];
+  const args = /^[a-z]+\((\d+)(?:,(\d+))?\)/.exec(columnType);
+  const temporal = ['datetime', 'timestamp', 'time'].includes(dataType);
+  const fixed = ['decimal', 'numeric', 'bit'].includes(dataType);
+  const collation = c.Collation ?? null;
+  const dflt = c.Default;
+  const expression = dflt === null || dflt === undefined || /DEFAULT_GENERATED/i.test(String(c.Extra ?? '')) || /^[a-z_]+\(.*\)$/i.test(dflt) || /^current_timestamp/i.test(dflt);
+  return {
+    name: String(c.Field),
+    dataType,
+    columnType,
+    nullable: c.Null === 'YES',
+    pkPosition: pkPos.get(String(c.Field)),
+    numericPrecision: fixed && args ? Number(args[1]) : null,
+    numericScale: fixed && args ? Number(args[2] ?? 0) : null,
+    datetimePrecision: temporal ? Number(args?.[1] ?? 0) : null,
+    characterMaximumLength: null,
+    characterSetName: collation ? collation.split('_')[0] : null,
+    collationName: collation,
+    defaultText: expression ? undefined : dataType === 'bit' && /^b'[01]*'$/i.test(dflt!) ? BigInt('0b' + (dflt!.slice(2, -1) || '0')).toString() : dflt!,
+  };
 }
 
 export function quoteName(s: string): string {
@@ -237,7 +320,17 @@ export class BinlogStream {
     private readonly tables: string[],
   ) {}
 
-  start(from: BinlogStartPosition, onEvent: (e: BinlogEvent) => void, onError: (e: Error) => void): Promise<void> {
+  /**
+   * @param columnsAt the schema history: the columns of a captured table as of the table map being
+   *   decoded (zongji would otherwise read today's definition from information_schema, which is wrong
+   *   for events written before a later DDL).
+   */
+  start(
+    from: BinlogStartPosition,
+    onEvent: (e: BinlogEvent) => void,
+    onError: (e: Error) => void,
+    columnsAt?: (database: string, table: string) => Promise<MySqlColumnDef[] | undefined>,
+  ): Promise<void> {
     // zongji is an ES module; Node 20.17+ loads it with require()
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ZongJi = (require('@vlasky/zongji') as { default: typeof ZongJiType }).default;
@@ -247,6 +340,35 @@ export class BinlogStream {
     for (const t of this.tables) {
       const [db, table] = [t.slice(0, t.indexOf('.')), t.slice(t.indexOf('.') + 1)];
       (includeSchema[db] ??= []).push(table);
+    }
+    if (columnsAt) {
+      const zi = z as unknown as {
+        _fetchTableInfo(ev: TableMapLike, next: () => void): void;
+        tableMap: Record<number, unknown>;
+      };
+      const fromServer = zi._fetchTableInfo.bind(z);
+      zi._fetchTableInfo = (ev, next) => {
+        columnsAt(ev.schemaName, ev.tableName).then(
+          (cols) => {
+            if (!cols) return fromServer(ev, next);
+            const problem = tableMapMismatch(ev, cols);
+            if (problem) return onError(new Error(problem));
+            zi.tableMap[ev.tableId] = {
+              columnSchemas: cols.map((c) => ({
+                COLUMN_NAME: c.name,
+                COLLATION_NAME: c.collationName ?? null,
+                CHARACTER_SET_NAME: c.characterSetName ?? null,
+                COLUMN_COMMENT: '',
+                COLUMN_TYPE: c.columnType,
+              })),
+              parentSchema: ev.schemaName,
+              tableName: ev.tableName,
+            };
+            next();
+          },
+          (e: Error) => onError(e),
+        );
+      };
     }
     z.on('error', (e: Error) => onError(explainBinlogError(e)));
     z.on('binlog', (e: unknown) => onEvent(e as BinlogEvent));
@@ -291,6 +413,43 @@ export class BinlogStream {
       }
     });
   }
+}
+
+interface TableMapLike {
+  tableId: number;
+  schemaName: string;
+  tableName: string;
+  columnCount: number;
+  columnTypes: number[];
+}
+
+/** Binlog column type codes each information_schema DATA_TYPE may be written with. */
+const BINLOG_TYPES: Record<string, number[]> = {
+  tinyint: [1], bool: [1], boolean: [1], smallint: [2], mediumint: [9], int: [3], integer: [3], bigint: [8],
+  float: [4], double: [5], real: [5], decimal: [246, 0], numeric: [246, 0], bit: [16], year: [13],
+  date: [10, 14], time: [11, 19], datetime: [12, 18], timestamp: [7, 17],
+  char: [254, 15], binary: [254, 15], varchar: [15, 141], varbinary: [15, 141], enum: [254, 247], set: [254, 248],
+  tinytext: [252, 140], text: [252, 140], mediumtext: [252, 140], longtext: [252, 140],
+  tinyblob: [252, 140], blob: [252, 140], mediumblob: [252, 140], longblob: [252, 140], json: [245, 252],
+  geometry: [255], point: [255], linestring: [255], polygon: [255],
+};
+
+/**
+ * Checks a table map against the schema history: the number of columns and each column's binlog
+ * type must fit. A mismatch means the history is out of step with the binlog (it would decode the
+ * row wrongly), so the worker stops instead.
+ */
+export function tableMapMismatch(ev: Pick<TableMapLike, 'schemaName' | 'tableName' | 'columnCount' | 'columnTypes'>, cols: MySqlColumnDef[]): string | null {
+  const where = `${ev.schemaName}.${ev.tableName}`;
+  const advice = 'the schema history is out of step with the binlog (a DDL the worker could not follow); delete the stored offset to take a new snapshot';
+  if (ev.columnCount !== cols.length) return `table map of ${where} has ${ev.columnCount} columns, the schema history ${cols.length}: ${advice}`;
+  for (let i = 0; i < cols.length; i++) {
+    const allowed = BINLOG_TYPES[cols[i].dataType];
+    if (allowed && !allowed.includes(ev.columnTypes[i])) {
+      return `table map of ${where}: column ${i + 1} (${cols[i].name} ${cols[i].columnType}) has binlog type ${ev.columnTypes[i]}: ${advice}`;
+    }
+  }
+  return null;
 }
 
 /** Turns zongji's and the server's messages about unsupported binlog features into ones naming the setting. */

@@ -34,7 +34,7 @@ import {
 } from './mysql-envelope';
 import { MariaDbGtidPosition, MySqlGtidSet } from './mysql-gtid';
 import { MySqlOffset, MySqlOffsetStore } from './mysql-offsets';
-import { BinlogEvent, BinlogStartPosition, BinlogStream, checkServer, connect, openSnapshot, query, readColumns, streamTable } from './mysql-source';
+import { BinlogEvent, BinlogStartPosition, BinlogStream, checkServer, connect, openSnapshot, query, readColumns, replayAlter, showCreateTable, streamTable } from './mysql-source';
 
 type SnapshotMarker = MySqlSourcePosition['snapshot'];
 
@@ -76,6 +76,8 @@ export class MySqlCdcWorker {
   private serverId = 0;
   /** Table definitions as of the event being processed; replaced (not mutated) on DDL. */
   private schemas: Record<string, MySqlColumnDef[]> = {};
+  /** `SHOW CREATE TABLE` of each captured table as of the event being processed (replaced on DDL). */
+  private creates: Record<string, string> = {};
   private readonly models = new Map<string, MySqlTableModel>();
   private gtidPos: MariaDbGtidPosition | MySqlGtidSet | null = null;
   private file = '';
@@ -162,10 +164,12 @@ export class MySqlCdcWorker {
       this.acked = stored;
       this.savedOffset = stored;
       this.schemas = { ...stored.tables };
+      this.creates = { ...(stored.creates ?? {}) };
       for (const t of source.tables) {
         if (!this.schemas[t]) {
           this.log.warn({ table: t }, 'table not in the stored offset: captured from now on, without a snapshot');
           this.schemas[t] = await readColumns(this.conn, ...split(t), this.engine);
+          this.creates[t] = await showCreateTable(this.conn, ...split(t));
         }
       }
       from = { gtid: stored.gtid, file: stored.file, pos: stored.pos };
@@ -176,7 +180,10 @@ export class MySqlCdcWorker {
       from = await this.snapshot();
     } else {
       from = await this.currentPosition();
-      for (const t of source.tables) this.schemas[t] = await readColumns(this.conn, ...split(t), this.engine);
+      for (const t of source.tables) {
+        this.schemas[t] = await readColumns(this.conn, ...split(t), this.engine);
+        this.creates[t] = await showCreateTable(this.conn, ...split(t));
+      }
       this.commitOffset({ gtid: from.gtid ?? '', file: from.file ?? '', pos: from.pos ?? 4 }, Date.now());
     }
     for (const [t, cols] of Object.entries(this.schemas)) this.models.set(t, buildMySqlTableModel(...split(t), cols, this.opts));
@@ -184,7 +191,16 @@ export class MySqlCdcWorker {
     this.file = from.file ?? '';
 
     this.stream = new BinlogStream({ ...source, serverId: source.serverId }, source.tables);
-    await this.stream.start(from, (e) => this.onEvent(e), (e) => this.fail(e, 'binlog'));
+    await this.stream.start(
+      from,
+      (e) => this.onEvent(e),
+      (e) => this.fail(e, 'binlog'),
+      async (database, table) => {
+        // the events before this table map (a DDL among them) are applied first
+        await this.drained();
+        return this.schemas[`${database}.${table}`];
+      },
+    );
     if ((this.phase as string) === 'failed') return;
     this.phase = 'streaming';
     this.log.info({ from }, 'streaming started');
@@ -229,7 +245,7 @@ export class MySqlCdcWorker {
   /** Queues a checkpoint; its offset is stored once Kafka has everything before it. */
   private commitOffset(at: { gtid: string; file: string; pos: number }, tsMs: number, snapshotCompleted = true): void {
     this.seq++;
-    this.pendingOffsets.set(this.seq, { gtid: at.gtid, file: at.file, pos: at.pos, snapshotCompleted, tables: this.schemas, ts_ms: Date.now() });
+    this.pendingOffsets.set(this.seq, { gtid: at.gtid, file: at.file, pos: at.pos, snapshotCompleted, tables: this.schemas, creates: this.creates, ts_ms: Date.now() });
     this.sink.push({ checkpoint: this.seq, commitTimeMicros: tsMs * 1000 });
   }
 
@@ -268,7 +284,10 @@ export class MySqlCdcWorker {
     try {
       const at = await openSnapshot(conn, this.engine);
       this.log.info({ ...at, tables: source.tables }, 'initial snapshot started');
-      for (const t of source.tables) this.schemas[t] = await readColumns(conn, ...split(t), this.engine);
+      for (const t of source.tables) {
+        this.schemas[t] = await readColumns(conn, ...split(t), this.engine);
+        this.creates[t] = await showCreateTable(conn, ...split(t));
+      }
       const models = source.tables.map((t) => buildMySqlTableModel(...split(t), this.schemas[t], this.opts));
       let total = 0;
       let prev: { model: MySqlTableModel; row: MySqlRow; firstInTable: boolean } | null = null;
@@ -353,6 +372,11 @@ export class MySqlCdcWorker {
     }
   }
 
+  /** Resolves when every event received so far is processed. */
+  private async drained(): Promise<void> {
+    while (this.pumping || this.inboxHead < this.inbox.length) await sleep(2);
+  }
+
   private beginTx(e: BinlogEvent, gtid: string | null): void {
     this.tx = { gtid, startPos: e.nextPosition > 0 ? e.nextPosition - e.size : 0, tsMs: e.timestamp, thread: null };
   }
@@ -412,18 +436,39 @@ export class MySqlCdcWorker {
     }
   }
 
+  /**
+   * Schema history: an ALTER TABLE is replayed on the table's definition as of this point of the
+   * binlog (see replayAlter), so a worker that is behind gets the columns its next events were
+   * written with. Other DDL (CREATE, RENAME, …) and an ALTER the replay cannot run read today's
+   * definition from information_schema.
+   */
   private async applyDdl(tables: string[], sql: string, e: BinlogEvent): Promise<void> {
-    const next = { ...this.schemas };
+    const schemas = { ...this.schemas };
+    const creates = { ...this.creates };
     for (const t of tables) {
+      const [database, table] = split(t);
+      let how = 'replayed';
       try {
-        next[t] = await readColumns(this.conn!, ...split(t), this.engine);
-        this.models.set(t, buildMySqlTableModel(...split(t), next[t], this.opts));
+        const replayed = creates[t] ? await replayAlter(this.conn!, creates[t], sql, database, table).catch((err: Error) => {
+          this.log.warn({ table: t, err: err.message }, 'could not replay the DDL on the previous definition; reading the current one');
+          return null;
+        }) : null;
+        if (replayed) {
+          schemas[t] = replayed.columns;
+          creates[t] = replayed.createSql;
+        } else {
+          how = 'read from information_schema';
+          schemas[t] = await readColumns(this.conn!, database, table, this.engine);
+          creates[t] = await showCreateTable(this.conn!, database, table);
+        }
+        this.models.set(t, buildMySqlTableModel(database, table, schemas[t], this.opts));
+        this.log.info({ table: t, ddl: sql.slice(0, 200), how, columns: schemas[t].map((c) => c.name) }, 'schema change applied');
       } catch (err) {
         this.log.warn({ table: t, err: (err as Error).message }, 'table definition unavailable after DDL; keeping the previous one');
       }
     }
-    this.schemas = next;
-    this.log.info({ tables, ddl: sql.slice(0, 200) }, 'schema change applied');
+    this.schemas = schemas;
+    this.creates = creates;
     this.commitTx(e);
   }
 

@@ -115,6 +115,43 @@ describe('cdc-worker MariaDB source', () => {
     }
   });
 
+  test('schema history: DDL made while the worker is down applies exactly where it is in the binlog', async () => {
+    const name = scratch('cdcw_myhist');
+    const database = env.MARIADB_DATABASE;
+    await db.query(`CREATE TABLE \`${name}\` (a INT PRIMARY KEY, note VARCHAR(20), qty INT)`);
+    const cfgFile = writeConfigFile(mysqlWorkerConfig(env, name, [`${database}.${name}`]));
+    let worker = startMysqlWorker(cfgFile, env);
+    await worker.waitForLog(/"msg":"streaming started"/);
+    await db.query(`INSERT INTO \`${name}\` VALUES (1, 'up', 0)`);
+    await readTopics(env as never, [`${name}.${database}.${name}`], (r) => r.length >= 1, 30000);
+    worker.proc.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    // while the worker is down: rows before, between and after two ALTERs
+    await db.query(`INSERT INTO \`${name}\` VALUES (2, 'before', 1)`);
+    await db.query(`ALTER TABLE \`${name}\` ADD COLUMN extra INT DEFAULT 3 AFTER note`);
+    await db.query(`INSERT INTO \`${name}\` VALUES (3, 'between', 30, 2)`);
+    await db.query(`ALTER TABLE \`${name}\` DROP COLUMN qty, MODIFY note VARCHAR(40) NOT NULL`);
+    await db.query(`UPDATE \`${name}\` SET note = 'after' WHERE a = 3`);
+    worker = startMysqlWorker(cfgFile, env);
+    try {
+      await worker.waitForLog(/"msg":"streaming started"/);
+      const recs = await readTopics(env as never, [`${name}.${database}.${name}`], (r) => r.length >= 4, 60000);
+      expect(recs.map((r) => [payload(r).op, payload(r).before, payload(r).after])).toEqual([
+        ['c', null, { a: 1, note: 'up', qty: 0 }],
+        ['c', null, { a: 2, note: 'before', qty: 1 }],
+        ['c', null, { a: 3, note: 'between', extra: 30, qty: 2 }],
+        ['u', { a: 3, note: 'between', extra: 30 }, { a: 3, note: 'after', extra: 30 }],
+      ]);
+      const fields = (r: KafkaRecord) => JSON.parse(r.value!).schema.fields[1].fields.map((f: { field: string; optional: boolean }) => `${f.field}${f.optional ? '?' : ''}`);
+      expect(fields(recs[2])).toEqual(['a', 'note?', 'extra?', 'qty?']);
+      expect(fields(recs[3])).toEqual(['a', 'note', 'extra?']);
+      expect(worker.logs.join('\n')).toMatch(/"how":"replayed"/);
+    } finally {
+      worker.proc.kill('SIGTERM');
+      await worker.exited;
+    }
+  });
+
   test('unsupported server settings stop the worker with the setting to change', async () => {
     // binlog_row_image can be checked without touching the shared server: a MySQL-only engine mismatch is
     // reported the same way, naming the setting. (binlogSettingProblems has unit tests for each setting.)
