@@ -311,6 +311,21 @@ export interface BinlogStartPosition {
   pos?: number;
 }
 
+/**
+ * zongji is an ES module: Node 20.19+ (and 22.12+) load it with require(); older Node 20 releases
+ * need a real dynamic import, which TypeScript's CommonJS output would turn into require().
+ */
+async function loadZongJi(): Promise<typeof ZongJiType> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('@vlasky/zongji') as { default: typeof ZongJiType }).default;
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_REQUIRE_ESM') throw e;
+    const dynamicImport = new Function('s', 'return import(s)') as (s: string) => Promise<{ default: typeof ZongJiType }>;
+    return (await dynamicImport('@vlasky/zongji')).default;
+  }
+}
+
 /** The binlog connection (zongji). Events are handed over in order; nothing is acknowledged to the server. */
 export class BinlogStream {
   private zongji: ZongJiType | null = null;
@@ -325,15 +340,13 @@ export class BinlogStream {
    *   decoded (zongji would otherwise read today's definition from information_schema, which is wrong
    *   for events written before a later DDL).
    */
-  start(
+  async start(
     from: BinlogStartPosition,
     onEvent: (e: BinlogEvent) => void,
     onError: (e: Error) => void,
     columnsAt?: (database: string, table: string) => Promise<MySqlColumnDef[] | undefined>,
   ): Promise<void> {
-    // zongji is an ES module; Node 20.17+ loads it with require()
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const ZongJi = (require('@vlasky/zongji') as { default: typeof ZongJiType }).default;
+    const ZongJi = await loadZongJi();
     const z = new ZongJi(mysqlConnectionOptions(this.cfg) as ConstructorParameters<typeof ZongJiType>[0]);
     this.zongji = z;
     const includeSchema: Record<string, string[]> = {};

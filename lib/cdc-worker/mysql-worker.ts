@@ -130,6 +130,9 @@ export class MySqlCdcWorker {
     if (delivery.mode === 'exactly-once') {
       throw new Error(`delivery.mode exactly-once is not supported with source.engine ${source.engine}; use at-least-once`);
     }
+    if (output.heartbeatIntervalMs > 0 || output.provideTransactionMetadata) {
+      this.log.warn('output.heartbeatIntervalMs and output.provideTransactionMetadata are not supported by the MySQL/MariaDB source yet; ignored');
+    }
     this.conn = await connect(source);
     const info = await checkServer(this.conn, this.engine);
     this.serverId = info.serverId;
