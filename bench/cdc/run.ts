@@ -176,17 +176,25 @@ function compileWorker(): string {
   return main;
 }
 
-async function benchWorker(env: Infra, pg: Client, mainJs: string): Promise<Result> {
+async function benchWorker(env: Infra, pg: Client, mainJs: string, label: string, kafkaTuning: object): Promise<Result> {
   const s = scratchName('bench_w');
   await setupSchema(pg, s);
   const topic = `${s}.${s}.t`;
   await createTopic(env, topic);
   await pg.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [s]);
-  const cfg = writeConfigFile(workerConfig(env, s, [`${s}.t`], { source: { snapshotMode: 'never' } as object }));
+  // BENCH_WORKER_KAFKA / BENCH_WORKER_OUTPUT: JSON merged into those config sections (tuning runs)
+  const cfg = writeConfigFile(
+    workerConfig(env, s, [`${s}.t`], {
+      source: { snapshotMode: 'never' } as object,
+      kafka: { ...kafkaTuning, ...JSON.parse(process.env.BENCH_WORKER_KAFKA ?? '{}') },
+      output: { topicPrefix: s, ...JSON.parse(process.env.BENCH_WORKER_OUTPUT ?? '{}') },
+    }),
+  );
   let worker = null as ReturnType<typeof startWorker> | null;
   try {
     const { records } = await backlog(pg, s, ROWS, 0);
-    worker = startWorker(cfg, env, { cmd: process.execPath, args: [mainJs, '--config', cfg] });
+    const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS ? process.env.BENCH_WORKER_NODE_ARGS.split(' ') : [];
+    worker = startWorker(cfg, env, { cmd: process.execPath, args: [...nodeArgs, mainJs, '--config', cfg] });
     await worker.waitForLog(/"msg":"streaming started"/);
     const t0 = Date.now();
     const t1 = await waitForCount(env, topic, records, Number(process.env.BENCH_TIMEOUT_MS ?? 600000));
@@ -199,7 +207,7 @@ async function benchWorker(env: Infra, pg: Client, mainJs: string): Promise<Resu
     const rss = vmHwmMb(worker.proc.pid!);
     worker.proc.kill('SIGTERM');
     await worker.exited;
-    return { reader: 'cdc-worker (this library)', rowsPerSec, p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), peakRssMb: rss };
+    return { reader: label, rowsPerSec, p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), peakRssMb: rss };
   } catch (e) {
     process.stderr.write(`worker logs:\n${worker?.logs.slice(-20).join('\n')}\n`);
     throw e;
@@ -228,10 +236,52 @@ async function benchRecvlogical(env: Infra, pg: Client): Promise<Result> {
     const t1 = Date.now();
     if (code !== 0) throw new Error(`pg_recvlogical exited ${code}: ${err}`);
     const rss = Math.round(Number(err.trim().split('\n').pop()) / 1024);
-    return { reader: 'pg_recvlogical (decode only, no Kafka)', rowsPerSec: Math.round(ROWS / ((t1 - t0) / 1000)), p50Ms: null, p99Ms: null, peakRssMb: rss, note: 'latency n/a: writes to /dev/null' };
+    const lat = await recvlogicalLatency(env, pg, s);
+    return {
+      reader: 'pg_recvlogical (decode only, no Kafka)',
+      rowsPerSec: Math.round(ROWS / ((t1 - t0) / 1000)),
+      p50Ms: pct(lat, 50),
+      p99Ms: pct(lat, 99),
+      peakRssMb: rss,
+      note: 'throughput: pgoutput to /dev/null; latency: commit → line received from test_decoding (include-timestamp), per transaction',
+    };
   } finally {
     await cleanup(env, s);
   }
+}
+
+/** Commit → arrival of the COMMIT line at pg_recvlogical's stdout (test_decoding), at the same paced rate. */
+async function recvlogicalLatency(env: Infra, pg: Client, s: string): Promise<number[]> {
+  const slot = `${s}_td`;
+  await pg.query(`SELECT pg_create_logical_replication_slot($1, 'test_decoding')`, [slot]);
+  const proc = spawn('pg_recvlogical', ['-h', env.PG_HOST, '-p', env.PG_PORT, '-U', env.PG_USER, '-d', env.PG_DATABASE,
+    '--slot', slot, '--start', '-o', 'include-timestamp=on', '-o', 'skip-empty-xacts=on', '-f', '-', '-F', '0'], {
+    env: { ...process.env, PGPASSWORD: env.PG_PASSWORD },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const lat: number[] = [];
+  let buf = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    const now = Date.now();
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const m = /^COMMIT \d+ \(at (.+)\)$/.exec(line);
+      if (m) lat.push(now - Date.parse(m[1].replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')));
+    }
+  });
+  try {
+    await sleep(1000);
+    await pacedInserts(pg, s, 20_000_000);
+    await sleep(2000);
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.on('exit', r));
+    await pg.query('SELECT pg_drop_replication_slot($1)', [slot]).catch(() => undefined);
+  }
+  return lat;
 }
 
 async function connectJson(url: string, method = 'GET', body?: unknown): Promise<unknown> {
@@ -325,10 +375,16 @@ async function main(): Promise<void> {
   try {
     const mainJs = compileWorker();
     process.stderr.write(`bench: ${ROWS} row changes backlog; latency at ${RATE} rows/s for ${SECONDS}s\n`);
-    results.push(await benchWorker(env, pg, mainJs));
+    results.push(await benchWorker(env, pg, mainJs, 'cdc-worker, default config', {}));
     process.stderr.write(`  worker done: ${JSON.stringify(results[results.length - 1])}\n`);
-    results.push(await benchRecvlogical(env, pg));
-    process.stderr.write(`  pg_recvlogical done: ${JSON.stringify(results[results.length - 1])}\n`);
+    if (!process.env.BENCH_SKIP_TUNED) {
+      results.push(await benchWorker(env, pg, mainJs, 'cdc-worker, kafka.compression=gzip, maxBatchBytes=4000000', { compression: 'gzip', maxBatchBytes: 4000000 }));
+      process.stderr.write(`  worker (tuned) done: ${JSON.stringify(results[results.length - 1])}\n`);
+    }
+    if (!process.env.BENCH_SKIP_RECVLOGICAL) {
+      results.push(await benchRecvlogical(env, pg));
+      process.stderr.write(`  pg_recvlogical done: ${JSON.stringify(results[results.length - 1])}\n`);
+    }
     const connectUrl = loadInfraEnv().CONNECT_URL;
     if (connectUrl && !process.env.BENCH_SKIP_DEBEZIUM) {
       try {
@@ -342,6 +398,7 @@ async function main(): Promise<void> {
     await pg.end();
   }
   const w = results[0];
+  const wt = results.find((x) => x.reader.includes('gzip'));
   const r = results.find((x) => x.reader.startsWith('pg_recvlogical'));
   const d = results.find((x) => x.reader.startsWith('Debezium'));
   const fmt = (v: number | null) => (v === null ? 'n/a' : String(v));
@@ -353,6 +410,8 @@ async function main(): Promise<void> {
   const ratios: string[] = [];
   if (w?.rowsPerSec && r?.rowsPerSec) ratios.push(`worker / pg_recvlogical throughput: ${(w.rowsPerSec / r.rowsPerSec).toFixed(2)}× (target ≥ 0.7×)`);
   if (w?.rowsPerSec && d?.rowsPerSec) ratios.push(`worker / Debezium throughput: ${(w.rowsPerSec / d.rowsPerSec).toFixed(2)}× (target ≥ 1.5×)`);
+  if (wt?.rowsPerSec && d?.rowsPerSec) ratios.push(`tuned worker / Debezium throughput: ${(wt.rowsPerSec / d.rowsPerSec).toFixed(2)}×`);
+  if (wt?.rowsPerSec && r?.rowsPerSec) ratios.push(`tuned worker / pg_recvlogical throughput: ${(wt.rowsPerSec / r.rowsPerSec).toFixed(2)}×`);
   if (w?.p99Ms !== null && w?.p99Ms !== undefined) ratios.push(`worker p99 at ${RATE} rows/s: ${w.p99Ms} ms (target < 50 ms)`);
   if (w?.peakRssMb) ratios.push(`worker peak RSS: ${w.peakRssMb} MB (target < 200 MB)`);
   const report = [...lines, '', ...ratios.map((x) => `- ${x}`), ...errors.map((e) => `- not measured: ${e}`)].join('\n');

@@ -113,7 +113,7 @@ export interface CdcDeliveryConfig {
   readonly offsetsTopic?: string;
   /** Kafka transactional id in exactly-once mode; one per slot, so a stale instance is fenced. @default "cdc-worker-<slotName>" */
   readonly transactionalId?: string;
-  /** Decoded events held in memory before reading from PostgreSQL pauses. @default 20000 */
+  /** Decoded events held in memory before reading from PostgreSQL pauses. @default 5000 */
   readonly maxBufferedEvents?: number;
   /** How often the acknowledged position is reported to PostgreSQL, ms. @default 1000 */
   readonly statusIntervalMs?: number;
@@ -231,7 +231,7 @@ export const CDC_WORKER_CONFIG_SCHEMA = {
         mode: { enum: ['at-least-once', 'exactly-once'], default: 'at-least-once' },
         offsetsTopic: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', maxLength: 249 },
         transactionalId: { type: 'string', minLength: 1 },
-        maxBufferedEvents: { type: 'integer', minimum: 1, default: 20000 },
+        maxBufferedEvents: { type: 'integer', minimum: 1, default: 5000 },
         statusIntervalMs: { type: 'integer', minimum: 100, default: 1000 },
       },
     },

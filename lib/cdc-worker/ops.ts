@@ -40,6 +40,12 @@ export class WorkerMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  readonly commitToReceive = new Histogram({
+    name: 'cdc_commit_to_receive_seconds',
+    help: 'From PostgreSQL commit to the worker receiving the transaction (the PostgreSQL side of the latency)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
   readonly commitToAck = new Histogram({
     name: 'cdc_commit_to_ack_seconds',
     help: 'From PostgreSQL commit to Kafka acknowledgement of the transaction\'s last event',

@@ -353,6 +353,7 @@ export class CdcWorker {
         this.skipTx = this.storedLsn !== null && msg.finalLsn < this.storedLsn;
         this.tx = { xid: msg.xid, finalLsn: msg.finalLsn, commitTimeMicros: msg.commitTimeMicros, order: 0, counts: new Map(), began: false };
         if (this.oldestUnackedCommit === null) this.oldestUnackedCommit = msg.commitTimeMicros;
+        this.metrics.commitToReceive.observe(Math.max(0, Date.now() * 1000 - msg.commitTimeMicros) / 1e6);
         return;
       case 'insert':
       case 'update':

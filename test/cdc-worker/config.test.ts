@@ -46,7 +46,7 @@ describe('cdc-worker config', () => {
       mode: 'at-least-once',
       offsetsTopic: 'shop.cdc-worker.offsets',
       transactionalId: 'cdc-worker-cdc_worker',
-      maxBufferedEvents: 20000,
+      maxBufferedEvents: 5000,
       statusIntervalMs: 1000,
     });
     expect(c.http).toEqual({ port: 8080, host: '0.0.0.0' });
