@@ -43,6 +43,8 @@ interface Tx {
   startPos: number;
   tsMs: number;
   thread: number | null;
+  /** Inside BEGIN … COMMIT (MariaDB: a GTID event that is not standalone): statements before the end do not end it. */
+  open: boolean;
 }
 
 /** Tables a DDL statement names, as `db.table` (unqualified names resolved against `defaultDb`). */
@@ -381,7 +383,7 @@ export class MySqlCdcWorker {
   }
 
   private beginTx(e: BinlogEvent, gtid: string | null): void {
-    this.tx = { gtid, startPos: e.nextPosition > 0 ? e.nextPosition - e.size : 0, tsMs: e.timestamp, thread: null };
+    this.tx = { gtid, startPos: e.nextPosition > 0 ? e.nextPosition - e.size : 0, tsMs: e.timestamp, thread: null, open: false };
   }
 
   private commitTx(e: BinlogEvent): void {
@@ -405,18 +407,24 @@ export class MySqlCdcWorker {
       case 'mariadbgtid':
       case 'gtid':
         this.beginTx(e, (e.gtid as string) ?? null);
+        // MariaDB's GTID event stands for BEGIN unless the group is a single standalone statement
+        if (name === 'mariadbgtid' && e.standalone === false) this.tx!.open = true;
         return;
       case 'query': {
         const sql = String(e.query ?? '');
         if (/^\s*BEGIN\b/i.test(sql) || /^\s*XA\s+START\b/i.test(sql)) {
           if (!this.tx) this.beginTx(e, null);
           this.tx!.thread = Number(e.slaveProxyId);
+          this.tx!.open = true;
           return;
         }
-        if (/^\s*(COMMIT|XA\s+(COMMIT|END|PREPARE))\b/i.test(sql)) {
-          if (/^\s*(COMMIT|XA\s+COMMIT)\b/i.test(sql)) this.commitTx(e);
+        if (/^\s*(COMMIT|ROLLBACK|XA\s+COMMIT|XA\s+ROLLBACK)\s*$/i.test(sql.replace(/\/\*[\s\S]*?\*\//g, ''))) {
+          // the end of the group (a ROLLBACK is logged after changes to non-transactional tables, which stay)
+          this.commitTx(e);
           return;
         }
+        // statements inside an open transaction (SAVEPOINT, XA END/PREPARE, …) do not end it
+        if (this.tx?.open && !isDdl(sql)) return;
         if (!this.tx) this.beginTx(e, null);
         // a DDL statement (or other statement-logged event) is a transaction of its own
         if (isDdl(sql)) {

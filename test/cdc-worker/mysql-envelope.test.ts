@@ -220,6 +220,26 @@ describe('binlog events → records and checkpoints', () => {
     expect((internals.pendingOffsets as Map<bigint, unknown>).get(1n)).toMatchObject({ gtid: '0-1-11', file: 'mariadb-bin.000002', pos: 400 });
   });
 
+  test('a statement inside an open transaction (SAVEPOINT) does not end it; COMMIT and ROLLBACK do', async () => {
+    const { items, ev, feed } = harness();
+    const tableMap = { 64: { parentSchema: 'shop', tableName: 'orders' } };
+    await feed([
+      ev('mariadbgtid', { gtid: '0-1-12', standalone: false, nextPosition: 100 }),
+      ev('writerows', { tableId: 64, tableMap, rows: [{ id: 1, note: 'a' }], nextPosition: 200 }),
+      ev('query', { query: 'SAVEPOINT `s1`', schema: 'shop', nextPosition: 250 }),
+      ev('writerows', { tableId: 64, tableMap, rows: [{ id: 2, note: 'b' }], nextPosition: 300 }),
+      ev('query', { query: 'COMMIT', schema: 'shop', nextPosition: 350 }),
+      ev('gtid', { gtid: '0-1-13', nextPosition: 400 }),
+      ev('query', { query: 'BEGIN', slaveProxyId: 77, schema: 'shop', nextPosition: 450 }),
+      ev('writerows', { tableId: 64, tableMap, rows: [{ id: 3, note: 'c' }], nextPosition: 500 }),
+      ev('query', { query: 'ROLLBACK', schema: 'shop', nextPosition: 550 }),
+    ]);
+    expect(items.map((i) => ('record' in i ? JSON.parse(i.record.value!).payload.after.id : `checkpoint ${(i as { checkpoint: bigint }).checkpoint}`))).toEqual([
+      1, 2, 'checkpoint 1', 3, 'checkpoint 2',
+    ]);
+    expect(JSON.parse((items[3] as { record: { value: string } }).record.value).payload.source.thread).toBe(77);
+  });
+
   test('the offset is stored only for checkpoints Kafka acknowledged', async () => {
     const { ev, feed, internals, w } = harness();
     await feed([ev('mariadbgtid', { gtid: '0-1-10', nextPosition: 500 }), ev('xid', { nextPosition: 600 }), ev('mariadbgtid', { gtid: '0-1-11', nextPosition: 700 }), ev('xid', { nextPosition: 800 })]);
