@@ -19,7 +19,7 @@ import type { Connection } from 'mysql2';
 import { Logger } from 'pino';
 import { Server } from 'http';
 import { ResolvedCdcWorkerConfig } from './config';
-import { OutRecord } from './envelope';
+import { EnvelopeOptions, OutRecord, heartbeatRecord } from './envelope';
 import { KafkaSink } from './sink';
 import { WorkerMetrics, startHttpServer } from './ops';
 import {
@@ -132,8 +132,8 @@ export class MySqlCdcWorker {
     if (delivery.mode === 'exactly-once') {
       throw new Error(`delivery.mode exactly-once is not supported with source.engine ${source.engine}; use at-least-once`);
     }
-    if (output.heartbeatIntervalMs > 0 || output.provideTransactionMetadata) {
-      this.log.warn('output.heartbeatIntervalMs and output.provideTransactionMetadata are not supported by the MySQL/MariaDB source yet; ignored');
+    if (output.provideTransactionMetadata) {
+      this.log.warn('output.provideTransactionMetadata is not supported by the MySQL/MariaDB source yet; ignored');
     }
     this.conn = await connect(source);
     const info = await checkServer(this.conn, this.engine);
@@ -156,7 +156,9 @@ export class MySqlCdcWorker {
     );
     await this.sink.connect();
     try {
-      await this.sink.ensureTopics(source.tables.map((t) => `${output.topicPrefix}.${t}`));
+      const topics = source.tables.map((t) => `${output.topicPrefix}.${t}`);
+      if (output.heartbeatIntervalMs > 0) topics.push(`${output.heartbeatTopicsPrefix}.${output.topicPrefix}`);
+      await this.sink.ensureTopics(topics);
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'could not create topics; they must exist already');
     }
@@ -210,6 +212,11 @@ export class MySqlCdcWorker {
     this.phase = 'streaming';
     this.log.info({ from }, 'streaming started');
     this.timers.push(setInterval(() => this.saveOffset(), delivery.statusIntervalMs));
+    if (output.heartbeatIntervalMs > 0) {
+      // Debezium's heartbeat record (the offset itself moves with every transaction in the binlog, captured or not)
+      const hbOpts = { topicPrefix: output.topicPrefix, schemasEnable: output.schemasEnable } as EnvelopeOptions;
+      this.timers.push(setInterval(() => this.sink.push(this.recordItem(heartbeatRecord(output.heartbeatTopicsPrefix, hbOpts, Date.now()))), output.heartbeatIntervalMs));
+    }
   }
 
   // ----- probes -----
@@ -407,6 +414,7 @@ export class MySqlCdcWorker {
       case 'mariadbgtid':
       case 'gtid':
         this.beginTx(e, (e.gtid as string) ?? null);
+        this.metrics.commitToReceive.observe(Math.max(0, Date.now() - e.timestamp) / 1000);
         // MariaDB's GTID event stands for BEGIN unless the group is a single standalone statement
         if (name === 'mariadbgtid' && e.standalone === false) this.tx!.open = true;
         return;

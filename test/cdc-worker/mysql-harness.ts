@@ -51,7 +51,7 @@ export async function deleteTopics(env: MySqlInfra, prefix: string): Promise<voi
   const admin = mysqlKafka(env).admin();
   try {
     await admin.connect();
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+    const topics = (await admin.listTopics()).filter((t) => t === prefix || t.startsWith(`${prefix}.`));
     if (topics.length) await admin.deleteTopics({ topics });
   } catch {
     /* best effort */

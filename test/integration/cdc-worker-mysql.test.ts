@@ -31,6 +31,7 @@ afterAll(async () => {
   for (const n of names) await db?.query(`DROP TABLE IF EXISTS \`${n}\``).catch(() => undefined);
   await db?.end();
   for (const p of prefixes) await deleteTopics(env, p);
+  for (const p of prefixes) await deleteTopics(env, `__debezium-heartbeat.${p}`);
 });
 
 function scratch(prefix: string): string {
@@ -60,7 +61,7 @@ describe('cdc-worker MariaDB source', () => {
     await db.query(`CREATE TABLE \`${plain}\` (a INT, b INT, note VARCHAR(20), PRIMARY KEY (a, b))`);
     await db.query(`INSERT INTO \`${plain}\` VALUES (0, 0, 'snapshot row'), (0, 1, 'snapshot row 2')`);
     const database = env.MARIADB_DATABASE;
-    const worker = startMysqlWorker(writeConfigFile(mysqlWorkerConfig(env, name, [`${database}.${kinds}`, `${database}.${plain}`])), env);
+    const worker = startMysqlWorker(writeConfigFile(mysqlWorkerConfig(env, name, [`${database}.${kinds}`, `${database}.${plain}`], { output: { heartbeatIntervalMs: 500 } })), env);
     try {
       await worker.waitForLog(/"msg":"streaming started"/);
       await db.query(`INSERT INTO \`${kinds}\` VALUES ${KINDS_ROW}`);
@@ -112,6 +113,10 @@ describe('cdc-worker MariaDB source', () => {
       expect(payload(p[7]).after).toEqual({ a: 1, b: 1, note: 'after ddl', extra: 9 });
       expect(payload(p[8]).before).toEqual({ a: 0, b: 0, note: 'two', extra: 7 });
       expect(JSON.parse(p[7].value!).schema.fields[1].fields.map((f: { field: string }) => f.field)).toEqual(['a', 'b', 'note', 'extra']);
+      // Debezium's heartbeat records
+      const hb = await readTopics(env as never, [`__debezium-heartbeat.${name}`], (r) => r.length >= 1, 30000);
+      expect(keyOf(hb[0])).toEqual({ serverName: name });
+      expect(payload(hb[0]).ts_ms).toBeGreaterThan(0);
     } finally {
       worker.proc.kill('SIGTERM');
       await worker.exited;
