@@ -90,6 +90,7 @@ export class MySqlCdcWorker {
   private inboxHead = 0;
   private pumping = false;
   private paused = false;
+  private inboxFull = false;
   private seq = 0n;
   private readonly pendingOffsets = new Map<bigint, MySqlOffset>();
   private acked: MySqlOffset | null = null;
@@ -349,9 +350,19 @@ export class MySqlCdcWorker {
     return { record, bytes };
   }
 
+  /** Still reading the binlog (streaming, or about to be: events can come before start() has returned). */
+  private reading(): boolean {
+    return this.phase === 'streaming' || this.phase === 'starting' || this.phase === 'snapshot';
+  }
+
   private onEvent(e: BinlogEvent): void {
     if (this.phase === 'failed' || this.phase === 'stopped') return;
     this.inbox.push(e);
+    // events pile up while a DDL is replayed: stop reading until they are processed
+    if (!this.inboxFull && this.inbox.length - this.inboxHead >= this.cfg.delivery.maxBufferedEvents) {
+      this.inboxFull = true;
+      this.stream?.pause();
+    }
     if (!this.pumping) void this.pump();
   }
 
@@ -371,12 +382,16 @@ export class MySqlCdcWorker {
           this.stream.pause();
           this.sink.onSpace(() => {
             this.paused = false;
-            if (this.phase === 'streaming') this.stream?.resume();
+            if (this.reading() && !this.inboxFull) this.stream?.resume();
           });
         }
       }
       this.inbox.length = 0;
       this.inboxHead = 0;
+      if (this.inboxFull) {
+        this.inboxFull = false;
+        if (!this.paused && this.reading()) this.stream?.resume();
+      }
     } catch (err) {
       this.fail(err as Error, 'decode');
     } finally {
