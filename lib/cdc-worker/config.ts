@@ -371,6 +371,9 @@ export function validateConfig(raw: unknown, sources: Map<string, string> = new 
   if (c.delivery.maxBufferedEvents < c.kafka.batchSize) {
     problems.push(`delivery.maxBufferedEvents must be at least kafka.batchSize (${c.kafka.batchSize}) (got ${c.delivery.maxBufferedEvents})`);
   }
+  if (c.source.engine !== 'postgres' && c.delivery.mode === 'exactly-once') {
+    problems.push(`delivery.mode "exactly-once" is supported with source.engine "postgres" only (got source.engine "${c.source.engine}"); use "at-least-once"`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return c;
 }

@@ -260,6 +260,12 @@ describe('config for the MySQL/MariaDB source', () => {
     expect(validateConfig({ ...base, source: { engine: 'mysql', host: 'h', port: 13306, database: 'd', user: 'u', tables: ['shop.t'], serverId: 7 } }).source).toMatchObject({ port: 13306, serverId: 7 });
   });
 
+  test('exactly-once delivery is refused for the binlog source at config time', () => {
+    expect(() => validateConfig({ ...base, source: { engine: 'mariadb', host: 'h', database: 'd', user: 'u', tables: ['s.t'] }, delivery: { mode: 'exactly-once' } })).toThrow(
+      /delivery\.mode "exactly-once" is supported with source\.engine "postgres" only \(got source\.engine "mariadb"\); use "at-least-once"/,
+    );
+  });
+
   test('a bad engine or server id is reported by field', () => {
     expect(() => validateConfig({ ...base, source: { engine: 'oracle', host: 'h', database: 'd', user: 'u', tables: ['s.t'], serverId: 0 } })).toThrow(
       /source\.engine must be one of "postgres", "mysql", "mariadb" \(got "oracle"\)[\s\S]*source\.serverId must be >= 1 \(got 0\)/,
