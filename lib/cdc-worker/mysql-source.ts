@@ -385,7 +385,11 @@ export class BinlogStream {
     }
     z.on('error', (e: Error) => onError(explainBinlogError(e)));
     z.on('binlog', (e: unknown) => onEvent(e as BinlogEvent));
-    const ready = new Promise<void>((resolve) => z.on('ready', () => resolve()));
+    // an error before 'ready' (bad position, purged binlog, no privilege) fails start() itself
+    const ready = new Promise<void>((resolve, reject) => {
+      z.once('ready', () => resolve());
+      z.once('error', (e: Error) => reject(explainBinlogError(e)));
+    });
     const opts: ZongJiOptions = {
       serverId: this.cfg.serverId,
       includeEvents: ['rotate', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'query', 'xid', 'gtid', 'mariadbgtid'],
@@ -470,8 +474,10 @@ export function explainBinlogError(e: Error): Error {
   const m = e.message ?? '';
   if (/TRANSACTION_PAYLOAD/.test(m)) return new Error('compressed transaction payload in the binlog: not supported; set binlog_transaction_compression=OFF on the server');
   if (/PARTIAL_UPDATE_ROWS|PARTIAL_JSON/.test(m)) return new Error("partial JSON update in the binlog: not supported; set binlog_row_value_options='' on the server");
-  if (/Could not find GTID state|GTID.*(purged|not found)|has been purged|Could not find first log file/i.test(m)) {
-    return new Error(`the binlog position to resume from is no longer on the server (${m}); the binlogs were purged: raise binlog_expire_logs_seconds / expire_logs_days, and delete the stored offset to take a new snapshot`);
+  if (/Could not find GTID state|GTID.*(purged|not found)|has been purged|Could not find first log file|not in the master's binlog/i.test(m)) {
+    return new Error(
+      `the binlog position to resume from is not on the server (${m.replace(/^Error: /, '')}): its binlogs were purged (raise binlog_expire_logs_seconds / expire_logs_days) or the offset belongs to another server; delete the stored offset to take a new snapshot`,
+    );
   }
   return e;
 }

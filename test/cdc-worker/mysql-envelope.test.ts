@@ -133,6 +133,9 @@ describe('server checks', () => {
   test("zongji's errors for compressed and partial events name the setting", () => {
     expect(explainBinlogError(new Error('Server sent a TRANSACTION_PAYLOAD_EVENT (binlog_transaction_compression=ON).')).message).toMatch(/set binlog_transaction_compression=OFF/);
     expect(explainBinlogError(new Error('Server sent a PARTIAL_UPDATE_ROWS_EVENT')).message).toMatch(/set binlog_row_value_options=''/);
+    expect(explainBinlogError(new Error("Error: connecting slave requested to start from GTID 0-1-9, which is not in the master's binlog")).message).toMatch(
+      /not on the server \(connecting slave .*\): its binlogs were purged .* delete the stored offset to take a new snapshot/,
+    );
     const other = new Error('boom');
     expect(explainBinlogError(other)).toBe(other);
   });
