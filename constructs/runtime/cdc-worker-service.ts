@@ -10,6 +10,7 @@ import { KafkaTopic, KafkaTopicConfig } from '../kafka/kafka-topic';
 import { KafkaAccessGrant } from '../kafka/kafka-access-grant';
 import { ISourceDatabase, qualifiedTableName } from '../sources/source-database';
 import { serviceAccountId } from '../stages/realtime-pipeline';
+import { stableServerId } from '../connect/debezium-mysql-source';
 import type { CdcWorkerConfig } from '../../lib/cdc-worker/config';
 
 /** The Kafka identity the worker produces as. */
@@ -30,8 +31,10 @@ export interface CdcWorkerServiceProps {
   readonly serviceName?: string;
   /** Container image of the worker (built from lib/cdc-worker/Dockerfile). */
   readonly image: string;
-  /** The PostgreSQL database to capture; its password must be a Secret Manager reference. */
+  /** The database to capture (PostgreSQL, MySQL or MariaDB); its password must be a Secret Manager reference. */
   readonly database: ISourceDatabase;
+  /** Server id the worker uses as a MySQL/MariaDB replica (unique among the server's replicas). @default a stable id derived from the topic prefix */
+  readonly serverId?: number;
   /** Tables to capture. @default every table of the database */
   readonly tables?: string[];
   /** Kafka platform events go to. */
@@ -42,7 +45,7 @@ export interface CdcWorkerServiceProps {
   readonly topicPrefix?: string;
   /** Replication slot. @default `<prefix>_cdc_worker` sanitized */
   readonly slotName?: string;
-  /** Delivery guarantee. @default 'at-least-once' */
+  /** Delivery guarantee; exactly-once is for PostgreSQL sources only. @default 'at-least-once' */
   readonly deliveryMode?: 'at-least-once' | 'exactly-once';
   /** Heartbeat interval in ms (0 = off). @default 10000 */
   readonly heartbeatIntervalMs?: number;
@@ -62,7 +65,7 @@ export interface CdcWorkerServiceProps {
 
 /**
  * The library's CDC worker (lib/cdc-worker) deployed on Cloud Run v2 as an always-on streaming
- * service: exactly one instance (a replication slot has one reader), CPU always allocated,
+ * service: exactly one instance (a replication slot or binlog position has one reader), CPU always allocated,
  * passwords from Secret Manager, its own service account, and the topics and Kafka ACLs it
  * needs derived from the same table list it captures.
  */
@@ -86,15 +89,19 @@ export class CdcWorkerService extends Construct {
     const slot = props.slotName ?? `${prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_cdc_worker`;
     const mode = props.deliveryMode ?? 'at-least-once';
     const heartbeatMs = props.heartbeatIntervalMs ?? 10000;
-    const tables = (props.tables ?? db.tables.map((t) => t.name)).map((t) => qualifiedTableName('postgres', db.databaseName, t));
-    const known = new Set(db.tables.map((t) => qualifiedTableName('postgres', db.databaseName, t.name)));
+    const tables = (props.tables ?? db.tables.map((t) => t.name)).map((t) => qualifiedTableName(db.engine, db.databaseName, t));
+    const known = new Set(db.tables.map((t) => qualifiedTableName(db.engine, db.databaseName, t.name)));
+    const binlog = db.engine !== 'postgres';
+    const serverId = props.serverId ?? stableServerId(`${prefix}-cdc-worker`);
     this.topicsByTable = Object.fromEntries(tables.map((t) => [t, cdcTopicName(prefix, t)]));
     this.principal = props.kafkaIdentity ? `User:${props.kafkaIdentity.username}` : undefined;
     const dbSecret = db.replicationPassword.secretManagerRef;
     const kafkaSecret = props.kafkaIdentity?.password.secretManagerRef;
 
     validateProps(this, (p) => {
-      p.check(db.engine === 'postgres', 'database.engine', db.engine, 'postgres (the worker reads PostgreSQL logical replication)');
+      p.check(['postgres', 'mysql', 'mariadb'].includes(db.engine), 'database.engine', db.engine, 'postgres, mysql or mariadb');
+      if (binlog) p.check(mode === 'at-least-once', 'deliveryMode', mode, "'at-least-once' for mysql and mariadb sources (exactly-once needs PostgreSQL)");
+      if (binlog) p.check(isIntIn(serverId, 1, 4294967295), 'serverId', serverId, 'an integer from 1 to 4294967295');
       p.check(/^[a-z]([a-z0-9-]{0,47}[a-z0-9])?$/.test(name), 'serviceName', name, "1-49 lowercase letters, digits or '-', starting with a letter");
       p.check(/^[a-z0-9_]{1,63}$/.test(slot), 'slotName', slot, "1-63 lowercase letters, digits or '_'");
       p.check(props.image.length > 0 && !/\s/.test(props.image), 'image', props.image, 'a container image reference, e.g. us-docker.pkg.dev/p/r/cdc-worker:1.0.0');
@@ -106,7 +113,9 @@ export class CdcWorkerService extends Construct {
     });
 
     this.workerConfig = {
-      source: { host: db.host, port: db.port, database: db.databaseName, user: db.replicationUser, tables, slotName: slot, publicationName: `${slot}_pub` },
+      source: binlog
+        ? { engine: db.engine, serverId, host: db.host, port: db.port, database: db.databaseName, user: db.replicationUser, tables }
+        : { host: db.host, port: db.port, database: db.databaseName, user: db.replicationUser, tables, slotName: slot, publicationName: `${slot}_pub` },
       kafka: {
         brokers: props.kafka.bootstrapServers,
         ssl: props.kafka.tlsEnabled,
@@ -172,7 +181,8 @@ export class CdcWorkerService extends Construct {
       if (heartbeatMs > 0) {
         new KafkaTopic(this, 'heartbeat-topic', { platform: props.kafka, name: heartbeatTopicName(prefix), partitions: 1, config: { cleanupPolicy: 'delete', retentionMs: 86400000 } });
       }
-      if (mode === 'exactly-once') {
+      if (mode === 'exactly-once' || binlog) {
+        // Exactly-once (PostgreSQL) and the binlog sources keep their position in this compacted topic.
         new KafkaTopic(this, 'offsets-topic', { platform: props.kafka, name: `${prefix}.cdc-worker.offsets`, partitions: 1, config: { cleanupPolicy: 'compact' } });
       }
     }
@@ -186,9 +196,11 @@ export class CdcWorkerService extends Construct {
         transactionalId: mode === 'exactly-once' ? `cdc-worker-${slot}` : undefined,
       });
       if (heartbeatMs > 0) new KafkaAccessGrant(this, 'produce-heartbeat', { platform: props.kafka, principal: this.principal, intent: 'produce', topic: heartbeatTopicName(prefix) });
-      if (mode === 'exactly-once') {
+      if (mode === 'exactly-once' || binlog) {
         // Resuming reads the stored source position back.
-        new KafkaAccessGrant(this, 'read-offsets', { platform: props.kafka, principal: this.principal, intent: 'consume', topic: `${prefix}.cdc-worker.offsets`, group: `cdc-worker-${slot}` });
+        // The worker reads it with a fresh consumer group each start, under a fixed prefix.
+        const group = binlog ? 'cdc-worker-offsets-' : `cdc-worker-${slot}-offsets-`;
+        new KafkaAccessGrant(this, 'read-offsets', { platform: props.kafka, principal: this.principal, intent: 'consume', topic: `${prefix}.cdc-worker.offsets`, group, groupIsPrefix: true });
       }
     }
   }

@@ -60,12 +60,34 @@ describe('CdcWorkerService', () => {
       'Allow User:cdc-shop Describe Topic:Literal:shop.cdc-worker.offsets',
       'Allow User:cdc-shop Describe Topic:Prefixed:shop.',
       'Allow User:cdc-shop Describe TransactionalID:Literal:cdc-worker-shop_cdc_worker',
-      'Allow User:cdc-shop Read Group:Literal:cdc-worker-shop_cdc_worker',
+      'Allow User:cdc-shop Read Group:Prefixed:cdc-worker-shop_cdc_worker-offsets-',
       'Allow User:cdc-shop Read Topic:Literal:shop.cdc-worker.offsets',
       'Allow User:cdc-shop Write Topic:Literal:__debezium-heartbeat.shop',
       'Allow User:cdc-shop Write Topic:Prefixed:shop.',
       'Allow User:cdc-shop Write TransactionalID:Literal:cdc-worker-shop_cdc_worker',
     ]);
+  });
+
+  test('a MariaDB source: binlog settings in the worker config, offsets topic and its reader ACLs', () => {
+    let svc!: CdcWorkerService;
+    const json = synth((stack) => {
+      const maria = new ExternalSourceDatabase(stack, 'legacy', {
+        logicalName: 'legacy', engine: 'mariadb', host: '10.0.0.9', databaseName: 'app', replicationPassword: SecretValue.fromSecretManager('legacy-cdc-password'),
+        tables: [{ name: 'users', primaryKey: ['id'] }],
+      });
+      svc = new CdcWorkerService(stack, 'cdc', {
+        project: 'acme-data', region: 'us-central1', image: 'img:1', database: maria, kafka: kafkaCluster(stack), serverId: 4242,
+        kafkaIdentity: { username: 'cdc-legacy', password: SecretValue.fromSecretManager('kafka-cdc-legacy-password') },
+      });
+    });
+    const config = loadConfig(undefined, { CDC_CONFIG_JSON: JSON.stringify(svc.workerConfig), CDC_SOURCE__PASSWORD: 'x', CDC_KAFKA__SASL__PASSWORD: 'y' });
+    expect(config.source).toMatchObject({ engine: 'mariadb', serverId: 4242, port: 3306, tables: ['app.users'] });
+    expect(resources(json, 'kafka_topic').map((t) => t.name).sort()).toEqual(['__debezium-heartbeat.legacy', 'legacy.app.users', 'legacy.cdc-worker.offsets']);
+    expect(aclSet(json)).toEqual(expect.arrayContaining([
+      'Allow User:cdc-legacy Read Group:Prefixed:cdc-worker-offsets-',
+      'Allow User:cdc-legacy Read Topic:Literal:legacy.cdc-worker.offsets',
+      'Allow User:cdc-legacy Write Topic:Prefixed:legacy.',
+    ]));
   });
 
   test('refuses passwords Cloud Run cannot read and tables the database does not have', () => {
