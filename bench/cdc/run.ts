@@ -163,6 +163,13 @@ async function pacedInserts(pg: Client, s: string, offset: number): Promise<numb
   return n;
 }
 
+/** The node flags of the Dockerfile's CMD. */
+function imageNodeFlags(): string[] {
+  const df = readFileSync(join(REPO, 'lib/cdc-worker/Dockerfile'), 'utf8');
+  const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(df)![1]) as string[];
+  return cmd.slice(1).filter((a) => a.startsWith('--'));
+}
+
 function compileWorker(): string {
   const out = mkdtempSync(join(tmpdir(), 'cdcw-bench-build-'));
   try {
@@ -193,7 +200,8 @@ async function benchWorker(env: Infra, pg: Client, mainJs: string, label: string
   let worker = null as ReturnType<typeof startWorker> | null;
   try {
     const { records } = await backlog(pg, s, ROWS, 0);
-    const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS ? process.env.BENCH_WORKER_NODE_ARGS.split(' ') : [];
+    // node flags as in the image's CMD (lib/cdc-worker/Dockerfile) unless BENCH_WORKER_NODE_ARGS says otherwise
+    const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? imageNodeFlags().join(' ')).split(' ').filter((a) => a);
     worker = startWorker(cfg, env, { cmd: process.execPath, args: [...nodeArgs, mainJs, '--config', cfg] });
     await worker.waitForLog(/"msg":"streaming started"/);
     const t0 = Date.now();

@@ -267,13 +267,13 @@ export class KafkaSink {
       this.pendingRecords -= count;
       if (count) this.events.onBatch(count, bytes, Date.now() - t0);
       for (const c of checkpoints) this.events.onCheckpoint(c.checkpoint, c.commitTimeMicros);
-      if (this.pendingRecords < this.maxBuffered && this.spaceWaiters.length) {
+      if (this.hasSpace() && this.spaceWaiters.length) {
         const waiters = this.spaceWaiters;
         this.spaceWaiters = [];
         waiters.forEach((w) => w());
       }
       // release memory of consumed items
-      if (this.head > 50000) {
+      if (this.head > 1024) {
         this.queue.splice(0, this.head);
         this.lastCheckpointIndex -= this.head;
         this.head = 0;

@@ -24,6 +24,7 @@ import {
 import { Catalog, ReplicationConnection, clientConfig, quoteIdent, readSnapshot, splitTable } from './postgres';
 import { PgOutputMessage, ReplicationMessage, decodePgOutput, formatLsn } from './pgoutput';
 import { KafkaSink } from './sink';
+import { CdcSink, withDetection } from './screened-sink';
 import { WorkerMetrics, startHttpServer } from './ops';
 import { MySqlCdcWorker } from './mysql-worker';
 
@@ -37,7 +38,7 @@ export class CdcWorker {
   private catalogClient!: Client;
   private catalog!: Catalog;
   private repl: ReplicationConnection | null = null;
-  private sink!: KafkaSink;
+  private sink!: CdcSink;
   private http: Server | null = null;
   private readonly models = new Map<number, TableModel>();
   /** Decoded on arrival: pg reuses the buffer a CopyData payload points into. */
@@ -96,7 +97,7 @@ export class CdcWorker {
     const pub = await this.catalog.ensurePublication(source.publicationName, source.tables);
     this.log.info({ publication: source.publicationName, ...pub }, 'publication ready');
 
-    this.sink = new KafkaSink(this.cfg.kafka, delivery.maxBufferedEvents, {
+    this.sink = withDetection(new KafkaSink(this.cfg.kafka, delivery.maxBufferedEvents, {
       onCheckpoint: (lsn, commitTimeMicros) => this.onCheckpoint(lsn, commitTimeMicros),
       onBatch: (n, bytes, ms) => {
         this.metrics.acked.inc(n);
@@ -104,7 +105,7 @@ export class CdcWorker {
         this.metrics.batchSeconds.observe(ms / 1000);
       },
       onFatal: (e) => this.fail(e, 'kafka'),
-    }, { ...delivery, slotName: source.slotName });
+    }, { ...delivery, slotName: source.slotName }), this.cfg.detection, delivery.maxBufferedEvents, this.metrics, (e) => this.fail(e, 'detect'));
     await this.sink.connect();
     const topics = source.tables.map((t) => `${output.topicPrefix}.${t}`);
     if (output.heartbeatIntervalMs > 0) topics.push(`${output.heartbeatTopicsPrefix}.${output.topicPrefix}`);
@@ -277,7 +278,22 @@ export class CdcWorker {
     if (m.walEnd > this.serverWalEnd) this.serverWalEnd = m.walEnd;
     if (this.phase === 'failed') return;
     this.inbox.push({ walStart: m.walStart, msg: decodePgOutput(m.data) });
+    // Backpressure: stop reading while decoded messages pile up (e.g. during a catalog look-up).
+    if (this.inbox.length - this.inboxHead >= this.cfg.delivery.maxBufferedEvents) this.pauseReading();
     if (!this.pumping) void this.pump();
+  }
+
+  private pauseReading(): void {
+    if (this.paused || !this.repl) return;
+    this.paused = true;
+    this.repl.pause();
+  }
+
+  private resumeReadingIfRoom(): void {
+    if (!this.paused || this.phase !== 'streaming') return;
+    if (this.inbox.length - this.inboxHead >= this.cfg.delivery.maxBufferedEvents / 2 || !this.sink.hasSpace()) return;
+    this.paused = false;
+    this.repl?.resume();
   }
 
   private async pump(): Promise<void> {
@@ -291,17 +307,20 @@ export class CdcWorker {
         else this.handle(msg, item.walStart);
         this.inboxHead++;
         if ((this.phase as string) === 'failed') return;
-        if (!this.sink.hasSpace() && !this.paused && this.repl) {
-          this.paused = true;
-          this.repl.pause();
-          this.sink.onSpace(() => {
-            this.paused = false;
-            if (this.phase === 'streaming') this.repl?.resume();
-          });
+        if (!this.sink.hasSpace()) {
+          // Kafka is behind: stop reading and wait until the sink has room (memory stays bounded).
+          this.pauseReading();
+          await new Promise<void>((r) => this.sink.onSpace(r));
+          if ((this.phase as string) === 'failed') return;
+        }
+        if (this.inboxHead >= 1024) {
+          this.inbox.splice(0, this.inboxHead);
+          this.inboxHead = 0;
         }
       }
       this.inbox.length = 0;
       this.inboxHead = 0;
+      this.resumeReadingIfRoom();
     } catch (e) {
       this.fail(e as Error, 'decode');
     } finally {

@@ -143,6 +143,28 @@ describe('cdc-worker against real PostgreSQL and Kafka', () => {
     }
   });
 
+  test('an oversized row stops the worker with a clear error and stays in the slot', async () => {
+    await pg.query(`CREATE TABLE ${s}.blobs (id int PRIMARY KEY, body text)`);
+    const cfg = workerConfig(env, `${name}_big`, [`${s}.blobs`], { output: { topicPrefix: `${name}_big`, maxEventBytes: 100000 } });
+    const worker = startWorker(writeConfigFile(cfg), env);
+    try {
+      await worker.waitForLog(/"msg":"streaming started"/);
+      await pg.query(`INSERT INTO ${s}.blobs VALUES (1, 'small')`);
+      await pg.query(`INSERT INTO ${s}.blobs VALUES (2, repeat('x', 200000))`);
+      const line = await worker.waitForLog(/fatal error/);
+      expect(line).toMatch(new RegExp(`event for ${name}_big\\.${s}\\.blobs is \\d+ bytes, above output.maxEventBytes \\(100000\\)`));
+      expect(await worker.exited).toBe(1);
+      const pending = await pg.query(
+        `SELECT count(*) FILTER (WHERE substr(data, 1, 1) = 'I'::bytea) AS inserts FROM pg_logical_slot_peek_binary_changes($1::name, NULL, NULL, 'proto_version', '1', 'publication_names', $1::text)`,
+        [`${name}_big`],
+      );
+      expect(Number(pending.rows[0].inserts)).toBe(1); // only the oversized row is left; the small one was delivered
+    } finally {
+      worker.proc.kill('SIGKILL');
+      await cleanup(env, `${name}_big`, []);
+    }
+  });
+
   test('an unknown column type stops the worker with a clear error and the slot stays before it', async () => {
     await pg.query(`CREATE TABLE ${s}.docs (id int PRIMARY KEY, body tsvector)`);
     const cfg = workerConfig(env, name, [`${s}.customers`, `${s}.orders`, `${s}.audit`, `${s}.docs`]);
