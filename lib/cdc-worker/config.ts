@@ -15,6 +15,7 @@
  */
 import { readFileSync } from 'fs';
 import Ajv, { ErrorObject } from 'ajv';
+import { DETECTION_CONFIG_SCHEMA, DetectionConfig, validateDetectionConfig } from './detect/config';
 
 /** The PostgreSQL database the worker captures. */
 export interface CdcSourceConfig {
@@ -132,6 +133,8 @@ export interface CdcWorkerConfig {
     /** @default "0.0.0.0" */
     readonly host?: string;
   };
+  /** Sensitive-data detection on the stream (off when absent); the hash key comes from `CDC_DETECTION__HASH_KEY`, never the file. */
+  readonly detection?: DetectionConfig;
   readonly log?: {
     /** @default "info" */
     readonly level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -145,7 +148,8 @@ type DeepRequired<T> = T extends (infer U)[]
     : T;
 
 /** The configuration after defaults are applied (`kafka.sasl` and `source.password` stay optional). */
-export type ResolvedCdcWorkerConfig = Omit<DeepRequired<CdcWorkerConfig>, 'kafka' | 'source'> & {
+export type ResolvedCdcWorkerConfig = Omit<DeepRequired<CdcWorkerConfig>, 'kafka' | 'source' | 'detection'> & {
+  readonly detection?: DetectionConfig;
   readonly kafka: Omit<DeepRequired<CdcKafkaConfig>, 'sasl'> & {
     readonly sasl?: { readonly mechanism: 'scram-sha-512' | 'scram-sha-256' | 'plain'; readonly username: string; readonly password: string };
   };
@@ -244,6 +248,7 @@ export const CDC_WORKER_CONFIG_SCHEMA = {
         host: { type: 'string', minLength: 1, default: '0.0.0.0' },
       },
     },
+    detection: DETECTION_CONFIG_SCHEMA,
     log: {
       type: 'object',
       additionalProperties: false,
@@ -373,6 +378,12 @@ export function validateConfig(raw: unknown, sources: Map<string, string> = new 
   }
   if (c.source.engine !== 'postgres' && c.delivery.mode === 'exactly-once') {
     problems.push(`delivery.mode "exactly-once" is supported with source.engine "postgres" only (got source.engine "${c.source.engine}"); use "at-least-once"`);
+  }
+  if (c.detection) {
+    problems.push(...validateDetectionConfig(c.detection));
+    if (c.detection.hashKey && !sources.has('/detection/hashKey')) {
+      problems.push('detection.hashKey must not be in the config file: supply it from a secret through CDC_DETECTION__HASH_KEY');
+    }
   }
   if (problems.length) throw new ConfigError(problems);
   return c;

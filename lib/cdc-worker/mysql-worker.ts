@@ -21,6 +21,7 @@ import { Server } from 'http';
 import { ResolvedCdcWorkerConfig } from './config';
 import { EnvelopeOptions, OutRecord, heartbeatRecord } from './envelope';
 import { KafkaSink } from './sink';
+import { CdcSink, withDetection } from './screened-sink';
 import { WorkerMetrics, startHttpServer } from './ops';
 import {
   MySqlColumnDef,
@@ -71,7 +72,7 @@ export class MySqlCdcWorker {
   private readonly metrics = new WorkerMetrics();
   private readonly engine: MySqlEngine;
   private conn: Connection | null = null;
-  private sink!: KafkaSink;
+  private sink!: CdcSink;
   private offsets!: MySqlOffsetStore;
   private stream: BinlogStream | null = null;
   private http: Server | null = null;
@@ -141,7 +142,7 @@ export class MySqlCdcWorker {
     this.serverId = info.serverId;
     this.log.info({ engine: info.engine, version: info.version, serverId: info.serverId, gtids: info.gtidMode }, 'source server ready');
 
-    this.sink = new KafkaSink(
+    this.sink = withDetection(new KafkaSink(
       this.cfg.kafka,
       delivery.maxBufferedEvents,
       {
@@ -154,7 +155,7 @@ export class MySqlCdcWorker {
         onFatal: (e) => this.fail(e, 'kafka'),
       },
       { ...delivery, slotName: `mysql:${output.topicPrefix}` },
-    );
+    ), this.cfg.detection, delivery.maxBufferedEvents, this.metrics, (e) => this.fail(e, 'detect'));
     await this.sink.connect();
     try {
       const topics = source.tables.map((t) => `${output.topicPrefix}.${t}`);

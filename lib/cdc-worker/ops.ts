@@ -2,6 +2,7 @@
 import { createServer, Server } from 'http';
 import pino, { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DetectionMetrics } from './detect/metrics';
 
 export function createLogger(level: string): Logger {
   return pino({
@@ -24,6 +25,8 @@ export class WorkerMetrics {
   readonly registry = new Registry();
   /** Read at scrape time. */
   sources: MetricSources = { lagSeconds: () => 0, lagBytes: () => 0, buffered: () => 0 };
+  /** Sensitive-data detection counters (`cdc_detect_*`), when detection is on. */
+  detection?: DetectionMetrics;
   readonly events = new Counter({ name: 'cdc_events_total', help: 'Change events produced, by table and op', labelNames: ['table', 'op'], registers: [this.registry] });
   readonly acked = new Counter({ name: 'cdc_records_acked_total', help: 'Kafka records acknowledged (events, tombstones, heartbeats)', registers: [this.registry] });
   readonly ackedBytes = new Counter({ name: 'cdc_records_acked_bytes_total', help: 'Bytes of acknowledged Kafka record values', registers: [this.registry] });
@@ -88,7 +91,7 @@ export function startHttpServer(host: string, port: number, metrics: WorkerMetri
       metrics.registry.metrics().then(
         (text) => {
           res.writeHead(200, { 'content-type': metrics.registry.contentType });
-          res.end(text);
+          res.end(metrics.detection ? text + metrics.detection.toPrometheus() : text);
         },
         (e: Error) => {
           res.writeHead(500);

@@ -1,0 +1,181 @@
+/**
+ * Sensitive-data detection in the CDC worker, end to end: real PostgreSQL → worker (with a
+ * `detection` section; the hash key from CDC_DETECTION__HASH_KEY) → real Kafka. An e-mail is
+ * hashed, a phone number masked, a valid card number sends the event to the quarantine topic,
+ * clean rows go through unchanged; the findings header says what was found where (never the
+ * value), and the counters are on /metrics. The slot is confirmed past all of it on a graceful stop.
+ * The same screen runs in the MariaDB (binlog) worker, with policies keyed by `<database>.<table>`.
+ */
+import { createHmac } from 'crypto';
+import { Client } from 'pg';
+import { Infra, KafkaRecord, cleanup, infra, pgClient, readTopics, scratchName, startWorker, workerConfig, writeConfigFile } from '../cdc-worker/harness';
+import { deleteTopics, mariadb, mysqlInfra, mysqlWorkerConfig, startMysqlWorker } from '../cdc-worker/mysql-harness';
+
+jest.setTimeout(180000);
+
+const HASH_KEY = 'integration-test-hash-key-0123456789';
+
+describe('cdc-worker sensitive-data detection through real PostgreSQL and Kafka', () => {
+  let env: Infra;
+  let pg: Client;
+  const name = scratchName('cdcw_dlp');
+  const s = name;
+  const table = `${s}.customers`;
+  const topic = `${name}.${table}`;
+  const quarantine = `${name}.quarantine`;
+
+  beforeAll(async () => {
+    env = infra();
+    pg = await pgClient(env);
+    await pg.query(`
+      CREATE SCHEMA ${s};
+      CREATE TABLE ${s}.customers (id int PRIMARY KEY, name text, email text, phone text, card text);
+      INSERT INTO ${s}.customers VALUES (1, 'snapshot row', 'jane.doe@example.com', NULL, NULL), (2, 'clean snapshot row', NULL, NULL, NULL);
+    `);
+  });
+
+  afterAll(async () => {
+    delete process.env.CDC_DETECTION__HASH_KEY;
+    await pg?.end();
+    if (env) await cleanup(env, name);
+  });
+
+  test('hash, mask and quarantine by info type; clean rows unchanged; findings header; metrics', async () => {
+    const cfg = workerConfig(env, name, [table], {
+      detection: {
+        backend: 'local',
+        minLikelihood: 'LIKELY',
+        policy: {
+          infoTypes: { EMAIL_ADDRESS: { action: 'hash' }, PHONE_NUMBER: { action: 'mask' }, CREDIT_CARD_NUMBER: { action: 'quarantine' } },
+          quarantineTopic: quarantine,
+        },
+      },
+    });
+    process.env.CDC_DETECTION__HASH_KEY = HASH_KEY; // a secret, as in production: never in the file
+    const worker = startWorker(writeConfigFile(cfg), env);
+    try {
+      const listening = JSON.parse(await worker.waitForLog(/http server listening/));
+      await worker.waitForLog(/"msg":"streaming started"/);
+      await pg.query(`INSERT INTO ${s}.customers VALUES (3, 'Ann', 'ann@example.org', NULL, NULL)`);
+      await pg.query(`INSERT INTO ${s}.customers VALUES (4, 'Bob', NULL, 'My phone number is (415) 555-0890', NULL)`);
+      await pg.query('BEGIN');
+      await pg.query(`INSERT INTO ${s}.customers VALUES (5, 'Cy', NULL, NULL, '4111 1111 1111 1111')`);
+      await pg.query(`INSERT INTO ${s}.customers VALUES (6, 'Di', NULL, NULL, 'not a card: 4111 1111 1111 1112')`);
+      await pg.query('COMMIT');
+      const lastLsn = (await pg.query('SELECT pg_current_wal_lsn()::text AS l')).rows[0].l as string;
+      await pg.query(`UPDATE ${s}.customers SET name = 'Ann B.' WHERE id = 3`);
+
+      // table topic: 2 snapshot + 3, 4, 6 + update of 3 = 6; quarantine: 5
+      const records = await readTopics(env, [topic, quarantine], (r) => r.length >= 7, 60000);
+      expect(records).toHaveLength(7);
+      const onTable = records.filter((r) => r.topic === topic);
+      const inQuarantine = records.filter((r) => r.topic === quarantine);
+      const id = (r: KafkaRecord) => JSON.parse(r.key!).payload.id as number;
+      const after = (r: KafkaRecord) => JSON.parse(r.value!).payload.after;
+      const findings = (r: KafkaRecord) => (r.headers['cdc.findings'] === undefined ? undefined : JSON.parse(r.headers['cdc.findings']));
+      expect(onTable.map(id)).toEqual([1, 2, 3, 4, 6, 3]);
+      expect(inQuarantine.map(id)).toEqual([5]);
+      const hmac = (v: string) => createHmac('sha256', HASH_KEY).update(v).digest('base64');
+
+      const [snap1, snap2, ann, bob, di, annUpdated] = onTable;
+      // e-mail: keyed hash (joinable across events), schema says string
+      expect(after(snap1)).toEqual({ id: 1, name: 'snapshot row', email: hmac('jane.doe@example.com'), phone: null, card: null });
+      expect(JSON.parse(snap1.value!).payload.op).toBe('r');
+      expect(after(ann).email).toBe(hmac('ann@example.org'));
+      expect(after(annUpdated)).toEqual({ id: 3, name: 'Ann B.', email: hmac('ann@example.org'), phone: null, card: null });
+      expect(findings(ann)).toEqual([{ f: 'email', t: 'EMAIL_ADDRESS', l: expect.stringMatching(/LIKELY$/), a: 'hash', i: 'after', b: [0, 15] }]);
+      // phone: masked, the talk's example
+      expect(after(bob).phone).toBe('My phone number is **************');
+      expect(findings(bob)).toEqual([{ f: 'phone', t: 'PHONE_NUMBER', l: 'VERY_LIKELY', a: 'mask', i: 'after', b: [19, 33] }]);
+      // clean rows (an invalid card number is not one): unchanged, no header
+      expect(after(snap2)).toEqual({ id: 2, name: 'clean snapshot row', email: null, phone: null, card: null });
+      expect(after(di).card).toBe('not a card: 4111 1111 1111 1112');
+      expect(findings(snap2)).toBeUndefined();
+      expect(findings(di)).toBeUndefined();
+      // the values never appear in the delivered events or headers
+      for (const r of onTable) expect(`${r.value} ${JSON.stringify(r.headers)}`).not.toMatch(/@example\.|555-0890/);
+      // card: the original, unchanged event in quarantine, with the findings header
+      const q = inQuarantine[0];
+      expect(JSON.parse(q.value!).payload).toMatchObject({ op: 'c', after: { id: 5, card: '4111 1111 1111 1111' }, source: { schema: s, table: 'customers' } });
+      expect(JSON.parse(q.value!).schema.name).toBe(`${topic}.Envelope`);
+      expect(findings(q)).toEqual([expect.objectContaining({ f: 'card', t: 'CREDIT_CARD_NUMBER', a: 'quarantine', i: 'after' })]);
+
+      // counters on /metrics
+      const metrics = await (await fetch(`http://127.0.0.1:${listening.port}/metrics`)).text();
+      const counter = (re: RegExp) => Number(metrics.match(re)?.[1]);
+      const t = table.replace(/\./g, '\\.');
+      expect(counter(new RegExp(`^cdc_detect_findings_total\\{table="${t}",info_type="EMAIL_ADDRESS",action="hash"\\} (\\d+)$`, 'm'))).toBe(3);
+      expect(counter(new RegExp(`^cdc_detect_findings_total\\{table="${t}",info_type="PHONE_NUMBER",action="mask"\\} (\\d+)$`, 'm'))).toBe(1);
+      expect(counter(new RegExp(`^cdc_detect_findings_total\\{table="${t}",info_type="CREDIT_CARD_NUMBER",action="quarantine"\\} (\\d+)$`, 'm'))).toBe(1);
+      expect(counter(new RegExp(`^cdc_detect_events_total\\{table="${t}",decision="quarantine"\\} (\\d+)$`, 'm'))).toBe(1);
+      expect(counter(new RegExp(`^cdc_detect_events_total\\{table="${t}",decision="deliver"\\} (\\d+)$`, 'm'))).toBe(4);
+      expect(counter(new RegExp(`^cdc_detect_events_total\\{table="${t}",decision="clean"\\} (\\d+)$`, 'm'))).toBe(2);
+      expect(metrics).toMatch(/^cdc_events_total\{table="[^"]+\.customers",op="c"\} 4$/m);
+
+      // graceful stop: the slot is confirmed past everything screened and delivered
+      worker.proc.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      const slot = (await pg.query('SELECT confirmed_flush_lsn::text AS l FROM pg_replication_slots WHERE slot_name = $1', [name])).rows[0].l as string;
+      const num = (l: string) => {
+        const [hi, lo] = l.split('/');
+        return (BigInt('0x' + hi) << 32n) | BigInt('0x' + lo);
+      };
+      expect(num(slot) > num(lastLsn)).toBe(true);
+    } finally {
+      if (worker.proc.exitCode === null) worker.proc.kill('SIGKILL');
+      await worker.exited;
+    }
+  });
+});
+
+describe('cdc-worker sensitive-data detection through real MariaDB and Kafka', () => {
+  test('hash and quarantine in the binlog worker; policy per table and column', async () => {
+    const env = mysqlInfra();
+    const db = await mariadb(env);
+    const name = scratchName('cdcw_dlp_my');
+    const table = `${env.MARIADB_DATABASE}.${name}`;
+    const topic = `${name}.${table}`;
+    const quarantine = `${name}.quarantine`;
+    try {
+      await db.query(`CREATE TABLE \`${name}\` (id INT PRIMARY KEY, email VARCHAR(100), notes TEXT)`);
+      await db.query(`INSERT INTO \`${name}\` VALUES (1, 'jane.doe@example.com', 'fine')`);
+      const cfg = mysqlWorkerConfig(env, name, [table], {
+        detection: {
+          policy: {
+            infoTypes: { EMAIL_ADDRESS: { action: 'hash' } },
+            tables: { [table]: { columns: { notes: { action: 'quarantine' } } } },
+            quarantineTopic: quarantine,
+          },
+        },
+      });
+      process.env.CDC_DETECTION__HASH_KEY = HASH_KEY;
+      const worker = startMysqlWorker(writeConfigFile(cfg), env);
+      try {
+        const listening = JSON.parse(await worker.waitForLog(/http server listening/));
+        await worker.waitForLog(/"msg":"streaming started"/);
+        await db.query(`INSERT INTO \`${name}\` VALUES (2, NULL, 'call me at (415) 555-0890'), (3, NULL, 'nothing')`);
+        const records = await readTopics(env as unknown as Infra, [topic, quarantine], (r) => r.length >= 3, 60000);
+        const id = (r: KafkaRecord) => JSON.parse(r.key!).payload.id as number;
+        expect(records.filter((r) => r.topic === topic).map(id)).toEqual([1, 3]);
+        expect(records.filter((r) => r.topic === quarantine).map(id)).toEqual([2]);
+        const first = records.find((r) => r.topic === topic && id(r) === 1)!;
+        expect(JSON.parse(first.value!).payload.after.email).toBe(createHmac('sha256', HASH_KEY).update('jane.doe@example.com').digest('base64'));
+        expect(JSON.parse(first.headers['cdc.findings'])).toEqual([expect.objectContaining({ f: 'email', t: 'EMAIL_ADDRESS', a: 'hash' })]);
+        const metrics = await (await fetch(`http://127.0.0.1:${listening.port}/metrics`)).text();
+        expect(metrics).toContain(`cdc_detect_findings_total{table="${table}",info_type="EMAIL_ADDRESS",action="hash"} 1`);
+        expect(metrics).toContain(`cdc_detect_findings_total{table="${table}",info_type="PHONE_NUMBER",action="quarantine"} 1`);
+        expect(metrics).toContain(`cdc_detect_events_total{table="${table}",decision="clean"} 1`);
+        worker.proc.kill('SIGTERM');
+        expect(await worker.exited).toBe(0);
+      } finally {
+        if (worker.proc.exitCode === null) worker.proc.kill('SIGKILL');
+        await worker.exited;
+      }
+    } finally {
+      delete process.env.CDC_DETECTION__HASH_KEY;
+      await db.query(`DROP TABLE IF EXISTS \`${name}\``).catch(() => undefined);
+      await db.end();
+      await deleteTopics(env, name);
+    }
+  });
+});
