@@ -128,6 +128,59 @@ describe('cdc-worker sensitive-data detection through real PostgreSQL and Kafka'
   });
 });
 
+describe('cdc-worker sensitive-data detection with a small buffer (backpressure)', () => {
+  test('a snapshot and a burst many times the buffer arrive whole and in order, screened', async () => {
+    const env = infra();
+    const pg = await pgClient(env);
+    const name = scratchName('cdcw_dlp_bp');
+    const table = `${name}.t`;
+    const topic = `${name}.${table}`;
+    const quarantine = `${name}.quarantine`;
+    const N = 3000;
+    try {
+      await pg.query(`CREATE SCHEMA ${name}; CREATE TABLE ${table} (id int PRIMARY KEY, note text)`);
+      // every 10th row has a card number (quarantine), every 10th + 5 an e-mail (hash)
+      const note = (i: number) => (i % 10 === 0 ? `card 4111 1111 1111 1111 #${i}` : i % 10 === 5 ? `mail user${i}@example.com` : `row ${i}`);
+      const insert = (from: number, to: number) =>
+        pg.query(`INSERT INTO ${table} SELECT i, CASE WHEN i % 10 = 0 THEN 'card 4111 1111 1111 1111 #' || i WHEN i % 10 = 5 THEN 'mail user' || i || '@example.com' ELSE 'row ' || i END FROM generate_series(${from}, ${to}) i`);
+      await insert(1, N);
+      const cfg = workerConfig(env, name, [table], {
+        kafka: { batchSize: 50 },
+        delivery: { maxBufferedEvents: 100 },
+        detection: { policy: { infoTypes: { EMAIL_ADDRESS: { action: 'hash' }, CREDIT_CARD_NUMBER: { action: 'quarantine' } }, quarantineTopic: quarantine } },
+      });
+      process.env.CDC_DETECTION__HASH_KEY = HASH_KEY;
+      const worker = startWorker(writeConfigFile(cfg), env);
+      try {
+        await worker.waitForLog(/"msg":"streaming started"/, 120000);
+        await insert(N + 1, 2 * N);
+        const records = await readTopics(env, [topic, quarantine], (r) => r.length >= 2 * N, 120000);
+        expect(records).toHaveLength(2 * N);
+        const id = (r: KafkaRecord) => JSON.parse(r.key!).payload.id as number;
+        const onTable = records.filter((r) => r.topic === topic);
+        const inQuarantine = records.filter((r) => r.topic === quarantine);
+        const all = Array.from({ length: 2 * N }, (_, i) => i + 1);
+        expect(onTable.map(id)).toEqual(all.filter((i) => i % 10 !== 0));
+        expect(inQuarantine.map(id)).toEqual(all.filter((i) => i % 10 === 0));
+        for (const r of onTable) {
+          const i = id(r);
+          const got = JSON.parse(r.value!).payload.after.note;
+          expect(got).toBe(i % 10 === 5 ? `mail ${createHmac('sha256', HASH_KEY).update(`user${i}@example.com`).digest('base64')}` : note(i));
+        }
+        worker.proc.kill('SIGTERM');
+        expect(await worker.exited).toBe(0);
+      } finally {
+        if (worker.proc.exitCode === null) worker.proc.kill('SIGKILL');
+        await worker.exited;
+        delete process.env.CDC_DETECTION__HASH_KEY;
+      }
+    } finally {
+      await pg.end();
+      await cleanup(env, name);
+    }
+  });
+});
+
 describe('cdc-worker sensitive-data detection through real MariaDB and Kafka', () => {
   test('hash and quarantine in the binlog worker; policy per table and column', async () => {
     const env = mysqlInfra();
