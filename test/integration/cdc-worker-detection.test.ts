@@ -181,6 +181,73 @@ describe('cdc-worker sensitive-data detection with a small buffer (backpressure)
   });
 });
 
+describe('cdc-worker sensitive-data detection under kill -9', () => {
+  test('SIGKILLs while screening: every change arrives (at least once), screened, none unscreened', async () => {
+    const env = infra();
+    const pg = await pgClient(env);
+    const name = scratchName('cdcw_dlp_kill');
+    const table = `${name}.t`;
+    const topic = `${name}.${table}`;
+    const quarantine = `${name}.quarantine`;
+    const BATCHES = 40;
+    const PER = 250;
+    const total = BATCHES * PER;
+    try {
+      await pg.query(`CREATE SCHEMA ${name}; CREATE TABLE ${table} (id int PRIMARY KEY, note text)`);
+      const cfgFile = writeConfigFile(
+        workerConfig(env, name, [table], {
+          delivery: { maxBufferedEvents: 2000 },
+          detection: { policy: { infoTypes: { EMAIL_ADDRESS: { action: 'hash' }, CREDIT_CARD_NUMBER: { action: 'quarantine' } }, quarantineTopic: quarantine } },
+        }),
+      );
+      process.env.CDC_DETECTION__HASH_KEY = HASH_KEY;
+      let worker = startWorker(cfgFile, env);
+      const workers = [worker];
+      try {
+        await worker.waitForLog(/"msg":"streaming started"/);
+        for (let b = 0; b < BATCHES; b++) {
+          const from = b * PER + 1;
+          await pg.query(
+            `INSERT INTO ${table} SELECT i, CASE WHEN i % 10 = 0 THEN 'card 4111 1111 1111 1111' WHEN i % 10 = 5 THEN 'user' || i || '@example.com' ELSE 'row ' || i END FROM generate_series(${from}, ${from + PER - 1}) i`,
+          );
+          if (b === 12 || b === 27) {
+            worker.proc.kill('SIGKILL');
+            await worker.exited;
+            worker = startWorker(cfgFile, env);
+            workers.push(worker);
+          }
+        }
+        await worker.waitForLog(/"msg":"streaming started"/, 120000);
+        const seen = new Set<number>();
+        const id = (r: KafkaRecord) => JSON.parse(r.key!).payload.id as number;
+        const records = await readTopics(env, [topic, quarantine], (rs) => {
+          for (const r of rs) seen.add(id(r));
+          return seen.size >= total;
+        }, 180000);
+        expect(seen.size).toBe(total);
+        for (const r of records) {
+          const i = id(r);
+          if (r.topic === quarantine) {
+            expect(i % 10).toBe(0);
+            continue;
+          }
+          expect(i % 10).not.toBe(0);
+          const note = JSON.parse(r.value!).payload.after.note;
+          expect(note).toBe(i % 10 === 5 ? createHmac('sha256', HASH_KEY).update(`user${i}@example.com`).digest('base64') : `row ${i}`);
+        }
+        worker.proc.kill('SIGTERM');
+        expect(await worker.exited).toBe(0);
+      } finally {
+        for (const w of workers) if (w.proc.exitCode === null && w.proc.signalCode === null) w.proc.kill('SIGKILL');
+        delete process.env.CDC_DETECTION__HASH_KEY;
+      }
+    } finally {
+      await pg.end();
+      await cleanup(env, name);
+    }
+  });
+});
+
 describe('cdc-worker sensitive-data detection through real MariaDB and Kafka', () => {
   test('hash and quarantine in the binlog worker; policy per table and column', async () => {
     const env = mysqlInfra();
