@@ -82,6 +82,8 @@ type StructSchema = { type: string; fields?: FieldSchema[]; [k: string]: unknown
 interface Parsed {
   readonly item: { record: OutRecord; bytes: number };
   readonly table: string;
+  /** Parsed with JSON.parse (big integers outside the images, like `ts_ns`, may be off): re-parse losslessly before writing. */
+  readonly lossy: boolean;
   readonly envelope: Envelope;
   readonly payload: Payload;
   /** The images as the detector sees them (big integers as their digits). */
@@ -97,16 +99,36 @@ function parseChange(item: { record: OutRecord; bytes: number }): Parsed | null 
   if (value === null || value.length === 0 || value.charCodeAt(0) !== 123 /* { */) return null;
   let envelope: Envelope;
   try {
-    envelope = parseLossless(value) as Envelope;
+    // JSON.parse is several times faster; the lossless parse only when an image holds an integer beyond 2^53
+    envelope = JSON.parse(value) as Envelope;
   } catch {
     return null;
   }
-  const payload = ('payload' in envelope && envelope.payload && typeof envelope.payload === 'object' ? envelope.payload : envelope) as Payload;
+  let payload = payloadOf(envelope);
   if (!payload || typeof payload.op !== 'string' || !CHANGE_OPS.has(payload.op) || !payload.source) return null;
-  const source = payload.source;
+  let lossy = true;
+  if (hasBigInteger(payload.before) || hasBigInteger(payload.after)) {
+    envelope = parseLossless(value) as Envelope;
+    payload = payloadOf(envelope);
+    lossy = false;
+  }
+  const source = payload.source!;
   const schema = (source.schema ?? source.db) as string | undefined;
   const table = schema ? `${schema}.${source.table as string}` : String(source.table);
-  return { item, table, envelope, payload, before: detectorRow(payload.before), after: detectorRow(payload.after) };
+  return { item, table, lossy, envelope, payload, before: detectorRow(payload.before), after: detectorRow(payload.after) };
+}
+
+function payloadOf(envelope: Envelope): Payload {
+  return ('payload' in envelope && envelope.payload && typeof envelope.payload === 'object' ? envelope.payload : envelope) as Payload;
+}
+
+function hasBigInteger(row: Row | null | undefined): boolean {
+  if (!row) return false;
+  for (const k in row) {
+    const v = row[k];
+    if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) return true;
+  }
+  return false;
 }
 
 /** Big integers as their digits, so that a card number in a bigint column is seen. */
@@ -296,19 +318,23 @@ function output(p: Parsed, s: ScreenedChange): { record: OutRecord; bytes: numbe
   if (s.decision === 'quarantine') {
     return { record: { ...record, topic: s.quarantineTopic!, headers }, bytes: p.item.bytes };
   }
-  const before = changedImage(p.payload.before ?? null, p.before, s.before);
-  const after = changedImage(p.payload.after ?? null, p.after, s.after);
+  if ((!s.before || s.before === p.before) && (!s.after || s.after === p.after)) return { record: { ...record, headers }, bytes: p.item.bytes };
+  // the event is rewritten: from a lossless parse, so that big integers (`ts_ns`, bigint columns) stay exact
+  const envelope = p.lossy ? (parseLossless(record.value!) as Envelope) : p.envelope;
+  const payload = payloadOf(envelope);
+  const before = changedImage(payload.before ?? null, p.before, s.before);
+  const after = changedImage(payload.after ?? null, p.after, s.after);
   if (!before && !after) return { record: { ...record, headers }, bytes: p.item.bytes };
-  const schema = 'payload' in p.envelope ? (p.envelope.schema as StructSchema | null | undefined) : undefined;
+  const schema = 'payload' in envelope ? (envelope.schema as StructSchema | null | undefined) : undefined;
   if (before) {
-    p.payload.before = before.row;
+    payload.before = before.row;
     adjustSchema(schema, 'before', before);
   }
   if (after) {
-    p.payload.after = after.row;
+    payload.after = after.row;
     adjustSchema(schema, 'after', after);
   }
-  const value = stringifyLossless(p.envelope);
+  const value = stringifyLossless(envelope);
   return { record: { ...record, value, headers }, bytes: Buffer.byteLength(value) + (record.key ? Buffer.byteLength(record.key) : 0) };
 }
 

@@ -141,6 +141,16 @@ describe('ScreenedSink', () => {
     expect(text).toContain('cdc_detect_events_total{table="public.customers",decision="clean"} 1');
   });
 
+  it('rewrites an event exactly: big integers outside the images (ts_ns) keep every digit', async () => {
+    const { inner, sink } = makeSink();
+    sink.push(change('public.customers', 7, { email: 'jane.doe@example.com' }, 'c', '42'));
+    await sink.flush();
+    const value = (inner.items[0] as { record: OutRecord }).record.value!;
+    expect(value).not.toContain('jane.doe');
+    expect(value.match(/"ts_ns":1764230000000000123/g)).toHaveLength(2);
+    expect(value).toContain('"big":42}');
+  });
+
   it('drops a column from the image and from its schema; a transformed number column becomes an optional string', async () => {
     const inner = new FakeInner();
     const screen = createScreen({
