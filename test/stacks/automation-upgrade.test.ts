@@ -6,54 +6,13 @@ import { validateAll } from '../../stacks/reference-app';
 import { loadReferenceStackConfig } from '../../stacks/stack-config';
 import { buildWePayCompany, WePayStage } from '../../stacks/wepay-stages';
 import { AutomationStack } from '../../stacks/automation';
-
-/**
- * Attributes that identify what a resource manages: if one changed, Terraform would replace the
- * resource or manage another object. Every type of the company before stage 4 must be listed.
- */
-const IDENTIFYING: Record<string, string[]> = {
-  google_sql_database_instance: ['name', 'region', 'database_version', 'project'],
-  google_sql_database: ['name', 'instance', 'project'],
-  google_sql_user: ['name', 'instance', 'host', 'project'],
-  google_bigquery_dataset: ['dataset_id', 'project', 'location'],
-  google_bigquery_dataset_iam_member: ['dataset_id', 'project', 'role', 'member'],
-  google_bigquery_connection: ['connection_id', 'project', 'location'],
-  google_bigquery_connection_iam_member: ['connection_id', 'role', 'member'],
-  google_bigquery_data_transfer_config: ['display_name', 'project', 'location', 'data_source_id'],
-  google_service_account: ['account_id', 'project'],
-  google_project_iam_member: ['project', 'role', 'member'],
-  google_composer_environment: ['name', 'project', 'region'],
-  google_secret_manager_secret: ['secret_id', 'project'],
-  google_secret_manager_secret_version: ['secret'],
-  google_secret_manager_secret_iam_member: ['secret_id', 'project', 'role', 'member'],
-  google_storage_bucket_object: ['bucket', 'name'],
-  kafka_topic: ['name', 'partitions', 'replication_factor'],
-  kafka_acl: ['acl_principal', 'acl_host', 'acl_operation', 'acl_permission_type', 'resource_type', 'resource_name', 'resource_pattern_type_filter'],
-  kafka_user_scram_credential: ['username', 'scram_mechanism'],
-  'kafka-connect_connector': ['name'],
-};
-
-interface Synth {
-  readonly resources: Map<string, any>;
-  readonly json: any;
-}
-
-function read(json: any): Synth {
-  const resources = new Map<string, any>();
-  for (const [type, byName] of Object.entries<any>(json.resource ?? {})) {
-    for (const [name, body] of Object.entries<any>(byName)) {
-      const { ['//']: _meta, ...rest } = body;
-      resources.set(`${type}.${name}`, rest);
-    }
-  }
-  return { resources, json };
-}
+import { identity, readSynth, UpgradeSynth } from './upgrade-check';
 
 const config = loadReferenceStackConfig({});
 
-function synthStack(stack: TerraformStack): Synth {
+function synthStack(stack: TerraformStack): UpgradeSynth {
   expect(validateAll([stack])).toEqual([]);
-  return read(JSON.parse(Testing.synth(stack)));
+  return readSynth(JSON.parse(Testing.synth(stack)));
 }
 
 const company = (stage: WePayStage) => {
@@ -61,13 +20,6 @@ const company = (stage: WePayStage) => {
   buildWePayCompany(stack, stage, config);
   return synthStack(stack);
 };
-
-function identity(address: string, body: any): Record<string, unknown> {
-  const type = address.slice(0, address.indexOf('.'));
-  const keys = IDENTIFYING[type];
-  if (!keys) throw new Error(`no identifying attributes listed for ${type}`);
-  return Object.fromEntries(keys.map((k) => [k, body[k]]));
-}
 
 describe('the realtime company moving to stage 4 (automation) keeps every resource', () => {
   const stage4Stack = new AutomationStack(Testing.app(), 'wepay', config);

@@ -3,7 +3,7 @@ import { AutomationStack } from '../../stacks/automation';
 import { decentralizeCompany } from '../../stacks/decentralized';
 import { validateAll } from '../../stacks/reference-app';
 import { loadReferenceStackConfig } from '../../stacks/stack-config';
-import { IDENTIFYING, readSynth, upgradeProblems, UpgradeSynth } from '../decentralization/upgrade-check';
+import { IDENTIFYING, readSynth, upgradeProblems, UpgradeSynth } from './upgrade-check';
 
 const config = loadReferenceStackConfig({});
 

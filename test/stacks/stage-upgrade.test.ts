@@ -6,98 +6,18 @@ import { loadReferenceStackConfig } from '../../stacks/stack-config';
 import { buildWePayCompany, WePayStage } from '../../stacks/wepay-stages';
 import { WePay2017Stack } from '../../stacks/wepay-2017';
 import { WarehouseDataset } from '../../constructs/bigquery/warehouse-dataset';
+import { IDENTIFYING, readSynth, upgradeProblems, UpgradeSynth } from './upgrade-check';
 
-/**
- * Attributes that identify what a resource manages: if one of them changed, Terraform would
- * replace the resource or manage another object. Every type the company uses must be listed.
- */
-const IDENTIFYING: Record<string, string[]> = {
-  google_sql_database_instance: ['name', 'region', 'database_version', 'project'],
-  google_sql_database: ['name', 'instance', 'project'],
-  google_sql_user: ['name', 'instance', 'host', 'project'],
-  google_bigquery_dataset: ['dataset_id', 'project', 'location'],
-  google_bigquery_dataset_iam_member: ['dataset_id', 'project', 'role', 'member'],
-  google_bigquery_connection: ['connection_id', 'project', 'location'],
-  google_bigquery_connection_iam_member: ['connection_id', 'role', 'member'],
-  google_bigquery_data_transfer_config: ['display_name', 'project', 'location', 'data_source_id'],
-  google_service_account: ['account_id', 'project'],
-  google_project_iam_member: ['project', 'role', 'member'],
-  google_composer_environment: ['name', 'project', 'region'],
-  google_secret_manager_secret: ['secret_id', 'project'],
-  google_secret_manager_secret_version: ['secret'],
-  google_secret_manager_secret_iam_member: ['secret_id', 'project', 'role', 'member'],
-  google_storage_bucket_object: ['bucket', 'name'],
-  kafka_topic: ['name', 'partitions', 'replication_factor'],
-  kafka_acl: ['acl_principal', 'acl_host', 'acl_operation', 'acl_permission_type', 'resource_type', 'resource_name', 'resource_pattern_type_filter'],
-  kafka_user_scram_credential: ['username', 'scram_mechanism'],
-  'kafka-connect_connector': ['name'],
-};
-
-interface Synth {
-  /** `type.name` → resource body without cdktf metadata. */
-  readonly resources: Map<string, any>;
-  readonly moved: { from: string; to: string }[];
-  readonly json: any;
-}
-
-function read(json: any): Synth {
-  const resources = new Map<string, any>();
-  for (const [type, byName] of Object.entries<any>(json.resource ?? {})) {
-    for (const [name, body] of Object.entries<any>(byName)) {
-      const { ['//']: _meta, ...rest } = body;
-      resources.set(`${type}.${name}`, rest);
-    }
-  }
-  return { resources, moved: json.moved ?? [], json };
-}
-
-function synthStack(build: (stack: TerraformStack) => void): Synth {
+function synthStack(build: (stack: TerraformStack) => void): UpgradeSynth {
   const app: App = Testing.app();
   const stack = new TerraformStack(app, 'wepay');
   build(stack);
   expect(validateAll([stack])).toEqual([]);
-  return read(JSON.parse(Testing.synth(stack)));
+  return readSynth(JSON.parse(Testing.synth(stack)));
 }
 
 const config = loadReferenceStackConfig({});
 const company = (stage: WePayStage) => synthStack((stack) => buildWePayCompany(stack, stage, config));
-
-function identity(address: string, body: any): Record<string, unknown> {
-  const type = address.slice(0, address.indexOf('.'));
-  const keys = IDENTIFYING[type];
-  if (!keys) throw new Error(`no identifying attributes listed for ${type}; add them to IDENTIFYING`);
-  return Object.fromEntries(keys.map((k) => [k, body[k]]));
-}
-
-/**
- * What an upgrade from `before` to `after` would do to the resources of `before`: each must keep
- * its address and identifying attributes, or be the `from` of a moved block whose `to` has the same
- * identifying attributes. Returns the problems found (empty when nothing is destroyed or replaced).
- */
-function upgradeProblems(before: Synth, after: Synth): string[] {
-  const found: string[] = [];
-  for (const [address, body] of before.resources) {
-    const later = after.resources.get(address);
-    if (later) {
-      const a = identity(address, body);
-      const b = identity(address, later);
-      if (JSON.stringify(a) !== JSON.stringify(b)) found.push(`${address}: identifying attributes changed from ${JSON.stringify(a)} to ${JSON.stringify(b)}`);
-      continue;
-    }
-    const move = after.moved.find((m) => m.from === address);
-    if (!move) {
-      found.push(`${address}: gone, and no moved block starts from it`);
-      continue;
-    }
-    const target = after.resources.get(move.to);
-    if (!target) found.push(`${address}: moved to ${move.to}, which does not exist`);
-    else if (JSON.stringify(identity(address, body)) !== JSON.stringify(identity(move.to, target))) found.push(`${address}: moved to ${move.to} with other identifying attributes`);
-  }
-  for (const m of after.moved) {
-    if (!before.resources.has(m.from)) found.push(`moved block from ${m.from}: no such resource before the upgrade`);
-  }
-  return found;
-}
 
 describe('a company moving up a stage keeps every resource', () => {
   const stages = [company(0), company(1), company(2), company(3)];
@@ -155,7 +75,7 @@ describe('a company moving up a stage keeps every resource', () => {
   test('stage 2 of the company is wepay-2017 with Cloud SQL databases: the same addresses for every part wepay-2017 has', () => {
     // wepay-2017 is its own stack class; build it under the same stack name as the company.
     const app = Testing.app();
-    const legacy = read(JSON.parse(Testing.synth(new WePay2017Stack(app, 'wepay', config))));
+    const legacy = readSynth(JSON.parse(Testing.synth(new WePay2017Stack(app, 'wepay', config))));
     const stage2 = stages[2];
     // Everything of wepay-2017 is in the company at stage 2 under the same address and identity;
     // only the database hosts differ (Cloud SQL private IPs instead of fixed host names).

@@ -1,8 +1,7 @@
 /**
- * The upgrade check of test/stacks/stage-upgrade.test.ts (stages 0 → 3), as a module so later
- * stages use the same rule: every resource of the earlier stage keeps its address and identifying
- * attributes, or is the `from` of a moved block to a resource with the same identifying attributes.
- * The table is that test's, plus the types stage 4 (automation) adds.
+ * The upgrade check shared by the stage tests (0 → 3, 2/3 → 4, 4 → 5), so every stage uses the
+ * same rule: every resource of the earlier stage keeps its address and identifying attributes, or
+ * is the `from` of a moved block to a resource with the same identifying attributes.
  */
 export const IDENTIFYING: Record<string, string[]> = {
   google_sql_database_instance: ['name', 'region', 'database_version', 'project'],
