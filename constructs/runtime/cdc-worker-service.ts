@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { CloudRunV2Service } from '@cdktf/provider-google/lib/cloud-run-v2-service';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { PipelineServiceAccount } from '../bigquery/pipeline-service-account';
 import { SecretValue } from '../core/secret-value';
 import { isIntIn, validateProps } from '../core/validation';
@@ -12,6 +13,7 @@ import { ISourceDatabase, qualifiedTableName } from '../sources/source-database'
 import { serviceAccountId } from '../stages/realtime-pipeline';
 import { stableServerId } from '../connect/debezium-mysql-source';
 import type { CdcWorkerConfig } from '../../lib/cdc-worker/config';
+import type { DetectionConfig } from '../../lib/cdc-worker/detect/config';
 
 /** The Kafka identity the worker produces as. */
 export interface CdcWorkerKafkaIdentity {
@@ -59,6 +61,14 @@ export interface CdcWorkerServiceProps {
   readonly memory?: string;
   /** VPC network and subnetwork for Direct VPC egress to the database and brokers. @default no VPC access */
   readonly network?: { readonly network: string; readonly subnetwork: string };
+  /**
+   * Sensitive-data detection on the stream (the worker's `detection` section: backend, info
+   * types, policy with flag/mask/hash/redact/drop/quarantine). Without `hashKey`: that comes
+   * from `detectionHashKey`. @default no detection
+   */
+  readonly detection?: Omit<DetectionConfig, 'hashKey'>;
+  /** HMAC key for `hash` actions, in Secret Manager. @default none (needed when a policy hashes) */
+  readonly detectionHashKey?: SecretValue;
   /** Labels. @default { component: 'cdc-worker' } */
   readonly labels?: Record<string, string>;
 }
@@ -96,6 +106,10 @@ export class CdcWorkerService extends Construct {
     this.topicsByTable = Object.fromEntries(tables.map((t) => [t, cdcTopicName(prefix, t)]));
     this.principal = props.kafkaIdentity ? `User:${props.kafkaIdentity.username}` : undefined;
     const dbSecret = db.replicationPassword.secretManagerRef;
+    const hashSecret = props.detectionHashKey?.secretManagerRef;
+    const policy = props.detection?.policy;
+    const hashes = JSON.stringify(policy ?? {}).includes('"hash"');
+    const quarantineTopic = policy?.quarantineTopic;
     const kafkaSecret = props.kafkaIdentity?.password.secretManagerRef;
 
     validateProps(this, (p) => {
@@ -109,6 +123,9 @@ export class CdcWorkerService extends Construct {
       if (props.kafkaIdentity) p.check(kafkaSecret !== undefined, 'kafkaIdentity.password', props.kafkaIdentity.password.description, 'SecretValue.fromSecretManager(...)');
       if (props.kafka.saslMechanism?.startsWith('SCRAM')) p.check(props.kafkaIdentity !== undefined, 'kafkaIdentity', undefined, `a SASL identity, because the Kafka platform uses ${props.kafka.saslMechanism}`);
       p.check(isIntIn(heartbeatMs, 0), 'heartbeatIntervalMs', heartbeatMs, '0 (off) or a positive integer of milliseconds');
+      if (hashes) p.check(hashSecret !== undefined, 'detectionHashKey', props.detectionHashKey?.description, "SecretValue.fromSecretManager(...): the policy has 'hash' actions");
+      if (props.detection?.backend === 'cloud-dlp') p.check(!!props.detection.projectId, 'detection.projectId', props.detection.projectId, 'the project Cloud DLP requests are made in');
+      if (quarantineTopic !== undefined) p.check(/^[a-zA-Z0-9._-]{1,249}$/.test(quarantineTopic), 'detection.policy.quarantineTopic', quarantineTopic, "letters, digits, '.', '_' and '-', at most 249 characters");
       tables.forEach((t, i) => p.check(known.has(t), `tables[${i}]`, t, `a table of database ${db.logicalName}: ${[...known].join(', ')}`));
     });
 
@@ -124,6 +141,7 @@ export class CdcWorkerService extends Construct {
       },
       output: { topicPrefix: prefix, heartbeatIntervalMs: heartbeatMs },
       delivery: { mode },
+      ...(props.detection ? { detection: props.detection } : {}),
     };
 
     this.serviceAccount = new PipelineServiceAccount(this, 'account', {
@@ -146,6 +164,10 @@ export class CdcWorkerService extends Construct {
     };
     if (dbSecret) secretEnv('CDC_SOURCE__PASSWORD', dbSecret, 'database');
     if (kafkaSecret) secretEnv('CDC_KAFKA__SASL__PASSWORD', kafkaSecret, 'kafka');
+    if (hashSecret) secretEnv('CDC_DETECTION__HASH_KEY', hashSecret, 'detection-hash-key');
+    if (props.detection?.backend === 'cloud-dlp') {
+      new ProjectIamMember(this, 'dlp-user', { project: props.detection.projectId ?? props.project, role: 'roles/dlp.user', member: this.serviceAccount.member });
+    }
 
     this.service = new CloudRunV2Service(this, 'service', {
       project: props.project,
@@ -178,6 +200,9 @@ export class CdcWorkerService extends Construct {
       for (const [table, topic] of Object.entries(this.topicsByTable)) {
         new KafkaTopic(this, `topic-${table}`, { platform: props.kafka, name: topic, config: props.topicConfig ?? { cleanupPolicy: 'compact' } });
       }
+      if (quarantineTopic && !quarantineTopic.startsWith(`${prefix}.`)) {
+        new KafkaTopic(this, 'quarantine-topic', { platform: props.kafka, name: quarantineTopic, config: { cleanupPolicy: 'delete' } });
+      }
       if (heartbeatMs > 0) {
         new KafkaTopic(this, 'heartbeat-topic', { platform: props.kafka, name: heartbeatTopicName(prefix), partitions: 1, config: { cleanupPolicy: 'delete', retentionMs: 86400000 } });
       }
@@ -195,6 +220,9 @@ export class CdcWorkerService extends Construct {
         topicIsPrefix: true,
         transactionalId: mode === 'exactly-once' ? `cdc-worker-${slot}` : undefined,
       });
+      if (quarantineTopic && !quarantineTopic.startsWith(`${prefix}.`)) {
+        new KafkaAccessGrant(this, 'produce-quarantine', { platform: props.kafka, principal: this.principal, intent: 'produce', topic: quarantineTopic });
+      }
       if (heartbeatMs > 0) new KafkaAccessGrant(this, 'produce-heartbeat', { platform: props.kafka, principal: this.principal, intent: 'produce', topic: heartbeatTopicName(prefix) });
       if (mode === 'exactly-once' || binlog) {
         // Resuming reads the stored source position back.

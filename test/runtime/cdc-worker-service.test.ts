@@ -90,6 +90,32 @@ describe('CdcWorkerService', () => {
     ]));
   });
 
+  test('detection: the policy reaches the worker, the hash key comes from Secret Manager, the quarantine topic and its ACLs exist', () => {
+    let svc!: CdcWorkerService;
+    const json = synth((stack) => {
+      svc = build(stack, {
+        detection: {
+          minLikelihood: 'LIKELY',
+          policy: { infoTypes: { EMAIL_ADDRESS: { action: 'hash' }, CREDIT_CARD_NUMBER: { action: 'quarantine' } }, quarantineTopic: 'quarantine.shop' },
+        },
+        detectionHashKey: SecretValue.fromSecretManager('cdc-hash-key'),
+      });
+    });
+    const [service] = resources(json, 'google_cloud_run_v2_service');
+    const env = Object.fromEntries(service.template.containers[0].env.map((e: any) => [e.name, e.value ?? e.value_source]));
+    expect(env.CDC_DETECTION__HASH_KEY).toEqual({ secret_key_ref: { secret: 'cdc-hash-key', version: 'latest' } });
+    const config = loadConfig(undefined, { CDC_CONFIG_JSON: env.CDC_CONFIG_JSON, CDC_SOURCE__PASSWORD: 'a', CDC_KAFKA__SASL__PASSWORD: 'b', CDC_DETECTION__HASH_KEY: 'a-key-of-32-bytes-from-the-secret' });
+    expect(config.detection).toMatchObject({ minLikelihood: 'LIKELY', policy: { quarantineTopic: 'quarantine.shop' } });
+    expect(svc.workerConfig.detection).not.toHaveProperty('hashKey');
+    expect(resources(json, 'kafka_topic').map((t) => t.name)).toContain('quarantine.shop');
+    expect(aclSet(json)).toEqual(expect.arrayContaining(['Allow User:cdc-shop Write Topic:Literal:quarantine.shop', 'Allow User:cdc-shop Describe Topic:Literal:quarantine.shop']));
+  });
+
+  test('a hashing policy without a Secret Manager key is refused', () => {
+    const found = problems((stack) => build(stack, { detection: { policy: { infoTypes: { EMAIL_ADDRESS: { action: 'hash' } } } } }));
+    expect(found).toEqual(["[test/cdc] detectionHashKey: undefined is not valid; allowed: SecretValue.fromSecretManager(...): the policy has 'hash' actions"]);
+  });
+
   test('refuses passwords Cloud Run cannot read and tables the database does not have', () => {
     const found = problems((stack) =>
       new CdcWorkerService(stack, 'cdc', {
