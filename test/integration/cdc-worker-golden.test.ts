@@ -6,7 +6,8 @@
  */
 import { Client } from 'pg';
 import { requireInfra } from './infra';
-import { Infra, KafkaRecord, cleanup, infra, kafka, pgClient, readTopics, scratchName, startWorker, workerConfig, writeConfigFile } from '../cdc-worker/harness';
+import { goldenDifferences } from '../cdc-worker/golden';
+import { Infra, cleanup, infra, kafka, pgClient, readTopics, scratchName, startWorker, workerConfig, writeConfigFile } from '../cdc-worker/harness';
 
 jest.setTimeout(300000);
 
@@ -25,25 +26,6 @@ const ALLOWED: Record<string, string> = {
   'value.payload.source.snapshot': 'snapshot markers of the last rows of a table differ between Debezium versions',
 };
 
-function diff(a: unknown, b: unknown, path: string, out: string[]): void {
-  if (typeof a !== typeof b || Array.isArray(a) !== Array.isArray(b) || (a === null) !== (b === null)) {
-    out.push(`${path}: ${JSON.stringify(a)?.slice(0, 80)} ≠ ${JSON.stringify(b)?.slice(0, 80)}`);
-    return;
-  }
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    if (a.length !== bb.length) out.push(`${path}: length ${a.length} ≠ ${bb.length}`);
-    for (let i = 0; i < Math.min(a.length, bb.length); i++) diff(a[i], bb[i], `${path}[]`, out);
-    return;
-  }
-  if (a && typeof a === 'object') {
-    const ka = Object.keys(a as object);
-    const kb = Object.keys(b as object);
-    for (const k of new Set([...ka, ...kb])) diff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`, out);
-    return;
-  }
-  if (a !== b) out.push(`${path}: ${JSON.stringify(a)} ≠ ${JSON.stringify(b)}`);
-}
 
 describe('cdc-worker events equal Debezium\'s (golden comparison)', () => {
   let env: Infra;
@@ -138,40 +120,9 @@ describe('cdc-worker events equal Debezium\'s (golden comparison)', () => {
       const theirs = await readTopics(env, [`${dbzPrefix}.${s}.kinds`, `${dbzPrefix}.${s}.plain`], (r) => r.length >= 13, 120000);
       expect(ours).toHaveLength(13);
       expect(theirs).toHaveLength(13);
-      const norm = (r: KafkaRecord, prefix: string) => {
-        const replace = (t: string | null) => (t === null ? null : JSON.parse(t.split(`"${prefix}.`).join('"PREFIX.').split(`"${prefix}"`).join('"PREFIX"')));
-        return { topic: r.topic.replace(prefix, 'PREFIX'), key: replace(r.key), value: replace(r.value), headers: r.headers };
-      };
-      const byTopic = (recs: KafkaRecord[], prefix: string) => {
-        const m = new Map<string, ReturnType<typeof norm>[]>();
-        for (const r of recs) {
-          const n = norm(r, prefix);
-          m.set(n.topic, [...(m.get(n.topic) ?? []), n]);
-        }
-        return m;
-      };
-      const a = byTopic(ours, ourPrefix);
-      const b = byTopic(theirs, dbzPrefix);
-      const differences: string[] = [];
-      for (const [topic, list] of a) {
-        const other = b.get(topic) ?? [];
-        expect(list.length).toBe(other.length);
-        list.forEach((ev, i) => {
-          const d: string[] = [];
-          // Connect adds __debezium.context.* headers of its own; every other header must match
-          const theirHeaders = Object.fromEntries(Object.entries(other[i].headers).filter(([k]) => !k.startsWith('__debezium.context.')));
-          diff({ key: ev.key, value: ev.value, headers: ev.headers }, { key: other[i].key, value: other[i].value, headers: theirHeaders }, '', d);
-          const isSnapshot = ev.value?.payload?.op === 'r';
-          for (const line of d) {
-            const path = line.slice(1, line.indexOf(':'));
-            const allowed = ALLOWED[path] && (!['value.payload.source.lsn', 'value.payload.source.txId'].includes(path) || isSnapshot);
-            if (!allowed) differences.push(`${topic} #${i} ${line}`);
-          }
-        });
-      }
-      if (process.env.CDCW_GOLDEN_DUMP) {
-        require('fs').writeFileSync(process.env.CDCW_GOLDEN_DUMP, JSON.stringify({ differences, ours: ours.map((r) => norm(r, ourPrefix)), theirs: theirs.map((r) => norm(r, dbzPrefix)) }, null, 1));
-      }
+      const differences = goldenDifferences(ours, ourPrefix, theirs, dbzPrefix, (path, ev) =>
+        Boolean(ALLOWED[path]) && (!['value.payload.source.lsn', 'value.payload.source.txId'].includes(path) || ev.value?.payload?.op === 'r'),
+      );
       expect(differences).toEqual([]);
     } finally {
       worker.proc.kill('SIGKILL');
