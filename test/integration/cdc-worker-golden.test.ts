@@ -2,30 +2,14 @@
  * Golden comparison: the same tables and workload captured by Debezium's PostgreSQL connector on
  * the harness's Kafka Connect and by the CDC worker. Events are compared field by field (key,
  * before, after, op, value schema of the row, the source block, headers); the only differences allowed
- * are the documented ones in ALLOWED (names that carry the topic prefix, timings, version).
+ * are the documented ones in PG_GOLDEN_ALLOWED (test/cdc-worker/golden.ts: timings, positions).
  */
 import { Client } from 'pg';
 import { requireInfra } from './infra';
-import { goldenDifferences } from '../cdc-worker/golden';
-import { Infra, cleanup, infra, kafka, pgClient, readTopics, scratchName, startWorker, workerConfig, writeConfigFile } from '../cdc-worker/harness';
+import { goldenDifferences, pgGoldenAllowed, startDebeziumPostgres, stopDebeziumPostgres, waitForActiveSlot } from '../cdc-worker/golden';
+import { Infra, cleanup, infra, pgClient, readTopics, scratchName, startWorker, workerConfig, writeConfigFile } from '../cdc-worker/harness';
 
 jest.setTimeout(300000);
-
-/** Paths (with array indices as []) where the worker may differ from Debezium, and why. */
-const ALLOWED: Record<string, string> = {
-  'value.payload.source.ts_ms': 'commit time is the same, but the snapshot time is ours',
-  'value.payload.source.ts_us': 'as ts_ms',
-  'value.payload.source.ts_ns': 'as ts_ms',
-  'value.payload.ts_ms': 'processing time',
-  'value.payload.ts_us': 'processing time',
-  'value.payload.ts_ns': 'processing time',
-  'value.payload.source.sequence': 'Debezium reports its last stored commit LSN; ours is the last commit seen',
-  'value.payload.source.lsn': 'snapshot events only: the snapshot position',
-  'value.payload.source.txId': 'snapshot events only: Debezium reports the snapshot transaction',
-  'value.schema.fields[].fields[].default': 'Debezium copies column defaults into the schema; the worker does not',
-  'value.payload.source.snapshot': 'snapshot markers of the last rows of a table differ between Debezium versions',
-};
-
 
 describe('cdc-worker events equal Debezium\'s (golden comparison)', () => {
   let env: Infra;
@@ -56,9 +40,7 @@ describe('cdc-worker events equal Debezium\'s (golden comparison)', () => {
   });
 
   afterAll(async () => {
-    await fetch(`${connectUrl}/connectors/${dbzPrefix}`, { method: 'DELETE' }).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 3000));
-    await pg?.query('SELECT pg_drop_replication_slot($1) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active', [dbzSlot]).catch(() => undefined);
+    await stopDebeziumPostgres(connectUrl, pg, dbzPrefix, dbzSlot);
     await pg?.end();
     if (env) {
       await cleanup(env, name);
@@ -68,42 +50,11 @@ describe('cdc-worker events equal Debezium\'s (golden comparison)', () => {
   });
 
   test('same workload, same events', async () => {
-    const plugins = (await (await fetch(`${connectUrl}/connector-plugins`)).json()) as { class: string; version: string }[];
-    const plugin = plugins.find((p) => p.class === 'io.debezium.connector.postgresql.PostgresConnector');
-    expect(plugin).toBeDefined();
-    const admin = kafka(env).admin();
-    await admin.connect();
-    await admin.createTopics({ topics: ['kinds', 'plain'].map((t) => ({ topic: `${dbzPrefix}.${s}.${t}`, numPartitions: 1 })), waitForLeaders: true });
-    await admin.disconnect();
-    const res = await fetch(`${connectUrl}/connectors`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        name: dbzPrefix,
-        config: {
-          'connector.class': plugin!.class,
-          'plugin.name': 'pgoutput',
-          'database.hostname': env.PG_HOST, 'database.port': env.PG_PORT, 'database.user': env.PG_USER,
-          'database.password': env.PG_PASSWORD, 'database.dbname': env.PG_DATABASE,
-          'topic.prefix': dbzPrefix, 'slot.name': dbzSlot, 'publication.name': s, 'publication.autocreate.mode': 'disabled',
-          'table.include.list': `${s}.kinds,${s}.plain`, 'snapshot.mode': 'initial',
-          'skipped.operations': 'none',
-          'topic.creation.default.replication.factor': '1',
-          'topic.creation.default.partitions': '1',
-          'key.converter': 'org.apache.kafka.connect.json.JsonConverter', 'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-          'key.converter.schemas.enable': 'true', 'value.converter.schemas.enable': 'true',
-        },
-      }),
-    });
-    expect(res.status).toBe(201);
-    const worker = startWorker(writeConfigFile(workerConfig(env, name, [`${s}.kinds`, `${s}.plain`], { output: { topicPrefix: ourPrefix, debeziumVersion: plugin!.version } })), env);
+    const plugin = await startDebeziumPostgres(connectUrl, env, { name: dbzPrefix, slot: dbzSlot, publication: s, tables: [`${s}.kinds`, `${s}.plain`] });
+    const worker = startWorker(writeConfigFile(workerConfig(env, name, [`${s}.kinds`, `${s}.plain`], { output: { topicPrefix: ourPrefix, debeziumVersion: plugin.version } })), env);
     try {
       await worker.waitForLog(/"msg":"streaming started"/);
-      for (let i = 0; i < 150; i++) {
-        const r = await pg.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [dbzSlot]);
-        if (r.rows[0]?.active) break;
-        await new Promise((res2) => setTimeout(res2, 200));
-      }
+      await waitForActiveSlot(pg, dbzSlot);
       await pg.query(`INSERT INTO ${s}.kinds VALUES (1, -2, 9007199254740993, 1.5, 2.25, 1234.567, 3.14159, true, 'text', 'vc', 'abc',
         '2024-02-29', '2024-03-10 12:34:56.789012', '2024-03-10 12:34:56.789', '2024-03-10 12:34:56.789012+02', '01:02:03.456789', '10:15:30+02',
         '1 year 2 mons 3 days 04:05:06.789', '{"a": [1, 2]}', '{"b": {"c": null}}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff10',
@@ -120,9 +71,7 @@ describe('cdc-worker events equal Debezium\'s (golden comparison)', () => {
       const theirs = await readTopics(env, [`${dbzPrefix}.${s}.kinds`, `${dbzPrefix}.${s}.plain`], (r) => r.length >= 13, 120000);
       expect(ours).toHaveLength(13);
       expect(theirs).toHaveLength(13);
-      const differences = goldenDifferences(ours, ourPrefix, theirs, dbzPrefix, (path, ev) =>
-        Boolean(ALLOWED[path]) && (!['value.payload.source.lsn', 'value.payload.source.txId'].includes(path) || ev.value?.payload?.op === 'r'),
-      );
+      const differences = goldenDifferences(ours, ourPrefix, theirs, dbzPrefix, pgGoldenAllowed);
       expect(differences).toEqual([]);
     } finally {
       worker.proc.kill('SIGKILL');
