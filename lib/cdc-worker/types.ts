@@ -2,7 +2,10 @@
  * PostgreSQL column types → Kafka Connect schemas and JSON values, the way Debezium's PostgreSQL
  * connector maps them with its defaults (`decimal.handling.mode=precise`,
  * `time.precision.mode=adaptive`, `binary.handling.mode=bytes`,
- * `interval.handling.mode=numeric`), read from the text format that pgoutput and a plain query both send.
+ * `interval.handling.mode=numeric`, `hstore.handling.mode=json`, `include.unknown.datatypes=false`),
+ * read from the text format that pgoutput and a plain query both send. The mapping of the less common
+ * types (ranges, point, tsvector, hstore, isbn, and the types Debezium leaves out) was taken from
+ * Debezium 3.6.1's own events for the same rows (test/integration/cdc-worker-golden-types.test.ts).
  */
 
 /** A Kafka Connect schema as JsonConverter writes it (key order matches JsonConverter's). */
@@ -53,7 +56,8 @@ export class UnknownTypeError extends Error {
     public readonly typeName: string,
     public readonly column?: string,
   ) {
-    super(`unsupported PostgreSQL type ${typeName} (oid ${typeOid})${column ? ` in column ${column}` : ''}`);
+    const hint = DEBEZIUM_LEAVES_OUT[typeOid] ? '; Debezium leaves columns of this type out of its events, as output.unknownTypes=skip does' : '';
+    super(`unsupported PostgreSQL type ${typeName} (oid ${typeOid})${column ? ` in column ${column}` : ''}${hint}`);
     this.name = 'UnknownTypeError';
   }
 }
@@ -66,7 +70,8 @@ export const OID = {
   json: 114, xml: 142, cidr: 650, float4: 700, float8: 701, money: 790, macaddr: 829, inet: 869,
   bpchar: 1042, varchar: 1043, date: 1082, time: 1083, timestamp: 1114, timestamptz: 1184,
   interval: 1186, timetz: 1266, bit: 1560, varbit: 1562, numeric: 1700, uuid: 2950, macaddr8: 774,
-  jsonb: 3802, citext: -1,
+  jsonb: 3802, citext: -1, point: 600, tsvector: 3614,
+  int4range: 3904, int8range: 3926, numrange: 3906, tsrange: 3908, tstzrange: 3910, daterange: 3912,
 } as const;
 
 /** Built-in array type OID → element type OID. */
@@ -77,6 +82,30 @@ export const BUILTIN_ARRAYS: Record<number, number> = {
   1014: OID.bpchar, 1015: OID.varchar, 1182: OID.date, 1183: OID.time, 1115: OID.timestamp,
   1185: OID.timestamptz, 1187: OID.interval, 1270: OID.timetz, 1561: OID.bit, 1563: OID.varbit,
   1231: OID.numeric, 2951: OID.uuid, 3807: OID.jsonb,
+  3905: OID.int4range, 3927: OID.int8range, 3907: OID.numrange, 3909: OID.tsrange, 3911: OID.tstzrange, 3913: OID.daterange,
+  3643: OID.tsvector,
+};
+
+/**
+ * Built-in types whose columns Debezium's PostgreSQL connector leaves out of its events (no schema
+ * for them with `include.unknown.datatypes=false`), seen in Debezium 3.6.1's events: multiranges,
+ * the geometric types other than point, point[], tsquery, pg_lsn, the oid aliases (reg*), the
+ * transaction and tuple identifiers, and their arrays. The worker treats them as unknown types, so
+ * `output.unknownTypes=skip` gives Debezium's events and `fail` stops with the column named.
+ */
+export const DEBEZIUM_LEAVES_OUT: Readonly<Record<number, string>> = {
+  4451: 'int4multirange', 6150: '_int4multirange', 4536: 'int8multirange', 6157: '_int8multirange',
+  4532: 'nummultirange', 6151: '_nummultirange', 4533: 'tsmultirange', 6152: '_tsmultirange',
+  4534: 'tstzmultirange', 6153: '_tstzmultirange', 4535: 'datemultirange', 6155: '_datemultirange',
+  1017: '_point', 628: 'line', 629: '_line', 601: 'lseg', 1018: '_lseg', 603: 'box', 1020: '_box',
+  602: 'path', 1019: '_path', 604: 'polygon', 1027: '_polygon', 718: 'circle', 719: '_circle',
+  3615: 'tsquery', 3645: '_tsquery', 3220: 'pg_lsn', 3221: '_pg_lsn',
+  24: 'regproc', 1008: '_regproc', 2202: 'regprocedure', 2207: '_regprocedure', 2203: 'regoper', 2208: '_regoper',
+  2204: 'regoperator', 2209: '_regoperator', 2205: 'regclass', 2210: '_regclass', 2206: 'regtype', 2211: '_regtype',
+  3734: 'regconfig', 3735: '_regconfig', 3769: 'regdictionary', 3770: '_regdictionary',
+  4089: 'regnamespace', 4090: '_regnamespace', 4096: 'regrole', 4097: '_regrole', 4191: 'regcollation', 4192: '_regcollation',
+  28: 'xid', 1011: '_xid', 5069: 'xid8', 271: '_xid8', 29: 'cid', 1012: '_cid', 27: 'tid', 1010: '_tid',
+  2970: 'txid_snapshot', 2949: '_txid_snapshot', 5038: 'pg_snapshot', 5039: '_pg_snapshot',
 };
 
 const BIG_MARK = '\u0001N:';
@@ -315,6 +344,210 @@ export function parseArrayLiteral(text: string): unknown[] {
   return parse();
 }
 
+// ---------- ranges ----------
+
+/** A range value split into its parts; a bound of `null` is unbounded (written as nothing). */
+export interface RangeParts {
+  lowerInclusive: boolean;
+  lower: string | null;
+  upper: string | null;
+  upperInclusive: boolean;
+}
+
+/** Parses range text as range_out writes it (`[1,10)`, `(,"a b"]`, `empty`); `null` for `empty`. */
+export function parseRangeLiteral(text: string): RangeParts | null {
+  if (text === 'empty') return null;
+  const open = text[0];
+  const close = text[text.length - 1];
+  if ((open !== '[' && open !== '(') || (close !== ']' && close !== ')')) throw new Error(`not a range: ${text}`);
+  let i = 1;
+  const end = text.length - 1;
+  // One bound, up to an unquoted comma or the closing bracket: nothing (unbounded), or characters in
+  // which a double-quoted part may hold commas, `""` is a quote, and a backslash takes the next
+  // character literally (range_parse_bound).
+  const bound = (): string | null => {
+    if (text[i] === ',' || i === end) return null;
+    let out = '';
+    let quoted = false;
+    while (i < end && (quoted || text[i] !== ',')) {
+      const ch = text[i];
+      if (ch === '\\') {
+        out += text[i + 1];
+        i += 2;
+      } else if (ch === '"') {
+        if (quoted && text[i + 1] === '"') {
+          out += '"';
+          i += 2;
+        } else {
+          quoted = !quoted;
+          i++;
+        }
+      } else {
+        out += ch;
+        i++;
+      }
+    }
+    return out;
+  };
+  const lower = bound();
+  if (text[i] !== ',') throw new Error(`not a range: ${text}`);
+  i++;
+  const upper = bound();
+  if (i !== end) throw new Error(`not a range: ${text}`);
+  return { lowerInclusive: open === '[', lower, upper, upperInclusive: close === ']' };
+}
+
+/** Writes a range as range_out does: bounds quoted when empty or holding quotes, backslashes, brackets, commas or spaces. */
+export function formatRange(r: RangeParts | null): string {
+  if (!r) return 'empty';
+  const bound = (b: string | null) => {
+    if (b === null) return '';
+    if (b !== '' && !/["\\()[\],\s]/.test(b)) return b;
+    return '"' + b.replace(/["\\]/g, (c) => c + c) + '"';
+  };
+  return `${r.lowerInclusive ? '[' : '('}${bound(r.lower)},${bound(r.upper)}${r.upperInclusive ? ']' : ')'}`;
+}
+
+/**
+ * `timestamptz` text in any session time zone → the same instant as PostgreSQL writes it with
+ * TimeZone=UTC (`2024-03-10 10:34:56.789+00`, `0044-03-15 10:00:00+00 BC`). Works in whole seconds
+ * and keeps the fraction as written, so years far from 1970 lose no microseconds.
+ */
+export function timestamptzTextInUtc(text: string): string {
+  if (text === 'infinity' || text === '-infinity') return text;
+  const m = TS_RE.exec(text);
+  if (!m) throw new Error(`not a timestamp with time zone: ${text}`);
+  const days = daysFromCivil(year(m[1], m[9]), parseInt(m[2], 10), parseInt(m[3], 10));
+  const secs = days * 86400 + parseInt(m[4], 10) * 3600 + parseInt(m[5], 10) * 60 + parseInt(m[6], 10) - offsetSeconds(m[8]);
+  const utcDays = Math.floor(secs / 86400);
+  const sod = secs - utcDays * 86400;
+  const [y, mo, d] = civilFromDays(utcDays);
+  const frac = m[7] ? m[7].replace(/0+$/, '') : '';
+  const time = `${pad(Math.floor(sod / 3600))}:${pad(Math.floor((sod % 3600) / 60))}:${pad(sod % 60)}${frac === '.' ? '' : frac}`;
+  return `${pad(y <= 0 ? 1 - y : y, 4)}-${pad(mo)}-${pad(d)} ${time}+00${y <= 0 ? ' BC' : ''}`;
+}
+
+/**
+ * `tstzrange` text with its bounds rewritten in UTC. Debezium passes range text through as the
+ * server wrote it for its own session, whose TimeZone is the JVM's (UTC in the Connect images);
+ * the worker's session has the database's default time zone, so the bounds are normalised here.
+ */
+export function tstzrangeInUtc(text: string): string {
+  const r = parseRangeLiteral(text);
+  if (!r) return text;
+  const utc = (b: string | null) => (b === null ? null : timestamptzTextInUtc(b));
+  return formatRange({ ...r, lower: utc(r.lower), upper: utc(r.upper) });
+}
+
+// ---------- point ----------
+
+/** Well-Known Binary of a 2D point, little-endian (byte order 1, geometry type 1, x, y), as Debezium's Point.wkb. */
+export function pointWkb(x: number, y: number): Buffer {
+  const b = Buffer.alloc(21);
+  b[0] = 1;
+  b.writeUInt32LE(1, 1);
+  b.writeDoubleLE(x, 5);
+  b.writeDoubleLE(y, 13);
+  return b;
+}
+
+/** `point` text `(x,y)` → io.debezium.data.geometry.Point's value: x and y, their WKB, no SRID. */
+export function pointValue(text: string): { x: unknown; y: unknown; wkb: string; srid: null } {
+  const m = /^\(\s*([^,\s]+)\s*,\s*([^)\s]+)\s*\)$/.exec(text);
+  if (!m) throw new Error(`not a point: ${text}`);
+  return { x: floatValue(m[1]), y: floatValue(m[2]), wkb: pointWkb(Number(m[1]), Number(m[2])).toString('base64'), srid: null };
+}
+
+// ---------- hstore ----------
+
+/** Parses hstore text as hstore_out writes it (`"a"=>"1", "b"=>NULL`) into key/value pairs in order. */
+export function parseHstore(text: string): [string, string | null][] {
+  const pairs: [string, string | null][] = [];
+  let i = 0;
+  const skipSpace = () => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
+  const quoted = (): string => {
+    if (text[i] !== '"') throw new Error(`bad hstore at ${i}: ${text}`);
+    i++;
+    let out = '';
+    while (text[i] !== '"') {
+      if (i >= text.length) throw new Error(`unterminated hstore string: ${text}`);
+      if (text[i] === '\\') i++;
+      out += text[i++];
+    }
+    i++;
+    return out;
+  };
+  for (skipSpace(); i < text.length; skipSpace()) {
+    const key = quoted();
+    skipSpace();
+    if (!text.startsWith('=>', i)) throw new Error(`bad hstore at ${i}: ${text}`);
+    i += 2;
+    skipSpace();
+    let value: string | null;
+    if (text.startsWith('NULL', i)) {
+      value = null;
+      i += 4;
+    } else value = quoted();
+    pairs.push([key, value]);
+    skipSpace();
+    if (text[i] === ',') i++;
+  }
+  return pairs;
+}
+
+/** Java's String.hashCode (over UTF-16 code units, 32-bit overflow). */
+export function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * The order in which a java.util.HashMap with default capacity and load factor iterates keys put
+ * in the given order: by bucket (spread hash masked by the table size the map has grown to), and
+ * within a bucket in insertion order. Debezium turns hstore into JSON through such a map. (Buckets
+ * that Java turns into trees — nine or more keys in one bucket of a table of 64 or more — are not
+ * modelled; with ordinary keys that does not happen.)
+ */
+export function javaHashMapOrder<V>(entries: [string, V][]): [string, V][] {
+  const unique = new Map<string, V>();
+  for (const [k, v] of entries) unique.set(k, v);
+  let capacity = 16;
+  while (unique.size > capacity * 0.75) capacity *= 2;
+  const bucket = (k: string) => {
+    const h = javaStringHash(k);
+    return (h ^ (h >>> 16)) & (capacity - 1);
+  };
+  // Array.prototype.sort is stable, so keys of one bucket keep their insertion order.
+  return [...unique.entries()].sort((a, b) => bucket(a[0]) - bucket(b[0]));
+}
+
+/** A JSON string as Jackson writes it: `\b \t \n \f \r` short, other control characters as upper-case `\u00XX`. */
+export function jacksonString(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += '\\\\';
+    else if (c >= 0x20) out += s[i];
+    else if (c === 0x08) out += '\\b';
+    else if (c === 0x09) out += '\\t';
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0c) out += '\\f';
+    else if (c === 0x0d) out += '\\r';
+    else out += '\\u00' + c.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out + '"';
+}
+
+/** hstore text → the JSON object text Debezium emits with `hstore.handling.mode=json`. */
+export function hstoreToJson(text: string): string {
+  const body = javaHashMapOrder(parseHstore(text)).map(([k, v]) => `${jacksonString(k)}:${v === null ? 'null' : jacksonString(v)}`);
+  return `{${body.join(',')}}`;
+}
+
 // ---------- the mapping ----------
 
 function scalar(type: ConnectSchema['type'], name?: string, version?: number, parameters?: Record<string, string>): ConnectSchema {
@@ -338,12 +571,39 @@ export function mapColumn(
   opts: TypeMappingOptions,
   lookup: (oid: number) => PgTypeInfo | undefined = () => undefined,
 ): ColumnMapping {
-  const m = mapType(typeOid, typmod, opts, lookup);
+  const { schema, convert, unavailable: own } = mapType(typeOid, typmod, opts, lookup);
   let unavailable: unknown = null;
-  if (m.schema.type === 'string') unavailable = UNAVAILABLE_VALUE_PLACEHOLDER;
-  else if (m.schema.type === 'bytes' && !m.schema.name) unavailable = unavailableBytes;
-  else if (m.schema.type === 'array' && m.schema.items?.type === 'string') unavailable = [UNAVAILABLE_VALUE_PLACEHOLDER];
-  return { ...m, unavailable };
+  if (own !== undefined) unavailable = own;
+  else if (schema.type === 'string') unavailable = UNAVAILABLE_VALUE_PLACEHOLDER;
+  else if (schema.type === 'bytes' && !schema.name) unavailable = unavailableBytes;
+  else if (schema.type === 'array' && schema.items?.type === 'string') unavailable = [UNAVAILABLE_VALUE_PLACEHOLDER];
+  return { schema, convert, unavailable };
+}
+
+/** How Debezium treats a type as the element of an array column. */
+interface ElementTraits {
+  /** The items schema is not optional (Debezium builds it without `.optional()`). */
+  itemsRequired?: boolean;
+  /** A NULL element makes Debezium emit the whole array as null. */
+  nullElementNullsArray?: boolean;
+  /** An unchanged TOASTed array of this type is null in Debezium's events, not `[placeholder]`. */
+  toastedArrayNull?: boolean;
+}
+
+interface TypeMapping {
+  schema: ConnectSchema;
+  convert: ValueConverter;
+  /** Unchanged-TOAST value when it is not the one {@link mapColumn} derives from the schema. */
+  unavailable?: unknown;
+  asElement?: ElementTraits;
+}
+
+/** Element traits of the types mapped from Debezium 3.6.1's events: unchanged TOASTed arrays of them are null. */
+const NEWER_ELEMENT: ElementTraits = { toastedArrayNull: true };
+
+/** Text passed through as a string, named or not. */
+function text(name?: string, asElement: ElementTraits = NEWER_ELEMENT): TypeMapping {
+  return { schema: scalar('string', name, name ? 1 : undefined), convert: str, asElement };
 }
 
 function mapType(
@@ -351,7 +611,8 @@ function mapType(
   typmod: number,
   opts: TypeMappingOptions,
   lookup: (oid: number) => PgTypeInfo | undefined,
-): { schema: ConnectSchema; convert: ValueConverter } {
+): TypeMapping {
+  if (DEBEZIUM_LEAVES_OUT[oid]) throw new UnknownTypeError(oid, lookup(oid)?.name ?? DEBEZIUM_LEAVES_OUT[oid]);
   switch (oid) {
     case OID.bool:
       return { schema: scalar('boolean'), convert: (t) => t === 't' || t === 'true' };
@@ -421,6 +682,19 @@ function mapType(
       const length = typmod > 0 ? typmod : 2147483647;
       return { schema: scalar('bytes', 'io.debezium.data.Bits', 1, { length: String(length) }), convert: bitsToBase64 };
     }
+    // Ranges are strings holding the range text; only tstzrange's bounds depend on the session.
+    case OID.int4range:
+    case OID.int8range:
+    case OID.numrange:
+    case OID.tsrange:
+    case OID.daterange:
+      return text();
+    case OID.tstzrange:
+      return { ...text(), convert: tstzrangeInUtc };
+    case OID.point:
+      return { schema: POINT_SCHEMA, convert: pointValue };
+    case OID.tsvector:
+      return text('io.debezium.data.Tsvector', { ...NEWER_ELEMENT, itemsRequired: true, nullElementNullsArray: true });
   }
   const elem = BUILTIN_ARRAYS[oid];
   if (elem !== undefined) return arrayMapping(elem, typmod, opts, lookup);
@@ -429,13 +703,47 @@ function mapType(
     if (info.kind === 'e') {
       return { schema: scalar('string', 'io.debezium.data.Enum', 1, { allowed: (info.enumLabels ?? []).join(',') }), convert: str };
     }
-    if (info.kind === 'd' && info.baseOid) return mapType(info.baseOid, info.baseTypmod ?? -1, opts, lookup);
+    if (info.kind === 'd' && info.baseOid) {
+      // Debezium chooses the unchanged-TOAST value by type name, and treats no domain name specially
+      // (as it does hstore): a domain over a string type gets the plain placeholder.
+      const base = mapType(info.baseOid, info.baseTypmod ?? -1, opts, lookup);
+      return base.schema.type === 'string' ? { ...base, unavailable: undefined } : base;
+    }
     if (info.elemOid && info.kind === 'b' && info.name.startsWith('_')) return arrayMapping(info.elemOid, typmod, opts, lookup);
-    if (info.name === 'citext' || info.name === 'ltree') return { schema: scalar('string', info.name === 'ltree' ? 'io.debezium.data.Ltree' : undefined, info.name === 'ltree' ? 1 : undefined), convert: str };
+    // Extension types Debezium recognises by name, whatever schema they were installed in.
+    switch (info.name) {
+      case 'citext':
+        return text();
+      case 'ltree':
+        return text('io.debezium.data.Ltree', { ...NEWER_ELEMENT, nullElementNullsArray: true });
+      case 'isbn':
+        return text(undefined, { ...NEWER_ELEMENT, itemsRequired: true, nullElementNullsArray: true });
+      case 'hstore':
+        return {
+          ...text('io.debezium.data.Json'),
+          convert: hstoreToJson,
+          unavailable: `{${jacksonString(UNAVAILABLE_VALUE_PLACEHOLDER)}:${jacksonString(UNAVAILABLE_VALUE_PLACEHOLDER)}}`,
+        };
+    }
     throw new UnknownTypeError(oid, info.name);
   }
   throw new UnknownTypeError(oid, `oid:${oid}`);
 }
+
+/** io.debezium.data.geometry.Point: x and y, the point as WKB, and an SRID (always null for `point`). */
+const POINT_SCHEMA: ConnectSchema = {
+  type: 'struct',
+  fields: [
+    { type: 'double', optional: false, field: 'x' },
+    { type: 'double', optional: false, field: 'y' },
+    { type: 'bytes', optional: true, field: 'wkb' },
+    { type: 'int32', optional: true, field: 'srid' },
+  ],
+  optional: true,
+  name: 'io.debezium.data.geometry.Point',
+  version: 1,
+  doc: 'Geometry (POINT)',
+};
 
 function infinity(t: string): unknown {
   if (t === 'infinity') return bigNumber(POS_INFINITY_MICROS);
@@ -477,7 +785,7 @@ function bitsToBase64(t: string): string {
   return out.toString('base64');
 }
 
-function numericMapping(typmod: number, opts: TypeMappingOptions): { schema: ConnectSchema; convert: ValueConverter } {
+function numericMapping(typmod: number, opts: TypeMappingOptions): TypeMapping {
   if (opts.decimalHandlingMode === 'string') return { schema: scalar('string'), convert: str };
   if (opts.decimalHandlingMode === 'double') return { schema: scalar('double'), convert: floatValue };
   if (typmod >= 4) {
@@ -508,7 +816,7 @@ function numericMapping(typmod: number, opts: TypeMappingOptions): { schema: Con
   };
 }
 
-function moneyMapping(opts: TypeMappingOptions): { schema: ConnectSchema; convert: ValueConverter } {
+function moneyMapping(opts: TypeMappingOptions): TypeMapping {
   const clean = (t: string) => {
     const neg = t.includes('-') || t.startsWith('(');
     const digits = t.replace(/[^0-9.]/g, '');
@@ -527,12 +835,18 @@ function arrayMapping(
   typmod: number,
   opts: TypeMappingOptions,
   lookup: (oid: number) => PgTypeInfo | undefined,
-): { schema: ConnectSchema; convert: ValueConverter } {
+): TypeMapping {
   const inner = mapType(elemOid, typmod, opts, lookup);
+  const traits = inner.asElement ?? {};
   const convertAll = (items: unknown[]): unknown[] =>
     items.map((v) => (v === null ? null : Array.isArray(v) ? convertAll(v) : inner.convert(v as string)));
+  const hasNull = (items: unknown[]): boolean => items.some((v) => v === null || (Array.isArray(v) && hasNull(v)));
   return {
-    schema: { type: 'array', items: { ...inner.schema, optional: true }, optional: true },
-    convert: (t) => convertAll(parseArrayLiteral(t)),
+    schema: { type: 'array', items: { ...inner.schema, optional: !traits.itemsRequired }, optional: true },
+    convert: (t) => {
+      const items = parseArrayLiteral(t);
+      return traits.nullElementNullsArray && hasNull(items) ? null : convertAll(items);
+    },
+    ...(traits.toastedArrayNull ? { unavailable: null } : {}),
   };
 }
