@@ -709,7 +709,11 @@ function mapType(
       const base = mapType(info.baseOid, info.baseTypmod ?? -1, opts, lookup);
       return base.schema.type === 'string' ? { ...base, unavailable: undefined } : base;
     }
-    if (info.elemOid && info.kind === 'b' && info.name.startsWith('_')) return arrayMapping(info.elemOid, typmod, opts, lookup);
+    if (info.elemOid && info.kind === 'b' && info.name.startsWith('_')) {
+      // Debezium finds no schema for the elements of an array of a domain and leaves the column out.
+      if (lookup(info.elemOid)?.kind === 'd') throw new UnknownTypeError(oid, info.name);
+      return arrayMapping(info.elemOid, typmod, opts, lookup);
+    }
     // Extension types Debezium recognises by name, whatever schema they were installed in.
     switch (info.name) {
       case 'citext':
