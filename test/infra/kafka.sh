@@ -7,6 +7,10 @@
 #   bash test/infra/kafka.sh status   running or not, pid, memory
 #   bash test/infra/kafka.sh clean    stop and delete the broker's data (alias: reset);
 #                                     the jars stay cached
+#   bash test/infra/kafka.sh stop     stop, keeping the data (as down)
+#   bash test/infra/kafka.sh start    start again on the existing data: never formats or wipes it
+#                                     (up may start an empty cluster, see below); fails instead
+#   bash test/infra/kafka.sh restart [SECONDS]   stop, stay down SECONDS (default 0), start
 #
 # Command line tools, connected as the super user (each starts a JVM, ~2 s):
 #   bash test/infra/kafka.sh add-user NAME PASSWORD     create/update a SCRAM-SHA-512 user
@@ -163,7 +167,10 @@ write_env() {
     KAFKA_VERSION="$CDP_KAFKA_VERSION"
 }
 
+# up [keep]: with 'keep' (the start command), the broker must come back on its existing data,
+# with its topics, offsets and SCRAM users: no format, no wipe; any problem is an error.
 up() {
+  local keep=${1:-}
   cdp_require_java
   if cdp_pid_alive "$PIDFILE" "$MARKER"; then
     metadata_check || cdp_die "Kafka runs (pid $(cat "$PIDFILE")) but a metadata call as $CDP_KAFKA_ADMIN_USER on $CDP_KAFKA_BOOTSTRAP fails; see $LOG, or start afresh: bash $0 clean && bash $0 up"
@@ -179,9 +186,22 @@ up() {
   write_config
   local had_data=0 t0=$SECONDS rc=0
   [ -f "$DATA/meta.properties" ] && had_data=1
-  format_storage
+  if [ -n "$keep" ]; then
+    grep -Eq '^cluster\.id=[A-Za-z0-9_-]{22}$' "$DATA/meta.properties" 2>/dev/null ||
+      cdp_die "start: no formatted data in $DATA to start on (run bash $0 up for a new cluster)"
+  else
+    format_storage
+  fi
   start_broker
   wait_ready "$t0" || rc=$?
+  if [ "$rc" != 0 ] && [ -n "$keep" ]; then
+    # A restart must keep the data: report, never wipe (the broker is left stopped).
+    cdp_stop_jvm Kafka "$PIDFILE" "$MARKER"
+    if [ "$rc" = 2 ]; then
+      cdp_die "start: the restarted broker refuses the SCRAM credential of $CDP_KAFKA_ADMIN_USER on its existing data (lost on metadata replay?); data kept in $DATA, see $LOG"
+    fi
+    cdp_die "start: the broker exited while starting on its existing data; data kept in $DATA, see $LOG"
+  fi
   if [ "$rc" != 0 ] && [ "$had_data" = 1 ]; then
     # Seen with Kafka 4.3: after SCRAM users were deleted, a restarted broker can replay its
     # metadata log without the admin's credential (rarer with the snapshots set above, still
@@ -226,7 +246,7 @@ need_running() {
 cmd=${1:-}
 # One up/down/clean at a time (up.sh, a developer and a test may call this at once).
 case "$cmd" in
-  up|down|clean|reset)
+  up|down|clean|reset|stop|start|restart)
     mkdir -p "$CDP_KAFKA_STATE"
     exec 7>"$CDP_KAFKA_STATE/.lock"
     flock -w 600 7 || cdp_die "another kafka.sh $cmd has held $CDP_KAFKA_STATE/.lock for 10 minutes"
@@ -235,7 +255,15 @@ esac
 [ $# -gt 0 ] && shift
 case "$cmd" in
   up) up ;;
-  down) cdp_stop_jvm Kafka "$PIDFILE" "$MARKER" ;;
+  down|stop) cdp_stop_jvm Kafka "$PIDFILE" "$MARKER" ;;
+  start) up keep ;;
+  restart)
+    down_s=${1:-0}
+    [[ "$down_s" =~ ^[0-9]+$ ]] || cdp_die "usage: kafka.sh restart [SECONDS]"
+    cdp_stop_jvm Kafka "$PIDFILE" "$MARKER"
+    [ "$down_s" = 0 ] || { cdp_log "staying down ${down_s}s"; sleep "$down_s"; }
+    up keep
+    ;;
   status) status ;;
   clean|reset)
     cdp_stop_jvm Kafka "$PIDFILE" "$MARKER"
@@ -261,7 +289,7 @@ case "$cmd" in
     cdp_kafka_tool org.apache.kafka.tools.ClusterTool "$sub" --bootstrap-server "$CDP_KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" "$@" ;;
   groups) need_running; cdp_kafka_tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --bootstrap-server "$CDP_KAFKA_BOOTSTRAP" --command-config "$ADMIN_PROPS" "$@" ;;
   *)
-    echo "usage: bash test/infra/kafka.sh up|down|status|clean|add-user NAME PASSWORD|del-user NAME|topics ...|acls ...|configs ...|cluster ...|groups ..." >&2
+    echo "usage: bash test/infra/kafka.sh up|down|stop|start|restart [SECONDS]|status|clean|add-user NAME PASSWORD|del-user NAME|topics ...|acls ...|configs ...|cluster ...|groups ..." >&2
     exit 2
     ;;
 esac

@@ -3,6 +3,11 @@
 # data directory, 127.0.0.1:15432, wal_level=logical, user cdc/cdc-secret, database inventory.
 #
 #   bash test/infra/postgres.sh up|down|status|clean     (clean = down + delete the data dir)
+#   bash test/infra/postgres.sh stop [fast|immediate]    stop, keeping the data and infra.env
+#                                                        (immediate: no shutdown checkpoint, the
+#                                                        next start runs crash recovery)
+#   bash test/infra/postgres.sh start                    start again on the existing data (no
+#                                                        initdb, no settings rewritten)
 set -euo pipefail
 CDP_PART=postgres
 # shellcheck source=common.sh
@@ -178,6 +183,40 @@ cmd_down() {
   fi
 }
 
+# stop MODE: pg_ctl stop with that shutdown mode; the data directory and infra.env stay.
+cmd_stop() {
+  local mode="${1:-fast}"
+  [[ "$mode" == fast || "$mode" == immediate ]] || die "usage: bash $0 stop [fast|immediate]"
+  PG_BIN=$(find_pg_bin) || die "PostgreSQL is not installed"
+  resolve_dirs
+  if is_running; then
+    log "stopping postgres ($mode shutdown, data kept in $PG_DATA)"
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m "$mode" -w -t 60 stop >/dev/null
+  else
+    log "not running"
+  fi
+}
+
+# start: the server of an earlier `up`, on its data as it is (after an immediate stop this runs
+# crash recovery). Fails when there is no data directory: that is `up`'s job.
+cmd_start() {
+  local t0
+  t0=$(now_s)
+  PG_BIN=$(find_pg_bin) || die "PostgreSQL is not installed (run bash $0 up)"
+  resolve_dirs
+  [[ -f "$PG_DATA/PG_VERSION" ]] || die "start: no data directory in $PG_DATA (run bash $0 up first)"
+  if is_running; then
+    log "already running"
+    return 0
+  fi
+  port_open "$PG_HOST" "$PG_PORT" && die "something else already listens on $PG_HOST:$PG_PORT; stop it first"
+  log "starting postgres on $PG_HOST:$PG_PORT on its existing data (log: $PG_LOG)"
+  runuser -u "$PG_OS_USER" -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -w -t 60 start >>"$PG_LOG" 2>&1 ||
+    { tail_log "$PG_LOG"; die "postgres did not start on its existing data; see $PG_LOG"; }
+  wait_for_port postgres "$PG_HOST" "$PG_PORT" 60 "$PG_LOG"
+  log "postgres up again in $(($(now_s) - t0))s"
+}
+
 cmd_status() {
   PG_BIN=$(find_pg_bin) || { echo "postgres: not installed"; return 0; }
   resolve_dirs
@@ -188,11 +227,13 @@ case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
+  stop) cmd_stop "${2:-fast}" ;;
+  start) cmd_start ;;
   clean)
     cmd_down
     resolve_dirs
     log "deleting $PG_BASE"
     rm -rf "$PG_BASE" "$CDP_RUN/postgres"
     ;;
-  *) echo "usage: bash $0 up|down|status|clean" >&2; exit 2 ;;
+  *) echo "usage: bash $0 up|down|status|clean|stop [fast|immediate]|start" >&2; exit 2 ;;
 esac
