@@ -148,8 +148,14 @@ export class ReplicationConnection {
   private streaming = false;
   private ended: Promise<void> | null = null;
 
+  private onError: ((e: Error) => void) | null = null;
+
   constructor(cfg: ResolvedCdcWorkerConfig['source']) {
     this.client = new Client(clientConfig(cfg, { replication: 'database' } as Partial<ClientConfig>));
+    // An error while no query runs (the server shutting down during the snapshot, when this
+    // connection only holds the exported snapshot) is an 'error' event, which would crash the
+    // process without a listener. Before start() the next command on the connection fails anyway.
+    this.client.on('error', (e) => this.onError?.(e));
   }
 
   async connect(): Promise<void> {
@@ -184,7 +190,7 @@ export class ReplicationConnection {
         onError(e);
       },
     );
-    this.client.on('error', onError);
+    this.onError = onError;
   }
 
   /** Reports `lsn` as written, flushed and applied: the slot may then release WAL before it. */
@@ -235,6 +241,8 @@ export async function readSnapshot(
   onRow: (schema: string, table: string, row: (string | null)[], last: boolean) => Promise<void> | void,
 ): Promise<void> {
   const client = new Client(clientConfig(cfg));
+  // idle while onRow waits for Kafka: a lost connection surfaces as the next FETCH's error
+  client.on('error', () => undefined);
   await client.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

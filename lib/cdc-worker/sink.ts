@@ -3,6 +3,11 @@
  * checkpoints (source positions) share the queue; a checkpoint counts as delivered only when every
  * record queued before it has been acknowledged by Kafka. One batch is in flight at a time, so
  * order per key (and across the whole stream) is what the source produced.
+ *
+ * Kafka outages (a broker restart, a failover): a batch that fails with a transient error is sent
+ * again, the same batch before anything after it, until it succeeds or {@link KAFKA_OUTAGE_TIMEOUT_MS}
+ * has passed since it was first sent; then the failure is fatal (the worker exits, having
+ * confirmed nothing the batch holds). kafkajs's own retries alone end after an arbitrary 13–45 s.
  */
 import { CompressionTypes, Kafka, KafkaConfig, Producer, SASLOptions, logLevel, ITopicConfig, Admin, ICustomPartitioner } from 'kafkajs';
 import { OutRecord } from './envelope';
@@ -15,6 +20,51 @@ export interface SinkEvents {
   onCheckpoint(lsn: bigint, commitTimeMicros: number): void;
   onBatch(records: number, bytes: number, ms: number): void;
   onFatal(err: Error): void;
+  /** A batch failed with a transient error and will be sent again (`outageMs` since it was first sent). */
+  onRetry?(err: Error, attempt: number, outageMs: number): void;
+  /** A batch that had failed went through, `outageMs` after it was first sent. */
+  onRecovered?(outageMs: number, attempts: number): void;
+}
+
+/** Exactly-once: the offsets topic read back after a failure shows neither the failed transaction nor the last committed one (a read that ended early): read again. */
+class OffsetsReadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OffsetsReadError';
+  }
+}
+
+/** How long a batch is retried through a Kafka outage before that is fatal (Java producers' `delivery.timeout.ms` default). */
+export const KAFKA_OUTAGE_TIMEOUT_MS = 120000;
+
+/** kafkajs errors meaning Kafka is unreachable or moving for now (a broker restart, a leader election). */
+const TRANSIENT_KAFKA_ERRORS = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSGroupCoordinatorNotFound',
+  OffsetsReadError.name,
+]);
+
+/**
+ * True when `err` or an error it wraps (kafkajs gives up with `KafkaJSNumberOfRetriesExceeded` /
+ * `KafkaJSNonRetriableError` around the cause) says Kafka is unavailable for now. Authentication,
+ * authorization, fencing by another instance, oversized records and anything not from kafkajs are
+ * not transient: retrying them would only hide the problem.
+ */
+export function isTransientKafkaError(err: unknown): boolean {
+  let e = err as { name?: string; retriable?: boolean; cause?: unknown; originalError?: unknown } | undefined;
+  for (let depth = 0; e && depth < 8; depth++) {
+    if (e.name && TRANSIENT_KAFKA_ERRORS.has(e.name)) return true;
+    // e.g. NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS
+    if (e.name === 'KafkaJSProtocolError' && e.retriable === true) return true;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return false;
 }
 
 export function kafkaClientConfig(cfg: ResolvedCdcWorkerConfig['kafka']): KafkaConfig {
@@ -32,7 +82,13 @@ export function kafkaClientConfig(cfg: ResolvedCdcWorkerConfig['kafka']): KafkaC
 
 export class KafkaSink {
   private readonly kafka: Kafka;
-  private readonly producer: Producer;
+  private producer: Producer;
+  /** Exactly-once: names each Kafka transaction in its offsets record, to tell after a failure whether it committed. */
+  private readonly instanceId = `${process.pid}-${Date.now().toString(36)}`;
+  private txnSeq = 0;
+  /** Exactly-once: the name of the last committed transaction in the offsets topic (null: none or unnamed; undefined: not known yet). */
+  private lastCommittedTxn: string | null | undefined = undefined;
+  private readonly outageTimeoutMs: number;
   private readonly queue: QueueItem[] = [];
   private head = 0;
   private wake: (() => void) | null = null;
@@ -53,7 +109,7 @@ export class KafkaSink {
     private readonly cfg: ResolvedCdcWorkerConfig['kafka'],
     private readonly maxBuffered: number,
     private readonly events: SinkEvents,
-    private readonly delivery: Pick<ResolvedCdcWorkerConfig['delivery'], 'mode' | 'offsetsTopic' | 'transactionalId'> & { slotName: string } = {
+    private readonly delivery: Pick<ResolvedCdcWorkerConfig['delivery'], 'mode' | 'offsetsTopic' | 'transactionalId'> & { slotName: string; outageTimeoutMs?: number; retryBackoffMs?: number } = {
       mode: 'at-least-once',
       offsetsTopic: '',
       transactionalId: '',
@@ -62,8 +118,13 @@ export class KafkaSink {
   ) {
     this.kafka = new Kafka(kafkaClientConfig(cfg));
     this.exactlyOnce = delivery.mode === 'exactly-once';
+    this.outageTimeoutMs = delivery.outageTimeoutMs ?? KAFKA_OUTAGE_TIMEOUT_MS;
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
     const common = { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: javaCompatiblePartitioner as unknown as ICustomPartitioner };
-    this.producer = this.exactlyOnce ? this.kafka.producer({ ...common, transactionalId: delivery.transactionalId }) : this.kafka.producer(common);
+    return this.exactlyOnce ? this.kafka.producer({ ...common, transactionalId: this.delivery.transactionalId }) : this.kafka.producer(common);
   }
 
   /**
@@ -71,6 +132,13 @@ export class KafkaSink {
    * (null if none). Call after {@link connect}, which fences and aborts a previous instance's open transaction.
    */
   async storedPosition(): Promise<bigint | null> {
+    const stored = await this.storedRecord();
+    this.lastCommittedTxn = stored?.txn ?? null;
+    return stored?.lsn ?? null;
+  }
+
+  /** The last committed offsets record of this slot: its position and the name of its Kafka transaction. */
+  private async storedRecord(): Promise<{ lsn: bigint; txn?: string } | null> {
     const topic = this.delivery.offsetsTopic;
     await this.ensureTopics([], [topic]);
     const admin = this.kafka.admin();
@@ -83,7 +151,7 @@ export class KafkaSink {
     }
     if (high === 0) return null;
     const consumer = this.kafka.consumer({ groupId: `${this.delivery.transactionalId}-offsets-${Date.now()}`, readUncommitted: false });
-    let position: bigint | null = null;
+    let position: { lsn: bigint; txn?: string } | null = null;
     await consumer.connect();
     try {
       await consumer.subscribe({ topic, fromBeginning: true });
@@ -94,7 +162,10 @@ export class KafkaSink {
         autoCommit: false,
         eachBatch: async ({ batch }) => {
           for (const m of batch.messages) {
-            if (m.key?.toString() === this.delivery.slotName && m.value) position = BigInt(JSON.parse(m.value.toString()).lsn);
+            if (m.key?.toString() === this.delivery.slotName && m.value) {
+              const v = JSON.parse(m.value.toString());
+              position = { lsn: BigInt(v.lsn), txn: v.txn };
+            }
           }
           clearTimeout(idle);
           if (Number(batch.lastOffset()) >= Number(batch.highWatermark) - 1) done();
@@ -237,31 +308,8 @@ export class KafkaSink {
       this.inFlight = this.head - start;
       const t0 = Date.now();
       if (count > 0 || (this.exactlyOnce && lastCheckpoint)) {
-        try {
-          await this.ensureTopics([...byTopic.keys()]);
-          const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-          if (this.exactlyOnce) {
-            topicMessages.push({
-              topic: this.delivery.offsetsTopic,
-              messages: [{ key: this.delivery.slotName, value: JSON.stringify({ lsn: String(lastCheckpoint!.checkpoint), ts_ms: Date.now() }), headers: undefined }],
-            });
-            const txn = await this.producer.transaction();
-            try {
-              await txn.sendBatch({ acks: -1, compression, topicMessages });
-              await txn.commit();
-            } catch (e) {
-              await txn.abort().catch(() => undefined);
-              throw e;
-            }
-          } else {
-            await this.producer.sendBatch({ acks: -1, compression, topicMessages });
-          }
-        } catch (e) {
-          this.running = false;
-          this.inFlight = 0;
-          this.events.onFatal(new Error(`Kafka produce failed: ${(e as Error).message}`));
-          return;
-        }
+        const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+        if (!(await this.sendWithRetries(topicMessages, lastCheckpoint, compression))) return;
       }
       this.inFlight = 0;
       this.pendingRecords -= count;
@@ -279,6 +327,82 @@ export class KafkaSink {
         this.head = 0;
       }
     }
+  }
+
+  /**
+   * Sends one batch (exactly-once: as one Kafka transaction with the position), retrying through a
+   * Kafka outage. False when it failed for good: then onFatal has been called and the loop must end.
+   */
+  private async sendWithRetries(
+    topicMessages: { topic: string; messages: { key: string | null; value: string | null; headers?: Record<string, string> }[] }[],
+    lastCheckpoint: { checkpoint: bigint; commitTimeMicros: number } | null,
+    compression: CompressionTypes,
+  ): Promise<boolean> {
+    // the outage is counted from the batch's first send (kafkajs retries inside an attempt first)
+    const started = Date.now();
+    let failed = false;
+    let txn = '';
+    let attempt = 1;
+    for (; ; attempt++) {
+      try {
+        if (this.exactlyOnce && attempt > 1) {
+          // A new producer with the same transactional id fences the old one; the coordinator
+          // finishes its open transaction (commits it if the commit had been written, else aborts).
+          await this.producer.disconnect().catch(() => undefined);
+          this.producer = this.newProducer();
+          await this.producer.connect();
+          // The failed attempt may have committed, only its reply lost: then it is delivered.
+          const stored = (await this.storedRecord())?.txn ?? null;
+          if (stored === txn) break;
+          if (this.lastCommittedTxn !== undefined && stored !== this.lastCommittedTxn) {
+            throw new OffsetsReadError(`the offsets topic shows transaction ${stored}, neither the failed ${txn} nor the last committed ${this.lastCommittedTxn}`);
+          }
+        }
+        await this.ensureTopics(topicMessages.map((t) => t.topic));
+        if (this.exactlyOnce) {
+          txn = `${this.instanceId}-${++this.txnSeq}`;
+          const withPosition = [
+            ...topicMessages,
+            {
+              topic: this.delivery.offsetsTopic,
+              messages: [{ key: this.delivery.slotName, value: JSON.stringify({ lsn: String(lastCheckpoint!.checkpoint), ts_ms: Date.now(), txn }), headers: undefined }],
+            },
+          ];
+          const t = await this.producer.transaction();
+          let committing = false;
+          try {
+            await t.sendBatch({ acks: -1, compression, topicMessages: withPosition });
+            committing = true;
+            await t.commit();
+          } catch (e) {
+            // before the commit it cannot have committed: abort (best effort; the next producer fences it anyway)
+            if (!committing) await t.abort().catch(() => undefined);
+            throw e;
+          }
+          this.lastCommittedTxn = txn;
+        } else {
+          await this.producer.sendBatch({ acks: -1, compression, topicMessages });
+        }
+        break;
+      } catch (e) {
+        failed = true;
+        const outageMs = Date.now() - started;
+        const transient = isTransientKafkaError(e);
+        if (!transient || outageMs >= this.outageTimeoutMs || !this.running) {
+          const why = !transient ? '' : outageMs >= this.outageTimeoutMs ? ` (Kafka unavailable for ${Math.round(outageMs / 1000)} s)` : ' (while stopping)';
+          this.running = false;
+          this.inFlight = 0;
+          this.events.onFatal(new Error(`Kafka produce failed${why}: ${(e as Error).message}`));
+          return false;
+        }
+        this.events.onRetry?.(e as Error, attempt, outageMs);
+        const base = this.delivery.retryBackoffMs ?? 1000;
+        await new Promise((r) => setTimeout(r, Math.min(base * 2 ** (attempt - 1), 10 * base)));
+      }
+    }
+    if (this.exactlyOnce && txn) this.lastCommittedTxn = txn;
+    if (failed) this.events.onRecovered?.(Date.now() - started, attempt);
+    return true;
   }
 
   /** Stops after sending everything queued. */

@@ -23,7 +23,7 @@ import {
 } from './envelope';
 import { Catalog, ReplicationConnection, clientConfig, quoteIdent, readSnapshot, splitTable } from './postgres';
 import { PgOutputMessage, ReplicationMessage, decodePgOutput, formatLsn } from './pgoutput';
-import { KafkaSink } from './sink';
+import { KAFKA_OUTAGE_TIMEOUT_MS, KafkaSink } from './sink';
 import { CdcSink, withDetection } from './screened-sink';
 import { WorkerMetrics, startHttpServer } from './ops';
 import { MySqlCdcWorker } from './mysql-worker';
@@ -91,6 +91,10 @@ export class CdcWorker {
     };
 
     this.catalogClient = new Client(clientConfig(source));
+    // The server going away (restart, failover) ends this idle connection with an 'error' event;
+    // unhandled, it would crash the process without a word. Stop cleanly instead (exit 1; the
+    // supervisor starts the worker again, which resumes from the slot).
+    this.catalogClient.on('error', (e) => this.fail(e, 'postgres'));
     await this.catalogClient.connect();
     this.catalog = new Catalog(this.catalogClient);
 
@@ -105,6 +109,10 @@ export class CdcWorker {
         this.metrics.batchSeconds.observe(ms / 1000);
       },
       onFatal: (e) => this.fail(e, 'kafka'),
+      // a Kafka outage: the sink sends the batch again (up to KAFKA_OUTAGE_TIMEOUT_MS); reading pauses meanwhile
+      onRetry: (e, attempt, outageMs) =>
+        this.log.warn({ err: e.message, attempt, outageMs, giveUpAfterMs: KAFKA_OUTAGE_TIMEOUT_MS }, 'Kafka unavailable; sending the batch again'),
+      onRecovered: (outageMs, attempts) => this.log.info({ outageMs, attempts }, 'Kafka available again; batch delivered'),
     }, { ...delivery, slotName: source.slotName }), this.cfg.detection, delivery.maxBufferedEvents, this.metrics, (e) => this.fail(e, 'detect'));
     await this.sink.connect();
     const topics = source.tables.map((t) => `${output.topicPrefix}.${t}`);
