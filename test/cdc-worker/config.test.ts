@@ -30,7 +30,7 @@ describe('cdc-worker config', () => {
   test('applies documented defaults', () => {
     const c = loadConfig(writeConfig(minimal), {});
     expect(c.source).toMatchObject({ port: 5432, slotName: 'cdc_worker', publicationName: 'cdc_worker', snapshotMode: 'initial', ssl: false });
-    expect(c.kafka).toMatchObject({ clientId: 'cdc-worker', batchSize: 2000, ssl: false, compression: 'none' });
+    expect(c.kafka).toMatchObject({ clientId: 'cdc-worker', batchSize: 2000, ssl: false, compression: 'gzip' });
     expect(c.kafka.sasl).toBeUndefined();
     expect(c.output).toMatchObject({
       schemasEnable: true,
