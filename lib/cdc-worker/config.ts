@@ -77,6 +77,16 @@ export interface CdcKafkaConfig {
    * Every Kafka client and broker reads gzip. @default "gzip"
    */
   readonly compression?: 'none' | 'gzip';
+  /**
+   * How long, in ms, a produce batch that failed because Kafka is unreachable for now (a broker
+   * restart, a leader election: connection refused or closed, request time-out, retriable broker
+   * errors) is sent again before the worker gives up and exits 1, counted from the batch's first
+   * send. Reading from the database pauses meanwhile and nothing after the batch is sent before it.
+   * Authentication, authorization (ACL) and fencing errors are fatal at once, whatever this is.
+   * At least 30000, the Kafka request time-out (as Java producers require `delivery.timeout.ms` ≥
+   * `request.timeout.ms`); the default is Java's `delivery.timeout.ms` default. @default 120000
+   */
+  readonly outageTimeoutMs?: number;
 }
 
 /** What the events look like; defaults follow Debezium's PostgreSQL connector. */
@@ -161,6 +171,11 @@ export type ResolvedCdcWorkerConfig = Omit<DeepRequired<CdcWorkerConfig>, 'kafka
   readonly source: Omit<DeepRequired<CdcSourceConfig>, 'password'> & { readonly password?: string };
 };
 
+/** Default of `kafka.outageTimeoutMs`: Java producers' `delivery.timeout.ms` default. */
+export const KAFKA_OUTAGE_TIMEOUT_MS = 120000;
+/** The worker's Kafka request time-out (kafkajs `requestTimeout`); also the least `kafka.outageTimeoutMs`. */
+export const KAFKA_REQUEST_TIMEOUT_MS = 30000;
+
 const identifier = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_$]*$', maxLength: 63 };
 const qualifiedTable = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_$]*\\.[A-Za-z_][A-Za-z0-9_$]*$' };
 
@@ -212,6 +227,7 @@ export const CDC_WORKER_CONFIG_SCHEMA = {
         batchSize: { type: 'integer', minimum: 1, maximum: 100000, default: 2000 },
         maxBatchBytes: { type: 'integer', minimum: 1024, default: 900000 },
         compression: { enum: ['none', 'gzip'], default: 'gzip' },
+        outageTimeoutMs: { type: 'integer', minimum: KAFKA_REQUEST_TIMEOUT_MS, default: KAFKA_OUTAGE_TIMEOUT_MS },
       },
     },
     output: {

@@ -5,13 +5,17 @@
  * order per key (and across the whole stream) is what the source produced.
  *
  * Kafka outages (a broker restart, a failover): a batch that fails with a transient error is sent
- * again, the same batch before anything after it, until it succeeds or {@link KAFKA_OUTAGE_TIMEOUT_MS}
- * has passed since it was first sent; then the failure is fatal (the worker exits, having
- * confirmed nothing the batch holds). kafkajs's own retries alone end after an arbitrary 13–45 s.
+ * again, the same batch before anything after it, until it succeeds or `kafka.outageTimeoutMs`
+ * (default {@link KAFKA_OUTAGE_TIMEOUT_MS}) has passed since it was first sent; then the failure is
+ * fatal (the worker exits, having confirmed nothing the batch holds). kafkajs's own retries alone
+ * end after an arbitrary 13–45 s.
  */
 import { CompressionTypes, Kafka, KafkaConfig, Producer, SASLOptions, logLevel, ITopicConfig, Admin, ICustomPartitioner } from 'kafkajs';
 import { OutRecord } from './envelope';
-import { ResolvedCdcWorkerConfig } from './config';
+import { KAFKA_OUTAGE_TIMEOUT_MS, KAFKA_REQUEST_TIMEOUT_MS, ResolvedCdcWorkerConfig } from './config';
+
+/** The `kafka` section as the sink reads it (`outageTimeoutMs` may be left out: {@link KAFKA_OUTAGE_TIMEOUT_MS}). */
+export type KafkaSinkConfig = Omit<ResolvedCdcWorkerConfig['kafka'], 'outageTimeoutMs'> & { readonly outageTimeoutMs?: number };
 
 export type QueueItem = { record: OutRecord; bytes: number } | { checkpoint: bigint; commitTimeMicros: number };
 
@@ -33,9 +37,6 @@ class OffsetsReadError extends Error {
     this.name = 'OffsetsReadError';
   }
 }
-
-/** How long a batch is retried through a Kafka outage before that is fatal (Java producers' `delivery.timeout.ms` default). */
-export const KAFKA_OUTAGE_TIMEOUT_MS = 120000;
 
 /** kafkajs errors meaning Kafka is unreachable or moving for now (a broker restart, a leader election). */
 const TRANSIENT_KAFKA_ERRORS = new Set([
@@ -67,7 +68,7 @@ export function isTransientKafkaError(err: unknown): boolean {
   return false;
 }
 
-export function kafkaClientConfig(cfg: ResolvedCdcWorkerConfig['kafka']): KafkaConfig {
+export function kafkaClientConfig(cfg: KafkaSinkConfig): KafkaConfig {
   return {
     clientId: cfg.clientId,
     brokers: cfg.brokers,
@@ -75,7 +76,7 @@ export function kafkaClientConfig(cfg: ResolvedCdcWorkerConfig['kafka']): KafkaC
     sasl: cfg.sasl ? ({ mechanism: cfg.sasl.mechanism, username: cfg.sasl.username, password: cfg.sasl.password } as SASLOptions) : undefined,
     logLevel: logLevel.NOTHING,
     connectionTimeout: 10000,
-    requestTimeout: 30000,
+    requestTimeout: KAFKA_REQUEST_TIMEOUT_MS,
     retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 10000 },
   };
 }
@@ -106,10 +107,10 @@ export class KafkaSink {
   private readonly exactlyOnce: boolean;
 
   constructor(
-    private readonly cfg: ResolvedCdcWorkerConfig['kafka'],
+    private readonly cfg: KafkaSinkConfig,
     private readonly maxBuffered: number,
     private readonly events: SinkEvents,
-    private readonly delivery: Pick<ResolvedCdcWorkerConfig['delivery'], 'mode' | 'offsetsTopic' | 'transactionalId'> & { slotName: string; outageTimeoutMs?: number; retryBackoffMs?: number } = {
+    private readonly delivery: Pick<ResolvedCdcWorkerConfig['delivery'], 'mode' | 'offsetsTopic' | 'transactionalId'> & { slotName: string; retryBackoffMs?: number } = {
       mode: 'at-least-once',
       offsetsTopic: '',
       transactionalId: '',
@@ -118,7 +119,7 @@ export class KafkaSink {
   ) {
     this.kafka = new Kafka(kafkaClientConfig(cfg));
     this.exactlyOnce = delivery.mode === 'exactly-once';
-    this.outageTimeoutMs = delivery.outageTimeoutMs ?? KAFKA_OUTAGE_TIMEOUT_MS;
+    this.outageTimeoutMs = cfg.outageTimeoutMs ?? KAFKA_OUTAGE_TIMEOUT_MS;
     this.producer = this.newProducer();
   }
 
@@ -389,7 +390,11 @@ export class KafkaSink {
         const outageMs = Date.now() - started;
         const transient = isTransientKafkaError(e);
         if (!transient || outageMs >= this.outageTimeoutMs || !this.running) {
-          const why = !transient ? '' : outageMs >= this.outageTimeoutMs ? ` (Kafka unavailable for ${Math.round(outageMs / 1000)} s)` : ' (while stopping)';
+          const why = !transient
+            ? ''
+            : outageMs >= this.outageTimeoutMs
+              ? ` (Kafka unavailable for ${Math.round(outageMs / 1000)} s, beyond kafka.outageTimeoutMs ${this.outageTimeoutMs})`
+              : ' (while stopping)';
           this.running = false;
           this.inFlight = 0;
           this.events.onFatal(new Error(`Kafka produce failed${why}: ${(e as Error).message}`));

@@ -23,7 +23,7 @@ import {
 } from './envelope';
 import { Catalog, ReplicationConnection, clientConfig, quoteIdent, readSnapshot, splitTable } from './postgres';
 import { PgOutputMessage, ReplicationMessage, decodePgOutput, formatLsn } from './pgoutput';
-import { KAFKA_OUTAGE_TIMEOUT_MS, KafkaSink } from './sink';
+import { KafkaSink } from './sink';
 import { CdcSink, withDetection } from './screened-sink';
 import { WorkerMetrics, startHttpServer } from './ops';
 import { MySqlCdcWorker } from './mysql-worker';
@@ -109,9 +109,9 @@ export class CdcWorker {
         this.metrics.batchSeconds.observe(ms / 1000);
       },
       onFatal: (e) => this.fail(e, 'kafka'),
-      // a Kafka outage: the sink sends the batch again (up to KAFKA_OUTAGE_TIMEOUT_MS); reading pauses meanwhile
+      // a Kafka outage: the sink sends the batch again (up to kafka.outageTimeoutMs); reading pauses meanwhile
       onRetry: (e, attempt, outageMs) =>
-        this.log.warn({ err: e.message, attempt, outageMs, giveUpAfterMs: KAFKA_OUTAGE_TIMEOUT_MS }, 'Kafka unavailable; sending the batch again'),
+        this.log.warn({ err: e.message, attempt, outageMs, giveUpAfterMs: this.cfg.kafka.outageTimeoutMs }, 'Kafka unavailable; sending the batch again'),
       onRecovered: (outageMs, attempts) => this.log.info({ outageMs, attempts }, 'Kafka available again; batch delivered'),
     }, { ...delivery, slotName: source.slotName }), this.cfg.detection, delivery.maxBufferedEvents, this.metrics, (e) => this.fail(e, 'detect'));
     await this.sink.connect();

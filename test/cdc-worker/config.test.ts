@@ -30,7 +30,7 @@ describe('cdc-worker config', () => {
   test('applies documented defaults', () => {
     const c = loadConfig(writeConfig(minimal), {});
     expect(c.source).toMatchObject({ port: 5432, slotName: 'cdc_worker', publicationName: 'cdc_worker', snapshotMode: 'initial', ssl: false });
-    expect(c.kafka).toMatchObject({ clientId: 'cdc-worker', batchSize: 2000, ssl: false, compression: 'gzip' });
+    expect(c.kafka).toMatchObject({ clientId: 'cdc-worker', batchSize: 2000, ssl: false, compression: 'gzip', outageTimeoutMs: 120000 });
     expect(c.kafka.sasl).toBeUndefined();
     expect(c.output).toMatchObject({
       schemasEnable: true,
@@ -137,7 +137,21 @@ describe('cdc-worker config', () => {
     expect(problems).toEqual(['delivery.maxBufferedEvents must be at least kafka.batchSize (500) (got 100)']);
   });
 
+  test('kafka.outageTimeoutMs: from the file or CDC_KAFKA__OUTAGE_TIMEOUT_MS; below the Kafka request time-out or not an integer is an error naming the field', () => {
+    expect(loadConfig(writeConfig({ ...minimal, kafka: { brokers: ['k:1'], outageTimeoutMs: 600000 } }), {}).kafka.outageTimeoutMs).toBe(600000);
+    expect(loadConfig(writeConfig(minimal), { CDC_KAFKA__OUTAGE_TIMEOUT_MS: '30000' }).kafka.outageTimeoutMs).toBe(30000);
+    expect(problemsOf(() => validateConfig({ ...minimal, kafka: { brokers: ['k:1'], outageTimeoutMs: 29999 } }))).toEqual([
+      'kafka.outageTimeoutMs must be >= 30000 (got 29999)',
+    ]);
+    expect(problemsOf(() => validateConfig({ ...minimal, kafka: { brokers: ['k:1'], outageTimeoutMs: 0 } }))).toEqual(['kafka.outageTimeoutMs must be >= 30000 (got 0)']);
+    expect(problemsOf(() => loadConfig(writeConfig(minimal), { CDC_KAFKA__OUTAGE_TIMEOUT_MS: '2m' }))).toEqual([
+      'kafka.outageTimeoutMs must be integer (got "2m") [from CDC_KAFKA__OUTAGE_TIMEOUT_MS]',
+    ]);
+    expect(problemsOf(() => validateConfig({ ...minimal, kafka: { brokers: ['k:1'], outageTimeoutMs: 90000.5 } }))).toEqual(['kafka.outageTimeoutMs must be integer (got 90000.5)']);
+  });
+
   test('the exported schema is usable JSON', () => {
     expect(JSON.parse(JSON.stringify(CDC_WORKER_CONFIG_SCHEMA)).required).toEqual(['source', 'kafka', 'output']);
+    expect(CDC_WORKER_CONFIG_SCHEMA.properties.kafka.properties.outageTimeoutMs).toEqual({ type: 'integer', minimum: 30000, default: 120000 });
   });
 });

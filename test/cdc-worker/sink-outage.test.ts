@@ -95,13 +95,14 @@ const unreachable = () => new real.KafkaJSNonRetriableError(new real.KafkaJSConn
 const kafkaCfg = { brokers: ['k:1'], clientId: 'c', ssl: false, batchSize: 3, maxBatchBytes: 1000000, compression: 'none' as const };
 const rec = (i: number) => ({ record: { topic: 't', key: String(i), value: `v${i}` }, bytes: 2 });
 
-function makeSink(mode: 'at-least-once' | 'exactly-once', outageTimeoutMs = 5000) {
+/** `outageTimeoutMs` is the `kafka` section's (undefined: left out, the default applies). */
+function makeSink(mode: 'at-least-once' | 'exactly-once', outageTimeoutMs: number | undefined = 5000) {
   const checkpoints: bigint[] = [];
   const fatal: string[] = [];
   const retries: { attempt: number; err: string }[] = [];
   const recovered: number[] = [];
   const sink = new KafkaSink(
-    kafkaCfg,
+    { ...kafkaCfg, outageTimeoutMs },
     100,
     {
       onCheckpoint: (l) => void checkpoints.push(l),
@@ -110,7 +111,7 @@ function makeSink(mode: 'at-least-once' | 'exactly-once', outageTimeoutMs = 5000
       onRetry: (e, attempt) => void retries.push({ attempt, err: e.message }),
       onRecovered: (_ms, attempts) => void recovered.push(attempts),
     },
-    { mode, offsetsTopic: 'offsets', transactionalId: 'tx', slotName: 'slot', outageTimeoutMs, retryBackoffMs: 5 },
+    { mode, offsetsTopic: 'offsets', transactionalId: 'tx', slotName: 'slot', retryBackoffMs: 5 },
   );
   return { sink, checkpoints, fatal, retries, recovered };
 }
@@ -176,8 +177,32 @@ describe('KafkaSink through an outage', () => {
     await tick(300);
     expect(checkpoints).toEqual([100n]);
     expect(fatal).toHaveLength(1);
-    expect(fatal[0]).toMatch(/^Kafka produce failed \(Kafka unavailable for \d+ s\): Connection error: connect ECONNREFUSED/);
+    expect(fatal[0]).toMatch(/^Kafka produce failed \(Kafka unavailable for \d+ s, beyond kafka\.outageTimeoutMs 40\): Connection error: connect ECONNREFUSED/);
     expect(keys()).toEqual(['1']);
+  });
+
+  test('kafka.outageTimeoutMs sets the time-out; without it the sink rides through 120 s', async () => {
+    const short = makeSink('at-least-once', 30);
+    const long = makeSink('at-least-once', undefined);
+    await short.sink.connect();
+    await long.sink.connect();
+    // both fail for the same 400 ms (5 ms backoff: dozens of attempts each)
+    for (let i = 0; i < 2000; i++) broker.failSend.push(unreachable());
+    short.sink.push(rec(1));
+    short.sink.push({ checkpoint: 100n, commitTimeMicros: 0 });
+    long.sink.push(rec(2));
+    long.sink.push({ checkpoint: 200n, commitTimeMicros: 0 });
+    await tick(400);
+    expect(short.fatal).toHaveLength(1);
+    expect(short.fatal[0]).toContain('beyond kafka.outageTimeoutMs 30)');
+    expect(long.fatal).toEqual([]);
+    expect(long.retries.length).toBeGreaterThan(5);
+    broker.failSend.length = 0; // Kafka is back
+    await long.sink.flush();
+    expect(long.fatal).toEqual([]);
+    expect(long.checkpoints).toEqual([200n]);
+    expect(keys()).toEqual(['2']);
+    await long.sink.close();
   });
 
   test('a non-transient error is fatal at once, without a retry', async () => {
