@@ -22,7 +22,7 @@ import { ResolvedCdcWorkerConfig } from './config';
 import { EnvelopeOptions, OutRecord, heartbeatRecord } from './envelope';
 import { KafkaSink } from './sink';
 import { CdcSink, withDetection } from './screened-sink';
-import { WorkerMetrics, startHttpServer } from './ops';
+import { WorkerMetrics, kafkaOutageLog, startHttpServer } from './ops';
 import {
   MySqlColumnDef,
   MySqlEngine,
@@ -153,6 +153,8 @@ export class MySqlCdcWorker {
           this.metrics.batchSeconds.observe(ms / 1000);
         },
         onFatal: (e) => this.fail(e, 'kafka'),
+        // a Kafka outage: the sink sends the batch again (up to kafka.outageTimeoutMs); reading pauses meanwhile
+        ...kafkaOutageLog(this.log, this.cfg.kafka.outageTimeoutMs),
       },
       { ...delivery, slotName: `mysql:${output.topicPrefix}` },
     ), this.cfg.detection, delivery.maxBufferedEvents, this.metrics, (e) => this.fail(e, 'detect'));

@@ -25,7 +25,7 @@ import { Catalog, ReplicationConnection, clientConfig, quoteIdent, readSnapshot,
 import { PgOutputMessage, ReplicationMessage, decodePgOutput, formatLsn } from './pgoutput';
 import { KafkaSink } from './sink';
 import { CdcSink, withDetection } from './screened-sink';
-import { WorkerMetrics, startHttpServer } from './ops';
+import { WorkerMetrics, kafkaOutageLog, startHttpServer } from './ops';
 import { MySqlCdcWorker } from './mysql-worker';
 
 export { MySqlCdcWorker };
@@ -110,9 +110,7 @@ export class CdcWorker {
       },
       onFatal: (e) => this.fail(e, 'kafka'),
       // a Kafka outage: the sink sends the batch again (up to kafka.outageTimeoutMs); reading pauses meanwhile
-      onRetry: (e, attempt, outageMs) =>
-        this.log.warn({ err: e.message, attempt, outageMs, giveUpAfterMs: this.cfg.kafka.outageTimeoutMs }, 'Kafka unavailable; sending the batch again'),
-      onRecovered: (outageMs, attempts) => this.log.info({ outageMs, attempts }, 'Kafka available again; batch delivered'),
+      ...kafkaOutageLog(this.log, this.cfg.kafka.outageTimeoutMs),
     }, { ...delivery, slotName: source.slotName }), this.cfg.detection, delivery.maxBufferedEvents, this.metrics, (e) => this.fail(e, 'detect'));
     await this.sink.connect();
     const topics = source.tables.map((t) => `${output.topicPrefix}.${t}`);

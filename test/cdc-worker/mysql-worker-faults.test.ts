@@ -1,0 +1,204 @@
+/**
+ * The MySQL/MariaDB worker through faults, with a fake server (mysql2 and zongji) and a fake
+ * Kafka: the worker itself runs (start, streaming, offsets, stop), only the wire is fake.
+ * - Kafka outage: the sink's resend is logged with the same lines as the PostgreSQL worker's.
+ */
+import { EventEmitter } from 'events';
+import { Writable } from 'stream';
+import pino from 'pino';
+
+type Msg = { key: string | null; value: string | null };
+type TopicMessages = { topic: string; messages: Msg[] }[];
+
+/** What the fake Kafka has, and what it is told to do. */
+const kafka = {
+  /** every acknowledged produce request (the sink's batches) */
+  batches: [] as TopicMessages[],
+  /** offsets records stored by the offset store, in order */
+  offsets: [] as Msg[],
+  /** errors the sink's next sendBatch calls throw, in order */
+  failSend: [] as Error[],
+};
+
+/** The fake server's connections: the worker's own (control, snapshot) and the binlog reader. */
+const server = {
+  conns: [] as FakeConnection[],
+  zongji: null as (EventEmitter & { started: boolean }) | null,
+};
+
+class FakeConnection extends EventEmitter {
+  ended = false;
+  constructor() {
+    super();
+    server.conns.push(this);
+  }
+  connect(cb: (e: Error | null) => void): void {
+    setImmediate(() => cb(null));
+  }
+  query(sql: string, params: unknown, cb?: (e: Error | null, rows?: unknown) => void): void {
+    const done = (typeof params === 'function' ? params : cb) as (e: Error | null, rows?: unknown) => void;
+    setImmediate(() => done(null, answer(sql)));
+  }
+  end(): void {
+    this.ended = true;
+  }
+  pause(): void {}
+  resume(): void {}
+}
+
+/** The server's answers to what the worker asks (a MariaDB 10.11 with one table, inventory.t (id int primary key)). */
+function answer(sql: string): unknown[] {
+  if (/^SELECT VERSION\(\)/.test(sql)) return [{ version: '10.11.6-MariaDB-log' }];
+  if (/^SHOW GLOBAL VARIABLES/.test(sql)) {
+    const vars = { log_bin: 'ON', binlog_format: 'ROW', binlog_row_image: 'FULL', server_id: '1', log_bin_compress: 'OFF' };
+    return Object.entries(vars).map(([Variable_name, Value]) => ({ Variable_name, Value }));
+  }
+  if (/gtid_binlog_pos/.test(sql)) return [{ g: '0-1-100' }];
+  if (/^SHOW MASTER STATUS/.test(sql)) return [{ File: 'mariadb-bin.000001', Position: 1000 }];
+  if (/information_schema\.COLUMNS/.test(sql)) {
+    return [{ name: 'id', dataType: 'int', columnType: 'int(11)', nullable: 'NO', numericPrecision: 10, numericScale: 0, datetimePrecision: null, characterMaximumLength: null, columnDefault: null, extra: '', characterSetName: null, collationName: null }];
+  }
+  if (/information_schema\.STATISTICS/.test(sql)) return [{ name: 'id', seq: 1 }];
+  if (/^SHOW CREATE TABLE/.test(sql)) return [{ 'Create Table': 'CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  PRIMARY KEY (`id`)\n)' }];
+  return [];
+}
+
+jest.mock('mysql2', () => ({ createConnection: () => new FakeConnection() }));
+
+jest.mock('@vlasky/zongji', () => {
+  class FakeZongJi extends EventEmitter {
+    started = false;
+    connection = { pause: () => undefined, resume: () => undefined };
+    tableMap: Record<number, unknown> = {};
+    constructor() {
+      super();
+      server.zongji = this;
+    }
+    _fetchTableInfo(): void {}
+    start(): void {
+      this.started = true;
+      setImmediate(() => this.emit('ready'));
+    }
+    stop(): void {
+      setImmediate(() => this.emit('stopped'));
+    }
+  }
+  return { __esModule: true, default: FakeZongJi };
+});
+
+jest.mock('kafkajs', () => {
+  const actual = jest.requireActual('kafkajs');
+  class FakeKafka {
+    producer() {
+      return {
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        sendBatch: async ({ topicMessages }: { topicMessages: TopicMessages }) => {
+          const e = kafka.failSend.shift();
+          if (e) throw e;
+          kafka.batches.push(topicMessages);
+        },
+        send: async ({ messages }: { topic: string; messages: Msg[] }) => {
+          kafka.offsets.push(...messages);
+        },
+      };
+    }
+    admin() {
+      return {
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        listTopics: async () => [],
+        createTopics: async () => true,
+        fetchTopicOffsets: async () => [{ partition: 0, high: '0', low: '0' }],
+      };
+    }
+  }
+  return { ...actual, Kafka: FakeKafka };
+});
+
+import { validateConfig } from '../../lib/cdc-worker/config';
+import { MySqlCdcWorker } from '../../lib/cdc-worker/mysql-worker';
+
+const real = jest.requireActual('kafkajs');
+/** What kafkajs throws when it gives up on an unreachable broker. */
+const unreachable = () => {
+  const cause = new real.KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
+  return new real.KafkaJSNonRetriableError(cause, { cause });
+};
+
+type LogLine = { level: string; msg: string; [k: string]: unknown };
+
+/** Workers of the current test, stopped after it whatever happened (an open HTTP server would keep jest running). */
+const started: MySqlCdcWorker[] = [];
+afterEach(async () => {
+  for (const w of started.splice(0)) await w.stop().catch(() => undefined);
+});
+
+function startWorker() {
+  const cfg = validateConfig({
+    source: { engine: 'mariadb', host: 'db', database: 'inventory', user: 'cdc', tables: ['inventory.t'], snapshotMode: 'never' },
+    kafka: { brokers: ['k:9092'] },
+    output: { topicPrefix: 'p' },
+    delivery: { statusIntervalMs: 100 },
+    http: { port: 0, host: '127.0.0.1' },
+  });
+  const lines: LogLine[] = [];
+  const out = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(JSON.parse(chunk.toString()));
+      cb();
+    },
+  });
+  const log = pino({ level: 'debug', formatters: { level: (label) => ({ level: label }) } }, out);
+  const worker = new MySqlCdcWorker(cfg, log);
+  started.push(worker);
+  return { worker, lines };
+}
+
+let pos = 1000;
+/** One committed transaction in the binlog: an insert of `id` into inventory.t. */
+function binlogTx(id: number): void {
+  const ev = (name: string, props: Record<string, unknown>) => ({ getEventName: () => name, timestamp: Date.now(), size: 100, nextPosition: (pos += 100), ...props });
+  const z = server.zongji!;
+  z.emit('binlog', ev('mariadbgtid', { gtid: `0-1-${100 + id}`, standalone: false }));
+  z.emit('binlog', ev('writerows', { tableId: 7, tableMap: { 7: { parentSchema: 'inventory', tableName: 't' } }, rows: [{ id }] }));
+  z.emit('binlog', ev('xid', {}));
+}
+
+const ids = () => kafka.batches.flatMap((b) => b.filter((t) => t.topic === 'p.inventory.t').flatMap((t) => t.messages.map((m) => (m.value ? JSON.parse(m.value).payload.after?.id : null))));
+const msgs = (lines: LogLine[], msg: string) => lines.filter((l) => l.msg === msg);
+
+async function until(what: string, cond: () => boolean, lines: LogLine[], ms = 10000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${ms} ms; log:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+beforeEach(() => {
+  kafka.batches.length = 0;
+  kafka.offsets.length = 0;
+  kafka.failSend.length = 0;
+  server.conns.length = 0;
+  server.zongji = null;
+});
+
+describe('MySQL/MariaDB worker through a Kafka outage', () => {
+  test('a batch Kafka refused is sent again, with the same log lines as the PostgreSQL worker, and the worker goes on', async () => {
+    const { worker, lines } = startWorker();
+    await worker.start();
+    binlogTx(1);
+    await until('first event delivered', () => ids().includes(1), lines);
+    kafka.failSend.push(unreachable());
+    binlogTx(2);
+    await until('recovered', () => msgs(lines, 'Kafka available again; batch delivered').length > 0, lines);
+    const retry = msgs(lines, 'Kafka unavailable; sending the batch again');
+    expect(retry).toEqual([expect.objectContaining({ level: 'warn', attempt: 1, giveUpAfterMs: 120000, err: expect.stringContaining('ECONNREFUSED') })]);
+    expect(msgs(lines, 'Kafka available again; batch delivered')).toEqual([expect.objectContaining({ level: 'info', attempts: 2 })]);
+    expect(ids()).toEqual([1, 2]);
+    await worker.stop();
+    expect(await worker.finished).toBe(0);
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+});
