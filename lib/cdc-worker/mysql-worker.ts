@@ -20,7 +20,7 @@ import { Logger } from 'pino';
 import { Server } from 'http';
 import { ResolvedCdcWorkerConfig } from './config';
 import { EnvelopeOptions, OutRecord, heartbeatRecord } from './envelope';
-import { KafkaSink } from './sink';
+import { KafkaSink, isTransientKafkaError } from './sink';
 import { CdcSink, withDetection } from './screened-sink';
 import { WorkerMetrics, kafkaOutageLog, startHttpServer } from './ops';
 import {
@@ -97,6 +97,10 @@ export class MySqlCdcWorker {
   private acked: MySqlOffset | null = null;
   private savedOffset: MySqlOffset | null = null;
   private saving: Promise<void> = Promise.resolve();
+  /** A write of the offset is queued behind the running one (it writes what is acknowledged when it runs). */
+  private saveQueued = false;
+  /** Storing the offset fails because Kafka is unreachable: since when (the failed write's start), and how often. */
+  private offsetOutage: { since: number; attempts: number } | null = null;
   private oldestUnackedCommit: number | null = null;
   private timers: NodeJS.Timeout[] = [];
   private phase: 'starting' | 'snapshot' | 'streaming' | 'stopping' | 'failed' | 'stopped' = 'starting';
@@ -275,18 +279,42 @@ export class MySqlCdcWorker {
     this.oldestUnackedCommit = this.sink.idle ? null : commitTimeMicros;
   }
 
-  /** Writes the acknowledged offset if it moved (serialized; errors are fatal). */
+  /**
+   * Writes the acknowledged offset if it moved (one write at a time, at most one queued behind it).
+   * Through a Kafka outage a failed write is left to the next status interval, which writes what
+   * is acknowledged by then, until `kafka.outageTimeoutMs` has passed since the first failed write
+   * (as the sink resends a batch); other errors, and an outage beyond that, are fatal.
+   */
   private saveOffset(): Promise<void> {
-    const off = this.acked;
-    if (!off || off === this.savedOffset) return this.saving;
+    if (!this.acked || this.acked === this.savedOffset || this.saveQueued) return this.saving;
+    this.saveQueued = true;
     this.saving = this.saving.then(async () => {
-      if (off === this.savedOffset) return;
+      this.saveQueued = false;
+      const off = this.acked;
+      if (!off || off === this.savedOffset) return;
+      const t0 = Date.now();
       try {
         await this.offsets.save(off);
         this.savedOffset = off;
         this.log.debug({ gtid: off.gtid, file: off.file, pos: off.pos }, 'offset stored');
+        if (this.offsetOutage) {
+          this.log.info({ outageMs: Date.now() - this.offsetOutage.since, attempts: this.offsetOutage.attempts + 1 }, 'Kafka available again; offset stored');
+          this.offsetOutage = null;
+        }
       } catch (e) {
-        this.fail(new Error(`storing the offset in ${this.offsets.topic} failed: ${(e as Error).message}`), 'kafka');
+        const outage = (this.offsetOutage ??= { since: t0, attempts: 0 });
+        outage.attempts++;
+        const outageMs = Date.now() - outage.since;
+        const giveUpAfterMs = this.cfg.kafka.outageTimeoutMs;
+        const transient = isTransientKafkaError(e);
+        if (transient && outageMs < giveUpAfterMs && this.reading()) {
+          this.log.warn({ err: (e as Error).message, attempt: outage.attempts, outageMs, giveUpAfterMs }, 'Kafka unavailable; storing the offset again');
+          // the next write starts with a new producer (one whose connect failed would not send)
+          await this.offsets.close();
+          return;
+        }
+        const why = transient ? ` (Kafka unavailable for ${Math.round(outageMs / 1000)} s, beyond kafka.outageTimeoutMs ${giveUpAfterMs})` : '';
+        this.fail(new Error(`storing the offset in ${this.offsets.topic} failed${why}: ${(e as Error).message}`), 'kafka');
       }
     });
     return this.saving;

@@ -1,7 +1,8 @@
 /**
  * The MySQL/MariaDB worker through faults, with a fake server (mysql2 and zongji) and a fake
  * Kafka: the worker itself runs (start, streaming, offsets, stop), only the wire is fake.
- * - Kafka outage: the sink's resend is logged with the same lines as the PostgreSQL worker's.
+ * - Kafka outage: the sink's resend is logged with the same lines as the PostgreSQL worker's; a
+ *   failed write of the offset is retried at the next status interval up to kafka.outageTimeoutMs.
  */
 import { EventEmitter } from 'events';
 import { Writable } from 'stream';
@@ -18,6 +19,8 @@ const kafka = {
   offsets: [] as Msg[],
   /** errors the sink's next sendBatch calls throw, in order */
   failSend: [] as Error[],
+  /** errors the offset store's next send calls throw, in order */
+  failOffsetSend: [] as Error[],
 };
 
 /** The fake server's connections: the worker's own (control, snapshot) and the binlog reader. */
@@ -99,6 +102,8 @@ jest.mock('kafkajs', () => {
           kafka.batches.push(topicMessages);
         },
         send: async ({ messages }: { topic: string; messages: Msg[] }) => {
+          const e = kafka.failOffsetSend.shift();
+          if (e) throw e;
           kafka.offsets.push(...messages);
         },
       };
@@ -134,7 +139,8 @@ afterEach(async () => {
   for (const w of started.splice(0)) await w.stop().catch(() => undefined);
 });
 
-function startWorker() {
+/** `outageTimeoutMs` is set after validation (which wants at least 30 s), to test the time-out quickly. */
+function startWorker(outageTimeoutMs?: number) {
   const cfg = validateConfig({
     source: { engine: 'mariadb', host: 'db', database: 'inventory', user: 'cdc', tables: ['inventory.t'], snapshotMode: 'never' },
     kafka: { brokers: ['k:9092'] },
@@ -142,6 +148,7 @@ function startWorker() {
     delivery: { statusIntervalMs: 100 },
     http: { port: 0, host: '127.0.0.1' },
   });
+  if (outageTimeoutMs !== undefined) (cfg.kafka as { outageTimeoutMs: number }).outageTimeoutMs = outageTimeoutMs;
   const lines: LogLine[] = [];
   const out = new Writable({
     write(chunk, _enc, cb) {
@@ -167,6 +174,11 @@ function binlogTx(id: number): void {
 
 const ids = () => kafka.batches.flatMap((b) => b.filter((t) => t.topic === 'p.inventory.t').flatMap((t) => t.messages.map((m) => (m.value ? JSON.parse(m.value).payload.after?.id : null))));
 const msgs = (lines: LogLine[], msg: string) => lines.filter((l) => l.msg === msg);
+/** The offset record stored last (the MySQL worker's resume position). */
+const lastOffset = (): { gtid: string; pos: number } | null => {
+  const m = kafka.offsets[kafka.offsets.length - 1];
+  return m?.value ? JSON.parse(m.value) : null;
+};
 
 async function until(what: string, cond: () => boolean, lines: LogLine[], ms = 10000): Promise<void> {
   const t0 = Date.now();
@@ -180,6 +192,7 @@ beforeEach(() => {
   kafka.batches.length = 0;
   kafka.offsets.length = 0;
   kafka.failSend.length = 0;
+  kafka.failOffsetSend.length = 0;
   server.conns.length = 0;
   server.zongji = null;
 });
@@ -200,5 +213,50 @@ describe('MySQL/MariaDB worker through a Kafka outage', () => {
     await worker.stop();
     expect(await worker.finished).toBe(0);
     expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  test('a write of the offset Kafka refused is made again at the next status interval; the worker goes on', async () => {
+    const { worker, lines } = startWorker();
+    await worker.start();
+    binlogTx(1);
+    await until('offset of tx 1 stored', () => lastOffset()?.gtid === '0-1-101', lines);
+    kafka.failOffsetSend.push(unreachable(), unreachable());
+    binlogTx(2);
+    await until('offset stored again', () => msgs(lines, 'Kafka available again; offset stored').length > 0, lines);
+    expect(msgs(lines, 'Kafka unavailable; storing the offset again')).toEqual([
+      expect.objectContaining({ level: 'warn', attempt: 1, giveUpAfterMs: 120000, err: expect.stringContaining('ECONNREFUSED') }),
+      expect.objectContaining({ level: 'warn', attempt: 2 }),
+    ]);
+    expect(msgs(lines, 'Kafka available again; offset stored')).toEqual([expect.objectContaining({ level: 'info', attempts: 3 })]);
+    expect(lastOffset()?.gtid).toBe('0-1-102');
+    binlogTx(3);
+    await until('offset of tx 3 stored', () => lastOffset()?.gtid === '0-1-103', lines);
+    expect(ids()).toEqual([1, 2, 3]);
+    await worker.stop();
+    expect(await worker.finished).toBe(0);
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  test('writes of the offset failing for longer than kafka.outageTimeoutMs are fatal (exit 1)', async () => {
+    const { worker, lines } = startWorker(300);
+    await worker.start();
+    for (let i = 0; i < 1000; i++) kafka.failOffsetSend.push(unreachable());
+    binlogTx(1);
+    expect(await worker.finished).toBe(1);
+    const fatal = msgs(lines, 'fatal error; stopping without storing undelivered changes');
+    expect(fatal).toEqual([expect.objectContaining({ kind: 'kafka', err: expect.stringMatching(/^storing the offset in p\.cdc-worker\.offsets failed \(Kafka unavailable for \d+ s, beyond kafka\.outageTimeoutMs 300\): .*ECONNREFUSED/) })]);
+    expect(msgs(lines, 'Kafka unavailable; storing the offset again').length).toBeGreaterThan(0);
+  });
+
+  test('an authorization error storing the offset is fatal at once', async () => {
+    const { worker, lines } = startWorker();
+    await worker.start();
+    kafka.failOffsetSend.push(new real.KafkaJSProtocolError({ message: 'Not authorized to access topics', type: 'TOPIC_AUTHORIZATION_FAILED', retriable: false }));
+    binlogTx(1);
+    expect(await worker.finished).toBe(1);
+    expect(msgs(lines, 'Kafka unavailable; storing the offset again')).toEqual([]);
+    expect(msgs(lines, 'fatal error; stopping without storing undelivered changes')).toEqual([
+      expect.objectContaining({ kind: 'kafka', err: 'storing the offset in p.cdc-worker.offsets failed: Not authorized to access topics' }),
+    ]);
   });
 });
