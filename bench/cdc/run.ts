@@ -116,6 +116,10 @@ async function createTopic(env: Infra, topic: string): Promise<void> {
   }
 }
 
+/** Up to this many event values of the worker's run are kept, as the payloads of Kafka's own producer run. */
+const SAMPLE_EVENTS = 2000;
+const sampleValues: string[] = [];
+
 /** Latency of records already in `topic` (LogAppendTime − source commit time). */
 async function latencies(env: Infra, topic: string, expected: number): Promise<number[]> {
   const consumer = kafka(env).consumer({ groupId: scratchName('bench'), maxBytes: 64 * 1024 * 1024 });
@@ -128,7 +132,9 @@ async function latencies(env: Infra, topic: string, expected: number): Promise<n
     eachBatch: async ({ batch }) => {
       for (const m of batch.messages) {
         if (!m.value) continue;
-        const v = JSON.parse(m.value.toString());
+        const text = m.value.toString();
+        if (sampleValues.length < SAMPLE_EVENTS) sampleValues.push(text);
+        const v = JSON.parse(text);
         const p = v.payload ?? v;
         if (p.op !== 'c') continue;
         const commitMs = (p.source.ts_us ?? p.source.ts_ms * 1000) / 1000;
@@ -148,17 +154,30 @@ function pct(xs: number[], p: number): number | null {
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 10) / 10;
 }
 
-/** Paced inserts: RATE rows/s in 100 transactions per second, for SECONDS. */
+/**
+ * Paced inserts: RATE rows/s in 100 transactions per second, for SECONDS.
+ *
+ * The harness runs PostgreSQL with `synchronous_commit = off` to make tests fast. A walsender
+ * decodes only WAL that is flushed, and with asynchronous commit the WAL writer flushes every
+ * `wal_writer_delay` (200 ms), so every reader would see 0–200 ms of latency that production
+ * (where commits are synchronous, the default) does not have. The paced session therefore
+ * commits synchronously, as an application on a default server does.
+ */
 async function pacedInserts(pg: Client, s: string, offset: number): Promise<number> {
   const perTx = Math.max(1, Math.round(RATE / 100));
+  await pg.query('SET synchronous_commit = on');
   const t0 = Date.now();
   let n = 0;
-  for (let i = 0; i < SECONDS * 100; i++) {
-    const due = t0 + i * 10;
-    const wait = due - Date.now();
-    if (wait > 0) await sleep(wait);
-    await pg.query(`INSERT INTO ${s}.t (id, qty, label, price) SELECT g, 1, 'live', 1.00 FROM generate_series($1::bigint, $2::bigint) g`, [offset + n, offset + n + perTx - 1]);
-    n += perTx;
+  try {
+    for (let i = 0; i < SECONDS * 100; i++) {
+      const due = t0 + i * 10;
+      const wait = due - Date.now();
+      if (wait > 0) await sleep(wait);
+      await pg.query(`INSERT INTO ${s}.t (id, qty, label, price) SELECT g, 1, 'live', 1.00 FROM generate_series($1::bigint, $2::bigint) g`, [offset + n, offset + n + perTx - 1]);
+      n += perTx;
+    }
+  } finally {
+    await pg.query('RESET synchronous_commit');
   }
   return n;
 }
@@ -292,6 +311,65 @@ async function recvlogicalLatency(env: Infra, pg: Client, s: string): Promise<nu
   return lat;
 }
 
+/**
+ * Kafka's own Java producer (`ProducerPerformance` from the broker's distribution) sending the
+ * worker's events (sampled from its run) to the same broker: what any Kafka client can write on
+ * this host, the ceiling for every reader that writes to Kafka. Same delivery settings as the
+ * worker (acks=all, idempotent, gzip), batches up to the worker's default request size, and up to
+ * 5 requests in flight (the Java client pipelines; kafkajs's idempotent producer cannot).
+ */
+async function benchKafkaProducer(env: Infra, records: number): Promise<Result> {
+  if (!sampleValues.length) throw new Error('no worker events were sampled (run the worker first)');
+  const all = loadInfraEnv();
+  const libs = join(all.CDP_CACHE, `kafka-${all.KAFKA_VERSION}`, 'libs');
+  if (!existsSync(libs)) throw new Error(`${libs} is missing: run \`npm run infra:up\` (it installs Kafka there)`);
+  const s = scratchName('bench_k');
+  await createTopic(env, s);
+  const dir = mkdtempSync(join(tmpdir(), 'cdcw-bench-kafka-'));
+  const payloads = join(dir, 'events.jsonl');
+  writeFileSync(payloads, sampleValues.join('\n'));
+  const props = join(dir, 'producer.properties');
+  writeFileSync(
+    props,
+    [
+      'security.protocol=SASL_PLAINTEXT',
+      'sasl.mechanism=SCRAM-SHA-512',
+      `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${env.KAFKA_ADMIN_USER}" password="${env.KAFKA_ADMIN_PASSWORD}";`,
+      `bootstrap.servers=${env.KAFKA_BOOTSTRAP}`,
+      'acks=all',
+      'enable.idempotence=true',
+      'compression.type=gzip',
+      'batch.size=900000',
+      'linger.ms=5',
+    ].join('\n') + '\n',
+    { mode: 0o600 },
+  );
+  const meanBytes = Math.round(sampleValues.reduce((n, v) => n + Buffer.byteLength(v), 0) / sampleValues.length);
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      const proc = spawn('/usr/bin/time', ['-f', 'maxrss=%M', 'java', '-Xmx512m', '-cp', `${libs}/*`, 'org.apache.kafka.tools.ProducerPerformance',
+        '--topic', s, '--num-records', String(records), '--throughput', '-1', '--payload-file', payloads, '--command-config', props], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      proc.stdout!.on('data', (d) => (text += d));
+      proc.stderr!.on('data', (d) => (text += d));
+      proc.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`ProducerPerformance exited ${code}: ${text.slice(-800)}`))));
+    });
+    const final = /(\d+) records sent, ([\d.]+) records\/sec .*?([\d.]+) ms 50th, [\d.]+ ms 95th, ([\d.]+) ms 99th/.exec(out);
+    if (!final) throw new Error(`could not read ProducerPerformance's summary: ${out.slice(-800)}`);
+    const rss = /maxrss=(\d+)/.exec(out);
+    return {
+      reader: "Kafka's Java producer, the worker's events (ProducerPerformance)",
+      rowsPerSec: Math.round(Number(final[2])),
+      p50Ms: Number(final[3]),
+      p99Ms: Number(final[4]),
+      peakRssMb: rss ? Math.round(Number(rss[1]) / 1024) : null,
+      note: `${records} of the worker's events (${sampleValues.length} sampled, mean ${meanBytes} bytes), gzip, acks=all, idempotent, batch.size=900000, linger.ms=5; latency: send → ack under full load`,
+    };
+  } finally {
+    await cleanup(env, s);
+  }
+}
+
 async function connectJson(url: string, method = 'GET', body?: unknown): Promise<unknown> {
   const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
   const text = await res.text();
@@ -383,18 +461,23 @@ async function main(): Promise<void> {
   try {
     const mainJs = compileWorker();
     process.stderr.write(`bench: ${ROWS} row changes backlog; latency at ${RATE} rows/s for ${SECONDS}s\n`);
-    results.push(await benchWorker(env, pg, mainJs, 'cdc-worker, default config', {}));
+    results.push(await benchWorker(env, pg, mainJs, 'cdc-worker, default config (gzip)', {}));
     process.stderr.write(`  worker done: ${JSON.stringify(results[results.length - 1])}\n`);
-    if (!process.env.BENCH_SKIP_TUNED) {
-      results.push(await benchWorker(env, pg, mainJs, 'cdc-worker, kafka.compression=gzip, maxBatchBytes=4000000', { compression: 'gzip', maxBatchBytes: 4000000 }));
-      process.stderr.write(`  worker (tuned) done: ${JSON.stringify(results[results.length - 1])}\n`);
+    if (!process.env.BENCH_SKIP_UNCOMPRESSED) {
+      results.push(await benchWorker(env, pg, mainJs, 'cdc-worker, kafka.compression=none', { compression: 'none' }));
+      process.stderr.write(`  worker (uncompressed) done: ${JSON.stringify(results[results.length - 1])}\n`);
+    }
+    if (!process.env.BENCH_SKIP_KAFKA_PRODUCER) {
+      results.push(await benchKafkaProducer(env, ROWS + Math.round(ROWS * 0.1)));
+      process.stderr.write(`  Kafka producer done: ${JSON.stringify(results[results.length - 1])}\n`);
     }
     if (!process.env.BENCH_SKIP_RECVLOGICAL) {
       results.push(await benchRecvlogical(env, pg));
       process.stderr.write(`  pg_recvlogical done: ${JSON.stringify(results[results.length - 1])}\n`);
     }
     const connectUrl = loadInfraEnv().CONNECT_URL;
-    if (connectUrl && !process.env.BENCH_SKIP_DEBEZIUM) {
+    if (process.env.BENCH_SKIP_DEBEZIUM) errors.push('Debezium: skipped (BENCH_SKIP_DEBEZIUM)');
+    else if (connectUrl) {
       try {
         results.push(await benchDebezium(env, pg, connectUrl));
         process.stderr.write(`  debezium done: ${JSON.stringify(results[results.length - 1])}\n`);
@@ -406,9 +489,10 @@ async function main(): Promise<void> {
     await pg.end();
   }
   const w = results[0];
-  const wt = results.find((x) => x.reader.includes('gzip'));
+  const wt = results.find((x) => x.reader.includes('compression=none'));
   const r = results.find((x) => x.reader.startsWith('pg_recvlogical'));
   const d = results.find((x) => x.reader.startsWith('Debezium'));
+  const k = results.find((x) => x.reader.startsWith("Kafka's"));
   const fmt = (v: number | null) => (v === null ? 'n/a' : String(v));
   const lines = [
     `| reader | rows/s | p50 ms | p99 ms | peak RSS MB | note |`,
@@ -418,8 +502,9 @@ async function main(): Promise<void> {
   const ratios: string[] = [];
   if (w?.rowsPerSec && r?.rowsPerSec) ratios.push(`worker / pg_recvlogical throughput: ${(w.rowsPerSec / r.rowsPerSec).toFixed(2)}× (target ≥ 0.7×)`);
   if (w?.rowsPerSec && d?.rowsPerSec) ratios.push(`worker / Debezium throughput: ${(w.rowsPerSec / d.rowsPerSec).toFixed(2)}× (target ≥ 1.5×)`);
-  if (wt?.rowsPerSec && d?.rowsPerSec) ratios.push(`tuned worker / Debezium throughput: ${(wt.rowsPerSec / d.rowsPerSec).toFixed(2)}×`);
-  if (wt?.rowsPerSec && r?.rowsPerSec) ratios.push(`tuned worker / pg_recvlogical throughput: ${(wt.rowsPerSec / r.rowsPerSec).toFixed(2)}×`);
+  if (wt?.rowsPerSec && d?.rowsPerSec) ratios.push(`uncompressed worker / Debezium throughput: ${(wt.rowsPerSec / d.rowsPerSec).toFixed(2)}×`);
+  if (k?.rowsPerSec && r?.rowsPerSec) ratios.push(`Kafka's Java producer (same events) / pg_recvlogical: ${(k.rowsPerSec / r.rowsPerSec).toFixed(2)}× (the most any Kafka writer reaches here)`);
+  if (w?.rowsPerSec && k?.rowsPerSec) ratios.push(`worker / Kafka's Java producer: ${(w.rowsPerSec / k.rowsPerSec).toFixed(2)}×`);
   if (w?.p99Ms !== null && w?.p99Ms !== undefined) ratios.push(`worker p99 at ${RATE} rows/s: ${w.p99Ms} ms (target < 50 ms)`);
   if (w?.peakRssMb) ratios.push(`worker peak RSS: ${w.peakRssMb} MB (target < 200 MB)`);
   const report = [...lines, '', ...ratios.map((x) => `- ${x}`), ...errors.map((e) => `- not measured: ${e}`)].join('\n');
