@@ -42,13 +42,52 @@ export function query<T = Record<string, unknown>>(conn: Connection, sql: string
   return new Promise((resolve, reject) => conn.query(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
 }
 
-export async function connect(cfg: ResolvedCdcWorkerConfig['source']): Promise<Connection> {
+/**
+ * Opens a connection. `onError` receives what the connection reports while no query of it runs:
+ * above all the server going away (a restart, a failover, a killed session) while it is idle.
+ * mysql2 emits that as an 'error' event, which without a listener would crash the process with a
+ * raw stack trace. A query's own errors go to the query.
+ */
+export async function connect(cfg: ResolvedCdcWorkerConfig['source'], onError: (e: Error) => void): Promise<Connection> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mysql = require('mysql2') as typeof import('mysql2');
   const conn = mysql.createConnection(mysqlConnectionOptions(cfg));
+  // a failure to connect (server down: ECONNREFUSED) is this function's error, not onError's
+  let open = false;
+  conn.on('error', (e: Error) => (open ? onError(e) : undefined));
   await new Promise<void>((resolve, reject) => conn.connect((e) => (e ? reject(e) : resolve())));
+  open = true;
   await query(conn, "SET time_zone = '+00:00'");
   return conn;
+}
+
+/** Ends a connection that is no longer needed; what it reports afterwards (its server going away) is ignored. */
+export function endQuietly(conn: Connection): void {
+  conn.removeAllListeners('error');
+  conn.on('error', () => undefined);
+  conn.end();
+}
+
+/** Network errors and server errors (MySQL/MariaDB error numbers) that end a session. */
+const CONNECTION_LOST_CODES = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const CONNECTION_LOST_ERRNOS = new Set([
+  1053, // ER_SERVER_SHUTDOWN: "Server shutdown in progress"
+  1927, // MariaDB ER_CONNECTION_KILLED: "Connection was killed"
+  4031, // MySQL ER_CLIENT_INTERACTION_TIMEOUT: the server closed an idle session
+]);
+
+/**
+ * True when `e` means the server went away or ended the session (a restart, a failover, a killed
+ * connection), as opposed to a problem with the binlog or the data: the worker then stops with
+ * the engine as the error kind, and its next start resumes from the stored offset.
+ */
+export function isConnectionLost(e: unknown): boolean {
+  const err = e as { code?: unknown; errno?: unknown; fatal?: unknown } | null | undefined;
+  if (!err) return false;
+  if (typeof err.code === 'string' && CONNECTION_LOST_CODES.has(err.code)) return true;
+  if (typeof err.errno === 'number' && CONNECTION_LOST_ERRNOS.has(err.errno)) return true;
+  // mysql2 marks the errors after which the connection cannot be used any more
+  return err.fatal === true;
 }
 
 export interface ServerInfo {
@@ -267,14 +306,20 @@ export async function openSnapshot(conn: Connection, engine: MySqlEngine): Promi
 
 /** Streams a table's rows inside the open snapshot; awaits `onRow` (backpressure). Returns the row count. */
 export function streamTable(conn: Connection, database: string, table: string, columns: string[], onRow: (row: MySqlRow) => Promise<void> | void): Promise<number> {
-  return new Promise((resolve, reject) => {
+  return new Promise<number>((resolve, reject) => {
     let n = 0;
     let failed = false;
     const q = conn.query(`SELECT ${columns.map(quoteName).join(', ')} FROM ${quoteName(database)}.${quoteName(table)}`);
-    q.on('error', (e: Error) => {
+    const onError = (e: Error) => {
+      conn.removeListener('error', onError);
+      if (failed) return;
       failed = true;
       reject(e);
-    });
+    };
+    q.on('error', onError);
+    // a query without a callback does not hear of a lost connection: mysql2 tells the connection
+    conn.on('error', onError);
+    q.on('end', () => conn.removeListener('error', onError));
     q.on('result', (row: unknown) => {
       if (failed) return;
       n++;

@@ -35,7 +35,21 @@ import {
 } from './mysql-envelope';
 import { MariaDbGtidPosition, MySqlGtidSet } from './mysql-gtid';
 import { MySqlOffset, MySqlOffsetStore } from './mysql-offsets';
-import { BinlogEvent, BinlogStartPosition, BinlogStream, checkServer, connect, openSnapshot, query, readColumns, replayAlter, showCreateTable, streamTable } from './mysql-source';
+import {
+  BinlogEvent,
+  BinlogStartPosition,
+  BinlogStream,
+  checkServer,
+  connect,
+  endQuietly,
+  isConnectionLost,
+  openSnapshot,
+  query,
+  readColumns,
+  replayAlter,
+  showCreateTable,
+  streamTable,
+} from './mysql-source';
 
 type SnapshotMarker = MySqlSourcePosition['snapshot'];
 
@@ -141,7 +155,8 @@ export class MySqlCdcWorker {
     if (output.provideTransactionMetadata) {
       this.log.warn('output.provideTransactionMetadata is not supported by the MySQL/MariaDB source yet; ignored');
     }
-    this.conn = await connect(source);
+    // idle while streaming (DDL replay only): the server going away reaches it as an 'error' event
+    this.conn = await connect(source, (e) => this.sourceLost('control', e));
     const info = await checkServer(this.conn, this.engine);
     this.serverId = info.serverId;
     this.log.info({ engine: info.engine, version: info.version, serverId: info.serverId, gtids: info.gtidMode }, 'source server ready');
@@ -209,7 +224,7 @@ export class MySqlCdcWorker {
     await this.stream.start(
       from,
       (e) => this.onEvent(e),
-      (e) => this.fail(e, 'binlog'),
+      (e) => (isConnectionLost(e) ? this.sourceLost('binlog', e) : this.fail(e, 'binlog')),
       async (database, table) => {
         // the events before this table map (a DDL among them) are applied first
         await this.drained();
@@ -324,7 +339,7 @@ export class MySqlCdcWorker {
 
   private async snapshot(): Promise<BinlogStartPosition> {
     const { source } = this.cfg;
-    const conn = await connect(source);
+    const conn = await connect(source, (e) => this.sourceLost('snapshot', e));
     try {
       const at = await openSnapshot(conn, this.engine);
       this.log.info({ ...at, tables: source.tables }, 'initial snapshot started');
@@ -367,7 +382,7 @@ export class MySqlCdcWorker {
       await this.saveOffset();
       return at;
     } finally {
-      conn.end();
+      endQuietly(conn);
     }
   }
 
@@ -570,6 +585,17 @@ export class MySqlCdcWorker {
 
   // ----- stopping -----
 
+  /**
+   * A connection to the server was lost (a restart, a failover, a killed session): fatal, kind
+   * `mysql` / `mariadb`. The worker stops without storing anything Kafka has not acknowledged and
+   * exits 1; started again (Cloud Run restarts the container) it resumes from the stored offset.
+   * Not reconnected in place: the open transaction, the table maps and the decoded inbox belong to
+   * the binlog session, and a restart rebuilds exactly that.
+   */
+  private sourceLost(connection: 'control' | 'snapshot' | 'binlog', e: Error): void {
+    this.fail(new Error(`${this.engine} ${connection} connection lost: ${e.message}`), this.engine);
+  }
+
   /** A fatal error: stop reading, store nothing past what Kafka has, exit non-zero. */
   fail(err: Error, kind: string): void {
     if (this.phase === 'failed' || this.phase === 'stopped' || this.phase === 'stopping') {
@@ -609,7 +635,7 @@ export class MySqlCdcWorker {
         await this.saveOffset().catch(() => undefined);
         await this.offsets.close();
       }
-      this.conn?.end();
+      if (this.conn) endQuietly(this.conn);
       await new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r()));
       this.log.info({ confirmedGtid: this.acked?.gtid, file: this.acked?.file, pos: this.acked?.pos, code }, 'stopped');
       if ((this.phase as string) !== 'failed') this.phase = 'stopped';

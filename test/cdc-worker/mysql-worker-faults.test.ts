@@ -3,6 +3,9 @@
  * Kafka: the worker itself runs (start, streaming, offsets, stop), only the wire is fake.
  * - Kafka outage: the sink's resend is logged with the same lines as the PostgreSQL worker's; a
  *   failed write of the offset is retried at the next status interval up to kafka.outageTimeoutMs.
+ * - Database restart: a connection the server closes (idle control connection, binlog, snapshot)
+ *   stops the worker with exit 1 and kind `mariadb`, never an uncaught 'error' event, and the
+ *   stored offset is what Kafka acknowledged, nothing beyond.
  */
 import { EventEmitter } from 'events';
 import { Writable } from 'stream';
@@ -21,29 +24,58 @@ const kafka = {
   failSend: [] as Error[],
   /** errors the offset store's next send calls throw, in order */
   failOffsetSend: [] as Error[],
+  /** while set, sendBatch waits for it (a batch in flight); its rejection is the send's error */
+  hold: null as Promise<void> | null,
+  /** sendBatch calls waiting on `hold` */
+  held: 0,
 };
 
 /** The fake server's connections: the worker's own (control, snapshot) and the binlog reader. */
 const server = {
+  /** refuses connections (down for a restart) */
+  down: false,
   conns: [] as FakeConnection[],
   zongji: null as (EventEmitter & { started: boolean }) | null,
 };
 
+/** mysql2's error when the server closes a connection. */
+const connectionLost = () => Object.assign(new Error('Connection lost: The server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true });
+
 class FakeConnection extends EventEmitter {
   ended = false;
+  /** the server closed it: like mysql2, a later command (end() included) is an 'error' event */
+  lost = false;
   constructor() {
     super();
     server.conns.push(this);
   }
   connect(cb: (e: Error | null) => void): void {
-    setImmediate(() => cb(null));
+    if (!server.down) return void setImmediate(() => cb(null));
+    // what mysql2 does when the server is down: the callback and an 'error' event
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED', fatal: true });
+    setImmediate(() => {
+      cb(refused);
+      this.emit('error', refused);
+    });
   }
-  query(sql: string, params: unknown, cb?: (e: Error | null, rows?: unknown) => void): void {
-    const done = (typeof params === 'function' ? params : cb) as (e: Error | null, rows?: unknown) => void;
-    setImmediate(() => done(null, answer(sql)));
+  query(sql: string, params?: unknown, cb?: (e: Error | null, rows?: unknown) => void): EventEmitter | void {
+    const done = (typeof params === 'function' ? params : cb) as ((e: Error | null, rows?: unknown) => void) | undefined;
+    if (!done) {
+      // a streamed query (the snapshot's SELECT): a few rows, then it waits (a big table)
+      const q = new EventEmitter();
+      setImmediate(() => [1, 2, 3].forEach((id) => q.emit('result', { id })));
+      return q;
+    }
+    setImmediate(() => (this.lost ? done(connectionLost()) : done(null, answer(sql))));
+  }
+  /** The server goes away: what mysql2 does with an idle connection. */
+  loseConnection(): void {
+    this.lost = true;
+    this.emit('error', connectionLost());
   }
   end(): void {
     this.ended = true;
+    if (this.lost) this.emit('error', Object.assign(new Error("Can't add new command when connection is in closed state"), { fatal: true }));
   }
   pause(): void {}
   resume(): void {}
@@ -62,6 +94,10 @@ function answer(sql: string): unknown[] {
     return [{ name: 'id', dataType: 'int', columnType: 'int(11)', nullable: 'NO', numericPrecision: 10, numericScale: 0, datetimePrecision: null, characterMaximumLength: null, columnDefault: null, extra: '', characterSetName: null, collationName: null }];
   }
   if (/information_schema\.STATISTICS/.test(sql)) return [{ name: 'id', seq: 1 }];
+  if (/^SHOW STATUS LIKE 'binlog_snapshot_%'/.test(sql)) {
+    return [{ Variable_name: 'binlog_snapshot_file', Value: 'mariadb-bin.000001' }, { Variable_name: 'binlog_snapshot_position', Value: '1000' }];
+  }
+  if (/^SELECT BINLOG_GTID_POS/.test(sql)) return [{ g: '0-1-100' }];
   if (/^SHOW CREATE TABLE/.test(sql)) return [{ 'Create Table': 'CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  PRIMARY KEY (`id`)\n)' }];
   return [];
 }
@@ -97,6 +133,10 @@ jest.mock('kafkajs', () => {
         connect: async () => undefined,
         disconnect: async () => undefined,
         sendBatch: async ({ topicMessages }: { topicMessages: TopicMessages }) => {
+          if (kafka.hold) {
+            kafka.held++;
+            await kafka.hold;
+          }
           const e = kafka.failSend.shift();
           if (e) throw e;
           kafka.batches.push(topicMessages);
@@ -123,6 +163,7 @@ jest.mock('kafkajs', () => {
 
 import { validateConfig } from '../../lib/cdc-worker/config';
 import { MySqlCdcWorker } from '../../lib/cdc-worker/mysql-worker';
+import { isConnectionLost } from '../../lib/cdc-worker/mysql-source';
 
 const real = jest.requireActual('kafkajs');
 /** What kafkajs throws when it gives up on an unreachable broker. */
@@ -140,9 +181,9 @@ afterEach(async () => {
 });
 
 /** `outageTimeoutMs` is set after validation (which wants at least 30 s), to test the time-out quickly. */
-function startWorker(outageTimeoutMs?: number) {
+function startWorker(outageTimeoutMs?: number, snapshotMode: 'initial' | 'never' = 'never') {
   const cfg = validateConfig({
-    source: { engine: 'mariadb', host: 'db', database: 'inventory', user: 'cdc', tables: ['inventory.t'], snapshotMode: 'never' },
+    source: { engine: 'mariadb', host: 'db', database: 'inventory', user: 'cdc', tables: ['inventory.t'], snapshotMode },
     kafka: { brokers: ['k:9092'] },
     output: { topicPrefix: 'p' },
     delivery: { statusIntervalMs: 100 },
@@ -193,7 +234,10 @@ beforeEach(() => {
   kafka.offsets.length = 0;
   kafka.failSend.length = 0;
   kafka.failOffsetSend.length = 0;
+  kafka.hold = null;
+  kafka.held = 0;
   server.conns.length = 0;
+  server.down = false;
   server.zongji = null;
 });
 
@@ -258,5 +302,92 @@ describe('MySQL/MariaDB worker through a Kafka outage', () => {
     expect(msgs(lines, 'fatal error; stopping without storing undelivered changes')).toEqual([
       expect.objectContaining({ kind: 'kafka', err: 'storing the offset in p.cdc-worker.offsets failed: Not authorized to access topics' }),
     ]);
+  });
+});
+
+describe('MySQL/MariaDB worker when the server restarts', () => {
+  const FATAL = 'fatal error; stopping without storing undelivered changes';
+
+  test.each([
+    ['acknowledged', 'is stored', null, '0-1-102', [1, 2]],
+    ['refused', 'is not stored', 'Not authorized to access topics', '0-1-101', [1]],
+  ] as const)(
+    'idle control connection closed by the server: exit 1, kind mariadb; a batch in flight that Kafka then %s %s',
+    async (_what, _stored, refusal, offset, delivered) => {
+      const { worker, lines } = startWorker();
+      await worker.start();
+      binlogTx(1);
+      await until('offset of tx 1 stored', () => lastOffset()?.gtid === '0-1-101', lines);
+      let release!: (e?: Error) => void;
+      kafka.hold = new Promise<void>((res, rej) => (release = (e) => (e ? rej(e) : res())));
+      binlogTx(2);
+      await until('tx 2 in flight', () => kafka.held === 1, lines);
+      // the server shuts down: the idle control connection is told first
+      const control = server.conns[0];
+      control.loseConnection();
+      await until('fatal line', () => msgs(lines, FATAL).length > 0, lines);
+      // the binlog connection goes too: no second fatal line, no crash
+      server.zongji!.emit('error', Object.assign(new Error('Server shutdown in progress'), { code: 'ER_SERVER_SHUTDOWN', errno: 1053 }));
+      release(refusal ? new real.KafkaJSProtocolError({ message: refusal, type: 'TOPIC_AUTHORIZATION_FAILED', retriable: false }) : undefined);
+      expect(await worker.finished).toBe(1);
+      expect(msgs(lines, FATAL)).toEqual([
+        expect.objectContaining({ level: 'error', kind: 'mariadb', err: 'mariadb control connection lost: Connection lost: The server closed the connection.' }),
+      ]);
+      expect(lastOffset()?.gtid).toBe(offset);
+      expect(ids()).toEqual(delivered);
+      expect(control.ended).toBe(true); // ended at shutdown, its 'error' about that ignored
+      expect(msgs(lines, 'stopped')).toEqual([expect.objectContaining({ code: 1, confirmedGtid: offset })]);
+    },
+  );
+
+  test('binlog connection closed by the server: exit 1, kind mariadb; a binlog problem keeps kind binlog', async () => {
+    const a = startWorker();
+    await a.worker.start();
+    server.zongji!.emit('error', Object.assign(new Error('Server shutdown in progress'), { code: 'ER_SERVER_SHUTDOWN', errno: 1053 }));
+    expect(await a.worker.finished).toBe(1);
+    expect(msgs(a.lines, FATAL)).toEqual([expect.objectContaining({ kind: 'mariadb', err: 'mariadb binlog connection lost: Server shutdown in progress' })]);
+
+    const b = startWorker();
+    await b.worker.start();
+    server.zongji!.emit('error', new Error('table map of inventory.t has 2 columns, the schema history 1'));
+    expect(await b.worker.finished).toBe(1);
+    expect(msgs(b.lines, FATAL)).toEqual([expect.objectContaining({ kind: 'binlog', err: 'table map of inventory.t has 2 columns, the schema history 1' })]);
+  });
+
+  test('started while the server is down: start() fails with the connect error (main makes that kind startup), nothing else', async () => {
+    server.down = true;
+    const { worker, lines } = startWorker();
+    await expect(worker.start()).rejects.toThrow('connect ECONNREFUSED 127.0.0.1:3306');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(msgs(lines, FATAL)).toEqual([]);
+    worker.fail(new Error('connect ECONNREFUSED 127.0.0.1:3306'), 'startup'); // as main.ts does
+    expect(await worker.finished).toBe(1);
+    expect(msgs(lines, FATAL)).toEqual([expect.objectContaining({ kind: 'startup' })]);
+  });
+
+  test('snapshot connection closed by the server in the middle of a table: start() fails, exit 1, kind mariadb', async () => {
+    const { worker, lines } = startWorker(undefined, 'initial');
+    const starting = worker.start();
+    await until('snapshot reading rows', () => lines.some((l) => l.msg === 'initial snapshot started') && server.conns.length === 2, lines);
+    await new Promise((r) => setTimeout(r, 20));
+    server.conns[1].loseConnection();
+    await expect(starting).rejects.toThrow('Connection lost: The server closed the connection.');
+    expect(await worker.finished).toBe(1);
+    expect(msgs(lines, FATAL)).toEqual([expect.objectContaining({ kind: 'mariadb', err: 'mariadb snapshot connection lost: Connection lost: The server closed the connection.' })]);
+  });
+});
+
+describe('isConnectionLost', () => {
+  test('the server going away or ending the session', () => {
+    expect(isConnectionLost(connectionLost())).toBe(true);
+    expect(isConnectionLost(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(true);
+    expect(isConnectionLost(Object.assign(new Error('Server shutdown in progress'), { code: 'ER_SERVER_SHUTDOWN', errno: 1053 }))).toBe(true);
+    expect(isConnectionLost(Object.assign(new Error('Connection was killed'), { errno: 1927 }))).toBe(true); // MariaDB, no mysql2 code
+    expect(isConnectionLost(Object.assign(new Error('closed'), { fatal: true }))).toBe(true);
+  });
+  test('not a problem of the binlog, the data or the privileges', () => {
+    expect(isConnectionLost(Object.assign(new Error('Access denied'), { code: 'ER_ACCESS_DENIED_ERROR', errno: 1045, fatal: false }))).toBe(false);
+    expect(isConnectionLost(new Error('the binlog position to resume from is not on the server'))).toBe(false);
+    expect(isConnectionLost(undefined)).toBe(false);
   });
 });
