@@ -189,6 +189,10 @@ export class CdcWorkerService extends Construct {
             ports: { containerPort: 8080 },
             env,
             resources: { cpuIdle: false, startupCpuBoost: true, limits: { cpu: props.cpu ?? '1', memory: props.memory ?? '512Mi' } },
+            // The worker exits 1 on a fatal error (a database restart, Kafka unavailable beyond
+            // kafka.outageTimeoutMs) and Cloud Run replaces the container. /healthz is 503 only
+            // between a fatal error and the exit (seconds), and 200 while the worker rides through
+            // a Kafka outage: these probes never cut a ride-through short (lib/cdc-worker/README.md).
             startupProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 5, failureThreshold: 24 },
             livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 15, failureThreshold: 4 },
           },
