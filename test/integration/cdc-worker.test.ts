@@ -166,16 +166,16 @@ describe('cdc-worker against real PostgreSQL and Kafka', () => {
   });
 
   test('an unknown column type stops the worker with a clear error and the slot stays before it', async () => {
-    await pg.query(`CREATE TABLE ${s}.docs (id int PRIMARY KEY, body tsvector)`);
+    await pg.query(`CREATE TABLE ${s}.docs (id int PRIMARY KEY, body box)`);
     const cfg = workerConfig(env, name, [`${s}.customers`, `${s}.orders`, `${s}.audit`, `${s}.docs`]);
     const worker = startWorker(writeConfigFile(cfg), env);
     try {
       await worker.waitForLog(/"msg":"streaming started"/);
       await pg.query(`INSERT INTO ${s}.orders VALUES (100, 1, 1.00, 'ok')`);
       const before = (await pg.query('SELECT pg_current_wal_lsn()::text AS l')).rows[0].l as string;
-      await pg.query(`INSERT INTO ${s}.docs VALUES (1, 'hello world')`);
+      await pg.query(`INSERT INTO ${s}.docs VALUES (1, '((0,0),(1,1))')`);
       const line = await worker.waitForLog(/fatal error/);
-      expect(line).toContain(`unsupported PostgreSQL type tsvector (oid 3614) in column ${s}.docs.body`);
+      expect(line).toContain(`unsupported PostgreSQL type box (oid 603) in column ${s}.docs.body`);
       expect(await worker.exited).toBe(1);
       // The undelivered transaction is still in the slot: PostgreSQL would send it again.
       const pending = await pg.query(
