@@ -10,7 +10,9 @@
  * fatal (the worker exits, having confirmed nothing the batch holds). kafkajs's own retries alone
  * end after an arbitrary 13–45 s.
  */
-import { CompressionTypes, Kafka, KafkaConfig, Producer, SASLOptions, logLevel, ITopicConfig, Admin, ICustomPartitioner } from 'kafkajs';
+import { CompressionTypes, Kafka, KafkaConfig, Producer, SASLOptions, logLevel, ITopicConfig, Admin, ICustomPartitioner, ISocketFactory } from 'kafkajs';
+import { connect as netConnect, isIP } from 'net';
+import { connect as tlsConnect } from 'tls';
 import { OutRecord } from './envelope';
 import { KAFKA_OUTAGE_TIMEOUT_MS, KAFKA_REQUEST_TIMEOUT_MS, ResolvedCdcWorkerConfig } from './config';
 
@@ -68,6 +70,20 @@ export function isTransientKafkaError(err: unknown): boolean {
   return false;
 }
 
+/**
+ * kafkajs's sockets keep Nagle's algorithm on; Kafka's Java client turns it off (TCP_NODELAY), so
+ * a small produce request (one transaction at a low rate) is never held back waiting for the ACK
+ * of earlier bytes. Otherwise as kafkajs's own factory: TLS with SNI for host names, keep-alive.
+ */
+export const lowLatencySocket: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+  const socket = ssl
+    ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+    : netConnect({ host, port }, onConnect);
+  socket.setKeepAlive(true, 60000);
+  socket.setNoDelay(true);
+  return socket;
+};
+
 export function kafkaClientConfig(cfg: KafkaSinkConfig): KafkaConfig {
   return {
     clientId: cfg.clientId,
@@ -75,6 +91,7 @@ export function kafkaClientConfig(cfg: KafkaSinkConfig): KafkaConfig {
     ssl: cfg.ssl,
     sasl: cfg.sasl ? ({ mechanism: cfg.sasl.mechanism, username: cfg.sasl.username, password: cfg.sasl.password } as SASLOptions) : undefined,
     logLevel: logLevel.NOTHING,
+    socketFactory: lowLatencySocket,
     connectionTimeout: 10000,
     requestTimeout: KAFKA_REQUEST_TIMEOUT_MS,
     retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 10000 },
