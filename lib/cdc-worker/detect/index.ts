@@ -50,11 +50,12 @@
  * - `DetectionMetrics`: findings by table, info type and action; Cloud DLP requests, bytes,
  *   retries (pass `metrics.recordRequest` as `onRequest`).
  * - `SensitiveDataScreen`: the worker's step in one call. `screen(table, changes)` takes the
- *   `before`/`after` images of a batch of change events, inspects them in one `inspectRows`
- *   call, applies the policy and returns per event `deliver` (with transformed images and flags;
- *   `encodeFlags` for the `FINDINGS_HEADER` Kafka header) or `quarantine` (original event to
- *   `quarantineTopic`). The policy is validated when the screen is built: one error lists every
- *   problem.
+ *   `before`/`after` images (and the `key` fields) of a batch of change events, inspects them in
+ *   one `inspectRows` call, applies the policy and returns per event `deliver` (with transformed
+ *   images and flags; `encodeFlags` for the `FINDINGS_HEADER` Kafka header) or `quarantine`
+ *   (original event to `quarantineTopic`, its key columns transformed), and the key transformed
+ *   as its columns are in the image (`keyQuarantined` when quarantine is the only action on it).
+ *   The policy is validated when the screen is built: one error lists every problem.
  * - Worker config: `DetectionConfig` (the `detection` section), `DETECTION_CONFIG_SCHEMA` (its
  *   JSON schema, to add under `properties.detection` of the worker's schema),
  *   `validateDetectionConfig` (what the schema cannot check) and `createScreen(config, metrics)`.

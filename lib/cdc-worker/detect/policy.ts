@@ -77,8 +77,8 @@ export interface ApplyPolicyOptions {
   readonly table: string;
   /** HMAC key for `hash`, from a secret; needed when a `hash` action applies. */
   readonly hashKey?: string | Buffer;
-  /** Which image of a change event the row is; copied into the flags. */
-  readonly image?: 'before' | 'after';
+  /** Which image of a change event the row is (`key`: the event's key); copied into the flags. */
+  readonly image?: 'before' | 'after' | 'key';
 }
 
 /** One finding as event metadata: where, what, and what was done; never the value. */
@@ -90,7 +90,7 @@ export interface FindingFlag {
   readonly codepointRange: Range;
   readonly action: PolicyActionName;
   /** The image of the change event, when the caller said (see `SensitiveDataScreen`). */
-  readonly image?: 'before' | 'after';
+  readonly image?: 'before' | 'after' | 'key';
 }
 
 /** The policy's verdict on one event. */
