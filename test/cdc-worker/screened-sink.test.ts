@@ -1,9 +1,13 @@
-/** The screened sink: order, checkpoints held until screened, quarantine routing, backpressure. */
+/** The screened sink: order, checkpoints held until screened, quarantine routing, backpressure, keys. */
+import { createHmac } from 'crypto';
 import { createScreen, DetectionMetrics, FINDINGS_HEADER, SensitiveDataScreen } from '../../lib/cdc-worker/detect';
-import type { ChangeRows, ScreenedChange } from '../../lib/cdc-worker/detect';
+import type { ChangeRows, DetectionPolicy, ScreenedChange } from '../../lib/cdc-worker/detect';
 import { parseLossless, ScreenedSink, stringifyLossless } from '../../lib/cdc-worker/screened-sink';
+import { murmur2 } from '../../lib/cdc-worker/sink';
 import type { KafkaSink, QueueItem } from '../../lib/cdc-worker/sink';
-import type { OutRecord } from '../../lib/cdc-worker/envelope';
+import { buildTableModel, changeRecords } from '../../lib/cdc-worker/envelope';
+import type { EnvelopeOptions, OutRecord, RawRow, SourcePosition, TableModel } from '../../lib/cdc-worker/envelope';
+import { OID } from '../../lib/cdc-worker/types';
 
 const HASH_KEY = 'unit-test-hash-key-0123456789';
 
@@ -59,10 +63,10 @@ function change(table: string, id: number, after: Record<string, string | null>,
   return { record: { topic: `x.${table}`, key: `{"id":${id}}`, value }, bytes: value.length };
 }
 
-const policy = {
+const policy: DetectionPolicy = {
   infoTypes: { EMAIL_ADDRESS: { action: 'hash' }, PHONE_NUMBER: { action: 'mask' }, CREDIT_CARD_NUMBER: { action: 'quarantine' } },
   quarantineTopic: 'x.quarantine',
-} as const;
+};
 
 function makeSink(opts: { maxBuffered?: number; screen?: SensitiveDataScreen; onFatal?: (e: Error) => void } = {}) {
   const inner = new FakeInner();
@@ -241,5 +245,244 @@ describe('ScreenedSink', () => {
     calls[0].release();
     await waited; // the fake Kafka sink has room (its pendingRecords are 2 but hasSpace is true)
     expect(sink.hasSpace()).toBe(true);
+  });
+});
+
+/**
+ * Keys, with events as the PostgreSQL worker's envelope writes them (`changeRecords`): a table
+ * whose primary key is an e-mail, schemas on and off.
+ */
+describe('ScreenedSink: record keys, tombstones and primary-key changes', () => {
+  const hmac = (v: string) => createHmac('sha256', HASH_KEY).update(v).digest('base64');
+  const pos: SourcePosition = { commitTimeMicros: 1764230000000000, txId: 7, lsn: 100n, lastCommitLsn: 90n, snapshot: 'false' };
+  const envOpts = (schemasEnable: boolean): EnvelopeOptions & { tombstonesOnDelete: boolean } => ({
+    topicPrefix: 'x',
+    database: 'shop',
+    schemasEnable,
+    unknownTypes: 'fail',
+    debeziumVersion: '3.6.1.Final',
+    decimalHandlingMode: 'precise',
+    tombstonesOnDelete: true,
+  });
+  const text = (name: string, pk?: number) => ({ name, typeOid: OID.text, typmod: -1, notNull: pk !== undefined, pkPosition: pk });
+  const customers = (schemasEnable: boolean) => buildTableModel('public', 'customers', [text('email', 1), text('name'), text('card')], envOpts(schemasEnable));
+  /** The records of one row change, as the worker pushes them. */
+  const rows = (model: TableModel, schemasEnable: boolean, op: 'c' | 'u' | 'd' | 'r', before: RawRow | null, after: RawRow | null) =>
+    changeRecords(model, { op, before, after }, pos, envOpts(schemasEnable), 1764230000000000).map((record) => ({
+      record,
+      bytes: (record.key?.length ?? 0) + (record.value?.length ?? 0),
+    }));
+  const keyPayload = (r: OutRecord, schemasEnable: boolean) => (schemasEnable ? JSON.parse(r.key!).payload : JSON.parse(r.key!));
+  const records = (inner: FakeInner) => inner.items.filter((i): i is { record: OutRecord; bytes: number } => 'record' in i).map((i) => i.record);
+  /** Every byte that would reach Kafka: topics, keys, values, header names and values. */
+  const bytesOf = (rs: OutRecord[]) => rs.map((r) => `${r.topic} ${r.key} ${r.value} ${JSON.stringify(r.headers ?? {})}`).join('\n');
+  const partition = (key: string) => (murmur2(Buffer.from(key)) & 0x7fffffff) % 12;
+
+  function sinkWith(policyIn: DetectionPolicy, maxBatch?: number) {
+    const inner = new FakeInner();
+    const errors: Error[] = [];
+    const screen = createScreen({ backend: 'local', minLikelihood: 'LIKELY', policy: policyIn, hashKey: HASH_KEY })!;
+    const sink = new ScreenedSink(inner as unknown as KafkaSink, screen, { maxBuffered: 1000, maxBatch, onFatal: (e) => errors.push(e) });
+    return { inner, sink, errors };
+  }
+
+  describe.each([true, false])('schemas.enable %s', (schemasEnable) => {
+    const model = customers(schemasEnable);
+
+    it('hash: create, update, delete and tombstone of a row share one transformed key (and partition), equal to the hashed column', async () => {
+      const { inner, sink } = sinkWith(policy);
+      for (const r of [
+        ...rows(model, schemasEnable, 'r', null, ['jane.doe@example.com', 'Jane', null]),
+        ...rows(model, schemasEnable, 'u', null, ['jane.doe@example.com', 'Jane D.', null]),
+        // REPLICA IDENTITY DEFAULT: the delete's before holds the key columns only
+        ...rows(model, schemasEnable, 'd', ['jane.doe@example.com', null, null], null),
+        ...rows(model, schemasEnable, 'c', null, ['nobody', 'No mail', null]),
+      ])
+        sink.push(r);
+      await sink.flush();
+      const out = records(inner);
+      expect(out.map((r) => `${r.topic}:${r.value === null ? 'tombstone' : JSON.parse(r.value).payload?.op ?? JSON.parse(r.value).op}`)).toEqual([
+        'x.public.customers:r',
+        'x.public.customers:u',
+        'x.public.customers:d',
+        'x.public.customers:tombstone',
+        'x.public.customers:c',
+      ]);
+      const [snap, upd, del, tomb, clean] = out;
+      expect(keyPayload(snap, schemasEnable)).toEqual({ email: hmac('jane.doe@example.com') });
+      for (const r of [upd, del, tomb]) expect(r.key).toBe(snap.key);
+      expect(new Set([snap, upd, del, tomb].map((r) => partition(r.key!))).size).toBe(1);
+      // the key is the value's column, hashed the same way: joinable
+      const image = (r: OutRecord, name: 'before' | 'after') => (schemasEnable ? JSON.parse(r.value!).payload : JSON.parse(r.value!))[name];
+      expect(image(snap, 'after').email).toBe(hmac('jane.doe@example.com'));
+      expect(image(del, 'before').email).toBe(hmac('jane.doe@example.com'));
+      if (schemasEnable) {
+        // a string stays a required string in the key schema
+        expect(JSON.parse(snap.key!).schema).toEqual(JSON.parse(model.keySchemaJson!));
+      }
+      expect(tomb.headers).toBeUndefined();
+      // a key without findings: byte for byte
+      expect(clean.key).toBe(rows(model, schemasEnable, 'c', null, ['nobody', 'No mail', null])[0].record.key);
+      expect(bytesOf(out)).not.toContain('jane.doe');
+    });
+
+    it('quarantine: the delete goes to quarantine with the transformed key; its tombstone to the table topic with that key', async () => {
+      const { inner, sink } = sinkWith(policy);
+      for (const r of [
+        ...rows(model, schemasEnable, 'c', null, ['ann@example.org', 'Ann', null]),
+        ...rows(model, schemasEnable, 'u', ['ann@example.org', 'Ann', null], ['ann@example.org', 'Ann', '4111 1111 1111 1111']),
+        // REPLICA IDENTITY FULL: the card is in the delete's before
+        ...rows(model, schemasEnable, 'd', ['ann@example.org', 'Ann', '4111 1111 1111 1111'], null),
+      ])
+        sink.push(r);
+      await sink.flush();
+      const out = records(inner);
+      expect(out.map((r) => `${r.topic}:${r.value === null ? 'tombstone' : 'event'}`)).toEqual([
+        'x.public.customers:event',
+        'x.quarantine:event',
+        'x.quarantine:event',
+        'x.public.customers:tombstone',
+      ]);
+      const key = out[0].key!;
+      expect(keyPayload(out[0], schemasEnable)).toEqual({ email: hmac('ann@example.org') });
+      for (const r of out) expect(r.key).toBe(key);
+      // quarantined events keep what made them quarantined, but not the raw key
+      const q = out[2];
+      const payload = schemasEnable ? JSON.parse(q.value!).payload : JSON.parse(q.value!);
+      expect(payload.before).toEqual({ email: hmac('ann@example.org'), name: 'Ann', card: '4111 1111 1111 1111' });
+      expect(JSON.parse(q.headers![FINDINGS_HEADER]).map((f: { f: string; a: string }) => `${f.f}:${f.a}`)).toEqual(['email:hash', 'card:quarantine']);
+      expect(bytesOf(out)).not.toContain('ann@example');
+      // the tombstone on the table topic deletes the row's create there, under the same key
+      expect(out[3].headers).toBeUndefined();
+    });
+
+    it('mask: a masked key is the masked column; a non-string key field becomes a required string in the key schema', async () => {
+      const cardsModel = buildTableModel(
+        'public',
+        'cards',
+        [
+          { name: 'card', typeOid: OID.int8, typmod: -1, notNull: true, pkPosition: 1 },
+          { name: 'holder', typeOid: OID.text, typmod: -1, notNull: false },
+        ],
+        envOpts(schemasEnable),
+      );
+      const { inner, sink } = sinkWith({ tables: { 'public.cards': { columns: { card: { action: 'mask', numberToMask: 12 } } } } });
+      for (const r of [...rows(cardsModel, schemasEnable, 'c', null, ['4111111111111111', 'A']), ...rows(cardsModel, schemasEnable, 'd', ['4111111111111111', null], null)]) sink.push(r);
+      await sink.flush();
+      const out = records(inner);
+      expect(out).toHaveLength(3);
+      expect(keyPayload(out[0], schemasEnable)).toEqual({ card: '************1111' });
+      expect(new Set(out.map((r) => r.key)).size).toBe(1);
+      const payload = schemasEnable ? JSON.parse(out[0].value!).payload : JSON.parse(out[0].value!);
+      expect(payload.after.card).toBe('************1111');
+      if (schemasEnable) {
+        expect(JSON.parse(out[0].key!).schema.fields).toEqual([{ type: 'string', optional: false, field: 'card' }]);
+        const after = JSON.parse(out[0].value!).schema.fields.find((f: { field: string }) => f.field === 'after');
+        expect(after.fields[0]).toEqual({ type: 'string', optional: true, field: 'card' });
+      }
+      expect(bytesOf(out)).not.toContain('4111111111111111');
+    });
+
+    it('primary-key change: the delete, its tombstone and the create carry the transformed keys in their __debezium headers', async () => {
+      // maxBatch 1: a primary-key change is still screened as one batch
+      const { inner, sink, errors } = sinkWith(policy, 1);
+      for (const r of rows(model, schemasEnable, 'u', ['old.mail@example.com', 'Ann', null], ['new.mail@example.com', 'Ann', null])) sink.push(r);
+      await sink.flush();
+      expect(errors).toEqual([]);
+      const out = records(inner);
+      expect(out.map((r) => `${r.topic}:${r.value === null ? 'tombstone' : JSON.parse(r.value).payload?.op ?? JSON.parse(r.value).op}`)).toEqual([
+        'x.public.customers:d',
+        'x.public.customers:tombstone',
+        'x.public.customers:c',
+      ]);
+      const oldKey = { email: hmac('old.mail@example.com') };
+      const newKey = { email: hmac('new.mail@example.com') };
+      expect(keyPayload(out[0], schemasEnable)).toEqual(oldKey);
+      expect(out[1].key).toBe(out[0].key);
+      expect(keyPayload(out[2], schemasEnable)).toEqual(newKey);
+      expect(JSON.parse(out[0].headers!['__debezium.newkey'])).toEqual(newKey);
+      expect(JSON.parse(out[1].headers!['__debezium.newkey'])).toEqual(newKey);
+      expect(JSON.parse(out[2].headers!['__debezium.oldkey'])).toEqual(oldKey);
+      // the headers are the keys' payloads, written as the keys are
+      expect(out[2].headers!['__debezium.oldkey']).toBe(schemasEnable ? JSON.stringify(oldKey) : out[0].key);
+      expect(bytesOf(out)).not.toMatch(/mail@example/);
+    });
+  });
+
+  it('primary-key change to a key that only quarantine acts on: the headers that would leave it on the table topic are left out', async () => {
+    const model = customers(true);
+    const { inner, sink } = sinkWith({ tables: { 'public.customers': { columns: { email: { action: 'quarantine' } } } }, quarantineTopic: 'x.quarantine' });
+    for (const r of rows(model, true, 'u', ['not-a-mail', 'Ann', null], ['ann@example.org', 'Ann', null])) sink.push(r);
+    await sink.flush();
+    const out = records(inner);
+    expect(out.map((r) => `${r.topic}:${r.value === null ? 'tombstone' : JSON.parse(r.value).payload.op}`)).toEqual([
+      'x.public.customers:d',
+      'x.public.customers:tombstone',
+      'x.quarantine:c',
+    ]);
+    expect(out[0].headers).toEqual({});
+    expect(out[1].headers).toEqual({});
+    // in quarantine, the raw value is what the policy asks for; its old key is clean
+    expect(out[2].headers!['__debezium.oldkey']).toBe('{"email":"not-a-mail"}');
+    expect(bytesOf(out.slice(0, 2))).not.toContain('ann@example.org');
+  });
+
+  it('a key only quarantine acts on: every event of the row goes to quarantine, and the tombstone follows its delete there', async () => {
+    const model = customers(true);
+    const { inner, sink } = sinkWith({ tables: { 'public.customers': { columns: { email: { action: 'quarantine' } } } }, quarantineTopic: 'x.quarantine' });
+    for (const r of [...rows(model, true, 'c', null, ['ann@example.org', 'Ann', null]), ...rows(model, true, 'd', ['ann@example.org', null, null], null)]) sink.push(r);
+    await sink.flush();
+    const out = records(inner);
+    expect(out.map((r) => `${r.topic}:${r.value === null ? 'tombstone' : 'event'}`)).toEqual(['x.quarantine:event', 'x.quarantine:event', 'x.quarantine:tombstone']);
+    // the original key; the tombstone says why it is there
+    expect(out[2].key).toBe(rows(model, true, 'd', ['ann@example.org', null, null], null)[1].record.key);
+    expect(JSON.parse(out[2].headers![FINDINGS_HEADER])).toEqual([expect.objectContaining({ f: 'email', a: 'quarantine', i: 'before' })]);
+  });
+
+  it('the delete and its tombstone stay in one batch at the batch size', async () => {
+    const model = customers(true);
+    const { inner, sink, errors } = sinkWith(policy, 1);
+    for (const r of [...rows(model, true, 'c', null, ['a@example.org', 'A', null]), ...rows(model, true, 'd', ['a@example.org', null, null], null)]) sink.push(r);
+    await sink.flush();
+    expect(errors).toEqual([]);
+    const out = records(inner);
+    expect(out).toHaveLength(3);
+    expect(new Set(out.map((r) => r.key))).toEqual(new Set([out[0].key]));
+    expect(bytesOf(out)).not.toContain('a@example.org');
+  });
+
+  it('a tombstone that does not follow its delete is not forwarded: fatal', async () => {
+    const model = customers(true);
+    const { inner, sink, errors } = sinkWith(policy);
+    const [, tombstone] = rows(model, true, 'd', ['a@example.org', null, null], null);
+    sink.push(rows(model, true, 'c', null, ['b@example.org', 'B', null])[0]);
+    sink.push(tombstone);
+    sink.push({ checkpoint: 3n, commitTimeMicros: 0 });
+    await sink.flush();
+    expect(errors.map((e) => e.message)).toEqual(['a tombstone for x.public.customers does not follow its delete: its key cannot be screened']);
+    expect(inner.items).toEqual([]);
+    // alone at the head of the queue as well
+    const second = sinkWith(policy);
+    second.sink.push(tombstone);
+    await second.sink.flush();
+    expect(second.errors).toHaveLength(1);
+    expect(second.inner.items).toEqual([]);
+  });
+
+  it('a key field that is not in the images is screened on its own; a key that is not a JSON object is fatal', async () => {
+    const { inner, sink, errors } = sinkWith(policy);
+    const event = change('public.customers', 1, {});
+    sink.push({ ...event, record: { ...event.record, key: '{"ref":"jane.doe@example.com"}' } });
+    await sink.flush();
+    const [r] = records(inner);
+    expect(r.key).toBe(JSON.stringify({ ref: hmac('jane.doe@example.com') }));
+    expect(r.value).toBe(event.record.value);
+    expect(JSON.parse(r.headers![FINDINGS_HEADER])).toEqual([expect.objectContaining({ f: 'ref', a: 'hash', i: 'key' })]);
+    expect(errors).toEqual([]);
+
+    sink.push({ ...event, record: { ...event.record, key: '"jane.doe@example.com"' } });
+    await sink.flush();
+    expect(errors.map((e) => e.message)).toEqual(['an event of public.customers has a key that is not a JSON object: it cannot be screened']);
+    expect(records(inner)).toHaveLength(1);
   });
 });
