@@ -5,10 +5,14 @@
  * clean rows go through unchanged; the findings header says what was found where (never the
  * value), and the counters are on /metrics. The slot is confirmed past all of it on a graceful stop.
  * The same screen runs in the MariaDB (binlog) worker, with policies keyed by `<database>.<table>`.
+ * Record keys are screened too: a table keyed by an e-mail never shows the raw e-mail in Kafka
+ * (keys, values, headers of the table and quarantine topics), and every event of a row (tombstones
+ * and quarantined events included) has one transformed key and one partition.
  */
 import { createHmac } from 'crypto';
 import { Client } from 'pg';
-import { Infra, KafkaRecord, cleanup, infra, pgClient, readTopics, scratchName, startWorker, workerConfig, writeConfigFile } from '../cdc-worker/harness';
+import { Infra, KafkaRecord, cleanup, infra, kafka, pgClient, readTopics, scratchName, startWorker, workerConfig, writeConfigFile } from '../cdc-worker/harness';
+import { murmur2 } from '../../lib/cdc-worker/sink';
 import { deleteTopics, mariadb, mysqlInfra, mysqlWorkerConfig, startMysqlWorker } from '../cdc-worker/mysql-harness';
 
 jest.setTimeout(180000);
@@ -124,6 +128,121 @@ describe('cdc-worker sensitive-data detection through real PostgreSQL and Kafka'
     } finally {
       if (worker.proc.exitCode === null) worker.proc.kill('SIGKILL');
       await worker.exited;
+    }
+  });
+});
+
+describe('cdc-worker sensitive-data detection of record keys: a table whose primary key is an e-mail', () => {
+  test('the raw key is nowhere in Kafka; a row keeps one hashed key and partition through updates, quarantine, deletes, tombstones and a key change', async () => {
+    const env = infra();
+    const pg = await pgClient(env);
+    const name = scratchName('cdcw_dlp_key');
+    const table = `${name}.accounts`;
+    const topic = `${name}.${table}`;
+    const quarantine = `${name}.quarantine`;
+    const PARTITIONS = 6;
+    const hmac = (v: string) => createHmac('sha256', HASH_KEY).update(v).digest('base64');
+    const admin = kafka(env).admin();
+    try {
+      // FULL: a delete's before holds the card, so the delete itself is quarantined
+      await pg.query(`CREATE SCHEMA ${name}; CREATE TABLE ${table} (email text PRIMARY KEY, name text, card text); ALTER TABLE ${table} REPLICA IDENTITY FULL`);
+      await pg.query(`INSERT INTO ${table} VALUES ('snap.user@example.com', 'Snap', NULL)`);
+      // several partitions, so that "one partition per row" means something
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }, { topic: quarantine, numPartitions: 3 }], waitForLeaders: true });
+      const cfg = workerConfig(env, name, [table], {
+        detection: {
+          backend: 'local',
+          minLikelihood: 'LIKELY',
+          policy: { infoTypes: { EMAIL_ADDRESS: { action: 'hash' }, CREDIT_CARD_NUMBER: { action: 'quarantine' } }, quarantineTopic: quarantine },
+        },
+      });
+      process.env.CDC_DETECTION__HASH_KEY = HASH_KEY;
+      const worker = startWorker(writeConfigFile(cfg), env);
+      try {
+        await worker.waitForLog(/"msg":"streaming started"/);
+        // ann: create, update, a card (quarantined), delete (quarantined: its before has the card)
+        await pg.query(`INSERT INTO ${table} VALUES ('ann@example.org', 'Ann', NULL)`);
+        await pg.query(`UPDATE ${table} SET name = 'Ann B.' WHERE email = 'ann@example.org'`);
+        await pg.query(`UPDATE ${table} SET card = '4111 1111 1111 1111' WHERE email = 'ann@example.org'`);
+        await pg.query(`DELETE FROM ${table} WHERE email = 'ann@example.org'`);
+        // bob: create, then a primary-key change to robert, then delete
+        await pg.query(`INSERT INTO ${table} VALUES ('bob@example.org', 'Bob', NULL)`);
+        await pg.query(`UPDATE ${table} SET email = 'robert@example.org' WHERE email = 'bob@example.org'`);
+        await pg.query(`DELETE FROM ${table} WHERE email = 'robert@example.org'`);
+        await pg.query(`UPDATE ${table} SET name = 'Snap 2' WHERE email = 'snap.user@example.com'`);
+
+        // table topic: snap r, u; ann c, u, tombstone; bob c, d + tombstone (key change), robert c, d + tombstone = 11
+        // quarantine: ann's card update and delete = 2
+        const records = await readTopics(env, [topic, quarantine], (r) => r.length >= 13, 60000);
+        expect(records).toHaveLength(13);
+
+        // every byte that reached Kafka: no raw e-mail anywhere (the hashes are base64: no "@")
+        for (const r of records) {
+          const bytes = [r.key, r.value, ...Object.entries(r.headers).flat()].join(' ');
+          expect(bytes).not.toMatch(/@example\.(org|com)/);
+        }
+
+        const keyOf = (email: string) => hmac(email);
+        const payloadKey = (r: KafkaRecord) => JSON.parse(r.key!).payload.email as string;
+        const kind = (r: KafkaRecord) => (r.value === null ? 'tombstone' : (JSON.parse(r.value).payload.op as string));
+        const byOffset = (a: KafkaRecord, b: KafkaRecord) => Number(BigInt(a.offset) - BigInt(b.offset));
+        const rowEvents = (email: string) => records.filter((r) => payloadKey(r) === keyOf(email));
+        const javaPartition = (key: string) => (murmur2(Buffer.from(key)) & 0x7fffffff) % PARTITIONS;
+
+        const expected: Record<string, { table: string[]; quarantine: string[] }> = {
+          'snap.user@example.com': { table: ['r', 'u'], quarantine: [] },
+          'ann@example.org': { table: ['c', 'u', 'tombstone'], quarantine: ['u', 'd'] },
+          'bob@example.org': { table: ['c', 'd', 'tombstone'], quarantine: [] },
+          'robert@example.org': { table: ['c', 'd', 'tombstone'], quarantine: [] },
+        };
+        for (const [email, want] of Object.entries(expected)) {
+          const events = rowEvents(email);
+          // one key text for all of the row's records, in both topics
+          expect(new Set(events.map((r) => r.key)).size).toBe(1);
+          const onTable = events.filter((r) => r.topic === topic).sort(byOffset);
+          const inQuarantine = events.filter((r) => r.topic === quarantine).sort(byOffset);
+          expect(onTable.map(kind)).toEqual(want.table);
+          expect(inQuarantine.map(kind)).toEqual(want.quarantine);
+          // one partition, the one Kafka's partitioner gives the transformed key
+          expect(new Set(onTable.map((r) => r.partition))).toEqual(new Set([javaPartition(events[0].key!)]));
+          // a key schema unchanged: the e-mail stays a required string
+          expect(JSON.parse(events[0].key!).schema).toEqual({ type: 'struct', fields: [{ type: 'string', optional: false, field: 'email' }], optional: false, name: `${topic}.Key` });
+        }
+
+        // the key is the value's column, hashed alike: joinable
+        const annTable = rowEvents('ann@example.org').filter((r) => r.topic === topic).sort(byOffset);
+        expect(JSON.parse(annTable[0].value!).payload.after).toEqual({ email: keyOf('ann@example.org'), name: 'Ann', card: null });
+        // quarantined: the card as it was, for review, but the key column hashed
+        const [annCard, annDelete] = rowEvents('ann@example.org').filter((r) => r.topic === quarantine).sort(byOffset);
+        expect(JSON.parse(annCard.value!).payload.after).toEqual({ email: keyOf('ann@example.org'), name: 'Ann B.', card: '4111 1111 1111 1111' });
+        expect(JSON.parse(annDelete.value!).payload.before).toEqual({ email: keyOf('ann@example.org'), name: 'Ann B.', card: '4111 1111 1111 1111' });
+        expect(JSON.parse(annDelete.headers['cdc.findings'])).toEqual([
+          expect.objectContaining({ f: 'email', a: 'hash', i: 'before' }),
+          expect.objectContaining({ f: 'card', a: 'quarantine', i: 'before' }),
+        ]);
+        // the tombstone after the quarantined delete: on the table topic, with the hashed key,
+        // after the row's events there, so that compaction forgets them
+        expect(annTable[2].value).toBeNull();
+
+        // the key change: delete + tombstone under bob, create under robert, with hashed key headers
+        const bob = rowEvents('bob@example.org').sort(byOffset);
+        const robert = rowEvents('robert@example.org').sort(byOffset);
+        expect(JSON.parse(bob[1].headers['__debezium.newkey'])).toEqual({ email: keyOf('robert@example.org') });
+        expect(JSON.parse(bob[2].headers['__debezium.newkey'])).toEqual({ email: keyOf('robert@example.org') });
+        expect(JSON.parse(robert[0].headers['__debezium.oldkey'])).toEqual({ email: keyOf('bob@example.org') });
+
+        worker.proc.kill('SIGTERM');
+        expect(await worker.exited).toBe(0);
+      } finally {
+        if (worker.proc.exitCode === null) worker.proc.kill('SIGKILL');
+        await worker.exited;
+      }
+    } finally {
+      delete process.env.CDC_DETECTION__HASH_KEY;
+      await admin.disconnect();
+      await pg.end();
+      await cleanup(env, name);
     }
   });
 });
