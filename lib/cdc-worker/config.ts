@@ -73,7 +73,7 @@ export interface CdcKafkaConfig {
   /**
    * Compression of produced batches. Debezium's JSON events repeat their schema in every record and
    * shrink about tenfold, so with gzip one produce request carries the same events in a fraction of
-   * the bytes; `npm run bench:cdc` measures 1.2–1.3× the throughput of `none` on the same host.
+   * the bytes; `npm run bench:cdc` measures 1.2–1.4× the throughput of `none` on the same host.
    * Every Kafka client and broker reads gzip. @default "gzip"
    */
   readonly compression?: 'none' | 'gzip';
