@@ -5,7 +5,7 @@
  * against the real PostgreSQL and Kafka.
  */
 import { execFileSync, execSync } from 'child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Client } from 'pg';
@@ -35,6 +35,13 @@ describe('cdc-worker container command from an npm-packed install', () => {
   let env: Infra;
   let pg: Client;
   const name = scratchName('cdcw_pack');
+  /** Build, pack and install directories (~75 MB a run): removed after the tests. */
+  const scratchDirs: string[] = [];
+  const scratchDir = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    scratchDirs.push(dir);
+    return dir;
+  };
 
   beforeAll(async () => {
     env = infra();
@@ -45,6 +52,7 @@ describe('cdc-worker container command from an npm-packed install', () => {
   afterAll(async () => {
     await pg?.end();
     if (env) await cleanup(env, name);
+    for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
   });
 
   test('the Dockerfile is multi-stage, node:20-slim, non-root', () => {
@@ -58,18 +66,18 @@ describe('cdc-worker container command from an npm-packed install', () => {
   test('runs the image CMD from the packed package and streams a change', async () => {
     const stage = runtimeStage(readFileSync(join(REPO, 'lib/cdc-worker/Dockerfile'), 'utf8'));
     // build stage: build and pack (node_modules from the checkout instead of `npm ci`)
-    const src = mkdtempSync(join(tmpdir(), 'cdcw-src-'));
+    const src = scratchDir('cdcw-src-');
     for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'index.ts', 'README.md', '.gitignore', 'lib', 'constructs', 'stacks']) {
       if (existsSync(join(REPO, f))) cpSync(join(REPO, f), join(src, f), { recursive: true });
     }
     symlinkSync(join(REPO, 'node_modules'), join(src, 'node_modules'));
     execSync('npm run build', { cwd: src, stdio: 'pipe' });
-    const packDir = mkdtempSync(join(tmpdir(), 'cdcw-pack-'));
+    const packDir = scratchDir('cdcw-pack-');
     execFileSync('npm', ['pack', '--pack-destination', packDir], { cwd: src, stdio: 'pipe' });
     const tgz = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz'))!);
 
     // runtime stage: the same npm install line, in a stand-in for /app
-    const app = mkdtempSync(join(tmpdir(), 'cdcw-app-'));
+    const app = scratchDir('cdcw-app-');
     const install = stage.install.replace('/tmp/package.tgz', tgz);
     execSync(install, { cwd: app, stdio: 'pipe', env: { ...process.env, ...stage.env } });
     expect(existsSync(join(app, 'node_modules/cdktf-data-pipelines/dist/lib/cdc-worker/main.js'))).toBe(true);
