@@ -14,7 +14,7 @@
  * Needs `npm run infra:up`. Prints a table and the ratios; writes bench/cdc/results.json.
  */
 import { execFileSync, spawn } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Client } from 'pg';
@@ -198,6 +198,7 @@ function compileWorker(): string {
   }
   const main = join(out, 'main.js');
   if (!existsSync(main)) throw new Error('could not compile lib/cdc-worker/main.ts');
+  process.on('exit', () => rmSync(out, { recursive: true, force: true }));
   process.env.NODE_PATH = join(REPO, 'node_modules'); // the build lives outside the repository
   return main;
 }
@@ -366,6 +367,7 @@ async function benchKafkaProducer(env: Infra, records: number): Promise<Result> 
       note: `${records} of the worker's events (${sampleValues.length} sampled, mean ${meanBytes} bytes), gzip, acks=all, idempotent, batch.size=900000, linger.ms=5; latency: send → ack under full load`,
     };
   } finally {
+    rmSync(dir, { recursive: true, force: true }); // the properties file holds the admin password
     await cleanup(env, s);
   }
 }
