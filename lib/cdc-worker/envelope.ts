@@ -76,6 +76,30 @@ export function sourceSchema(): ConnectSchema {
   };
 }
 
+/**
+ * The `<topic>.Envelope` schema of a change event, the same for every Debezium source: `before` and
+ * `after` (the row's value schema), the source's `source` block, `transaction`, `op` and the
+ * processing timestamps.
+ */
+export function changeEnvelopeSchema(topic: string, valueSchema: ConnectSchema, source: ConnectSchema): ConnectSchema {
+  return {
+    type: 'struct',
+    fields: [
+      { ...valueSchema, field: 'before' },
+      { ...valueSchema, field: 'after' },
+      source,
+      transactionBlockSchema(),
+      { type: 'string', optional: false, field: 'op' },
+      { type: 'int64', optional: true, field: 'ts_ms' },
+      { type: 'int64', optional: true, field: 'ts_us' },
+      { type: 'int64', optional: true, field: 'ts_ns' },
+    ],
+    optional: false,
+    name: `${topic}.Envelope`,
+    version: 2,
+  };
+}
+
 export function transactionBlockSchema(): ConnectSchema {
   return {
     type: 'struct',
@@ -125,22 +149,7 @@ export function buildTableModel(
     : null;
   const valueFields = included.map((c) => fieldOf(c, !c.notNull));
   const valueSchema: ConnectSchema = { type: 'struct', fields: valueFields, optional: true, name: `${topic}.Value` };
-  const envelopeSchema: ConnectSchema = {
-    type: 'struct',
-    fields: [
-      { ...valueSchema, field: 'before' },
-      { ...valueSchema, field: 'after' },
-      sourceSchema(),
-      transactionBlockSchema(),
-      { type: 'string', optional: false, field: 'op' },
-      { type: 'int64', optional: true, field: 'ts_ms' },
-      { type: 'int64', optional: true, field: 'ts_us' },
-      { type: 'int64', optional: true, field: 'ts_ns' },
-    ],
-    optional: false,
-    name: `${topic}.Envelope`,
-    version: 2,
-  };
+  const envelopeSchema = changeEnvelopeSchema(topic, valueSchema, sourceSchema());
   return {
     schema,
     table,

@@ -11,7 +11,7 @@
  * temporal types as text in UTC, JSON as text, binary types as Buffers.
  */
 import { ConnectSchema, bigNumber, dateToEpochDays, formatZonedTimestamp, parseDecimal, timestampToEpochMicros, toJson, twosComplementBytes } from './types';
-import { OutRecord, transactionBlockSchema } from './envelope';
+import { OutRecord, changeEnvelopeSchema } from './envelope';
 
 export type MySqlEngine = 'mysql' | 'mariadb';
 
@@ -284,22 +284,7 @@ export function buildMySqlTableModel(database: string, table: string, columns: M
     ? { type: 'struct', fields: keyCols.map((c) => field(c, false)), optional: false, name: `${topic}.Key` }
     : null;
   const valueSchema: ConnectSchema = { type: 'struct', fields: mapped.map((c) => field(c, c.nullable)), optional: true, name: `${topic}.Value` };
-  const envelopeSchema: ConnectSchema = {
-    type: 'struct',
-    fields: [
-      { ...valueSchema, field: 'before' },
-      { ...valueSchema, field: 'after' },
-      sourceSchema(opts.engine),
-      transactionBlockSchema(),
-      { type: 'string', optional: false, field: 'op' },
-      { type: 'int64', optional: true, field: 'ts_ms' },
-      { type: 'int64', optional: true, field: 'ts_us' },
-      { type: 'int64', optional: true, field: 'ts_ns' },
-    ],
-    optional: false,
-    name: `${topic}.Envelope`,
-    version: 2,
-  };
+  const envelopeSchema = changeEnvelopeSchema(topic, valueSchema, sourceSchema(opts.engine));
   return {
     database,
     table,
