@@ -52,3 +52,17 @@ export class PipelineServiceAccount extends Construct {
     }
   }
 }
+
+/** A valid service account id (6-30 chars) from a longer name, stable and readable. */
+export function serviceAccountId(name: string): string {
+  let id = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  if (!/^[a-z]/.test(id)) id = `sa-${id}`;
+  if (id.length > 30) {
+    let h = 0;
+    for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) >>> 0;
+    id = `${id.slice(0, 23).replace(/-+$/, '')}-${h.toString(36).slice(0, 6)}`;
+  }
+  id = id.replace(/-+$/, '');
+  while (id.length < 6) id += 'x';
+  return id;
+}

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { AccessModel } from '../access/access-model';
 import { AccessPrincipal, AccessRole, AccessTeam } from '../access/access-types';
-import { PipelineServiceAccount } from '../bigquery/pipeline-service-account';
+import { PipelineServiceAccount, serviceAccountId } from '../bigquery/pipeline-service-account';
 import { WarehouseDataset } from '../bigquery/warehouse-dataset';
 import { BigQuerySink } from '../connect/bigquery-sink';
 import { KafkaConnectCluster } from '../connect/kafka-connect-cluster';
@@ -14,8 +14,8 @@ import { IKafkaPlatform } from '../kafka/kafka-platform';
 import { KafkaScramUser } from '../kafka/kafka-scram-user';
 import { KafkaTopic, KafkaTopicConfig } from '../kafka/kafka-topic';
 import { ISourceDatabase } from '../sources/source-database';
-import { RealtimePipeline, serviceAccountId } from '../stages/realtime-pipeline';
-import { DataProductSpec, DataSubscriptionSpec, DecentralizationMode, IDataPublisher, ResolvedSubscription } from './data-product';
+import { RealtimePipeline } from '../stages/realtime-pipeline';
+import { DataProductSpec, DataSubscriptionSpec, DecentralizationMode, IPlatformDomain, ResolvedSubscription } from './data-product';
 import { CENTRAL, DecentralizedPlatform } from './decentralized-platform';
 import { checkProducts } from './product-checks';
 import { DataProductViews } from './data-product-views';
@@ -105,7 +105,7 @@ const DOMAIN_NAME = /^[a-z][a-z0-9-]{1,19}$/;
  * A domain reads nothing of another domain unless it subscribes to a product that domain
  * publishes; the {@link DecentralizedPlatform} then writes the grants in the publisher's stack.
  */
-export class DataDomain extends Construct implements IDataPublisher {
+export class DataDomain extends Construct implements IPlatformDomain {
   /** Domain name. */
   public readonly name: string;
   /** The domain's name, as publisher of data products. */

@@ -85,6 +85,33 @@ export interface IDataPublisher extends IConstruct {
   grantProductViews(product: string, member: string): void;
 }
 
+/**
+ * What the {@link DecentralizedPlatform} needs of one of its domains. {@link DataDomain} implements it;
+ * the platform holds domains through this interface so that the two constructs do not import each other.
+ */
+export interface IPlatformDomain extends IDataPublisher {
+  /** The domain's name. */
+  readonly name: string;
+  /** Whether the domain runs its own pipelines (`full`) or only owns datasets (`partial`). */
+  readonly mode: DecentralizationMode;
+  /** The domain's main topic and group prefix. */
+  readonly namespace: string;
+  /** Every topic prefix the domain owns. */
+  readonly namespaces: string[];
+  /** Kafka principal of the domain's applications. */
+  readonly kafkaPrincipal: string;
+  /** Google IAM members that read what the domain subscribes to. */
+  readonly googleMembers: string[];
+  /** Lands `product` of `publisher` in the domain's warehouse; returns the landing principal and group. */
+  land(publisher: string, product: DataProductSpec): { principal: string; group: string };
+  /** Records a subscription the platform resolved. */
+  subscribed(s: ResolvedSubscription): void;
+  /** Reports a subscription to a product the publisher does not have. */
+  reportMissingProduct(spec: DataSubscriptionSpec, known: string[]): void;
+  /** Reports that another domain of the platform has the same name. */
+  reportDuplicateName(): void;
+}
+
 /** What a resolved subscription created. */
 export interface ResolvedSubscription {
   /** Subscriber domain. */

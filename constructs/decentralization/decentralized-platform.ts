@@ -12,8 +12,7 @@ import { IKafkaPlatform, KafkaAclSpec } from '../kafka/kafka-platform';
 import { idSafe } from '../kafka/kafka-principal';
 import { KafkaScramUser } from '../kafka/kafka-scram-user';
 import { KafkaTopic } from '../kafka/kafka-topic';
-import { DataDomain } from './data-domain';
-import { DataProductSpec, DataSubscriptionSpec, IDataPublisher, ResolvedSubscription, SubscriberIdentity } from './data-product';
+import { DataProductSpec, DataSubscriptionSpec, IDataPublisher, IPlatformDomain, ResolvedSubscription, SubscriberIdentity } from './data-product';
 import { checkProducts } from './product-checks';
 import { DataProductViews } from './data-product-views';
 
@@ -39,7 +38,7 @@ export interface DecentralizedPlatformProps {
 export const CENTRAL = 'central';
 
 interface PendingSubscription {
-  readonly subscriber: DataDomain;
+  readonly subscriber: IPlatformDomain;
   readonly spec: DataSubscriptionSpec;
 }
 
@@ -79,7 +78,7 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
   /** Central products by name. */
   public readonly products: ReadonlyMap<string, DataProductSpec>;
   /** Domains by name, in the order they were added. */
-  public readonly domains = new Map<string, DataDomain>();
+  public readonly domains = new Map<string, IPlatformDomain>();
   /** Every subscription resolved so far. */
   public readonly subscriptions: ResolvedSubscription[] = [];
   /** Authorized views of the central products, in `central_products`, if any product has views. */
@@ -139,7 +138,7 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
   }
 
   /** Subscriptions of `domain` whose publisher has not joined the platform (or that name the domain itself). */
-  public unresolvedOf(domain: DataDomain): DataSubscriptionSpec[] {
+  public unresolvedOf(domain: IPlatformDomain): DataSubscriptionSpec[] {
     return this.pending.filter((x) => x.subscriber === domain).map((x) => x.spec);
   }
 
@@ -162,7 +161,7 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
    * Adds a domain (called by {@link DataDomain}'s constructor): creates its deployer user when it
    * lives in its own stack, and resolves every subscription that both sides of are now known.
    */
-  public registerDomain(domain: DataDomain, subscriptions: DataSubscriptionSpec[]): void {
+  public registerDomain(domain: IPlatformDomain, subscriptions: DataSubscriptionSpec[]): void {
     if (this.domains.has(domain.name) || domain.name === CENTRAL) {
       domain.reportDuplicateName();
       return;
@@ -186,7 +185,7 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
     }
   }
 
-  private subscribe(subscriber: DataDomain, publisher: IDataPublisher, spec: DataSubscriptionSpec): void {
+  private subscribe(subscriber: IPlatformDomain, publisher: IDataPublisher, spec: DataSubscriptionSpec): void {
     const product = publisher.products.get(spec.product);
     if (!product) {
       subscriber.reportMissingProduct(spec, [...publisher.products.keys()]);
@@ -253,7 +252,7 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
     for (const member of who.googleMembers) publisher.grantProductViews(product.name, member);
   }
 
-  private addDeployer(domain: DataDomain): void {
+  private addDeployer(domain: IPlatformDomain): void {
     if (!(this.kafka instanceof KafkaCluster)) return; // reported by the domain
     const username = `${domain.name}-deployer`;
     this.deployers[domain.name] = new KafkaScramUser(this, `deployer-${domain.name}`, {

@@ -10,7 +10,7 @@ import { IKafkaPlatform } from '../kafka/kafka-platform';
 import { KafkaTopic, KafkaTopicConfig } from '../kafka/kafka-topic';
 import { KafkaAccessGrant } from '../kafka/kafka-access-grant';
 import { ISourceDatabase, qualifiedTableName } from '../sources/source-database';
-import { serviceAccountId } from '../stages/realtime-pipeline';
+import { serviceAccountId } from '../bigquery/pipeline-service-account';
 import { stableServerId } from '../connect/debezium-mysql-source';
 import type { CdcWorkerConfig } from '../../lib/cdc-worker/config';
 import type { DetectionConfig } from '../../lib/cdc-worker/detect/config';

@@ -14,7 +14,7 @@ import { WarehouseDataset } from '../bigquery/warehouse-dataset';
 import { PipelineServiceAccount } from '../bigquery/pipeline-service-account';
 import { CloudSqlSourceDatabase } from '../sources/cloud-sql-source-database';
 import { ISourceDatabase, qualifiedTableName } from '../sources/source-database';
-import { serviceAccountId } from './realtime-pipeline';
+import { serviceAccountId } from '../bigquery/pipeline-service-account';
 import { BatchDagTable, dagFileName, renderBatchDag, selectAllSql } from './batch-dag';
 
 /** What runs the batch loads. */

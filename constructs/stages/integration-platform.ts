@@ -18,10 +18,10 @@ import { Neo4jSink, Neo4jSinkProps } from '../connect/neo4j-sink';
 import { JdbcSink, JdbcSinkProps } from '../connect/jdbc-sink';
 import { CaptureInternalTopic, CapturedTable, ISourceCapture } from '../connect/source-capture';
 import { WarehouseDataset } from '../bigquery/warehouse-dataset';
-import { PipelineServiceAccount } from '../bigquery/pipeline-service-account';
+import { PipelineServiceAccount, serviceAccountId } from '../bigquery/pipeline-service-account';
 import { ISourceDatabase, qualifiedTableName } from '../sources/source-database';
 import { SourceTable } from '../sources/source-table';
-import { RealtimePipeline, serviceAccountId } from './realtime-pipeline';
+import { RealtimePipeline } from './realtime-pipeline';
 
 /**
  * Which captured tables a sink subscribes to. Every field given must match (AND); a list means

@@ -9,7 +9,7 @@ import { DebeziumMySqlSource } from '../connect/debezium-mysql-source';
 import { DebeziumSourceOptions } from '../connect/debezium-common';
 import { BigQuerySink, BigQueryKeySource } from '../connect/bigquery-sink';
 import { WarehouseDataset } from '../bigquery/warehouse-dataset';
-import { PipelineServiceAccount } from '../bigquery/pipeline-service-account';
+import { PipelineServiceAccount, serviceAccountId } from '../bigquery/pipeline-service-account';
 import { ISourceDatabase, qualifiedTableName } from '../sources/source-database';
 import { SourceTable } from '../sources/source-table';
 import { SecretValue } from '../core/secret-value';
@@ -227,16 +227,3 @@ export class RealtimePipeline extends Construct {
   }
 }
 
-/** A valid service account id (6-30 chars) from a longer name, stable and readable. */
-export function serviceAccountId(name: string): string {
-  let id = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
-  if (!/^[a-z]/.test(id)) id = `sa-${id}`;
-  if (id.length > 30) {
-    let h = 0;
-    for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) >>> 0;
-    id = `${id.slice(0, 23).replace(/-+$/, '')}-${h.toString(36).slice(0, 6)}`;
-  }
-  id = id.replace(/-+$/, '');
-  while (id.length < 6) id += 'x';
-  return id;
-}

@@ -1,6 +1,7 @@
 import { SecretValue } from '../../constructs/core/secret-value';
 import { ExternalSourceDatabase } from '../../constructs/sources/source-database';
-import { RealtimePipeline, serviceAccountId } from '../../constructs/stages/realtime-pipeline';
+import { serviceAccountId } from '../../constructs/bigquery/pipeline-service-account';
+import { RealtimePipeline } from '../../constructs/stages/realtime-pipeline';
 import { aclSet, problems, resources, resourceWhere, synth } from '../helpers';
 import { connectCluster, kafkaCluster, mysqlSource, postgresSource } from '../fixtures';
 
