@@ -218,7 +218,6 @@ export async function verifyDelivery(
   // 1. every version of every row arrived
   const missing = [...w.expected].filter((k) => !seen.has(k));
   if (missing.length) {
-    // eslint-disable-next-line no-console
     console.log(`missing ${missing.length} of ${w.expected.size} versions; worker logs:\n${logsOnFailure().slice(-60).join('\n')}`);
   }
   expect(missing.slice(0, 20)).toEqual([]);

@@ -3,7 +3,6 @@ import * as path from 'path';
 import { parse } from 'yaml';
 
 // GitHub's workflow schema, compiled into @action-validator/core (WASM).
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { validateWorkflow } = require('@action-validator/core') as { validateWorkflow: (src: string) => { errors: unknown[] } };
 
 const file = path.join(__dirname, '..', '..', '.github', 'workflows', 'data-pipelines.yml');

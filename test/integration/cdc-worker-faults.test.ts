@@ -67,7 +67,6 @@ describe.each(['at-least-once', 'exactly-once'] as const)('cdc-worker %s: kill -
     expect(killed).toHaveLength(KILLS);
 
     const { records, duplicates } = await verifyDelivery(env, `${name}.${s}.items`, w, pg, mode, () => allLogs.concat(worker.logs));
-    // eslint-disable-next-line no-console
     console.log(`fault test (${mode}): ${w.changes} changes, SIGKILL after ${killed.join(', ')} changes; ${records} records read, ${duplicates} duplicate versions (at-least-once replays)`);
 
     worker.proc.kill('SIGTERM');

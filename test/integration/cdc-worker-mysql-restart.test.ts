@@ -76,7 +76,6 @@ class PrivateMariaDb {
   async clean(keepLogs: boolean): Promise<void> {
     await this.script('clean');
     if (this.ownRun && !keepLogs) rmSync(this.run, { recursive: true, force: true });
-    // eslint-disable-next-line no-console
     if (keepLogs) console.log(`mariadb restart test: logs kept in ${this.run}/logs`);
   }
 }
@@ -267,7 +266,6 @@ test(`${CHANGES} changes, MariaDB shut down and started again under load: exit 1
     const exits = sup.exits;
     expect(await sup.stop()).toBe(0);
     sup = null;
-    // eslint-disable-next-line no-console
     console.log(
       `mariadb restart: ${w.changes} changes (${w.unknownOutcomes} transactions with the reply lost); MariaDB stopped at ${outage.atChanges} changes, ` +
         `back after ${((outage.endedAtMs - outage.startedAtMs) / 1000).toFixed(1)} s; worker exits: ${exits.map(show).join('; ')}; ` +

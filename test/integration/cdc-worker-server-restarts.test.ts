@@ -132,7 +132,6 @@ class PrivateServers {
       await this.script(part, 'clean').catch((e: Error) => errors.push(e.message));
     }
     if (this.ownRun && !keepLogs) rmSync(this.run, { recursive: true, force: true });
-    // eslint-disable-next-line no-console
     if (keepLogs) console.log(`server-restart test: logs kept in ${this.run}/logs`);
     if (errors.length) throw new Error(`stopping the private servers failed:\n${errors.join('\n')}`);
   }
@@ -169,7 +168,6 @@ beforeAll(async () => {
 afterAll(async () => {
   // the servers' logs are kept when a scenario failed (or was filtered out with -t)
   await servers.down(passed < SCENARIOS.length);
-  // eslint-disable-next-line no-console
   if (summary.length) console.log(summary.join('\n'));
 }, 180000);
 
@@ -246,7 +244,6 @@ describe.each(SCENARIOS)('cdc-worker across a %s restart, %s', (fault, mode) => 
 
       // the timeline, printed before the checks so that a failure can be read against it
       const rel = (ms: number) => `${((ms - t0) / 1000).toFixed(1)}s`;
-      // eslint-disable-next-line no-console
       console.log(
         `${fault} ${mode} timeline: ` +
           [
@@ -303,7 +300,6 @@ describe.each(SCENARIOS)('cdc-worker across a %s restart, %s', (fault, mode) => 
         `; worker exits: ${describeExits(exits).join(', ') || 'none'}; ` +
         `${figures.records} records read for ${figures.expected} expected, ${figures.duplicates} duplicate versions; test ${((Date.now() - t0) / 1000).toFixed(1)} s`;
       summary.push(line);
-      // eslint-disable-next-line no-console
       console.log(line);
       passed++;
     } finally {

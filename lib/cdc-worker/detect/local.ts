@@ -85,7 +85,7 @@ interface RawMatch {
 }
 
 /** Options of the local detectors. */
-export interface LocalDetectorOptions extends InspectOptions {}
+export type LocalDetectorOptions = InspectOptions;
 
 /**
  * The local backend. Synchronous underneath (`scan`, `inspectRowsSync`); the async methods of

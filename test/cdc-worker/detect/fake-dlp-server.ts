@@ -9,7 +9,6 @@ import * as protoLoader from '@grpc/proto-loader';
 import { DlpServiceClient } from '@google-cloud/dlp';
 import { Finding, LIKELIHOODS, Likelihood, LocalDetector } from '../../../lib/cdc-worker/detect';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const DLP_PROTOS_JSON = require('@google-cloud/dlp/build/protos/protos.json');
 
 export interface ReceivedRequest {
