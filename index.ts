@@ -1,6 +1,7 @@
 // Public API of cdktf-data-pipelines: building blocks and stage constructs.
 export * from './constructs/core/validation';
 export * from './constructs/core/secret-value';
+export { AppValidationError, DataPipelinesApp, synthApp, validateApp, validateStacks } from './constructs/core/app-validation';
 export * from './constructs/kafka/kafka-platform';
 export * from './constructs/kafka/kafka-principal';
 export * from './constructs/kafka/kafka-cluster';

@@ -1,4 +1,5 @@
-import { App, TerraformStack } from 'cdktf';
+import { TerraformStack } from 'cdktf';
+import { DataPipelinesApp, validateStacks } from '../constructs/core/app-validation';
 import { loadReferenceStackConfig, ReferenceStackConfig } from './stack-config';
 
 /** Options of {@link buildReferenceApp}. */
@@ -12,7 +13,7 @@ export interface ReferenceAppOptions {
 }
 
 /** Builds the app holding the reference stacks (not yet synthesized or validated: use {@link synthReferenceApp}). */
-export function buildReferenceApp(options: ReferenceAppOptions = {}): { app: App; stacks: TerraformStack[] } {
+export function buildReferenceApp(options: ReferenceAppOptions = {}): { app: DataPipelinesApp; stacks: TerraformStack[] } {
   // Loaded here, not at the top: `validateAll` is imported by apps and tests that build their own
   // stacks, and loading every reference stack with it cost them ~0.4 s (bench/synth).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -22,34 +23,24 @@ export function buildReferenceApp(options: ReferenceAppOptions = {}): { app: App
   if (unknown.length > 0) {
     throw new Error(`CDP_STACKS: ${unknown.map((n) => JSON.stringify(n)).join(', ')} not known; allowed: ${Object.keys(REFERENCE_STACKS).join(', ')}`);
   }
-  // Validation runs once, over every stack, in validateAll below; cdktf's own per-stack pass would repeat it.
-  const app = new App({ ...(options.outdir ? { outdir: options.outdir } : {}), skipValidation: true });
+  // The library's app: its synth() validates every stack once and writes nothing on any problem.
+  const app = new DataPipelinesApp(options.outdir ? { outdir: options.outdir } : {});
   const config = options.config ?? loadReferenceStackConfig();
   const stacks = names.map((name) => REFERENCE_STACKS[name](app, name, config));
   return { app, stacks };
 }
 
 /**
- * Validates every stack first and only then writes any output, so a bad prop anywhere gives one
- * error listing every problem and no half-written cdktf.out.
+ * Every problem of the given stacks, without writing anything: the library's
+ * {@link validateStacks}, kept under this name for the tests and benchmarks that use it.
  */
 export function validateAll(stacks: TerraformStack[]): string[] {
-  const problems: string[] = [];
-  for (const stack of stacks) {
-    for (const node of stack.node.findAll()) {
-      for (const message of node.node.validate()) problems.push(`[${node.node.path}] ${message}`);
-    }
-  }
-  return problems;
+  return validateStacks(stacks);
 }
 
-/** Builds, validates and synthesizes; throws one error with every problem. */
-export function synthReferenceApp(options: ReferenceAppOptions = {}): App {
-  const { app, stacks } = buildReferenceApp(options);
-  const problems = validateAll(stacks);
-  if (problems.length > 0) {
-    throw new Error(`Synth stopped: ${problems.length} problem(s); nothing was written.\n  ${problems.join('\n  ')}`);
-  }
+/** Builds, validates and synthesizes; throws one error with every problem of every stack, and writes nothing then. */
+export function synthReferenceApp(options: ReferenceAppOptions = {}): DataPipelinesApp {
+  const { app } = buildReferenceApp(options);
   app.synth();
   return app;
 }
