@@ -83,8 +83,23 @@ export function isSecretKey(key: string): boolean {
   return last === 'json' && before === 'key';
 }
 
+/**
+ * Whether a block holds a reference to a secret (its name and version), not the secret: Cloud Run's
+ * `value_source.secret_key_ref` (what `CdcWorkerService` writes) and any other `*_ref` /
+ * `*_reference` block, Cloud Run's secret volumes (`volumes[].secret`) and Cloud Functions'
+ * `secret_environment_variables` / `secret_volumes`.
+ */
+export function isSecretReferenceBlock(path: string): boolean {
+  const words = (path.split('.').pop() ?? '').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const last = words[words.length - 1] ?? '';
+  if (last === 'ref' || last === 'reference') return true;
+  if (/(^|\.)(secret_environment_variables|secret_volumes)$/.test(path)) return true;
+  return /(^|\.)volumes\.\d+\.secret$/.test(path);
+}
+
 function findInlineSecrets(value: unknown, path: string, out: string[]): void {
   if (value && typeof value === 'object') {
+    if (path && isSecretReferenceBlock(path)) return;
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) findInlineSecrets(v, path ? `${path}.${k}` : k, out);
     return;
   }
