@@ -43,9 +43,14 @@ export interface GovernanceRule {
   check(node: IConstruct, context: RuleContext): RuleResult;
 }
 
-/** The attributes a Terraform resource, data source or provider is configured with (snake_case, tokens unresolved). */
+/**
+ * The attributes a Terraform resource, data source or provider is configured with (snake_case,
+ * tokens unresolved). Recognises elements of any copy of the core (cdktf or cdktn, one copy for the
+ * app and another for a library): `TerraformElement.isTerraformElement` checks a global symbol
+ * where `instanceof` would be false across copies and the rules would silently check nothing.
+ */
 export function terraformAttributes(node: IConstruct): Record<string, unknown> | undefined {
-  if (!(node instanceof TerraformElement)) return undefined;
+  if (!TerraformElement.isTerraformElement(node)) return undefined;
   const synth = (node as unknown as { synthesizeAttributes?: () => Record<string, unknown> }).synthesizeAttributes;
   return typeof synth === 'function' ? synth.call(node) : undefined;
 }
