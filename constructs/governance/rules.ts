@@ -1,5 +1,6 @@
 import { WarehouseDataset } from '../bigquery/warehouse-dataset';
 import { ClassifiedTable } from '../catalog/classified-table';
+import { datasetLabels } from '../catalog/dataset-labels';
 import { DlpTableScan } from '../dlp/dlp-table-scan';
 import { KafkaAcl } from '../kafka/kafka-acl';
 import { IKafkaPlatform } from '../kafka/kafka-platform';
@@ -22,9 +23,10 @@ export const datasetOwnerAndClassification: GovernanceRule = {
   level: 'error',
   check(node) {
     if (!(node instanceof WarehouseDataset)) return NOT_APPLICABLE;
+    const labels = datasetLabels(node);
     const missing: string[] = [];
-    if (!node.labels.owner) missing.push("'owner'");
-    const c = node.labels.classification;
+    if (!labels.owner) missing.push("'owner'");
+    const c = labels.classification;
     if (!c) missing.push("'classification'");
     else if (!DATA_SENSITIVITIES.includes(c as DataSensitivity)) {
       return nonCompliant(`dataset ${node.datasetId} has classification "${c}"; allowed: ${DATA_SENSITIVITIES.join(', ')}`);

@@ -5,6 +5,7 @@ import { WarehouseDataset } from '../bigquery/warehouse-dataset';
 import { BigQuerySink } from '../connect/bigquery-sink';
 import { ClassifiedTable, fieldsAddedBySink } from '../catalog/classified-table';
 import { DataClassification } from '../catalog/data-classification';
+import { labelFedDatasets } from '../catalog/dataset-labels';
 import { DataInventory, IWarehouseFeeds, sensitiveLabelsOf, WarehouseFeed, WarehouseFeedTable } from '../catalog/data-inventory';
 import { DlpCustomInfoType, DlpInspectTemplate } from '../dlp/dlp-inspect-template';
 import { DlpDeidentifyTemplate } from '../dlp/dlp-deidentify-template';
@@ -61,6 +62,13 @@ export interface DataAutomationProps {
   readonly packs?: RulePack[];
   /** Take over warehouse tables the sinks already created (import blocks), as a running company does. @default false */
   readonly adoptExistingTables?: boolean;
+  /**
+   * `owner` label of each fed dataset that has none (governance requires one). Each fed dataset
+   * without a `classification` label gets one derived from its columns' sensitivity, so a stage-2
+   * pipeline moves here by these props alone. Labels given by hand are kept.
+   * @default no owner label added
+   */
+  readonly datasetOwner?: string;
 }
 
 /**
@@ -126,6 +134,9 @@ export class DataAutomation extends Construct implements IWarehouseFeeds {
       p.check(Number.isInteger(erasureDays) && erasureDays >= 1 && erasureDays <= 30, 'erasureLagDays', erasureDays, 'an integer from 1 to 30 days');
       unbounded.forEach((t) => p.add('feeds', t, 'topics carrying personal data created with some topic config (the erasure bound is added to it)'));
     });
+
+    // Dataset labels governance requires: classification from the columns' sensitivity, owner from the props.
+    labelFedDatasets(this, props.feeds, props.datasetOwner);
 
     // Classification: a taxonomy where the datasets are, tables whose labelled columns carry tags.
     this.classification = new DataClassification(this, 'classification', { project: props.project, region: location.toLowerCase() });
