@@ -3,6 +3,7 @@ import { SecretValue } from '../core/secret-value';
 import { isIntIn, validateProps } from '../core/validation';
 import { SourceTable } from '../sources/source-table';
 import { Connector } from './connector';
+import { heartbeatTopicName } from './debezium-common';
 import { KafkaConnectCluster } from './kafka-connect-cluster';
 import { CaptureInternalTopic, CapturedTable, checkCapturedTables, describeCaptured, ISourceCapture } from './source-capture';
 
@@ -40,6 +41,8 @@ export interface DebeziumSpannerSourceProps {
  * The NewSQL source: Debezium's Spanner connector reads a Spanner change stream and writes each
  * tracked table's changes to `<prefix>.<Table>`. Its tasks coordinate through two internal
  * topics (sync and rebalancing), which it reaches with the Connect cluster's Kafka credentials.
+ * It also always writes heartbeats to `__debezium-heartbeat.<prefix>`: the connector turns them
+ * on whatever `heartbeat.interval.ms` says (`SpannerHeartbeat.isEnabled()` is `true`).
  */
 export class DebeziumSpannerSource extends Construct implements ISourceCapture {
   public readonly sourceName: string;
@@ -52,6 +55,8 @@ export class DebeziumSpannerSource extends Construct implements ISourceCapture {
   public readonly syncTopic: string;
   /** Topic the tasks rebalance through. */
   public readonly rebalancingTopic: string;
+  /** Heartbeat topic, `__debezium-heartbeat.<prefix>`; the connector always writes it. */
+  public readonly heartbeatTopic: string;
   /** The connector. */
   public readonly connector: Connector;
 
@@ -64,10 +69,13 @@ export class DebeziumSpannerSource extends Construct implements ISourceCapture {
     const tasksMax = props.tasksMax ?? 2;
     this.syncTopic = `_sync_topic_spanner_connector_${name}`;
     this.rebalancingTopic = `_rebalancing_topic_spanner_connector_${name}`;
+    this.heartbeatTopic = heartbeatTopicName(this.topicPrefix);
     this.captured = describeCaptured(this.topicPrefix, props.tables, (n) => n);
     this.internalTopics = [
       { name: this.syncTopic, partitions: 1, config: { cleanupPolicy: 'compact' }, consumed: true, group: name, groupIsPrefix: true },
       { name: this.rebalancingTopic, partitions: Math.max(1, tasksMax), config: { cleanupPolicy: 'delete', retentionMs: 86400000 }, consumed: true, group: name, groupIsPrefix: true },
+      // Written to partition 0 only (SpannerHeartbeat builds each record with partition 0).
+      { name: this.heartbeatTopic, partitions: 1, config: { cleanupPolicy: 'delete', retentionMs: 86400000 }, consumed: false },
     ];
     const client = props.cluster.clientSettings(this, 'kafka.internal.client.');
     const base: Record<string, string> = {

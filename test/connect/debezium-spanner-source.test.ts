@@ -1,6 +1,7 @@
 import { SecretValue } from '../../constructs/core/secret-value';
 import { DebeziumSpannerSource, DebeziumSpannerSourceProps } from '../../constructs/connect/debezium-spanner-source';
-import { problems, resources, synth } from '../helpers';
+import { aclSet, problems, resources, synth } from '../helpers';
+import { IntegrationPlatform } from '../../constructs/stages/integration-platform';
 import { connectCluster, kafkaCluster } from '../fixtures';
 
 const props = (stack: any, overrides: Partial<DebeziumSpannerSourceProps> = {}): DebeziumSpannerSourceProps => ({
@@ -25,6 +26,7 @@ describe('DebeziumSpannerSource', () => {
     expect(source.internalTopics).toEqual([
       { name: '_sync_topic_spanner_connector_balances-spanner-source', partitions: 1, config: { cleanupPolicy: 'compact' }, consumed: true, group: 'balances-spanner-source', groupIsPrefix: true },
       { name: '_rebalancing_topic_spanner_connector_balances-spanner-source', partitions: 2, config: { cleanupPolicy: 'delete', retentionMs: 86400000 }, consumed: true, group: 'balances-spanner-source', groupIsPrefix: true },
+      { name: '__debezium-heartbeat.balances', partitions: 1, config: { cleanupPolicy: 'delete', retentionMs: 86400000 }, consumed: false },
     ]);
     const [c] = resources(json, 'kafka-connect_connector');
     expect(c.config).toEqual({
@@ -47,6 +49,28 @@ describe('DebeziumSpannerSource', () => {
     expect(c.config_sensitive).toEqual({
       'kafka.internal.client.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="connect" password="${var.connect_password}";',
     });
+  });
+
+  test('audit #7: the heartbeat topic the connector always writes (__debezium-heartbeat.<prefix>) is created and the workers may produce to it', () => {
+    // debezium-connector-spanner SpannerHeartbeat.isEnabled() returns true and every change-stream
+    // heartbeat record is dispatched (SpannerStreamingChangeEventSource: alwaysDispatchHeartbeatEvent),
+    // to the topic naming strategy's heartbeatTopic(): `__debezium-heartbeat.<topic.prefix>`.
+    let source!: DebeziumSpannerSource;
+    const json = synth((stack) => {
+      const p = props(stack);
+      source = new DebeziumSpannerSource(stack, 'spanner', p);
+      new IntegrationPlatform(stack, 'integration', {
+        kafka: p.cluster.kafka, connect: p.cluster, captures: [source],
+        sinks: [{ kind: 'connector', name: 'any', select: { source: 'balances' }, connectorClass: 'com.acme.Sink' }],
+      });
+    });
+    expect(source.heartbeatTopic).toBe('__debezium-heartbeat.balances');
+    expect(source.internalTopics).toContainEqual({ name: '__debezium-heartbeat.balances', partitions: 1, config: { cleanupPolicy: 'delete', retentionMs: 86400000 }, consumed: false });
+    expect(resources(json, 'kafka_topic').map((t) => t.name)).toContain('__debezium-heartbeat.balances');
+    expect(aclSet(json).filter((a) => a.includes('__debezium-heartbeat'))).toEqual([
+      'Allow User:connect Describe Topic:Literal:__debezium-heartbeat.balances',
+      'Allow User:connect Write Topic:Literal:__debezium-heartbeat.balances',
+    ]);
   });
 
   test('a key JSON from Secret Manager goes to config_sensitive', () => {
