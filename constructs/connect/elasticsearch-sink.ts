@@ -33,14 +33,23 @@ export interface ElasticsearchSinkProps {
   readonly deleteOnTombstone?: boolean;
   /** Maximum tasks. @default 1 */
   readonly tasksMax?: number;
+  /**
+   * Connector class, for a release whose class differs from the flavor's default: Aiven's
+   * OpenSearch sink before 4.0 is `io.aiven.kafka.connect.opensearch.OpensearchSinkConnector`.
+   * @default the flavor's class in {@link SEARCH_SINK_CLASSES}
+   */
+  readonly connectorClass?: string;
   /** Extra config by the sink's own key names. @default none */
   readonly extraConfig?: Record<string, string>;
 }
 
-/** Connector classes per flavor. */
+/**
+ * Connector classes per flavor. OpenSearch: Aiven's sink 4.x (`OpenSearchSinkConnector`; 4.0.0
+ * renamed it from `OpensearchSinkConnector` and kept the config keys used here).
+ */
 export const SEARCH_SINK_CLASSES: Record<SearchSinkFlavor, string> = {
   elasticsearch: 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector',
-  opensearch: 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector',
+  opensearch: 'io.aiven.kafka.connect.opensearch.OpenSearchSinkConnector',
 };
 
 /** The Debezium `ExtractNewRecordState` transform every sink of change events uses. */
@@ -111,7 +120,7 @@ export class ElasticsearchSink extends Construct {
     this.connector = new Connector(this, 'connector', {
       cluster: props.cluster,
       name: props.name,
-      connectorClass: SEARCH_SINK_CLASSES[this.flavor] ?? SEARCH_SINK_CLASSES.elasticsearch,
+      connectorClass: props.connectorClass ?? SEARCH_SINK_CLASSES[this.flavor] ?? SEARCH_SINK_CLASSES.elasticsearch,
       tasksMax: props.tasksMax,
       config,
       sensitiveConfig: props.password ? { 'connection.password': props.password } : undefined,

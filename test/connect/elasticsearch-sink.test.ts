@@ -1,5 +1,5 @@
 import { SecretValue } from '../../constructs/core/secret-value';
-import { ElasticsearchSink } from '../../constructs/connect/elasticsearch-sink';
+import { ElasticsearchSink, SEARCH_SINK_CLASSES } from '../../constructs/connect/elasticsearch-sink';
 import { problems, resources, synth } from '../helpers';
 import { connectCluster, kafkaCluster } from '../fixtures';
 
@@ -45,7 +45,7 @@ describe('ElasticsearchSink', () => {
     const [c] = resources(json, 'kafka-connect_connector');
     expect(c.config).toEqual({
       name: 'os',
-      'connector.class': 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector',
+      'connector.class': 'io.aiven.kafka.connect.opensearch.OpenSearchSinkConnector',
       'tasks.max': '3',
       'connection.url': 'https://os:9200',
       'key.ignore': 'false',
@@ -55,6 +55,19 @@ describe('ElasticsearchSink', () => {
       'topics.regex': 'shop\\..+',
     });
     expect(c.config_sensitive).toBeUndefined();
+  });
+
+  test('audit #22: OpenSearch defaults to the class of Aiven 4.x (OpenSearchSinkConnector); the pre-4.0 class can be set', () => {
+    // Aiven-Open/opensearch-connector-for-apache-kafka: v3.1.1 has OpensearchSinkConnector.java,
+    // v4.0.0 renamed it to OpenSearchSinkConnector.java; the config keys used here are unchanged.
+    const json = synth((stack) => {
+      const cluster = connectCluster(stack, kafkaCluster(stack));
+      new ElasticsearchSink(stack, 'v4', { cluster, name: 'os4', flavor: 'opensearch', connectionUrls: ['https://os:9200'], topics: ['t'], unwrapDebezium: false });
+      new ElasticsearchSink(stack, 'v3', { cluster, name: 'os3', flavor: 'opensearch', connectionUrls: ['https://os:9200'], topics: ['t'], unwrapDebezium: false, connectorClass: 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector' });
+    });
+    const cls = Object.fromEntries(resources(json, 'kafka-connect_connector').map((c) => [c.name, c.config['connector.class']]));
+    expect(cls).toEqual({ os4: 'io.aiven.kafka.connect.opensearch.OpenSearchSinkConnector', os3: 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector' });
+    expect(SEARCH_SINK_CLASSES.opensearch).toBe('io.aiven.kafka.connect.opensearch.OpenSearchSinkConnector');
   });
 
   test('each bad prop is reported', () => {
