@@ -12,8 +12,8 @@
  * Environment: BENCH_SINK_MB (corpus cell text, default 16), BENCH_SINK_RUNS (default 5).
  */
 import { createScreen } from '../../lib/cdc-worker/detect';
-import { ScreenedSink } from '../../lib/cdc-worker/screened-sink';
-import type { KafkaSink, QueueItem } from '../../lib/cdc-worker/sink';
+import { ScreenedSink } from '../../lib/cdc-worker/kafka/screened-sink';
+import type { KafkaSink, QueueItem } from '../../lib/cdc-worker/kafka/sink';
 import { makeRows } from './corpus';
 
 const MB = 1024 * 1024;

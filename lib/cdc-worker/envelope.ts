@@ -4,6 +4,9 @@
  * primary-key changes, heartbeats and transaction metadata. Pure functions; no I/O.
  */
 import { ColumnMapping, ConnectSchema, PgTypeInfo, TypeMappingOptions, UnknownTypeError, mapColumn, toJson } from './types';
+import type { OutRecord } from './core/records';
+
+export type { OutRecord };
 
 export interface ColumnDef {
   name: string;
@@ -239,14 +242,6 @@ export function sourceBlock(model: { schema: string; table: string }, pos: Sourc
     origin: null,
     origin_lsn: null,
   };
-}
-
-/** A record ready for Kafka. */
-export interface OutRecord {
-  topic: string;
-  key: string | null;
-  value: string | null;
-  headers?: Record<string, string>;
 }
 
 export type Op = 'c' | 'u' | 'd' | 'r' | 't';

@@ -11,7 +11,7 @@
 import { Kafka, Producer } from 'kafkajs';
 import { ResolvedCdcWorkerConfig } from './config';
 import { MySqlColumnDef } from './mysql-envelope';
-import { kafkaClientConfig } from './sink';
+import { kafkaClientConfig } from './kafka/client';
 
 export interface MySqlOffset {
   /** GTID position after the last delivered transaction (MariaDB `d-s-n,…` or MySQL GTID set); '' without GTIDs. */

@@ -20,9 +20,12 @@ import { Logger } from 'pino';
 import { Server } from 'http';
 import { ResolvedCdcWorkerConfig } from './config';
 import { EnvelopeOptions, OutRecord, heartbeatRecord } from './envelope';
-import { KafkaSink, isTransientKafkaError } from './sink';
-import { CdcSink, withDetection } from './screened-sink';
-import { WorkerMetrics, kafkaOutageLog, startHttpServer } from './ops';
+import { KafkaSink } from './kafka/sink';
+import { isTransientKafkaError } from './kafka/errors';
+import { withDetection } from './kafka/screened-sink';
+import { kafkaOutageLog } from './kafka/outage-log';
+import type { CdcSink } from './core/sink';
+import { WorkerMetrics, startHttpServer } from './ops';
 import {
   MySqlColumnDef,
   MySqlEngine,
@@ -175,7 +178,7 @@ export class MySqlCdcWorker {
         // a Kafka outage: the sink sends the batch again (up to kafka.outageTimeoutMs); reading pauses meanwhile
         ...kafkaOutageLog(this.log, this.cfg.kafka.outageTimeoutMs),
       },
-      { ...delivery, slotName: `mysql:${output.topicPrefix}` },
+      { ...delivery, positionKey: `mysql:${output.topicPrefix}` },
     ), this.cfg.detection, delivery.maxBufferedEvents, this.metrics, (e) => this.fail(e, 'detect'));
     await this.sink.connect();
     try {

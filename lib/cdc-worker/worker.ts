@@ -23,9 +23,11 @@ import {
 } from './envelope';
 import { Catalog, ReplicationConnection, clientConfig, quoteIdent, readSnapshot, splitTable } from './postgres';
 import { PgOutputMessage, ReplicationMessage, decodePgOutput, formatLsn } from './pgoutput';
-import { KafkaSink } from './sink';
-import { CdcSink, withDetection } from './screened-sink';
-import { WorkerMetrics, kafkaOutageLog, startHttpServer } from './ops';
+import { KafkaSink } from './kafka/sink';
+import { withDetection } from './kafka/screened-sink';
+import { kafkaOutageLog } from './kafka/outage-log';
+import type { CdcSink } from './core/sink';
+import { WorkerMetrics, startHttpServer } from './ops';
 import { MySqlCdcWorker } from './mysql-worker';
 
 export { MySqlCdcWorker };
@@ -111,7 +113,7 @@ export class CdcWorker {
       onFatal: (e) => this.fail(e, 'kafka'),
       // a Kafka outage: the sink sends the batch again (up to kafka.outageTimeoutMs); reading pauses meanwhile
       ...kafkaOutageLog(this.log, this.cfg.kafka.outageTimeoutMs),
-    }, { ...delivery, slotName: source.slotName }), this.cfg.detection, delivery.maxBufferedEvents, this.metrics, (e) => this.fail(e, 'detect'));
+    }, { ...delivery, positionKey: source.slotName }), this.cfg.detection, delivery.maxBufferedEvents, this.metrics, (e) => this.fail(e, 'detect'));
     await this.sink.connect();
     const topics = source.tables.map((t) => `${output.topicPrefix}.${t}`);
     if (output.heartbeatIntervalMs > 0) topics.push(`${output.heartbeatTopicsPrefix}.${output.topicPrefix}`);

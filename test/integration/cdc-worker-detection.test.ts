@@ -12,7 +12,7 @@
 import { createHmac } from 'crypto';
 import { Client } from 'pg';
 import { Infra, KafkaRecord, cleanup, infra, kafka, pgClient, readTopics, scratchName, startWorker, workerConfig, writeConfigFile } from '../cdc-worker/harness';
-import { murmur2 } from '../../lib/cdc-worker/sink';
+import { murmur2 } from '../../lib/cdc-worker/kafka/partitioner';
 import { deleteTopics, mariadb, mysqlInfra, mysqlWorkerConfig, startMysqlWorker } from '../cdc-worker/mysql-harness';
 
 jest.setTimeout(180000);

@@ -1,6 +1,6 @@
 /** The worker's Kafka sockets: Nagle off (as Kafka's Java client), keep-alive on, and the factory is the one the client uses. */
 import { AddressInfo, Server, Socket, createServer } from 'net';
-import { kafkaClientConfig, lowLatencySocket } from '../../lib/cdc-worker/sink';
+import { kafkaClientConfig, lowLatencySocket } from '../../../lib/cdc-worker/kafka/client';
 
 describe('lowLatencySocket', () => {
   let server: Server;

@@ -86,7 +86,8 @@ jest.mock('kafkajs', () => {
   };
 });
 
-import { KafkaSink, isTransientKafkaError } from '../../lib/cdc-worker/sink';
+import { KafkaSink } from '../../../lib/cdc-worker/kafka/sink';
+import { isTransientKafkaError } from '../../../lib/cdc-worker/kafka/errors';
 
 const real = jest.requireActual('kafkajs');
 /** What kafkajs throws when it gives up on an unreachable broker. */
@@ -111,7 +112,7 @@ function makeSink(mode: 'at-least-once' | 'exactly-once', outageTimeoutMs: numbe
       onRetry: (e, attempt) => void retries.push({ attempt, err: e.message }),
       onRecovered: (_ms, attempts) => void recovered.push(attempts),
     },
-    { mode, offsetsTopic: 'offsets', transactionalId: 'tx', slotName: 'slot', retryBackoffMs: 5 },
+    { mode, offsetsTopic: 'offsets', transactionalId: 'tx', positionKey: 'slot', retryBackoffMs: 5 },
   );
   return { sink, checkpoints, fatal, retries, recovered };
 }

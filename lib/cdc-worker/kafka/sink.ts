@@ -10,95 +10,26 @@
  * fatal (the worker exits, having confirmed nothing the batch holds). kafkajs's own retries alone
  * end after an arbitrary 13–45 s.
  */
-import { CompressionTypes, Kafka, KafkaConfig, Producer, SASLOptions, logLevel, ITopicConfig, Admin, ICustomPartitioner, ISocketFactory } from 'kafkajs';
-import { connect as netConnect, isIP } from 'net';
-import { connect as tlsConnect } from 'tls';
-import { OutRecord } from './envelope';
-import { KAFKA_OUTAGE_TIMEOUT_MS, KAFKA_REQUEST_TIMEOUT_MS, ResolvedCdcWorkerConfig } from './config';
+import { CompressionTypes, Kafka, Producer, ITopicConfig, Admin, ICustomPartitioner } from 'kafkajs';
+import { KAFKA_OUTAGE_TIMEOUT_MS, ResolvedCdcWorkerConfig } from '../config';
+import type { CdcSink, Checkpoint, QueueItem, SinkEvents } from '../core/sink';
+import { KafkaSinkConfig, kafkaClientConfig } from './client';
+import { OffsetsReadError, isTransientKafkaError } from './errors';
+import { javaCompatiblePartitioner } from './partitioner';
 
-/** The `kafka` section as the sink reads it (`outageTimeoutMs` may be left out: {@link KAFKA_OUTAGE_TIMEOUT_MS}). */
-export type KafkaSinkConfig = Omit<ResolvedCdcWorkerConfig['kafka'], 'outageTimeoutMs'> & { readonly outageTimeoutMs?: number };
+export type { QueueItem, SinkEvents };
+export { isTransientKafkaError, kafkaClientConfig };
+export type { KafkaSinkConfig };
 
-export type QueueItem = { record: OutRecord; bytes: number } | { checkpoint: bigint; commitTimeMicros: number };
-
-export interface SinkEvents {
-  /** Every record up to this checkpoint is acknowledged. */
-  onCheckpoint(lsn: bigint, commitTimeMicros: number): void;
-  onBatch(records: number, bytes: number, ms: number): void;
-  onFatal(err: Error): void;
-  /** A batch failed with a transient error and will be sent again (`outageMs` since it was first sent). */
-  onRetry?(err: Error, attempt: number, outageMs: number): void;
-  /** A batch that had failed went through, `outageMs` after it was first sent. */
-  onRecovered?(outageMs: number, attempts: number): void;
-}
-
-/** Exactly-once: the offsets topic read back after a failure shows neither the failed transaction nor the last committed one (a read that ended early): read again. */
-class OffsetsReadError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OffsetsReadError';
-  }
-}
-
-/** kafkajs errors meaning Kafka is unreachable or moving for now (a broker restart, a leader election). */
-const TRANSIENT_KAFKA_ERRORS = new Set([
-  'KafkaJSConnectionError',
-  'KafkaJSConnectionClosedError',
-  'KafkaJSRequestTimeoutError',
-  'KafkaJSBrokerNotFound',
-  'KafkaJSMetadataNotLoaded',
-  'KafkaJSTopicMetadataNotLoaded',
-  'KafkaJSNoBrokerAvailableError',
-  'KafkaJSGroupCoordinatorNotFound',
-  OffsetsReadError.name,
-]);
 
 /**
- * True when `err` or an error it wraps (kafkajs gives up with `KafkaJSNumberOfRetriesExceeded` /
- * `KafkaJSNonRetriableError` around the cause) says Kafka is unavailable for now. Authentication,
- * authorization, fencing by another instance, oversized records and anything not from kafkajs are
- * not transient: retrying them would only hide the problem.
+ * How the sink delivers: `delivery.mode` and, for exactly-once, where the position goes: the
+ * offsets topic, the transactional id, and `positionKey`, the key of this source's records in the
+ * offsets topic (one per source: a PostgreSQL slot, a MySQL/MariaDB server's topic prefix).
  */
-export function isTransientKafkaError(err: unknown): boolean {
-  let e = err as { name?: string; retriable?: boolean; cause?: unknown; originalError?: unknown } | undefined;
-  for (let depth = 0; e && depth < 8; depth++) {
-    if (e.name && TRANSIENT_KAFKA_ERRORS.has(e.name)) return true;
-    // e.g. NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS
-    if (e.name === 'KafkaJSProtocolError' && e.retriable === true) return true;
-    e = (e.cause ?? e.originalError) as typeof e;
-  }
-  return false;
-}
+export type SinkDelivery = Pick<ResolvedCdcWorkerConfig['delivery'], 'mode' | 'offsetsTopic' | 'transactionalId'> & { positionKey: string; retryBackoffMs?: number };
 
-/**
- * kafkajs's sockets keep Nagle's algorithm on; Kafka's Java client turns it off (TCP_NODELAY), so
- * a small produce request (one transaction at a low rate) is never held back waiting for the ACK
- * of earlier bytes. Otherwise as kafkajs's own factory: TLS with SNI for host names, keep-alive.
- */
-export const lowLatencySocket: ISocketFactory = ({ host, port, ssl, onConnect }) => {
-  const socket = ssl
-    ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
-    : netConnect({ host, port }, onConnect);
-  socket.setKeepAlive(true, 60000);
-  socket.setNoDelay(true);
-  return socket;
-};
-
-export function kafkaClientConfig(cfg: KafkaSinkConfig): KafkaConfig {
-  return {
-    clientId: cfg.clientId,
-    brokers: cfg.brokers,
-    ssl: cfg.ssl,
-    sasl: cfg.sasl ? ({ mechanism: cfg.sasl.mechanism, username: cfg.sasl.username, password: cfg.sasl.password } as SASLOptions) : undefined,
-    logLevel: logLevel.NOTHING,
-    socketFactory: lowLatencySocket,
-    connectionTimeout: 10000,
-    requestTimeout: KAFKA_REQUEST_TIMEOUT_MS,
-    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 10000 },
-  };
-}
-
-export class KafkaSink {
+export class KafkaSink implements CdcSink {
   private readonly kafka: Kafka;
   private producer: Producer;
   /** Exactly-once: names each Kafka transaction in its offsets record, to tell after a failure whether it committed. */
@@ -127,12 +58,7 @@ export class KafkaSink {
     private readonly cfg: KafkaSinkConfig,
     private readonly maxBuffered: number,
     private readonly events: SinkEvents,
-    private readonly delivery: Pick<ResolvedCdcWorkerConfig['delivery'], 'mode' | 'offsetsTopic' | 'transactionalId'> & { slotName: string; retryBackoffMs?: number } = {
-      mode: 'at-least-once',
-      offsetsTopic: '',
-      transactionalId: '',
-      slotName: '',
-    },
+    private readonly delivery: SinkDelivery = { mode: 'at-least-once', offsetsTopic: '', transactionalId: '', positionKey: '' },
   ) {
     this.kafka = new Kafka(kafkaClientConfig(cfg));
     this.exactlyOnce = delivery.mode === 'exactly-once';
@@ -152,11 +78,11 @@ export class KafkaSink {
   async storedPosition(): Promise<bigint | null> {
     const stored = await this.storedRecord();
     this.lastCommittedTxn = stored?.txn ?? null;
-    return stored?.lsn ?? null;
+    return stored?.position ?? null;
   }
 
-  /** The last committed offsets record of this slot: its position and the name of its Kafka transaction. */
-  private async storedRecord(): Promise<{ lsn: bigint; txn?: string } | null> {
+  /** The last committed offsets record of this source: its position and the name of its Kafka transaction. */
+  private async storedRecord(): Promise<{ position: bigint; txn?: string } | null> {
     const topic = this.delivery.offsetsTopic;
     await this.ensureTopics([], [topic]);
     const admin = this.kafka.admin();
@@ -169,7 +95,7 @@ export class KafkaSink {
     }
     if (high === 0) return null;
     const consumer = this.kafka.consumer({ groupId: `${this.delivery.transactionalId}-offsets-${Date.now()}`, readUncommitted: false });
-    let position: { lsn: bigint; txn?: string } | null = null;
+    let position: { position: bigint; txn?: string } | null = null;
     await consumer.connect();
     try {
       await consumer.subscribe({ topic, fromBeginning: true });
@@ -180,9 +106,9 @@ export class KafkaSink {
         autoCommit: false,
         eachBatch: async ({ batch }) => {
           for (const m of batch.messages) {
-            if (m.key?.toString() === this.delivery.slotName && m.value) {
+            if (m.key?.toString() === this.delivery.positionKey && m.value) {
               const v = JSON.parse(m.value.toString());
-              position = { lsn: BigInt(v.lsn), txn: v.txn };
+              position = { position: BigInt(v.lsn), txn: v.txn };
             }
           }
           clearTimeout(idle);
@@ -294,8 +220,8 @@ export class KafkaSink {
       const byTopic = new Map<string, { key: string | null; value: string | null; headers?: Record<string, string> }[]>();
       let count = 0;
       let bytes = 0;
-      let lastCheckpoint: { checkpoint: bigint; commitTimeMicros: number } | null = null;
-      const checkpoints: { checkpoint: bigint; commitTimeMicros: number }[] = [];
+      let lastCheckpoint: Checkpoint | null = null;
+      const checkpoints: Checkpoint[] = [];
       const start = this.head;
       // exactly-once: a batch is whole transactions (it ends at a checkpoint, however far that is)
       const limit = this.exactlyOnce ? this.lastCheckpointIndex + 1 : this.queue.length;
@@ -320,7 +246,7 @@ export class KafkaSink {
       }
       // checkpoints right after the batch's last record are covered too
       while (this.head < limit && 'checkpoint' in this.queue[this.head]) {
-        lastCheckpoint = this.queue[this.head++] as { checkpoint: bigint; commitTimeMicros: number };
+        lastCheckpoint = this.queue[this.head++] as Checkpoint;
         checkpoints.push(lastCheckpoint);
       }
       this.inFlight = this.head - start;
@@ -353,7 +279,7 @@ export class KafkaSink {
    */
   private async sendWithRetries(
     topicMessages: { topic: string; messages: { key: string | null; value: string | null; headers?: Record<string, string> }[] }[],
-    lastCheckpoint: { checkpoint: bigint; commitTimeMicros: number } | null,
+    lastCheckpoint: Checkpoint | null,
     compression: CompressionTypes,
   ): Promise<boolean> {
     // the outage is counted from the batch's first send (kafkajs retries inside an attempt first)
@@ -383,7 +309,8 @@ export class KafkaSink {
             ...topicMessages,
             {
               topic: this.delivery.offsetsTopic,
-              messages: [{ key: this.delivery.slotName, value: JSON.stringify({ lsn: String(lastCheckpoint!.checkpoint), ts_ms: Date.now(), txn }), headers: undefined }],
+              // the field is `lsn` in stored records (written by the PostgreSQL worker from the start): kept so they load
+              messages: [{ key: this.delivery.positionKey, value: JSON.stringify({ lsn: String(lastCheckpoint!.checkpoint), ts_ms: Date.now(), txn }), headers: undefined }],
             },
           ];
           const t = await this.producer.transaction();
@@ -440,50 +367,3 @@ export class KafkaSink {
   }
 }
 
-
-/**
- * Kafka's murmur2 (Java `Utils.murmur2`) in 32-bit integer arithmetic. Same result as kafkajs's
- * default partitioner, which spends its time in 64-bit `Long` emulation.
- */
-export function murmur2(data: Buffer): number {
-  const length = data.length;
-  const m = 0x5bd1e995;
-  let h = (0x9747b28c ^ length) | 0;
-  const length4 = length >> 2;
-  for (let i = 0; i < length4; i++) {
-    const i4 = i * 4;
-    let k = data[i4] | (data[i4 + 1] << 8) | (data[i4 + 2] << 16) | (data[i4 + 3] << 24);
-    k = Math.imul(k, m);
-    k ^= k >>> 24;
-    k = Math.imul(k, m);
-    h = Math.imul(h, m);
-    h ^= k;
-  }
-  const rest = length & ~3;
-  const tail = length % 4;
-  if (tail === 3) h ^= data[rest + 2] << 16;
-  if (tail >= 2) h ^= data[rest + 1] << 8;
-  if (tail >= 1) {
-    h ^= data[rest];
-    h = Math.imul(h, m);
-  }
-  h ^= h >>> 13;
-  h = Math.imul(h, m);
-  h ^= h >>> 15;
-  return h | 0;
-}
-
-/** Keyed records: `toPositive(murmur2(key)) % partitions`, as Java producers; unkeyed: round robin. */
-export const javaCompatiblePartitioner = () => {
-  let counter = 0;
-  return ({ partitionMetadata, message }: { partitionMetadata: { partitionId: number; leader: number }[]; message: { key?: Buffer | string | null; partition?: number | null } }) => {
-    if (message.partition !== null && message.partition !== undefined) return message.partition;
-    if (message.key !== null && message.key !== undefined) {
-      const key = Buffer.isBuffer(message.key) ? message.key : Buffer.from(String(message.key));
-      return (murmur2(key) & 0x7fffffff) % partitionMetadata.length;
-    }
-    const available = partitionMetadata.filter((p) => p.leader >= 0);
-    const list = available.length ? available : partitionMetadata;
-    return list[(counter++ & 0x7fffffff) % list.length].partitionId;
-  };
-};

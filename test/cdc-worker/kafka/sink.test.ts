@@ -39,25 +39,7 @@ jest.mock('kafkajs', () => {
   };
 });
 
-import { KafkaSink, javaCompatiblePartitioner, murmur2 } from '../../lib/cdc-worker/sink';
-
-describe('murmur2 partitioner', () => {
-  // kafkajs's (slow, Long-based) Java-compatible murmur2 is the reference
-  const reference = jest.requireActual('kafkajs/src/producer/partitioners/default/murmur2');
-  test('matches the reference for keys of every length remainder', () => {
-    for (let i = 0; i < 500; i++) {
-      const key = Buffer.from(`{"id":${i * 7919}}` + 'x'.repeat(i % 5));
-      expect(murmur2(key)).toBe(reference(key));
-    }
-    expect(murmur2(Buffer.from(''))).toBe(reference(Buffer.from('')));
-  });
-  test('partitions keyed records like Java, unkeyed round robin', () => {
-    const p = javaCompatiblePartitioner();
-    const meta = [0, 1, 2].map((partitionId) => ({ partitionId, leader: 1 }));
-    expect(p({ partitionMetadata: meta, message: { key: '{"id":1}' } })).toBe((reference(Buffer.from('{"id":1}')) & 0x7fffffff) % 3);
-    expect([0, 1, 2].map(() => p({ partitionMetadata: meta, message: { key: null } })).sort()).toEqual([0, 1, 2]);
-  });
-});
+import { KafkaSink } from '../../../lib/cdc-worker/kafka/sink';
 
 const kafkaCfg = { brokers: ['k:1'], clientId: 'c', ssl: false, batchSize: 3, maxBatchBytes: 1000000, compression: 'none' as const };
 const rec = (i: number) => ({ record: { topic: 't', key: String(i), value: `v${i}` }, bytes: 2 });
@@ -69,7 +51,7 @@ function makeSink(mode: 'at-least-once' | 'exactly-once' = 'at-least-once', maxB
     kafkaCfg,
     maxBuffered,
     { onCheckpoint: (l) => void checkpoints.push(l), onBatch: () => undefined, onFatal: (e) => void fatal.push(e) },
-    { mode, offsetsTopic: 'offsets', transactionalId: 'tx', slotName: 'slot' },
+    { mode, offsetsTopic: 'offsets', transactionalId: 'tx', positionKey: 'slot' },
   );
   return { sink, checkpoints, fatal };
 }
