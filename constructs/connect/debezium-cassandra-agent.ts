@@ -13,10 +13,18 @@ export interface DebeziumCassandraAgentProps {
   readonly kafka: IKafkaPlatform;
   /** Logical name of the source (selectors name it); a letter, then letters, digits, '_' or '-'. */
   readonly logicalName: string;
-  /** Cassandra contact points the agent's snapshot reads from (the agent runs on each of these nodes). */
+  /** Cassandra contact points the agent's driver connects to (for snapshots and schema); the agent runs on each of these nodes. */
   readonly cassandraHosts: string[];
-  /** Native protocol port. @default 9042 */
+  /** Native protocol port of the contact points. @default 9042 */
   readonly cassandraPort?: number;
+  /**
+   * Datacenter of the contact points. The DataStax driver 4 requires it whenever contact points
+   * are given explicitly (`basic.load-balancing-policy.local-datacenter`).
+   * @default 'datacenter1' (Cassandra's name for the datacenter of SimpleSnitch)
+   */
+  readonly localDatacenter?: string;
+  /** Path on the nodes where {@link DebeziumCassandraAgent.driverConfig} is placed. @default '/etc/debezium-cassandra/application.conf' */
+  readonly driverConfigPath?: string;
   /** Tables to capture as `keyspace.table`, with keys, labels and sensitivity; each needs `WITH cdc = true`. */
   readonly tables: SourceTable[];
   /** Kafka user the agents produce as. @default `cdc-<logicalName>` */
@@ -40,8 +48,11 @@ export interface DebeziumCassandraAgentProps {
  * Kafka itself. Terraform cannot install it on the nodes, so this construct provides everything
  * around it: the Kafka user it produces as (SCRAM, when a password is given), the topics and ACLs
  * (through the stage construct that routes it), the `ALTER TABLE … WITH cdc = true` statements,
- * and the agent's properties file as a Terraform output, ready to be placed on each node by the
- * tool that manages the nodes. The Kafka password is not in that file: the node adds
+ * and the agent's two files as Terraform outputs, ready to be placed on each node by the tool that
+ * manages the nodes: its properties, and the DataStax driver's `application.conf` with the contact
+ * points and local datacenter, which the properties name in `cassandra.driver.config.file`
+ * (Debezium 3 reads the connection only from there; it has no `cassandra.hosts` or
+ * `cassandra.port`). The Kafka password is in neither file: the node adds
  * `kafka.producer.sasl.jaas.config` from its secret at start-up.
  */
 export class DebeziumCassandraAgent extends Construct implements ISourceCapture {
@@ -55,6 +66,10 @@ export class DebeziumCassandraAgent extends Construct implements ISourceCapture 
   public readonly kafkaUser: string;
   /** The agent's properties file (no secrets). */
   public readonly agentProperties: string;
+  /** The DataStax driver configuration (`application.conf`) the properties reference. */
+  public readonly driverConfig: string;
+  /** Path on the nodes the properties expect {@link driverConfig} at. */
+  public readonly driverConfigPath: string;
   /** CQL statements that turn CDC on for the captured tables. */
   public readonly cdcStatements: string[];
 
@@ -67,6 +82,8 @@ export class DebeziumCassandraAgent extends Construct implements ISourceCapture 
     const port = props.cassandraPort ?? 9042;
     const snapshotMode = props.snapshotMode ?? 'initial';
     const workDir = props.workDir ?? '/var/lib/debezium-cassandra';
+    const datacenter = props.localDatacenter ?? 'datacenter1';
+    this.driverConfigPath = props.driverConfigPath ?? '/etc/debezium-cassandra/application.conf';
     this.captured = describeCaptured(this.topicPrefix, props.tables, (n) => n);
     this.cdcStatements = this.captured.map((c) => `ALTER TABLE ${c.table} WITH cdc = true;`);
 
@@ -75,6 +92,8 @@ export class DebeziumCassandraAgent extends Construct implements ISourceCapture 
       p.check(/^[A-Za-z0-9._-]+$/.test(this.topicPrefix), 'topicPrefix', this.topicPrefix, "letters, digits, '.', '_' and '-'");
       p.check(props.cassandraHosts.length > 0 && props.cassandraHosts.every((h) => /^[A-Za-z0-9.-]+$/.test(h)), 'cassandraHosts', props.cassandraHosts, 'at least one host name or IP');
       p.check(isIntIn(port, 1, 65535), 'cassandraPort', port, 'an integer from 1 to 65535');
+      p.check(/^[A-Za-z0-9._-]{1,128}$/.test(datacenter), 'localDatacenter', datacenter, "a datacenter name: letters, digits, '.', '_' or '-'");
+      p.check(/^\/[A-Za-z0-9._\/-]+$/.test(this.driverConfigPath), 'driverConfigPath', this.driverConfigPath, "an absolute path of letters, digits, '.', '_', '-' and '/'");
       checkCapturedTables(p, 'tables', props.tables, this.captured, /^[A-Za-z][A-Za-z0-9_]{0,47}\.[A-Za-z][A-Za-z0-9_]{0,47}$/, "'keyspace.table' of letters, digits and '_'");
       p.check(['initial', 'always', 'never'].includes(snapshotMode), 'snapshotMode', snapshotMode, 'initial, always or never');
       p.check(/^[A-Za-z0-9._@-]{1,255}$/.test(this.kafkaUser), 'kafkaUser', this.kafkaUser, "1-255 letters, digits, '.', '_', '-' or '@'");
@@ -92,12 +111,10 @@ export class DebeziumCassandraAgent extends Construct implements ISourceCapture 
     const lines: string[] = [
       `# Debezium Cassandra agent for ${props.logicalName}; generated by cdktf-data-pipelines.`,
       '# Run it on every Cassandra node; tables need WITH cdc = true and cassandra.yaml cdc_enabled: true.',
-      `connector.name=${this.topicPrefix}-cassandra-agent`,
       `topic.prefix=${this.topicPrefix}`,
       `snapshot.mode=${snapshotMode}`,
       `cassandra.config=${props.cassandraConfigPath ?? '/etc/cassandra/cassandra.yaml'}`,
-      `cassandra.hosts=${props.cassandraHosts.join(',')}`,
-      `cassandra.port=${port}`,
+      `cassandra.driver.config.file=${this.driverConfigPath}`,
       'commit.log.real.time.processing.enabled=true',
       `commit.log.relocation.dir=${workDir}/relocation`,
       `offset.backing.store.dir=${workDir}/offsets`,
@@ -115,6 +132,19 @@ export class DebeziumCassandraAgent extends Construct implements ISourceCapture 
     new TerraformOutput(this, 'agent-properties', {
       value: this.agentProperties,
       description: `Properties of the Debezium Cassandra agent for ${props.logicalName} (no secrets); place on each Cassandra node.`,
+    });
+    // HOCON, read by DriverConfigLoader.fromFile on top of the driver's reference.conf.
+    this.driverConfig = [
+      `# DataStax Java driver settings of the Debezium Cassandra agent for ${props.logicalName}; generated by cdktf-data-pipelines.`,
+      'datastax-java-driver {',
+      `  basic.contact-points = [${props.cassandraHosts.map((h) => JSON.stringify(`${h}:${port}`)).join(', ')}]`,
+      `  basic.load-balancing-policy.local-datacenter = ${JSON.stringify(datacenter)}`,
+      '}',
+      '',
+    ].join('\n');
+    new TerraformOutput(this, 'driver-config', {
+      value: this.driverConfig,
+      description: `DataStax driver config (application.conf) of the Debezium Cassandra agent for ${props.logicalName}; place on each Cassandra node at ${this.driverConfigPath}.`,
     });
   }
 

@@ -81,6 +81,19 @@ test('Debezium Cassandra agents: a capture read from the output of its propertie
   expect(edge(m, 'capture:risk-agent', 'topic:risk.events.scores')).toBe('produces');
 });
 
+test('Debezium Cassandra agents (Debezium 3 files): the hosts come from the driver config output beside the properties', () => {
+  const m = extractModel('s', {
+    resource: { kafka_topic: { t: { name: 'risk.events.scores', partitions: 1, ...at('s/risk/t/topic') } } },
+    output: {
+      'risk_agent-properties': { value: 'topic.prefix=risk\ncassandra.config=/etc/cassandra/cassandra.yaml\ncassandra.driver.config.file=/etc/a.conf\n' },
+      'risk_driver-config': { value: 'datastax-java-driver {\n  basic.contact-points = ["cass-1:9042", "cass-2:9042"]\n}\n' },
+    },
+  });
+  expect(m.nodes.find((n) => n.id === 'capture:risk-cassandra-agent')).toMatchObject({ tech: 'Debezium Cassandra agent', details: ['prefix risk'] });
+  expect(edge(m, 'source:Cassandra:cass-1/risk', 'capture:risk-cassandra-agent')).toBe('captures');
+  expect(edge(m, 'capture:risk-cassandra-agent', 'topic:risk.events.scores')).toBe('produces');
+});
+
 test('CDC worker on Cloud Run: its database and topics from CDC_CONFIG_JSON; bad JSON is a warning', () => {
   const config = { source: { kind: 'mysql', host: 'db.internal', database: 'ledger', tables: ['ledger.entries'] }, output: { topicPrefix: 'ledger' } };
   const m = extractModel('s', {

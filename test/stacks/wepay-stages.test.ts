@@ -79,8 +79,9 @@ describe('wepay-2019 (stage 3)', () => {
     expect(connector('profiles-mongodb-source').config['connector.class']).toBe('io.debezium.connector.mongodb.MongoDbConnector');
     expect(connector('balances-spanner-source').config['connector.class']).toBe('io.debezium.connector.spanner.SpannerConnector');
     expect(values(json, 'kafka_user_scram_credential').map((u) => u.username)).toEqual(['cdc-risk-events']);
-    const [output] = Object.values<any>(json.output);
-    expect(output.value).toContain('connector.name=risk-events-cassandra-agent\n');
+    const [properties, driverConfig] = Object.values<any>(json.output);
+    expect(properties.value).toContain('cassandra.driver.config.file=/etc/debezium-cassandra/application.conf\n');
+    expect(driverConfig.value).toContain('basic.contact-points = ["cassandra-1.data.internal:9042", "cassandra-2.data.internal:9042", "cassandra-3.data.internal:9042"]');
     expect(values(json, 'google_sql_database_instance').find((i) => i.name === 'payouts-db').settings.database_flags).toEqual([{ name: 'cloudsql.logical_decoding', value: 'on' }]);
   });
 });

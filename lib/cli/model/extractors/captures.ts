@@ -42,14 +42,22 @@ export function extractConnectorCaptures(b: ModelBuilder): void {
   }
 }
 
-/** Debezium agents that run outside Connect (Cassandra), described by an output holding their properties. */
+/**
+ * Debezium agents that run outside Connect (Cassandra), described by an output holding their
+ * properties. Their hosts are the contact points of the driver config (`application.conf`) output
+ * beside it; files from before Debezium 3 name them in `cassandra.hosts`.
+ */
 export function extractCassandraAgents(b: ModelBuilder): void {
-  for (const [outName, out] of Object.entries(b.json.output ?? {})) {
-    if (typeof out?.value !== 'string' || !/^cassandra\.hosts=/m.test(out.value)) continue;
+  const outputs = Object.entries(b.json.output ?? {});
+  for (const [outName, out] of outputs) {
+    if (typeof out?.value !== 'string' || !/^cassandra\.(hosts|config)=/m.test(out.value)) continue;
     const props = Object.fromEntries(out.value.split('\n').filter((l) => /^[\w.]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-    const name = props['connector.name'] ?? outName;
+    const name = props['connector.name'] ?? (props['topic.prefix'] ? `${props['topic.prefix']}-cassandra-agent` : outName);
     const id = `capture:${name}`;
-    const hosts = list(props['cassandra.hosts']);
+    const scope = outName.slice(0, outName.lastIndexOf('_') + 1);
+    const driverConfig = outputs.find(([n, o]) => n !== outName && n.startsWith(scope) && typeof o?.value === 'string' && o.value.includes('basic.contact-points'))?.[1]?.value as string | undefined;
+    const contactPoints = /basic\.contact-points\s*=\s*\[([^\]]*)\]/.exec(driverConfig ?? '')?.[1];
+    const hosts = props['cassandra.hosts'] ? list(props['cassandra.hosts']) : (contactPoints ?? '').split(',').map((h) => h.trim().replace(/^"|"$/g, '').replace(/:\d+$/, '')).filter((h) => h);
     const path = `${b.stack}/${outName}`;
     b.addNode({ id, kind: 'capture', label: name, tech: 'Debezium Cassandra agent', details: props['topic.prefix'] ? [`prefix ${props['topic.prefix']}`] : [], paths: [] });
     b.groupHint.set(id, outName.split('_')[0]);
