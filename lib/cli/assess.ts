@@ -77,7 +77,25 @@ export function assessStage(model: PipelineModel, company: PipelineModel[] = [])
   const consumers = of('consumer');
   const domains = [...new Set([model, ...company].flatMap((m) => m.facts.domains))].sort();
   const withCompany = company.length ? ` (with ${names(company.map((m) => m.stack))})` : '';
-  const topicReaders = consumers.filter((c) => model.edges.some((e) => e.to === c.id && e.from.startsWith('topic:')));
+  // Stage 5 evidence is what only domains make: readers of a domain's data (datasets labelled with a
+  // domain, topics in a domain's namespace), the domains' own principals (`User:<domain>`, the
+  // `<domain>-domain` service account) reading anything; a stage-4 access model's readers prove
+  // nothing about domains.
+  const domainData = new Set([
+    ...datasets.filter((d) => d.details.some((x) => x.startsWith('domain '))).map((d) => d.id),
+    ...of('topic').filter((t) => domains.some((d) => t.label.startsWith(`${d}.`))).map((t) => t.id),
+  ]);
+  const isDomainPrincipal = (principal: string) => domains.some((d) => principal === `User:${d}` || principal === `serviceAccount:${d}-domain`);
+  const domainReaders = consumers.filter((c) => model.edges.some((e) => e.to === c.id && e.kind === 'reads' && (domainData.has(e.from) || isDomainPrincipal(c.label))));
+  const domainUsers = consumers.filter((c) => domains.some((d) => c.label === `User:${d}`) && model.edges.some((e) => e.to === c.id && e.from.startsWith('topic:')));
+  // Stage 3 evidence is what goes beyond stage 2's one kind of capture and sink: the captures and
+  // sinks of every kind but the most common one (which a stage-2 pipeline already has).
+  const beyondBaseKind = <T extends { label: string }>(xs: T[], kindOf: (x: T) => string): string[] => {
+    const count = new Map<string, number>();
+    xs.forEach((x) => count.set(kindOf(x), (count.get(kindOf(x)) ?? 0) + 1));
+    const base = [...count].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
+    return xs.filter((x) => kindOf(x) !== base).map((x) => `${x.label} (${kindOf(x)})`);
+  };
 
   const checks: Omit<StageCheck, 'reached'>[] = [
     {
@@ -108,16 +126,18 @@ export function assessStage(model: PipelineModel, company: PipelineModel[] = [])
     {
       stage: 3, name: 'integration', parts: [
         part('integration.capture-kinds', 'several kinds of source capture on one platform', true,
-          captureTechs.length >= 2 ? captureTechs : [], `${captureTechs.length ? `only ${names(captureTechs)}` : 'no capture yet'}; add another engine (PostgreSQL, MongoDB, Cassandra, Spanner)`),
+          captureTechs.length >= 2 ? beyondBaseKind(captures, (c) => c.tech ?? 'capture') : [], `${captureTechs.length ? `only ${names(captureTechs)}` : 'no capture yet'}; add another engine (PostgreSQL, MongoDB, Cassandra, Spanner)`),
         part('integration.sink-kinds', 'several kinds of sink (warehouse, search, graph, relational, messaging)', true,
-          sinkKindSet.length >= 2 ? sinkKindSet : [], `${sinkKindSet.length ? `only ${names(sinkKindSet)}` : 'no sink yet'}; add a search, graph or JDBC sink`),
+          sinkKindSet.length >= 2 ? beyondBaseKind(sinks, (s) => kinds.get(s.id) ?? 'other') : [], `${sinkKindSet.length ? `only ${names(sinkKindSet)}` : 'no sink yet'}; add a search, graph or JDBC sink`),
         part('integration.nosql', 'a NoSQL or NewSQL source (MongoDB, Cassandra, Spanner)', false, nonRelational.map((c) => `${c.label} (${c.tech})`), 'add DebeziumMongoDbSource, DebeziumCassandraAgent or DebeziumSpannerSource'),
         part('integration.non-warehouse-sinks', 'sinks beyond the warehouse', false, otherSinks.map((s) => `${s.label} (${s.tech})`), 'add an Elasticsearch, Neo4j or JDBC sink'),
       ],
     },
     {
       stage: 4, name: 'automation', parts: [
-        part('automation.dlp', 'DLP scans of the warehouse datasets', true, [...scanned].map((d) => d.slice(8)), 'add DlpTableScan for datasets holding sensitive data'),
+        part('automation.dlp', 'DLP scans of the warehouse datasets', true,
+          of('dlp').filter((n) => model.edges.some((e) => e.from === n.id && e.kind === 'scans')).map((n) => `${n.label} (${n.details.length} table${n.details.length === 1 ? '' : 's'})`),
+          'add DlpTableScan for datasets holding sensitive data'),
         part('automation.classification', 'a classification taxonomy with policy tags', true, model.facts.policyTags, 'add DataClassification'),
         part('automation.column-tags', 'warehouse columns carrying policy tags (column-level security)', false, model.facts.classifiedTables, 'declare tables with ClassifiedTable'),
         part('automation.access', 'people and teams granted access by declared roles (dataset readers, topic consumers, policy-tag readers)', false,
@@ -132,9 +152,9 @@ export function assessStage(model: PipelineModel, company: PipelineModel[] = [])
       stage: 5, name: 'decentralization', parts: [
         part('decentralization.domains', `several team domains, each with its own microwarehouse (DataDomain)${withCompany}`, true, domains.length >= 2 ? domains : [],
           `${domains.length ? `only domain ${names(domains)}` : 'no domain yet'}; give each team a DataDomain`),
-        part('decentralization.consumers', 'domains reading others\' data through declared grants', false, consumers.map((c) => c.label), 'publish data products and subscribe to them'),
+        part('decentralization.consumers', 'domains reading others\' data through declared grants', false, domainReaders.map((c) => c.label), 'publish data products and subscribe to them'),
         part('decentralization.projects', 'domains in their own Google projects', false, model.facts.datasetProjects.length >= 2 ? model.facts.datasetProjects : [], 'give domains their own projects'),
-        part('decentralization.topic-namespaces', 'team principals with their own topic grants', false, topicReaders.map((c) => c.label), 'give each domain a prefixed topic namespace'),
+        part('decentralization.topic-namespaces', 'team principals with their own topic grants', false, domainUsers.map((c) => c.label), 'give each domain a prefixed topic namespace'),
       ],
     },
   ];

@@ -147,6 +147,13 @@ function grantsToDraw(model: PipelineModel): Map<string, PipelineGrant[]> {
   return out;
 }
 
+/**
+ * Edges laid out against their direction: a DLP scan or a classification describes a dataset, so it
+ * is placed after the dataset (beside it) rather than before the whole flow, where its edges would
+ * cross the picture side by side with unrelated ones. They are still drawn pointing at the dataset.
+ */
+const laidBackwards = (e: PipelineEdge): boolean => e.kind === 'scans' || e.kind === 'classifies';
+
 /** Lays the model out with ELK (layered, left to right, orthogonal edges, groups as compound nodes). */
 export async function layoutDiagram(model: PipelineModel): Promise<DiagramLayout> {
   // elkjs is loaded here only, so `assess` and `--help` start without it.
@@ -168,10 +175,10 @@ export async function layoutDiagram(model: PipelineModel): Promise<DiagramLayout
     'elk.edgeRouting': 'ORTHOGONAL',
     'elk.layered.spacing.nodeNodeBetweenLayers': '56',
     'elk.layered.spacing.edgeNodeBetweenLayers': '18',
-    'elk.layered.spacing.edgeEdgeBetweenLayers': '8',
+    'elk.layered.spacing.edgeEdgeBetweenLayers': '12',
     'elk.spacing.nodeNode': '16',
     'elk.spacing.edgeNode': '14',
-    'elk.spacing.edgeEdge': '7',
+    'elk.spacing.edgeEdge': '12',
     'elk.spacing.componentComponent': '40',
     'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
     'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
@@ -189,7 +196,7 @@ export async function layoutDiagram(model: PipelineModel): Promise<DiagramLayout
   const elkEdges = (where: string) => edges.filter((e) => container(e) === where).map((e) => {
     const id = `e${edgeById.size}`;
     edgeById.set(id, e);
-    return { id, sources: [e.from], targets: [e.to] };
+    return laidBackwards(e) ? { id, sources: [e.to], targets: [e.from] } : { id, sources: [e.from], targets: [e.to] };
   });
   const graph = {
     id: 'root',
@@ -230,7 +237,7 @@ export async function layoutDiagram(model: PipelineModel): Promise<DiagramLayout
       const edge = edgeById.get(String(e.id))!;
       for (const s of e.sections ?? []) {
         const pts = [s.startPoint, ...(s.bendPoints ?? []), s.endPoint].map((p: { x: number; y: number }) => ({ x: p.x + o.x, y: p.y + o.y }));
-        placedEdges.push({ edge, points: pts });
+        placedEdges.push({ edge, points: laidBackwards(edge) ? pts.reverse() : pts });
       }
     }
   };
@@ -239,6 +246,11 @@ export async function layoutDiagram(model: PipelineModel): Promise<DiagramLayout
   return { title: model.stack, width: Math.ceil(out.width ?? 0), height: Math.ceil(out.height ?? 0), nodes: placedNodes, groups: placedGroups, edges: placedEdges };
 }
 
+/**
+ * Space between the stack name and the stage in a diagram's title, as an offset: SVG renderers
+ * strip or collapse spaces at the start of a tspan (xml:space default), so spaces there vanish.
+ */
+const TITLE_GAP = 12;
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const r1 = (n: number) => Math.round(n * 10) / 10;
 
@@ -259,7 +271,7 @@ export function renderSvg(layout: DiagramLayout, options: { subtitle?: string } 
   }
   o.push('</defs>');
   o.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
-  o.push(`<text x="20" y="22" font-size="15" fill="#222"><tspan font-weight="bold">${esc(layout.title)}</tspan>${options.subtitle ? `<tspan fill="#666">  ${esc(options.subtitle)}</tspan>` : ''}</text>`);
+  o.push(`<text x="20" y="22" font-size="15" fill="#222"><tspan font-weight="bold">${esc(layout.title)}</tspan>${options.subtitle ? `<tspan fill="#666" dx="${TITLE_GAP}">${esc(options.subtitle)}</tspan>` : ''}</text>`);
   // legend
   let lx = 20;
   for (const { k, w } of legendItems) {
@@ -354,6 +366,40 @@ const segmentRect = (p: { x: number; y: number }, q: { x: number; y: number }): 
 });
 /** Where a group's title is drawn. */
 const groupTitle = (g: PlacedGroup): Rect => ({ x: g.x + 8, y: g.y + 4, width: g.label.length * 8.2 + 8, height: 20 });
+
+type Point = { x: number; y: number };
+/** BUNDLE_GAP px apart or closer, side by side for at least BUNDLE_RUN px: two lines read as one cable. */
+const BUNDLE_GAP = 10;
+const BUNDLE_RUN = 120;
+/** How far two axis-parallel segments run side by side within BUNDLE_GAP of each other (0 when they do not). */
+function sideBySide(a: [Point, Point], b: [Point, Point]): number {
+  const run = (p: number, q: number, r: number, s: number) => Math.min(Math.max(p, q), Math.max(r, s)) - Math.max(Math.min(p, q), Math.min(r, s));
+  const vertical = (u: [Point, Point]) => Math.abs(u[0].x - u[1].x) < 0.5;
+  const horizontal = (u: [Point, Point]) => Math.abs(u[0].y - u[1].y) < 0.5;
+  if (vertical(a) && vertical(b) && Math.abs(a[0].x - b[0].x) <= BUNDLE_GAP) return Math.max(0, run(a[0].y, a[1].y, b[0].y, b[1].y));
+  if (horizontal(a) && horizontal(b) && Math.abs(a[0].y - b[0].y) <= BUNDLE_GAP) return Math.max(0, run(a[0].x, a[1].x, b[0].x, b[1].x));
+  return 0;
+}
+
+/**
+ * Pairs of unrelated edges (no end in common) drawn side by side, a few pixels apart, for a long
+ * stretch: they read as one cable and a reader cannot tell which goes where. Edges sharing a
+ * source or a target may run together; that reads as a fan.
+ */
+export function bundledEdges(layout: DiagramLayout): [PipelineEdge, PipelineEdge][] {
+  const out: [PipelineEdge, PipelineEdge][] = [];
+  const es = layout.edges;
+  for (let i = 0; i < es.length; i++) {
+    for (let j = i + 1; j < es.length; j++) {
+      const a = es[i].edge;
+      const b = es[j].edge;
+      if (a.from === b.from || a.to === b.to || a.from === b.to || a.to === b.from) continue;
+      const hit = es[i].points.slice(1).some((p, k) => es[j].points.slice(1).some((q, l) => sideBySide([es[i].points[k], p], [es[j].points[l], q]) >= BUNDLE_RUN));
+      if (hit) out.push([a, b]);
+    }
+  }
+  return out;
+}
 
 /**
  * Readability checks of a layout: boxes (and so their labels) do not overlap, no edge runs through

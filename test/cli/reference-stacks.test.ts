@@ -3,8 +3,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { synthReferenceApp } from '../../stacks/reference-app';
 import { REFERENCE_STACKS } from '../../stacks/registry';
-import { extractModel, PipelineModel, SynthesizedStack } from '../../lib/cli/model';
-import { checkLayout, DiagramLayout, drawnNodes, layoutDiagram, renderMermaid, renderSvg } from '../../lib/cli/diagram';
+import { extractModel, PipelineModel, sinkKinds, SynthesizedStack } from '../../lib/cli/model';
+import { bundledEdges, checkLayout, DiagramLayout, drawnNodes, layoutDiagram, renderMermaid, renderSvg } from '../../lib/cli/diagram';
 import { assessStage } from '../../lib/cli/assess';
 import { companies } from '../../lib/cli/company';
 
@@ -160,4 +160,67 @@ test('wepay-2019: NoSQL and NewSQL captures and the routed sinks', () => {
   expect(edgesFrom(m, 'sink:merchant-search-sink')).toEqual(['store:https://search.data.internal:9200']);
   expect(edgesFrom(m, 'batch:wepay-airflow')).toEqual(['dataset:ledger_batch', 'dataset:monolith_batch', 'dataset:risk_batch']);
   expect(m.groups.map((g) => g.label)).toEqual(['batch', 'integration', 'realtime']);
+});
+
+/** The company one stage after another: each stack's evidence must prove its stage, not repeat the one below. */
+const STAGE_CHAIN: [lower: string, upper: string][] = [
+  ['wepay-2014', 'wepay-2016'],
+  ['wepay-2016', 'wepay-2017'],
+  ['wepay-2017', 'wepay-2019'],
+  ['wepay-2019', 'automation'],
+  ['automation', 'decentralized'],
+];
+
+/** The names an evidence line lists (`a, b (kind), c → d and 2 more` → a, b, c). */
+const evidenceNames = (evidence: string): string[] =>
+  evidence.replace(/ and \d+ more$/, '').split(', ').map((x) => x.replace(/ \(.*\)$/, '').replace(/ → .*$/, ''));
+
+describe.each(STAGE_CHAIN)('assess evidence: %s → %s', (lower, upper) => {
+  const assess = (name: string) => assessStage(models[name], company.get(name)!.map((n) => models[n]));
+
+  test('the lower stack shows no part of the upper stage as present', () => {
+    const stage = KNOWN_STAGES[upper];
+    const present = assess(lower).stages[stage].parts.filter((p) => p.present).map((p) => `${p.id}: ${p.evidence}`);
+    expect(present).toEqual([]);
+  });
+
+  test("the upper stage's evidence names nothing the lower stack also has", () => {
+    const m = models[lower];
+    // What the lower stack has: its resources and principals, and the kinds of capture and sink it uses.
+    const known = new Set([
+      ...m.nodes.map((n) => n.label), ...m.nodes.flatMap((n) => (n.tech ? [n.tech] : [])), ...sinkKinds(m).values(),
+      ...m.grants.map((g) => g.principal), ...m.facts.policyTags, ...m.facts.alertPolicies,
+    ]);
+    const a = assess(upper);
+    const repeated = a.stages[a.stage].parts
+      .filter((p) => p.present)
+      .flatMap((p) => evidenceNames(p.evidence).filter((n) => known.has(n)).map((n) => `${p.id}: ${n}`));
+    expect(repeated).toEqual([]);
+  });
+});
+
+describe('diagram readability', () => {
+  test('the title keeps the space between the stack and its stage (an offset, not spaces a renderer strips)', () => {
+    const svg = renderSvg(layouts['automation'], { subtitle: 'stage 4 (automation)' });
+    const title = /<text x="20" y="22"[^>]*>(.*?)<\/text>/.exec(svg)![1];
+    expect(title).toMatch(/^<tspan font-weight="bold">automation<\/tspan><tspan fill="#666" dx="\d+">stage 4 \(automation\)<\/tspan>$/);
+  });
+
+  test.each(names)('%s: no edge of a DLP scan, a classification or a capture runs side by side with an unrelated edge', (name) => {
+    const bundled = bundledEdges(layouts[name])
+      .filter(([a, b]) => [a, b].some((e) => e.kind === 'scans' || e.kind === 'classifies' || e.kind === 'captures'))
+      .map(([a, b]) => `${a.from} → ${a.to} | ${b.from} → ${b.to}`);
+    expect(bundled).toEqual([]);
+  });
+
+  test('automation: DLP scans and the classification are laid out after the datasets they describe, pointing back at them', () => {
+    const l = layouts['automation'];
+    const box = (id: string) => l.nodes.find((n) => n.node.id === id)!;
+    for (const e of l.edges.filter((x) => x.edge.kind === 'scans' || x.edge.kind === 'classifies')) {
+      expect(box(e.edge.from).x).toBeGreaterThan(box(e.edge.to).x);
+      const end = e.points[e.points.length - 1];
+      const target = box(e.edge.to);
+      expect(Math.abs(end.x - (target.x + target.width))).toBeLessThan(1); // the arrow ends on the dataset's right side
+    }
+  });
 });
