@@ -28,7 +28,7 @@ import { withDetection } from './kafka/screened-sink';
 import { kafkaOutageLog } from './kafka/outage-log';
 import type { CdcSink } from './core/sink';
 import { WorkerMetrics, startHttpServer } from './ops';
-import { MySqlCdcWorker } from './mysql-worker';
+import { MySqlCdcWorker } from './mysql/engine';
 
 export { MySqlCdcWorker };
 

@@ -18,41 +18,22 @@
 import type { Connection } from 'mysql2';
 import { Logger } from 'pino';
 import { Server } from 'http';
-import { ResolvedCdcWorkerConfig } from './config';
-import { EnvelopeOptions, OutRecord, heartbeatRecord } from './envelope';
-import { KafkaSink } from './kafka/sink';
-import { isTransientKafkaError } from './kafka/errors';
-import { withDetection } from './kafka/screened-sink';
-import { kafkaOutageLog } from './kafka/outage-log';
-import type { CdcSink } from './core/sink';
-import { WorkerMetrics, startHttpServer } from './ops';
-import {
-  MySqlColumnDef,
-  MySqlEngine,
-  MySqlEnvelopeOptions,
-  MySqlRow,
-  MySqlSourcePosition,
-  MySqlTableModel,
-  buildMySqlTableModel,
-  mysqlChangeRecords,
-} from './mysql-envelope';
-import { MariaDbGtidPosition, MySqlGtidSet } from './mysql-gtid';
-import { MySqlOffset, MySqlOffsetStore } from './mysql-offsets';
-import {
-  BinlogEvent,
-  BinlogStartPosition,
-  BinlogStream,
-  checkServer,
-  connect,
-  endQuietly,
-  isConnectionLost,
-  openSnapshot,
-  query,
-  readColumns,
-  replayAlter,
-  showCreateTable,
-  streamTable,
-} from './mysql-source';
+import { ResolvedCdcWorkerConfig } from '../config';
+import { EnvelopeOptions, OutRecord, heartbeatRecord } from '../envelope';
+import { KafkaSink } from '../kafka/sink';
+import { isTransientKafkaError } from '../kafka/errors';
+import { withDetection } from '../kafka/screened-sink';
+import { kafkaOutageLog } from '../kafka/outage-log';
+import { KafkaOffsetStore } from '../kafka/offset-store';
+import type { CdcSink } from '../core/sink';
+import { WorkerMetrics, startHttpServer } from '../ops';
+import { MySqlColumnDef, MySqlEngine, MySqlEnvelopeOptions, MySqlRow, MySqlSourcePosition, MySqlTableModel, buildMySqlTableModel, mysqlChangeRecords } from './envelope';
+import { MariaDbGtidPosition, MySqlGtidSet } from './gtid';
+import { MySqlOffset, mysqlPositionKey } from './offsets';
+import { checkServer, connect, endQuietly, isConnectionLost, query } from './connection';
+import { readColumns, replayAlter, showCreateTable } from './schema';
+import { openSnapshot, streamTable } from './snapshot-query';
+import { BinlogEvent, BinlogStartPosition, BinlogStream } from './binlog';
 
 type SnapshotMarker = MySqlSourcePosition['snapshot'];
 
@@ -90,7 +71,7 @@ export class MySqlCdcWorker {
   private readonly engine: MySqlEngine;
   private conn: Connection | null = null;
   private sink!: CdcSink;
-  private offsets!: MySqlOffsetStore;
+  private offsets!: KafkaOffsetStore<MySqlOffset>;
   private stream: BinlogStream | null = null;
   private http: Server | null = null;
   private serverId = 0;
@@ -178,7 +159,7 @@ export class MySqlCdcWorker {
         // a Kafka outage: the sink sends the batch again (up to kafka.outageTimeoutMs); reading pauses meanwhile
         ...kafkaOutageLog(this.log, this.cfg.kafka.outageTimeoutMs),
       },
-      { ...delivery, positionKey: `mysql:${output.topicPrefix}` },
+      { ...delivery, positionKey: mysqlPositionKey(output.topicPrefix) },
     ), this.cfg.detection, delivery.maxBufferedEvents, this.metrics, (e) => this.fail(e, 'detect'));
     await this.sink.connect();
     try {
@@ -188,7 +169,7 @@ export class MySqlCdcWorker {
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'could not create topics; they must exist already');
     }
-    this.offsets = new MySqlOffsetStore(this.cfg.kafka, delivery.offsetsTopic, output.topicPrefix);
+    this.offsets = new KafkaOffsetStore<MySqlOffset>(this.cfg.kafka, delivery.offsetsTopic, mysqlPositionKey(output.topicPrefix));
     await this.offsets.ensureTopic();
     const stored = await this.offsets.load();
 

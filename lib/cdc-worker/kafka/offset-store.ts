@@ -1,34 +1,15 @@
 /**
- * Where the MySQL/MariaDB source keeps its resume position: a compacted Kafka topic
- * (`delivery.offsetsTopic`, default `<topicPrefix>.cdc-worker.offsets`), one record per worker
- * keyed `mysql:<topicPrefix>`. A record is written only after Kafka has acknowledged every event up
- * to the position it holds, so a restart resumes at or before the first undelivered change.
- *
- * The record also carries the definitions of the captured tables as of that position (the schema
- * history): a restart decodes the events after the position with the columns that were valid then,
- * not with today's.
+ * An {@link OffsetStore} in a compacted Kafka topic (`delivery.offsetsTopic`, default
+ * `<topicPrefix>.cdc-worker.offsets`): one JSON record per source, under the source's key. The
+ * engine writes a position only after Kafka has acknowledged every event up to it (the MySQL/MariaDB
+ * engine keeps its binlog offset and schema history here).
  */
 import { Kafka, Producer } from 'kafkajs';
-import { ResolvedCdcWorkerConfig } from './config';
-import { MySqlColumnDef } from './mysql-envelope';
-import { kafkaClientConfig } from './kafka/client';
+import { ResolvedCdcWorkerConfig } from '../config';
+import type { OffsetStore } from '../core/offsets';
+import { kafkaClientConfig } from './client';
 
-export interface MySqlOffset {
-  /** GTID position after the last delivered transaction (MariaDB `d-s-n,…` or MySQL GTID set); '' without GTIDs. */
-  gtid: string;
-  /** Binlog file and position after the last delivered transaction. */
-  file: string;
-  pos: number;
-  /** False while the initial snapshot is not fully delivered (a restart takes a new snapshot). */
-  snapshotCompleted: boolean;
-  /** Table definitions valid at this position, by `database.table`. */
-  tables: Record<string, MySqlColumnDef[]>;
-  /** `SHOW CREATE TABLE` text valid at this position, by `database.table` (later DDL is replayed on it). */
-  creates?: Record<string, string>;
-  ts_ms: number;
-}
-
-export class MySqlOffsetStore {
+export class KafkaOffsetStore<T> implements OffsetStore<T> {
   private readonly kafka: Kafka;
   private producer: Producer | null = null;
   readonly key: string;
@@ -36,10 +17,10 @@ export class MySqlOffsetStore {
   constructor(
     kafkaCfg: ResolvedCdcWorkerConfig['kafka'],
     readonly topic: string,
-    topicPrefix: string,
+    key: string,
   ) {
     this.kafka = new Kafka(kafkaClientConfig(kafkaCfg));
-    this.key = `mysql:${topicPrefix}`;
+    this.key = key;
   }
 
   async ensureTopic(): Promise<void> {
@@ -60,7 +41,7 @@ export class MySqlOffsetStore {
   }
 
   /** The last stored offset, or null. Reads the topic to its end. */
-  async load(): Promise<MySqlOffset | null> {
+  async load(): Promise<T | null> {
     const admin = this.kafka.admin();
     await admin.connect();
     let ends: { partition: number; high: string; low: string }[];
@@ -71,7 +52,7 @@ export class MySqlOffsetStore {
     }
     if (ends.every((e) => Number(e.high) <= Number(e.low))) return null;
     const consumer = this.kafka.consumer({ groupId: `cdc-worker-offsets-${process.pid}-${Date.now()}` });
-    let found: MySqlOffset | null = null;
+    let found: T | null = null;
     await consumer.connect();
     try {
       await consumer.subscribe({ topic: this.topic, fromBeginning: true });
@@ -82,7 +63,7 @@ export class MySqlOffsetStore {
           .run({
             autoCommit: false,
             eachMessage: async ({ partition, message }) => {
-              if (message.key?.toString() === this.key) found = message.value ? (JSON.parse(message.value.toString()) as MySqlOffset) : null;
+              if (message.key?.toString() === this.key) found = message.value ? (JSON.parse(message.value.toString()) as T) : null;
               if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
               if (remaining.size === 0) {
                 clearTimeout(timer);
@@ -98,7 +79,7 @@ export class MySqlOffsetStore {
     return found;
   }
 
-  async save(offset: MySqlOffset): Promise<void> {
+  async save(offset: T): Promise<void> {
     if (!this.producer) {
       this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await this.producer.connect();

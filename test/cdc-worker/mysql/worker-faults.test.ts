@@ -161,9 +161,9 @@ jest.mock('kafkajs', () => {
   return { ...actual, Kafka: FakeKafka };
 });
 
-import { validateConfig } from '../../lib/cdc-worker/config';
-import { MySqlCdcWorker } from '../../lib/cdc-worker/mysql-worker';
-import { isConnectionLost } from '../../lib/cdc-worker/mysql-source';
+import { validateConfig } from '../../../lib/cdc-worker/config';
+import { MySqlCdcWorker } from '../../../lib/cdc-worker/mysql/engine';
+import { isConnectionLost } from '../../../lib/cdc-worker/mysql/connection';
 
 const real = jest.requireActual('kafkajs');
 /** What kafkajs throws when it gives up on an unreachable broker. */

@@ -1,4 +1,4 @@
-import { MariaDbGtidPosition, MySqlGtidSet, parseGtidPosition, parseMariaDbGtid, parseMySqlGtid } from '../../lib/cdc-worker/mysql-gtid';
+import { MariaDbGtidPosition, MySqlGtidSet, parseGtidPosition, parseMariaDbGtid, parseMySqlGtid } from '../../../lib/cdc-worker/mysql/gtid';
 
 describe('MariaDB GTIDs (domain-server-sequence)', () => {
   test('parses one GTID, with 64-bit sequence numbers kept exact', () => {
