@@ -5,7 +5,7 @@
  * (see ./config.ts). Exit codes: 0 after a graceful stop, 1 on a fatal error, 2 on a bad config.
  */
 import { ConfigError, loadConfig } from './config';
-import { createLogger } from './ops';
+import { createLogger } from './core/log';
 import { createCdcWorker } from './worker';
 
 function parseArgs(argv: string[]): { config?: string; help: boolean } {

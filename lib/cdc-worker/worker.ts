@@ -8,7 +8,7 @@
 import { Client } from 'pg';
 import { Logger } from 'pino';
 import { Server } from 'http';
-import { ResolvedCdcWorkerConfig } from './config';
+import { ResolvedCdcWorkerConfig } from './core/config';
 import {
   EnvelopeOptions,
   OutRecord,
@@ -20,14 +20,17 @@ import {
   heartbeatRecord,
   transactionRecord,
   truncateRecord,
-} from './envelope';
-import { Catalog, ReplicationConnection, clientConfig, quoteIdent, readSnapshot, splitTable } from './postgres';
-import { PgOutputMessage, ReplicationMessage, decodePgOutput, formatLsn } from './pgoutput';
+} from './postgres/envelope';
+import { Catalog, clientConfig, quoteIdent, splitTable } from './postgres/catalog';
+import { ReplicationConnection } from './postgres/replication';
+import { readSnapshot } from './postgres/snapshot-query';
+import { PgOutputMessage, ReplicationMessage, decodePgOutput, formatLsn } from './postgres/protocol';
 import { KafkaSink } from './kafka/sink';
 import { withDetection } from './kafka/screened-sink';
 import { kafkaOutageLog } from './kafka/outage-log';
 import type { CdcSink } from './core/sink';
-import { WorkerMetrics, startHttpServer } from './ops';
+import { WorkerMetrics } from './core/metrics';
+import { startHttpServer } from './core/http';
 import { MySqlCdcWorker } from './mysql/engine';
 
 export { MySqlCdcWorker };

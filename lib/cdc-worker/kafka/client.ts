@@ -2,7 +2,7 @@
 import { KafkaConfig, SASLOptions, logLevel, ISocketFactory } from 'kafkajs';
 import { connect as netConnect, isIP } from 'net';
 import { connect as tlsConnect } from 'tls';
-import { KAFKA_REQUEST_TIMEOUT_MS, ResolvedCdcWorkerConfig } from '../config';
+import { KAFKA_REQUEST_TIMEOUT_MS, ResolvedCdcWorkerConfig } from '../core/config';
 
 /** The `kafka` section as the sink reads it (`outageTimeoutMs` may be left out: the default `KAFKA_OUTAGE_TIMEOUT_MS` applies). */
 export type KafkaSinkConfig = Omit<ResolvedCdcWorkerConfig['kafka'], 'outageTimeoutMs'> & { readonly outageTimeoutMs?: number };

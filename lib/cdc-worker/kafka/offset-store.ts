@@ -5,7 +5,7 @@
  * engine keeps its binlog offset and schema history here).
  */
 import { Kafka, Producer } from 'kafkajs';
-import { ResolvedCdcWorkerConfig } from '../config';
+import { ResolvedCdcWorkerConfig } from '../core/config';
 import type { OffsetStore } from '../core/offsets';
 import { kafkaClientConfig } from './client';
 

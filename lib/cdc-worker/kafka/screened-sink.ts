@@ -39,7 +39,7 @@
  */
 import { createScreen, DetectionConfig, DetectionMetrics, ScreenedChange, SensitiveDataScreen } from '../detect';
 import type { CdcSink, QueueItem, RecordItem } from '../core/sink';
-import type { WorkerMetrics } from '../ops';
+import type { WorkerMetrics } from '../core/metrics';
 import { Entry, outputs } from './screened-output';
 import { NEW_KEY, Parsed, isTombstone, parseChange } from './screened-parse';
 

@@ -11,7 +11,7 @@
  * end after an arbitrary 13–45 s.
  */
 import { CompressionTypes, Kafka, Producer, ITopicConfig, Admin, ICustomPartitioner } from 'kafkajs';
-import { KAFKA_OUTAGE_TIMEOUT_MS, ResolvedCdcWorkerConfig } from '../config';
+import { KAFKA_OUTAGE_TIMEOUT_MS, ResolvedCdcWorkerConfig } from '../core/config';
 import type { CdcSink, Checkpoint, QueueItem, SinkEvents } from '../core/sink';
 import { KafkaSinkConfig, kafkaClientConfig } from './client';
 import { OffsetsReadError, isTransientKafkaError } from './errors';

@@ -4,7 +4,7 @@
  */
 import type ZongJiType from '@vlasky/zongji';
 import type { ZongJiOptions } from '@vlasky/zongji';
-import { ResolvedCdcWorkerConfig } from '../config';
+import { ResolvedCdcWorkerConfig } from '../core/config';
 import { MySqlColumnDef } from './type-mapping';
 import { mysqlConnectionOptions } from './connection';
 

@@ -4,7 +4,7 @@
  * compressed or partial events).
  */
 import type { Connection, ConnectionOptions } from 'mysql2';
-import { ResolvedCdcWorkerConfig } from '../config';
+import { ResolvedCdcWorkerConfig } from '../core/config';
 import { MySqlEngine } from './type-mapping';
 
 /**

@@ -18,15 +18,17 @@
 import type { Connection } from 'mysql2';
 import { Logger } from 'pino';
 import { Server } from 'http';
-import { ResolvedCdcWorkerConfig } from '../config';
-import { EnvelopeOptions, OutRecord, heartbeatRecord } from '../envelope';
+import { ResolvedCdcWorkerConfig } from '../core/config';
+import { heartbeatRecord } from '../core/envelope';
+import type { OutRecord } from '../core/records';
 import { KafkaSink } from '../kafka/sink';
 import { isTransientKafkaError } from '../kafka/errors';
 import { withDetection } from '../kafka/screened-sink';
 import { kafkaOutageLog } from '../kafka/outage-log';
 import { KafkaOffsetStore } from '../kafka/offset-store';
 import type { CdcSink } from '../core/sink';
-import { WorkerMetrics, startHttpServer } from '../ops';
+import { WorkerMetrics } from '../core/metrics';
+import { startHttpServer } from '../core/http';
 import { MySqlColumnDef, MySqlEngine, MySqlEnvelopeOptions, MySqlRow, MySqlSourcePosition, MySqlTableModel, buildMySqlTableModel, mysqlChangeRecords } from './envelope';
 import { MariaDbGtidPosition, MySqlGtidSet } from './gtid';
 import { MySqlOffset, mysqlPositionKey } from './offsets';
@@ -221,7 +223,7 @@ export class MySqlCdcWorker {
     this.timers.push(setInterval(() => this.saveOffset(), delivery.statusIntervalMs));
     if (output.heartbeatIntervalMs > 0) {
       // Debezium's heartbeat record (the offset itself moves with every transaction in the binlog, captured or not)
-      const hbOpts = { topicPrefix: output.topicPrefix, schemasEnable: output.schemasEnable } as EnvelopeOptions;
+      const hbOpts = { topicPrefix: output.topicPrefix, schemasEnable: output.schemasEnable };
       this.timers.push(setInterval(() => this.sink.push(this.recordItem(heartbeatRecord(output.heartbeatTopicsPrefix, hbOpts, Date.now()))), output.heartbeatIntervalMs));
     }
   }

@@ -3,8 +3,9 @@
  * column literal defaults), the `io.debezium.connector.mysql.Source` block (or `…mariadb.Source`),
  * keys, envelopes and tombstones. Column types: type-mapping.ts. Pure functions; no I/O.
  */
-import { ConnectSchema, toJson } from '../types';
-import { OutRecord, changeEnvelopeSchema } from '../envelope';
+import { ConnectSchema } from '../core/json';
+import { SnapshotMarker, changeEnvelopeSchema, changeEventRecords, sourceBlockSchema, wrap } from '../core/envelope';
+import type { OutRecord } from '../core/records';
 import { MySqlColumnDef, MySqlColumnMapping, MySqlEngine, UnsupportedMySqlTypeError, mapMySqlColumn } from './type-mapping';
 
 export { UnsupportedMySqlTypeError, mapMySqlColumn, mysqlTimeToMicros } from './type-mapping';
@@ -32,42 +33,19 @@ export interface MySqlEnvelopeOptions {
 
 // ---------- table model ----------
 
+/** The `source` block's schema of MySQL/MariaDB events: the common fields, then the binlog's own. */
 export function sourceSchema(engine: MySqlEngine): ConnectSchema {
   const f = (type: ConnectSchema['type'], field: string, optional = false): ConnectSchema => ({ type, optional, field });
-  return {
-    type: 'struct',
-    fields: [
-      f('string', 'version'),
-      f('string', 'connector'),
-      f('string', 'name'),
-      f('int64', 'ts_ms'),
-      {
-        type: 'string',
-        optional: true,
-        name: 'io.debezium.data.Enum',
-        version: 1,
-        parameters: { allowed: 'true,first,first_in_data_collection,last_in_data_collection,last,false,incremental' },
-        default: 'false',
-        field: 'snapshot',
-      },
-      f('string', 'db'),
-      f('string', 'sequence', true),
-      f('int64', 'ts_us', true),
-      f('int64', 'ts_ns', true),
-      f('string', 'table', true),
-      f('int64', 'server_id'),
-      f('string', 'gtid', true),
-      f('string', 'file'),
-      f('int64', 'pos'),
-      f('int32', 'row'),
-      f('int64', 'thread', true),
-      f('string', 'query', true),
-    ],
-    optional: false,
-    name: engine === 'mariadb' ? 'io.debezium.connector.mariadb.Source' : 'io.debezium.connector.mysql.Source',
-    version: 1,
-    field: 'source',
-  };
+  return sourceBlockSchema(engine === 'mariadb' ? 'io.debezium.connector.mariadb.Source' : 'io.debezium.connector.mysql.Source', [
+    f('string', 'table', true),
+    f('int64', 'server_id'),
+    f('string', 'gtid', true),
+    f('string', 'file'),
+    f('int64', 'pos'),
+    f('int32', 'row'),
+    f('int64', 'thread', true),
+    f('string', 'query', true),
+  ]);
 }
 
 export function buildMySqlTableModel(database: string, table: string, columns: MySqlColumnDef[], opts: MySqlEnvelopeOptions): MySqlTableModel {
@@ -143,7 +121,7 @@ export function rowStruct(model: MySqlTableModel, row: MySqlRow): Record<string,
 export interface MySqlSourcePosition {
   /** Event (commit) time, ms since epoch; the snapshot's start for snapshot rows. */
   tsMs: number;
-  snapshot: 'true' | 'first' | 'first_in_data_collection' | 'last_in_data_collection' | 'last' | 'false';
+  snapshot: SnapshotMarker;
   serverId: number;
   gtid: string | null;
   file: string;
@@ -175,16 +153,11 @@ export function mysqlSourceBlock(model: { database: string; table: string }, pos
   };
 }
 
-function wrap(schemaJson: string | null, payload: unknown, schemasEnable: boolean): string {
-  const p = toJson(payload);
-  return schemasEnable ? `{"schema":${schemaJson ?? 'null'},"payload":${p}}` : p;
-}
-
-function keyText(model: MySqlTableModel, struct: Record<string, unknown>, opts: MySqlEnvelopeOptions): { json: string | null; struct: Record<string, unknown> | null } {
-  if (!model.keySchemaJson) return { json: null, struct: null };
+function keyOf(model: MySqlTableModel, struct: Record<string, unknown>): Record<string, unknown> | null {
+  if (!model.keySchemaJson) return null;
   const key: Record<string, unknown> = {};
   for (const k of model.keyColumns) key[k] = struct[k];
-  return { json: wrap(model.keySchemaJson, key, opts.schemasEnable), struct: key };
+  return key;
 }
 
 function valueText(
@@ -225,20 +198,16 @@ export function mysqlChangeRecords(
 ): OutRecord[] {
   const before = beforeRow ? rowStruct(model, beforeRow) : null;
   const after = afterRow ? rowStruct(model, afterRow) : null;
-  const out: OutRecord[] = [];
-  if (op === 'u' && before && after && model.keySchemaJson) {
-    const oldKey = keyText(model, before, opts);
-    const newKey = keyText(model, after, opts);
-    if (toJson(oldKey.struct) !== toJson(newKey.struct)) {
-      const nk = { '__debezium.newkey': toJson(newKey.struct) };
-      out.push({ topic: model.topic, key: oldKey.json, value: valueText(model, 'd', before, null, pos, opts, nowMs), headers: nk });
-      if (opts.tombstonesOnDelete) out.push({ topic: model.topic, key: oldKey.json, value: null, headers: nk });
-      out.push({ topic: model.topic, key: newKey.json, value: valueText(model, 'c', null, after, pos, opts, nowMs), headers: { '__debezium.oldkey': toJson(oldKey.struct) } });
-      return out;
-    }
-  }
-  const key = keyText(model, (after ?? before)!, opts).json;
-  out.push({ topic: model.topic, key, value: valueText(model, op, before, after, pos, opts, nowMs) });
-  if (op === 'd' && opts.tombstonesOnDelete) out.push({ topic: model.topic, key, value: null });
-  return out;
+  return changeEventRecords(
+    {
+      topic: model.topic,
+      keyOf: (row) => keyOf(model, row),
+      keyText: (key) => (key === null ? null : wrap(model.keySchemaJson, key, opts.schemasEnable)),
+      valueText: (o, b, a) => valueText(model, o, b, a, pos, opts, nowMs),
+    },
+    op,
+    before,
+    after,
+    opts.tombstonesOnDelete,
+  );
 }

@@ -9,7 +9,8 @@
  * the same form in both: integers as numbers (or decimal strings beyond 2^53), DECIMAL as text,
  * temporal types as text in UTC, JSON as text, binary types as Buffers.
  */
-import { ConnectSchema, bigNumber, dateToEpochDays, formatZonedTimestamp, parseDecimal, timestampToEpochMicros, twosComplementBytes } from '../types';
+import { ConnectSchema, bigNumber } from '../core/json';
+import { dateToEpochDays, formatZonedTimestamp, parseDecimal, timestampToEpochMicros, twosComplementBytes } from '../core/values';
 
 export type MySqlEngine = 'mysql' | 'mariadb';
 

@@ -5,9 +5,9 @@ import type { ChangeRows, DetectionPolicy, ScreenedChange } from '../../../lib/c
 import { ScreenedSink } from '../../../lib/cdc-worker/kafka/screened-sink';
 import { murmur2 } from '../../../lib/cdc-worker/kafka/partitioner';
 import type { KafkaSink, QueueItem } from '../../../lib/cdc-worker/kafka/sink';
-import { buildTableModel, changeRecords } from '../../../lib/cdc-worker/envelope';
-import type { EnvelopeOptions, OutRecord, RawRow, SourcePosition, TableModel } from '../../../lib/cdc-worker/envelope';
-import { OID } from '../../../lib/cdc-worker/types';
+import { buildTableModel, changeRecords } from '../../../lib/cdc-worker/postgres/envelope';
+import type { EnvelopeOptions, OutRecord, RawRow, SourcePosition, TableModel } from '../../../lib/cdc-worker/postgres/envelope';
+import { OID } from '../../../lib/cdc-worker/postgres/type-mapping';
 
 const HASH_KEY = 'unit-test-hash-key-0123456789';
 

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { ConfigError, loadConfig } from '../../lib/cdc-worker/config';
+import { ConfigError, loadConfig } from '../../../lib/cdc-worker/config';
 
 const minimal = {
   source: { host: 'db', database: 'inventory', user: 'cdc', tables: ['public.customers'] },

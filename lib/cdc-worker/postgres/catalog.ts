@@ -1,13 +1,12 @@
 /**
- * PostgreSQL side: catalog look-ups, publication and slot set-up, the exported-snapshot read and
- * the logical replication stream, spoken directly over `pg`'s CopyBoth stream. Nothing is ever
- * acknowledged here on its own: the caller sends standby status updates with {@link ReplicationConnection.sendStatus}.
+ * PostgreSQL connections and catalog look-ups: table and type definitions, publication and slot
+ * set-up over an ordinary connection.
  */
 import { Client, ClientConfig } from 'pg';
 import { ColumnDef } from './envelope';
-import { decodeReplicationMessage, formatLsn, parseLsn, ReplicationMessage } from './pgoutput';
-import { PgTypeInfo } from './types';
-import { ResolvedCdcWorkerConfig } from './config';
+import { parseLsn } from './protocol';
+import { PgTypeInfo } from './type-mapping';
+import { ResolvedCdcWorkerConfig } from '../core/config';
 
 /** Every value as text, exactly as pgoutput sends it. */
 const textTypes = { getTypeParser: () => (v: string) => v } as unknown as ClientConfig['types'];
@@ -139,134 +138,6 @@ function parseTextArray(v: string | string[]): string[] {
     .map((s) => (s.startsWith('"') ? s.slice(1, -1).replace(/\\(.)/g, '$1') : s));
 }
 
-/**
- * A walsender connection (`replication=database`). Creates the slot (exporting a snapshot),
- * then streams; CopyData payloads are handed to `onMessage` in order.
- */
-export class ReplicationConnection {
-  readonly client: Client;
-  private streaming = false;
-  private ended: Promise<void> | null = null;
-
-  private onError: ((e: Error) => void) | null = null;
-
-  constructor(cfg: ResolvedCdcWorkerConfig['source']) {
-    this.client = new Client(clientConfig(cfg, { replication: 'database' } as Partial<ClientConfig>));
-    // An error while no query runs (the server shutting down during the snapshot, when this
-    // connection only holds the exported snapshot) is an 'error' event, which would crash the
-    // process without a listener. Before start() the next command on the connection fails anyway.
-    this.client.on('error', (e) => this.onError?.(e));
-  }
-
-  async connect(): Promise<void> {
-    await this.client.connect();
-  }
-
-  /** CREATE_REPLICATION_SLOT … EXPORT_SNAPSHOT; the snapshot lives until the next command on this connection. */
-  async createSlot(name: string): Promise<{ consistentPoint: bigint; snapshotName: string }> {
-    const res = await this.client.query(`CREATE_REPLICATION_SLOT ${quoteIdent(name)} LOGICAL pgoutput EXPORT_SNAPSHOT`);
-    const row = res.rows[0];
-    return { consistentPoint: parseLsn(row.consistent_point), snapshotName: row.snapshot_name };
-  }
-
-  /** Starts streaming from the slot's confirmed position. Resolves when the stream ends. */
-  start(slot: string, publication: string, onMessage: (m: ReplicationMessage) => void, onError: (e: Error) => void): void {
-    const con = (this.client as unknown as { connection: { on: (e: string, f: (m: { chunk: Buffer }) => void) => void } }).connection;
-    con.on('copyData', (msg) => {
-      try {
-        onMessage(decodeReplicationMessage(msg.chunk));
-      } catch (e) {
-        onError(e as Error);
-      }
-    });
-    this.streaming = true;
-    const sql = `START_REPLICATION SLOT ${quoteIdent(slot)} LOGICAL 0/0 (proto_version '1', publication_names ${quoteLiteral(quoteIdent(publication))})`;
-    this.ended = this.client.query(sql).then(
-      () => {
-        this.streaming = false;
-      },
-      (e: Error) => {
-        this.streaming = false;
-        onError(e);
-      },
-    );
-    this.onError = onError;
-  }
-
-  /** Reports `lsn` as written, flushed and applied: the slot may then release WAL before it. */
-  sendStatus(lsn: bigint, replyRequested = false): void {
-    if (!this.streaming) return;
-    const con = (this.client as unknown as { connection: { sendCopyFromChunk: (b: Buffer) => void } }).connection;
-    con.sendCopyFromChunk(encodeStatus(lsn, Date.now() * 1000, replyRequested));
-  }
-
-  pause(): void {
-    (this.client as unknown as { connection: { stream: NodeJS.ReadableStream } }).connection.stream.pause();
-  }
-
-  resume(): void {
-    (this.client as unknown as { connection: { stream: NodeJS.ReadableStream } }).connection.stream.resume();
-  }
-
-  async close(): Promise<void> {
-    try {
-      await this.client.end();
-    } catch {
-      /* already closed */
-    }
-  }
-
-  get ending(): Promise<void> | null {
-    return this.ended;
-  }
-}
-
-import { encodeStandbyStatus as encodeStatus } from './pgoutput';
-
-function quoteLiteral(s: string): string {
+export function quoteLiteral(s: string): string {
   return "'" + s.replace(/'/g, "''") + "'";
-}
-
-export { formatLsn };
-
-/**
- * Reads every captured table inside the exported snapshot, `fetchSize` rows at a time, calling
- * `onRow` with text values in attribute order. Awaits `onRow`'s promise (backpressure).
- */
-export async function readSnapshot(
-  cfg: ResolvedCdcWorkerConfig['source'],
-  snapshotName: string,
-  tables: { schema: string; table: string; columns: string[] }[],
-  onTable: (schema: string, table: string, rowCount: number) => void,
-  onRow: (schema: string, table: string, row: (string | null)[], last: boolean) => Promise<void> | void,
-): Promise<void> {
-  const client = new Client(clientConfig(cfg));
-  // idle while onRow waits for Kafka: a lost connection surfaces as the next FETCH's error
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshotName)}`);
-    for (const t of tables) {
-      const rel = `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
-      const count = await client.query(`SELECT count(*) AS n FROM ${rel}`);
-      const total = Number(count.rows[0].n);
-      onTable(t.schema, t.table, total);
-      await client.query(`DECLARE cdc_snap NO SCROLL CURSOR FOR SELECT ${t.columns.map(quoteIdent).join(', ')} FROM ${rel}`);
-      let seen = 0;
-      for (;;) {
-        const res = await client.query({ text: `FETCH ${cfg.snapshotFetchSize} FROM cdc_snap`, rowMode: 'array' });
-        if (res.rows.length === 0) break;
-        for (const row of res.rows as (string | null)[][]) {
-          seen++;
-          const p = onRow(t.schema, t.table, row, seen === total);
-          if (p) await p;
-        }
-      }
-      await client.query('CLOSE cdc_snap');
-    }
-    await client.query('COMMIT');
-  } finally {
-    await client.end();
-  }
 }

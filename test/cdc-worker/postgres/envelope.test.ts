@@ -6,8 +6,8 @@ import {
   heartbeatRecord,
   transactionRecord,
   truncateRecord,
-} from '../../lib/cdc-worker/envelope';
-import { OID } from '../../lib/cdc-worker/types';
+} from '../../../lib/cdc-worker/postgres/envelope';
+import { OID } from '../../../lib/cdc-worker/postgres/type-mapping';
 
 const opts: EnvelopeOptions & { tombstonesOnDelete: boolean } = {
   topicPrefix: 'shop',

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { CDC_WORKER_CONFIG_SCHEMA, ConfigError, loadConfig, validateConfig } from '../../lib/cdc-worker/config';
+import { CDC_WORKER_CONFIG_SCHEMA, ConfigError, loadConfig, validateConfig } from '../../../lib/cdc-worker/config';
 
 const minimal = {
   source: { host: 'db', database: 'inventory', user: 'cdc', tables: ['public.orders'] },

@@ -1,8 +1,6 @@
-import { spawnSync } from 'child_process';
-import { join } from 'path';
 import {
   PG_EPOCH_OFFSET_MICROS, decodePgOutput, decodeReplicationMessage, encodeStandbyStatus, formatLsn, parseLsn,
-} from '../../lib/cdc-worker/pgoutput';
+} from '../../../lib/cdc-worker/postgres/protocol';
 
 const u8 = (n: number) => Buffer.from([n]);
 const i16 = (n: number) => { const b = Buffer.alloc(2); b.writeInt16BE(n); return b; };
@@ -67,21 +65,5 @@ describe('pgoutput protocol', () => {
       tag: 'truncate', relationIds: [1, 2], cascade: true, restartIdentity: true,
     });
     expect(() => decodePgOutput(tag('Z'))).toThrow("unknown pgoutput message 'Z'");
-  });
-});
-
-describe('cdc-worker entry point', () => {
-  test('a bad config exits 2 and names the field', () => {
-    const res = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '../../lib/cdc-worker/main.ts')], {
-      env: { ...process.env, CDC_SOURCE__HOST: 'h', CDC_SOURCE__PORT: 'x', CDC_KAFKA__BROKERS: 'k:1' },
-      encoding: 'utf8',
-      timeout: 30000,
-    });
-    expect(res.status).toBe(2);
-    const line = JSON.parse(res.stdout.trim().split('\n').pop()!);
-    expect(line.level).toBe('fatal');
-    expect(line.problems).toEqual(
-      expect.arrayContaining(['source.port must be integer (got "x") [from CDC_SOURCE__PORT]', 'source.database is required', 'output is required']),
-    );
   });
 });

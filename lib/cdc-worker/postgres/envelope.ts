@@ -1,12 +1,15 @@
 /**
  * Debezium change events for PostgreSQL: key and value (with or without the JsonConverter
  * `schema`/`payload` wrapper), `before`/`after`/`source`/`op`/`ts_*`, tombstones, truncates,
- * primary-key changes, heartbeats and transaction metadata. Pure functions; no I/O.
+ * primary-key changes (the parts every engine shares: ../core/envelope.ts). Pure functions; no I/O.
  */
-import { ColumnMapping, ConnectSchema, PgTypeInfo, TypeMappingOptions, UnknownTypeError, mapColumn, toJson } from './types';
-import type { OutRecord } from './core/records';
+import { ConnectSchema } from '../core/json';
+import { changeEnvelopeSchema, changeEventRecords, sourceBlockSchema, wrap } from '../core/envelope';
+import type { OutRecord } from '../core/records';
+import { ColumnMapping, PgTypeInfo, TypeMappingOptions, UnknownTypeError, mapColumn } from './type-mapping';
 
 export type { OutRecord };
+export { changeEnvelopeSchema, heartbeatRecord, transactionBlockSchema, transactionRecord } from '../core/envelope';
 
 export interface ColumnDef {
   name: string;
@@ -48,74 +51,18 @@ export interface EnvelopeOptions extends TypeMappingOptions {
   provideTransactionMetadata?: boolean;
 }
 
-const SNAPSHOT_ENUM = 'true,first,first_in_data_collection,last_in_data_collection,last,false,incremental';
-
+/** The `source` block's schema of PostgreSQL events: the common fields, then PostgreSQL's own. */
 export function sourceSchema(): ConnectSchema {
   const f = (type: ConnectSchema['type'], field: string, optional = false): ConnectSchema => ({ type, optional, field });
-  return {
-    type: 'struct',
-    fields: [
-      f('string', 'version'),
-      f('string', 'connector'),
-      f('string', 'name'),
-      f('int64', 'ts_ms'),
-      { type: 'string', optional: true, name: 'io.debezium.data.Enum', version: 1, parameters: { allowed: SNAPSHOT_ENUM }, default: 'false', field: 'snapshot' },
-      f('string', 'db'),
-      f('string', 'sequence', true),
-      f('int64', 'ts_us', true),
-      f('int64', 'ts_ns', true),
-      f('string', 'schema'),
-      f('string', 'table'),
-      f('int64', 'txId', true),
-      f('int64', 'lsn', true),
-      f('int64', 'xmin', true),
-      f('string', 'origin', true),
-      f('int64', 'origin_lsn', true),
-    ],
-    optional: false,
-    name: 'io.debezium.connector.postgresql.Source',
-    version: 1,
-    field: 'source',
-  };
-}
-
-/**
- * The `<topic>.Envelope` schema of a change event, the same for every Debezium source: `before` and
- * `after` (the row's value schema), the source's `source` block, `transaction`, `op` and the
- * processing timestamps.
- */
-export function changeEnvelopeSchema(topic: string, valueSchema: ConnectSchema, source: ConnectSchema): ConnectSchema {
-  return {
-    type: 'struct',
-    fields: [
-      { ...valueSchema, field: 'before' },
-      { ...valueSchema, field: 'after' },
-      source,
-      transactionBlockSchema(),
-      { type: 'string', optional: false, field: 'op' },
-      { type: 'int64', optional: true, field: 'ts_ms' },
-      { type: 'int64', optional: true, field: 'ts_us' },
-      { type: 'int64', optional: true, field: 'ts_ns' },
-    ],
-    optional: false,
-    name: `${topic}.Envelope`,
-    version: 2,
-  };
-}
-
-export function transactionBlockSchema(): ConnectSchema {
-  return {
-    type: 'struct',
-    fields: [
-      { type: 'string', optional: false, field: 'id' },
-      { type: 'int64', optional: false, field: 'total_order' },
-      { type: 'int64', optional: false, field: 'data_collection_order' },
-    ],
-    optional: true,
-    name: 'event.block',
-    version: 1,
-    field: 'transaction',
-  };
+  return sourceBlockSchema('io.debezium.connector.postgresql.Source', [
+    f('string', 'schema'),
+    f('string', 'table'),
+    f('int64', 'txId', true),
+    f('int64', 'lsn', true),
+    f('int64', 'xmin', true),
+    f('string', 'origin', true),
+    f('int64', 'origin_lsn', true),
+  ]);
 }
 
 /** Builds the model of a table from its columns (in attribute order). */
@@ -167,8 +114,6 @@ export function buildTableModel(
   };
 }
 
-/** One column value as pgoutput (or a snapshot query) delivers it. */
-export type RawValue = { kind: 'null' } | { kind: 'unchanged' } | { kind: 'text'; text: string };
 /** Raw row: text per column in attribute order; null = SQL NULL; `undefined` = unchanged TOAST. */
 export type RawRow = (string | null | undefined)[];
 
@@ -246,11 +191,6 @@ export function sourceBlock(model: { schema: string; table: string }, pos: Sourc
 
 export type Op = 'c' | 'u' | 'd' | 'r' | 't';
 
-function wrap(schemaJson: string | null, payload: unknown, schemasEnable: boolean): string {
-  const p = toJson(payload);
-  return schemasEnable ? `{"schema":${schemaJson ?? 'null'},"payload":${p}}` : p;
-}
-
 export function serializeKey(model: TableModel, key: Record<string, unknown> | null, opts: EnvelopeOptions): string | null {
   if (key === null) return null;
   return wrap(model.keySchemaJson, key, opts.schemasEnable);
@@ -301,36 +241,13 @@ export function changeRecords(
 ): OutRecord[] {
   const before = change.before ? rowToStruct(model, change.before) : null;
   const after = change.after ? rowToStruct(model, change.after) : null;
-  const out: OutRecord[] = [];
-  if (change.op === 'u' && before && after && model.keySchema) {
-    const oldKey = keyOf(model, before);
-    const newKey = keyOf(model, after);
-    if (toJson(oldKey) !== toJson(newKey)) {
-      const oldKeyText = serializeKey(model, oldKey, opts);
-      const newKeyText = serializeKey(model, newKey, opts);
-      // header values as Connect's SimpleHeaderConverter writes a struct: its JSON, no schema
-      const newKeyHeader = { '__debezium.newkey': toJson(newKey) };
-      out.push({
-        topic: model.topic,
-        key: oldKeyText,
-        value: serializeValue(model, 'd', before, null, pos, opts, nowMicros, transaction),
-        headers: newKeyHeader,
-      });
-      if (opts.tombstonesOnDelete) out.push({ topic: model.topic, key: oldKeyText, value: null, headers: newKeyHeader });
-      out.push({
-        topic: model.topic,
-        key: newKeyText,
-        value: serializeValue(model, 'c', null, after, pos, opts, nowMicros, transaction),
-        headers: { '__debezium.oldkey': toJson(oldKey) },
-      });
-      return out;
-    }
-  }
-  const keyStruct = keyOf(model, (after ?? before)!);
-  const key = serializeKey(model, keyStruct, opts);
-  out.push({ topic: model.topic, key, value: serializeValue(model, change.op, before, after, pos, opts, nowMicros, transaction) });
-  if (change.op === 'd' && opts.tombstonesOnDelete) out.push({ topic: model.topic, key, value: null });
-  return out;
+  return changeEventRecords(
+    { topic: model.topic, keyOf: (row) => keyOf(model, row), keyText: (key) => serializeKey(model, key, opts), valueText: (op, b, a) => serializeValue(model, op, b, a, pos, opts, nowMicros, transaction) },
+    change.op,
+    before,
+    after,
+    opts.tombstonesOnDelete,
+  );
 }
 
 /** A truncate event (op `t`): no key, no before/after. */
@@ -338,80 +255,3 @@ export function truncateRecord(model: TableModel, pos: SourcePosition, opts: Env
   return { topic: model.topic, key: null, value: serializeValue(model, 't', null, null, pos, opts, nowMicros) };
 }
 
-/** Debezium's heartbeat record: topic `<prefix>.<topicPrefix>`, key `{serverName}`, value `{ts_ms}`. */
-export function heartbeatRecord(heartbeatTopicsPrefix: string, opts: EnvelopeOptions, nowMs: number): OutRecord {
-  const keySchema = {
-    type: 'struct',
-    fields: [{ type: 'string', optional: false, field: 'serverName' }],
-    optional: false,
-    name: 'io.debezium.connector.common.ServerNameKey',
-  };
-  const valueSchema = {
-    type: 'struct',
-    fields: [{ type: 'int64', optional: false, field: 'ts_ms' }],
-    optional: false,
-    name: 'io.debezium.connector.common.Heartbeat',
-  };
-  return {
-    topic: `${heartbeatTopicsPrefix}.${opts.topicPrefix}`,
-    key: wrap(JSON.stringify(keySchema), { serverName: opts.topicPrefix }, opts.schemasEnable),
-    value: wrap(JSON.stringify(valueSchema), { ts_ms: nowMs }, opts.schemasEnable),
-  };
-}
-
-/** Transaction metadata record (BEGIN/END) for `<topicPrefix>.transaction`. */
-export function transactionRecord(
-  opts: EnvelopeOptions,
-  status: 'BEGIN' | 'END',
-  txId: string,
-  commitTimeMs: number,
-  counts: Map<string, number> | null,
-): OutRecord {
-  const valueSchema = {
-    type: 'struct',
-    fields: [
-      { type: 'string', optional: false, field: 'status' },
-      { type: 'string', optional: false, field: 'id' },
-      { type: 'int64', optional: true, field: 'event_count' },
-      {
-        type: 'array',
-        items: {
-          type: 'struct',
-          fields: [
-            { type: 'string', optional: false, field: 'data_collection' },
-            { type: 'int64', optional: false, field: 'event_count' },
-          ],
-          optional: false,
-        },
-        optional: true,
-        field: 'data_collections',
-      },
-      { type: 'int64', optional: false, field: 'ts_ms' },
-    ],
-    optional: false,
-    name: 'io.debezium.connector.common.TransactionMetadataValue',
-    version: 1,
-  };
-  const keySchema = {
-    type: 'struct',
-    fields: [{ type: 'string', optional: false, field: 'id' }],
-    optional: false,
-    name: 'io.debezium.connector.common.TransactionMetadataKey',
-    version: 1,
-  };
-  let total: number | null = null;
-  let collections: { data_collection: string; event_count: number }[] | null = null;
-  if (counts) {
-    total = 0;
-    collections = [];
-    for (const [dc, n] of counts) {
-      total += n;
-      collections.push({ data_collection: dc, event_count: n });
-    }
-  }
-  return {
-    topic: `${opts.topicPrefix}.transaction`,
-    key: wrap(JSON.stringify(keySchema), { id: txId }, opts.schemasEnable),
-    value: wrap(JSON.stringify(valueSchema), { status, id: txId, event_count: total, data_collections: collections, ts_ms: commitTimeMs }, opts.schemasEnable),
-  };
-}

@@ -1,19 +1,10 @@
-/** Operations: pino JSON logs, prom-client metrics and the /healthz /readyz /metrics server. */
-import { createServer, Server } from 'http';
-import pino, { Logger } from 'pino';
+/**
+ * The worker's prom-client metrics (served at /metrics by http.ts). Two of them are PostgreSQL's
+ * (`cdc_confirmed_lsn`, `cdc_transactions_skipped_total`); they are registered for every engine, as
+ * they always were, so that /metrics does not change.
+ */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DetectionMetrics } from './detect/metrics';
-
-export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    base: { service: 'cdc-worker' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    // Cloud Logging reads `severity`; keep `level` as text for everyone else.
-    formatters: { level: (label) => ({ level: label, severity: label === 'warn' ? 'WARNING' : label.toUpperCase() }) },
-    redact: { paths: ['*.password', '*.*.password', '*.*.*.password'], censor: '[redacted]' },
-  });
-}
+import type { DetectionMetrics } from '../detect/metrics';
 
 export interface MetricSources {
   lagSeconds(): number;
@@ -69,45 +60,5 @@ function gauge(m: WorkerMetrics, name: string, help: string, read: (s: MetricSou
     collect() {
       this.set(read(m.sources));
     },
-  });
-}
-
-export interface Probe {
-  healthy(): boolean;
-  ready(): boolean;
-  status(): Record<string, unknown>;
-}
-
-export function startHttpServer(host: string, port: number, metrics: WorkerMetrics, probe: Probe, log: Logger): Promise<Server> {
-  const server = createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0];
-    if (url === '/healthz' || url === '/readyz') {
-      const ok = url === '/healthz' ? probe.healthy() : probe.ready();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: ok ? 'ok' : 'unavailable', ...probe.status() }));
-      return;
-    }
-    if (url === '/metrics') {
-      metrics.registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': metrics.registry.contentType });
-          res.end(metrics.detection ? text + metrics.detection.toPrometheus() : text);
-        },
-        (e: Error) => {
-          res.writeHead(500);
-          res.end(e.message);
-        },
-      );
-      return;
-    }
-    res.writeHead(404);
-    res.end();
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      log.info({ host, port: (server.address() as { port: number }).port }, 'http server listening');
-      resolve(server);
-    });
   });
 }

@@ -1,28 +1,7 @@
-import {
-  OID,
-  PgTypeInfo,
-  UNAVAILABLE_VALUE_PLACEHOLDER,
-  TypeMappingOptions,
-  UnknownTypeError,
-  dateToEpochDays,
-  formatRange,
-  formatZonedTimestamp,
-  hstoreToJson,
-  intervalToMicros,
-  jacksonString,
-  javaHashMapOrder,
-  javaStringHash,
-  mapColumn,
-  parseArrayLiteral,
-  parseDecimal,
-  parseHstore,
-  parseRangeLiteral,
-  pointWkb,
-  timestampToEpochMicros,
-  timestamptzTextInUtc,
-  toJson,
-  twosComplementBytes,
-} from '../../lib/cdc-worker/types';
+import { OID, PgTypeInfo, UNAVAILABLE_VALUE_PLACEHOLDER, TypeMappingOptions, UnknownTypeError, mapColumn } from '../../../lib/cdc-worker/postgres/type-mapping';
+import { formatRange, hstoreToJson, jacksonString, javaHashMapOrder, javaStringHash, parseArrayLiteral, parseHstore, parseRangeLiteral, pointWkb } from '../../../lib/cdc-worker/postgres/literals';
+import { dateToEpochDays, formatZonedTimestamp, intervalToMicros, parseDecimal, timestampToEpochMicros, timestamptzTextInUtc, twosComplementBytes } from '../../../lib/cdc-worker/core/values';
+import { toJson } from '../../../lib/cdc-worker/core/json';
 
 const precise: TypeMappingOptions = { decimalHandlingMode: 'precise' };
 const conv = (oid: number, text: string, typmod = -1, opts = precise) => mapColumn(oid, typmod, opts).convert(text);
