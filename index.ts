@@ -51,6 +51,8 @@ export * from './constructs/connect/debezium-spanner-source';
 export * from './constructs/connect/debezium-cassandra-agent';
 export * from './constructs/connect/elasticsearch-sink';
 export * from './constructs/connect/neo4j-sink';
+export * from './constructs/connect/pubsub-sink';
+export * from './constructs/connect/change-events';
 export * from './constructs/stages/batch-dag';
 export * from './constructs/stages/batch-pipeline';
 export * from './constructs/stages/integration-platform';

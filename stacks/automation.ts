@@ -83,6 +83,5 @@ export class AutomationStack extends TerraformStack {
     // Findings accepted on purpose; the governance report lists them with these reasons.
     const tables = this.automation.classifiedTables;
     GovernanceChecks.suppress(tables['integration_cdc.profiles_profiles_merchant_profiles'], 'ColumnTypesDeclared', 'MongoDB document fields land as the JSON types the sink sees; contact_email is a string');
-    GovernanceChecks.suppress(tables['integration_cdc.risk_events_risk_device_events'], 'ColumnTypesDeclared', 'the Cassandra agent writes inet columns as strings, which is what STRING declares');
   }
 }

@@ -122,8 +122,9 @@ export function buildWePayCompany(stack: TerraformStack, stage: WePayStage, conf
     captures: [profiles, balances, riskEvents],
     warehouse: { project: config.project, location: 'US', labels },
     sinks: [
-      // Every new source lands in BigQuery; new tables of these sources follow automatically.
-      { kind: 'bigquery', name: 'integration-bigquery-sink', select: { source: ['payouts', 'profiles', 'balances', 'risk-events'] }, topicsAs: 'regex', datasetId: 'integration_cdc' },
+      // Every new source lands in BigQuery; new tables of these sources follow automatically. Not the
+      // Cassandra risk events: their rows are cell structs no BigQuery sink chain can flatten (they go to Pub/Sub).
+      { kind: 'bigquery', name: 'integration-bigquery-sink', select: { source: ['payouts', 'profiles', 'balances'] }, topicsAs: 'regex', datasetId: 'integration_cdc' },
       {
         kind: 'search',
         name: 'merchant-search-sink',
@@ -133,12 +134,12 @@ export function buildWePayCompany(stack: TerraformStack, stage: WePayStage, conf
       {
         kind: 'graph',
         name: 'risk-graph-sink',
-        select: [{ label: 'risk' }, { source: 'monolith', table: ['users', 'payments'] }],
+        // One statement per table, generated from its label and key: MERGE (n:User {id: __key.id}) …
+        select: [{ label: 'risk', source: ['risk', 'balances'] }, { source: 'monolith', table: ['users', 'payments'] }],
         options: {
           uri: 'neo4j+s://graph.data.internal:7687',
           username: 'connect',
           password: SecretValue.fromVariable('graph_password'),
-          cypher: "WITH __value AS row WHERE coalesce(row.__deleted, 'false') = 'false' MERGE (n:Record {key: toString(__key)}) SET n += row",
         },
       },
       {

@@ -93,7 +93,7 @@ export class DebeziumCassandraAgent extends Construct implements ISourceCapture 
       p.check(props.cassandraHosts.length > 0 && props.cassandraHosts.every((h) => /^[A-Za-z0-9.-]+$/.test(h)), 'cassandraHosts', props.cassandraHosts, 'at least one host name or IP');
       p.check(isIntIn(port, 1, 65535), 'cassandraPort', port, 'an integer from 1 to 65535');
       p.check(/^[A-Za-z0-9._-]{1,128}$/.test(datacenter), 'localDatacenter', datacenter, "a datacenter name: letters, digits, '.', '_' or '-'");
-      p.check(/^\/[A-Za-z0-9._\/-]+$/.test(this.driverConfigPath), 'driverConfigPath', this.driverConfigPath, "an absolute path of letters, digits, '.', '_', '-' and '/'");
+      p.check(/^\/[A-Za-z0-9._/-]+$/.test(this.driverConfigPath), 'driverConfigPath', this.driverConfigPath, "an absolute path of letters, digits, '.', '_', '-' and '/'");
       checkCapturedTables(p, 'tables', props.tables, this.captured, /^[A-Za-z][A-Za-z0-9_]{0,47}\.[A-Za-z][A-Za-z0-9_]{0,47}$/, "'keyspace.table' of letters, digits and '_'");
       p.check(['initial', 'always', 'never'].includes(snapshotMode), 'snapshotMode', snapshotMode, 'initial, always or never');
       p.check(/^[A-Za-z0-9._@-]{1,255}$/.test(this.kafkaUser), 'kafkaUser', this.kafkaUser, "1-255 letters, digits, '.', '_', '-' or '@'");

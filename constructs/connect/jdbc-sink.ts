@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { SecretValue } from '../core/secret-value';
 import { validateProps } from '../core/validation';
+import { addUnwrap, checkSinkSources, SinkSource, TransformChain } from './change-events';
 import { Connector } from './connector';
 import { KafkaConnectCluster } from './kafka-connect-cluster';
 
@@ -33,6 +34,15 @@ export interface JdbcSinkProps {
   readonly primaryKeyFields?: string[];
   /** Delete rows on tombstones (needs primaryKeyMode record_key). @default false */
   readonly deleteEnabled?: boolean;
+  /**
+   * The sources whose change events the topics carry. Given, the sink turns them into rows: the
+   * Debezium flavor reads relational envelopes itself, the Confluent flavor gets
+   * `ExtractNewRecordState`; MongoDB topics get `ExtractNewDocumentState` with documents flattened
+   * into columns in both. Deletes become tombstones with `deleteEnabled`, `__deleted` rows
+   * otherwise. Cassandra sources are refused.
+   * @default plain records: no transforms
+   */
+  readonly sources?: SinkSource[];
   /** Maximum tasks. @default 1 */
   readonly tasksMax?: number;
   /** Extra config by the sink's own key names. @default none */
@@ -65,6 +75,7 @@ export class JdbcSink extends Construct {
       if (insertMode !== 'insert') p.check(pkMode !== 'none', 'primaryKeyMode', pkMode, `record_key, record_value or kafka with insertMode ${insertMode}`);
       if (del) p.check(pkMode === 'record_key', 'deleteEnabled', del, "only with primaryKeyMode 'record_key'");
       p.check((props.connectionPassword === undefined) || props.connectionUser !== undefined, 'connectionUser', props.connectionUser, 'a user name when connectionPassword is given');
+      checkSinkSources(p, 'jdbc', `JDBC sink ${props.name}`, props.sources);
     });
     const config: Record<string, string> = { ...(props.extraConfig ?? {}), topics: props.topics.join(','), 'connection.url': props.connectionUrl };
     if (props.insertMode !== undefined) config['insert.mode'] = insertMode;
@@ -80,6 +91,11 @@ export class JdbcSink extends Construct {
       if (props.primaryKeyFields) config['primary.key.fields'] = props.primaryKeyFields.join(',');
       if (del) config['delete.enabled'] = 'true';
       if (props.connectionUser) config['connection.username'] = props.connectionUser;
+    }
+    if (props.sources) {
+      const chain = new TransformChain();
+      addUnwrap(chain, props.sources, { deletes: del ? 'tombstone' : 'rewrite', relational: flavor !== 'debezium', flattenDocuments: true });
+      Object.assign(config, chain.toConfig());
     }
     this.connector = new Connector(this, 'connector', {
       cluster: props.cluster,

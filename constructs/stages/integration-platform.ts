@@ -16,6 +16,8 @@ import { BigQuerySink, BigQueryKeySource } from '../connect/bigquery-sink';
 import { ElasticsearchSink, ElasticsearchSinkProps } from '../connect/elasticsearch-sink';
 import { Neo4jSink, Neo4jSinkProps } from '../connect/neo4j-sink';
 import { JdbcSink, JdbcSinkProps } from '../connect/jdbc-sink';
+import { PubSubSink, PubSubSinkProps } from '../connect/pubsub-sink';
+import { addUnwrap, checkSinkSources, recordKeyFields, SinkSource, TransformChain } from '../connect/change-events';
 import { CaptureInternalTopic, CapturedTable, ISourceCapture } from '../connect/source-capture';
 import { WarehouseDataset } from '../bigquery/warehouse-dataset';
 import { PipelineServiceAccount, serviceAccountId } from '../bigquery/pipeline-service-account';
@@ -88,6 +90,14 @@ export interface IntegrationJdbcSink extends IntegrationSinkCommon {
   readonly options: Omit<JdbcSinkProps, 'cluster' | 'name' | 'topics'>;
 }
 
+/** A Pub/Sub sink: the events as written, on a Pub/Sub topic created here. */
+export interface IntegrationPubSubSink extends IntegrationSinkCommon {
+  /** Kind. */
+  readonly kind: 'pubsub';
+  /** Options of {@link PubSubSink}. */
+  readonly options: Omit<PubSubSinkProps, 'cluster' | 'name' | 'topics' | 'topicsRegex' | 'sources'>;
+}
+
 /** Any other sink connector. */
 export interface IntegrationConnectorSink extends IntegrationSinkCommon {
   /** Kind. */
@@ -103,7 +113,7 @@ export interface IntegrationConnectorSink extends IntegrationSinkCommon {
 }
 
 /** A sink of the integration platform. */
-export type IntegrationSink = IntegrationBigQuerySink | IntegrationSearchSink | IntegrationGraphSink | IntegrationJdbcSink | IntegrationConnectorSink;
+export type IntegrationSink = IntegrationBigQuerySink | IntegrationSearchSink | IntegrationGraphSink | IntegrationJdbcSink | IntegrationPubSubSink | IntegrationConnectorSink;
 
 /** Where BigQuery sinks of the platform write. */
 export interface IntegrationWarehouseOptions {
@@ -155,6 +165,8 @@ export interface RoutableTable {
   readonly topic: string;
   /** Labels of the table. */
   readonly labels: string[];
+  /** Fields of the record key the source writes. @default unknown */
+  readonly keyFields?: string[];
 }
 
 /** Where a sink's selector led. */
@@ -169,7 +181,7 @@ export interface SinkRoute {
   readonly prefixes: string[];
 }
 
-const SINK_KINDS = ['bigquery', 'search', 'graph', 'jdbc', 'connector'];
+const SINK_KINDS = ['bigquery', 'search', 'graph', 'jdbc', 'pubsub', 'connector'];
 
 function asList(value: string | string[] | undefined): string[] | undefined {
   return value === undefined ? undefined : Array.isArray(value) ? value : [value];
@@ -206,6 +218,32 @@ export function resolveSelectors(selectors: TopicSelector[], catalog: RoutableTa
   const exact = tables.filter((t) => !prefixes.includes(t.prefix)).map((t) => escapeRegex(t.topic));
   const regex = [...prefixes.map((p) => `${escapeRegex(p)}\\..+`), ...exact].join('|');
   return { tables, topics: tables.map((t) => t.topic), regex, prefixes };
+}
+
+/**
+ * The sources of a route as sinks describe them: kind, topics with their key fields, and the
+ * prefix when a regex route follows the whole source.
+ */
+export function sinkSources(route: SinkRoute, regex: boolean): SinkSource[] {
+  const bySource = new Map<string, RoutableTable[]>();
+  for (const t of route.tables) bySource.set(t.source, [...(bySource.get(t.source) ?? []), t]);
+  return [...bySource.values()].map((tables) => ({
+    kind: tables[0].sourceKind,
+    topics: tables.map((t) => ({ topic: t.topic, table: t.table, keyFields: t.keyFields ?? [] })),
+    topicPrefix: regex && route.prefixes.includes(tables[0].prefix) ? tables[0].prefix : undefined,
+  }));
+}
+
+/**
+ * The BigQuery sink's unwrap when MongoDB topics are routed to it (ExtractNewRecordState cannot read
+ * their JSON-string documents): the sink's own unwrap is off and the per-kind chain comes as
+ * extra config. Nothing changes for routes without MongoDB.
+ */
+function bigQueryUnwrap(sources: SinkSource[], deletes: boolean): { unwrapDebezium?: boolean; extraConfig?: Record<string, string> } {
+  if (!sources.some((s) => s.kind === 'mongodb')) return {};
+  const chain = new TransformChain();
+  addUnwrap(chain, sources, { deletes: deletes ? 'tombstone' : 'rewrite' });
+  return { unwrapDebezium: false, extraConfig: chain.toConfig() };
 }
 
 /** Whether an existing ACL already allows what `need` asks. */
@@ -264,7 +302,7 @@ export class IntegrationPlatform extends Construct {
     for (const [name, parts] of Object.entries(props.realtime?.sources ?? {})) {
       sourceNames.push(name);
       for (const [table, topic] of Object.entries(parts.topics)) {
-        this.catalog.push({ source: name, sourceKind: parts.database.engine, prefix: parts.capture.topicPrefix, table, topic: topic.name, labels: parts.tables[table]?.labels ?? [] });
+        this.catalog.push({ source: name, sourceKind: parts.database.engine, prefix: parts.capture.topicPrefix, table, topic: topic.name, labels: parts.tables[table]?.labels ?? [], keyFields: recordKeyFields(parts.database.engine, parts.tables[table]?.primaryKey ?? []) });
       }
     }
     // 2. Relational databases captured here, 3. other captures.
@@ -316,6 +354,8 @@ export class IntegrationPlatform extends Construct {
           p.add(`sinks[${i}].topicsAs`, topicsAs, `'list' for ${sink.kind} sinks, which configure each topic`);
         }
         if (sink.kind === 'bigquery') p.check(props.warehouse !== undefined, `sinks[${i}]`, sink.name, 'a BigQuery sink only with the warehouse prop set');
+        // The other typed sinks check the sources they are given themselves.
+        if (sink.kind === 'bigquery' && this.routes[sink.name]) checkSinkSources(p, 'bigquery', `BigQuery sink ${sink.name}`, sinkSources(this.routes[sink.name], false), () => `sinks[${i}].select`);
       });
       for (const u of unmatched) {
         const at = Array.isArray(props.sinks[u.sink].select) ? `sinks[${u.sink}].select[${u.selector}]` : `sinks[${u.sink}].select`;
@@ -406,7 +446,7 @@ export class IntegrationPlatform extends Construct {
         replicationFactor: rf,
         config: topicConfig,
       });
-      this.catalog.push({ source, sourceKind: kind, prefix, table: c.table, topic: c.topic, labels: c.description.labels ?? [] });
+      this.catalog.push({ source, sourceKind: kind, prefix, table: c.table, topic: c.topic, labels: c.description.labels ?? [], keyFields: recordKeyFields(kind, c.description.primaryKey) });
     }
     const access = new Construct(scope, 'access');
     this.allow(access, props.kafka, producer, aclsForIntent('produce', `${prefix}.`, 'Prefixed'));
@@ -424,6 +464,7 @@ export class IntegrationPlatform extends Construct {
     const scope = new Construct(this, `sink-${sink.name}`);
     const topics = regex ? undefined : route.topics;
     const topicsRegex = regex ? route.regex : undefined;
+    const sources = sinkSources(route, regex);
     switch (sink.kind) {
       case 'bigquery': {
         const warehouse = props.warehouse!;
@@ -452,16 +493,19 @@ export class IntegrationPlatform extends Construct {
           upsertEnabled: upsert,
           deleteEnabled: upsert,
           kafkaKeyFieldName: upsert ? 'kafka_key' : undefined,
+          ...bigQueryUnwrap(sources, upsert),
           keySource: sink.keySource,
           keyJson: sink.keyJson,
         }).connector;
       }
       case 'search':
-        return new ElasticsearchSink(scope, 'sink', { ...sink.options, cluster: props.connect, name: sink.name, topics, topicsRegex }).connector;
+        return new ElasticsearchSink(scope, 'sink', { ...sink.options, cluster: props.connect, name: sink.name, topics, topicsRegex, sources }).connector;
       case 'graph':
-        return new Neo4jSink(scope, 'sink', { ...sink.options, cluster: props.connect, name: sink.name, topics: route.topics }).connector;
+        return new Neo4jSink(scope, 'sink', { ...sink.options, cluster: props.connect, name: sink.name, topics: route.topics, sources }).connector;
       case 'jdbc':
-        return new JdbcSink(scope, 'sink', { ...sink.options, cluster: props.connect, name: sink.name, topics: route.topics }).connector;
+        return new JdbcSink(scope, 'sink', { ...sink.options, cluster: props.connect, name: sink.name, topics: route.topics, sources }).connector;
+      case 'pubsub':
+        return new PubSubSink(scope, 'sink', { ...sink.options, cluster: props.connect, name: sink.name, topics, topicsRegex, sources }).connector;
       default: {
         const generic = sink as IntegrationConnectorSink;
         const config: Record<string, string> = { ...(generic.config ?? {}) };

@@ -104,6 +104,35 @@ describe('JdbcSink', () => {
     expect(c.config_sensitive).toEqual({ 'connection.password': '${var.sink_pw}' });
   });
 
+  test('with the sources described: the Confluent flavor unwraps envelopes, the Debezium flavor reads them itself, MongoDB documents are unwrapped and flattened in both', () => {
+    const sources = [
+      { kind: 'postgres', topics: [{ topic: 'shop.public.orders', keyFields: ['id'] }] },
+      { kind: 'mongodb', topics: [{ topic: 'profiles.profiles.merchants', keyFields: ['id'] }] },
+    ];
+    const json = synth((stack) => {
+      const cluster = connectCluster(stack, kafkaCluster(stack));
+      const common = { cluster, topics: ['shop.public.orders', 'profiles.profiles.merchants'], connectionUrl: 'jdbc:postgresql://db:5432/app', insertMode: 'upsert' as const, deleteEnabled: true, sources };
+      new JdbcSink(stack, 'c', { ...common, name: 'confluent' });
+      new JdbcSink(stack, 'd', { ...common, name: 'debezium', flavor: 'debezium' });
+    });
+    const config = (name: string) => resources(json, 'kafka-connect_connector').find((c) => c.name === name).config;
+    expect(config('confluent')).toMatchObject({
+      transforms: 'unwrap,unwrapMongodb',
+      'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
+      'transforms.unwrap.negate': 'true',
+      'transforms.unwrapMongodb.type': 'io.debezium.connector.mongodb.transforms.ExtractNewDocumentState',
+      'transforms.unwrapMongodb.flatten.struct': 'true',
+      'transforms.unwrapMongodb.delete.tombstone.handling.mode': 'tombstone',
+      'predicates.mongodbTopics.pattern': 'profiles\\.profiles\\.merchants',
+    });
+    expect(config('debezium')).toMatchObject({ transforms: 'unwrapMongodb', 'transforms.unwrapMongodb.predicate': 'mongodbTopics' });
+    expect(config('debezium')['transforms.unwrap.type']).toBeUndefined();
+    const found = problems((stack) => {
+      new JdbcSink(stack, 'x', { cluster: connectCluster(stack, kafkaCluster(stack)), name: 'x', topics: ['e.risk.events'], connectionUrl: 'jdbc:postgresql://db:5432/app', sources: [{ kind: 'cassandra', topics: [{ topic: 'e.risk.events', keyFields: ['id'] }] }] });
+    });
+    expect(found).toEqual([expect.stringMatching(/^\[test\/x\] sources\[0\]: "cassandra: e\.risk\.events" is not valid; allowed: change events JDBC sink x can write: postgres, mysql, mariadb, mongodb, spanner /)]);
+  });
+
   test('no password in the URL, upsert needs a key', () => {
     const found = problems((stack) => {
       new JdbcSink(stack, 'x', { cluster: connectCluster(stack, kafkaCluster(stack)), name: 'x', topics: ['a'], connectionUrl: 'jdbc:mysql://db/app?password=hunter2', insertMode: 'upsert', primaryKeyMode: 'none' });

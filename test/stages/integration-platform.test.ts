@@ -16,7 +16,7 @@ const SINKS: IntegrationSink[] = [
     select: { label: 'search' },
     options: { connectionUrls: ['https://search:9200'], username: 'connect', password: SecretValue.fromVariable('search_password') },
   },
-  { kind: 'graph', name: 'graph-sink', select: [{ source: 'shop', table: 'orders' }, { source: 'events' }], options: { uri: 'neo4j+s://graph:7687', pattern: '(:Row{!id})' } },
+  { kind: 'graph', name: 'graph-sink', select: [{ source: 'shop', table: 'orders' }, { source: 'legacy' }], options: { uri: 'neo4j+s://graph:7687', pattern: '(:Row{!id})' } },
   { kind: 'jdbc', name: 'finance-sink', select: { label: 'finance' }, options: { connectionUrl: 'jdbc:postgresql://reporting:5432/r', insertMode: 'upsert' } },
   { kind: 'connector', name: 'events-pubsub', select: { source: 'events' }, connectorClass: 'com.google.pubsub.kafka.sink.CloudPubSubSinkConnector', config: { 'cps.project': 'acme-data', 'cps.topic': 'events' } },
 ];
@@ -78,7 +78,7 @@ describe('IntegrationPlatform', () => {
     expect(config('lake-sink').topics).toBeUndefined();
     expect(config('lake-sink')).toMatchObject({ defaultDataset: 'lake', project: 'acme-data', upsertEnabled: 'true', kafkaKeyFieldName: 'kafka_key' });
     expect(config('search-sink')).toMatchObject({ topics: 'shop.public.merchants,profiles.profiles.merchant_profiles', 'connector.class': 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector' });
-    expect(config('graph-sink')).toMatchObject({ topics: 'shop.public.orders,events.risk.device_events', 'neo4j.pattern.topic.shop.public.orders': '(:Row{!id})', 'neo4j.pattern.topic.events.risk.device_events': '(:Row{!id})' });
+    expect(config('graph-sink')).toMatchObject({ topics: 'shop.public.orders,legacy.app.invoices', 'neo4j.pattern.topic.shop.public.orders': '(:Row{!id})', 'neo4j.pattern.topic.legacy.app.invoices': '(:Row{!id})' });
     expect(config('finance-sink')).toMatchObject({ topics: 'shop.public.orders,legacy.app.invoices', 'insert.mode': 'upsert' });
     expect(config('events-pubsub')).toEqual({
       name: 'events-pubsub',
@@ -153,6 +153,68 @@ describe('IntegrationPlatform', () => {
   });
 });
 
+describe('IntegrationPlatform: each sink on the event shape of each source', () => {
+  test('audit #4: MongoDB topics are unwrapped with ExtractNewDocumentState, the others with ExtractNewRecordState, chosen per topic by a TopicNameMatches predicate', () => {
+    // debezium MongoDbSchema: `after` is io.debezium.data.Json (a string); ExtractNewRecordState.addFields
+    // calls requireStruct on it and throws. ExtractNewDocumentState parses the document into a struct.
+    const json = synth((stack) => build(stack));
+    const config = (name: string) => resourceWhere(json, 'kafka-connect_connector', 'name', name).config;
+    // BigQuery: regex route over profiles (MongoDB) and legacy (MySQL); the predicate follows the whole MongoDB source.
+    expect(config('lake-sink')).toMatchObject({
+      transforms: 'unwrap,unwrapMongodb',
+      'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
+      'transforms.unwrap.predicate': 'mongodbTopics',
+      'transforms.unwrap.negate': 'true',
+      'transforms.unwrap.delete.tombstone.handling.mode': 'tombstone',
+      'transforms.unwrapMongodb.type': 'io.debezium.connector.mongodb.transforms.ExtractNewDocumentState',
+      'transforms.unwrapMongodb.predicate': 'mongodbTopics',
+      'transforms.unwrapMongodb.delete.tombstone.handling.mode': 'tombstone',
+      'transforms.unwrapMongodb.add.fields': 'op,source.ts_ms',
+      predicates: 'mongodbTopics',
+      'predicates.mongodbTopics.type': 'org.apache.kafka.connect.transforms.predicates.TopicNameMatches',
+      'predicates.mongodbTopics.pattern': 'profiles\\..+',
+    });
+    expect(config('lake-sink')['transforms.unwrapMongodb.negate']).toBeUndefined();
+    // Search: one PostgreSQL and one MongoDB topic; the MongoDB document's _id (an engine metadata field) is dropped,
+    // and the key field id of both becomes the document id.
+    expect(config('search-sink')).toMatchObject({
+      transforms: 'unwrap,unwrapMongodb,dropMongodbId,documentId',
+      'transforms.unwrapMongodb.type': 'io.debezium.connector.mongodb.transforms.ExtractNewDocumentState',
+      'transforms.dropMongodbId.type': 'org.apache.kafka.connect.transforms.ReplaceField$Value',
+      'transforms.dropMongodbId.exclude': '_id',
+      'transforms.dropMongodbId.predicate': 'mongodbTopics',
+      'transforms.documentId.field': 'id',
+      'predicates.mongodbTopics.pattern': 'profiles\\.profiles\\.merchant_profiles',
+    });
+    // A sink with no MongoDB topic keeps the single unwrap (Confluent's JDBC sink needs it; it cannot read envelopes).
+    expect(config('finance-sink')).toMatchObject({ transforms: 'unwrap', 'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState' });
+    expect(config('finance-sink').predicates).toBeUndefined();
+    expect(JSON.stringify(config('graph-sink'))).not.toContain('ExtractNewDocumentState');
+  });
+
+  test('audit #12: Cassandra topics routed to a BigQuery, JDBC, search or graph sink are refused at synth, naming the sink, the topic and what it takes; Pub/Sub and connector sinks take them', () => {
+    const found = problems((stack) =>
+      build(stack, {
+        sinks: [
+          { kind: 'bigquery', name: 'bq', select: { source: ['shop', 'events'] }, datasetId: 'all' },
+          { kind: 'jdbc', name: 'j', select: { source: 'events' }, options: { connectionUrl: 'jdbc:postgresql://r:5432/r', flavor: 'debezium' } },
+          { kind: 'search', name: 's', select: { source: 'events' }, options: { connectionUrls: ['https://s:9200'] } },
+          { kind: 'graph', name: 'g', select: { source: 'events' }, options: { uri: 'bolt://g:7687' } },
+          { kind: 'pubsub', name: 'p', select: { source: 'events' }, options: { project: 'acme-data', pubsubTopic: 'events', publisherMember: 'serviceAccount:connect@acme-data.iam.gserviceaccount.com' } },
+          { kind: 'connector', name: 'c', select: { source: 'events' }, connectorClass: 'com.acme.CassandraAwareSink' },
+        ],
+      }),
+    );
+    const why = "(Debezium's Cassandra agent writes each column as a cell struct {value, deletion_ts, set} with no 'before', deletes as rows of deleted cells, and Debezium has no transform that flattens them). Route cassandra topics to a Pub/Sub sink, which forwards the events as written, or to a connector sink with a transform chain of your own";
+    expect(found).toEqual([
+      `[test/integration] sinks[0].select: "cassandra: events.risk.device_events" is not valid; allowed: change events BigQuery sink bq can write: postgres, mysql, mariadb, mongodb, spanner ${why}`,
+      `[test/integration/sink-j/sink] sources[0]: "cassandra: events.risk.device_events" is not valid; allowed: change events JDBC sink j can write: postgres, mysql, mariadb, mongodb, spanner ${why}`,
+      `[test/integration/sink-s/sink] sources[0]: "cassandra: events.risk.device_events" is not valid; allowed: change events search sink s can write: postgres, mysql, mariadb, mongodb, spanner ${why}`,
+      `[test/integration/sink-g/sink] sources[0]: "cassandra: events.risk.device_events" is not valid; allowed: change events graph sink g can write: postgres, mysql, mariadb, mongodb, spanner ${why}`,
+    ]);
+  });
+});
+
 describe('IntegrationPlatform validation', () => {
   test('a selector that matches nothing is a synth error naming what exists', () => {
     const found = problems((stack) =>
@@ -190,7 +252,8 @@ describe('IntegrationPlatform validation', () => {
       '[test/integration] sinks[2].select: {} is not valid; allowed: at least one of source, table and label',
       '[test/integration] sinks[3].name: "g" is not valid; allowed: a sink name used once',
       '[test/integration] sinks[3].topicsAs: "both" is not valid; allowed: list or regex',
-      '[test/integration] sinks[4].kind: "queue" is not valid; allowed: bigquery, search, graph, jdbc, connector',
+      '[test/integration] sinks[4].kind: "queue" is not valid; allowed: bigquery, search, graph, jdbc, pubsub, connector',
+      expect.stringMatching(/^\[test\/integration\/sink-g\/sink\] sources\[3\]: "cassandra: events\.risk\.device_events" is not valid/),
     ]);
   });
 
