@@ -1,4 +1,7 @@
 // Public API of cdktf-data-pipelines: building blocks and stage constructs.
+// First: which core line is installed (cdktf 0.21 or cdktn 0.24 as cdktf); one clear error when none is.
+export { coreLine, findCoreLine, SUPPORTED_CORE_LINES } from './constructs/core/core-line';
+export type { CoreLine } from './constructs/core/core-line';
 export * from './constructs/core/validation';
 export * from './constructs/core/secret-value';
 export { AppValidationError, DataPipelinesApp, synthApp, validateApp, validateStacks } from './constructs/core/app-validation';
