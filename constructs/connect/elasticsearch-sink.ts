@@ -66,15 +66,15 @@ export const SEARCH_SINK_CLASSES: Record<SearchSinkFlavor, string> = {
   opensearch: 'io.aiven.kafka.connect.opensearch.OpenSearchSinkConnector',
 };
 
-/** The Debezium `ExtractNewRecordState` transform every sink of change events uses. */
+/**
+ * The Debezium `ExtractNewRecordState` transform for relational change events, as config: keeps
+ * tombstones when the sink deletes on them, marks deleted rows with `__deleted` otherwise. Sinks
+ * fed by several kinds of source use {@link addUnwrap}, which this is the relational case of.
+ */
 export function debeziumUnwrapConfig(keepTombstones: boolean): Record<string, string> {
-  return {
-    transforms: 'unwrap',
-    'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
-    // Keep tombstones when the sink deletes on them; otherwise mark deleted rows with __deleted.
-    'transforms.unwrap.delete.tombstone.handling.mode': keepTombstones ? 'tombstone' : 'rewrite',
-    'transforms.unwrap.add.fields': 'op,source.ts_ms',
-  };
+  const chain = new TransformChain();
+  addUnwrap(chain, undefined, { deletes: keepTombstones ? 'tombstone' : 'rewrite' });
+  return chain.toConfig();
 }
 
 /** Checks `topics` / `topicsRegex`: exactly one, non-empty, a valid regex. */
