@@ -55,10 +55,10 @@ describe('cdc-worker container command from an npm-packed install', () => {
     for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  test('the Dockerfile is multi-stage, node:20-slim, non-root', () => {
+  test('the Dockerfile is multi-stage, node:22-slim, non-root', () => {
     const df = readFileSync(join(REPO, 'lib/cdc-worker/Dockerfile'), 'utf8');
     const froms = df.match(/^FROM .*/gm)!;
-    expect(froms).toEqual(['FROM node:20-slim AS build', 'FROM node:20-slim']);
+    expect(froms).toEqual(['FROM node:22-slim AS build', 'FROM node:22-slim']);
     expect(df.split(/^FROM /m).pop()).toMatch(/^USER node$/m);
     expect(runtimeStage(df).install).toContain('--omit=dev');
   });
