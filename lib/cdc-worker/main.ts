@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
- * `cdc-worker --config FILE` (or `npm run worker -- --config FILE`): PostgreSQL → Kafka in
- * Debezium's event format. Configuration: the JSON file plus `CDC_*` environment variables
- * (see ./config.ts). Exit codes: 0 after a graceful stop, 1 on a fatal error, 2 on a bad config.
+ * `cdc-worker --config FILE` (or `npm run worker -- --config FILE`): PostgreSQL, MySQL or MariaDB
+ * (`source.engine`) → Kafka in Debezium's event format. Configuration: the JSON file plus `CDC_*`
+ * environment variables (see ./config.ts). Exit codes: 0 after a graceful stop, 1 on a fatal error, 2 on a bad config.
  */
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './core/log';
-import { createCdcWorker } from './worker';
+import { createCdcWorker } from './engines';
 
 function parseArgs(argv: string[]): { config?: string; help: boolean } {
   const out: { config?: string; help: boolean } = { help: false };

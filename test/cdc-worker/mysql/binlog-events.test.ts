@@ -1,7 +1,9 @@
 import pino from 'pino';
 import { validateConfig } from '../../../lib/cdc-worker/config';
 import { buildMySqlTableModel } from '../../../lib/cdc-worker/mysql/envelope';
-import { MySqlCdcWorker, ddlTables, isDdl } from '../../../lib/cdc-worker/mysql/engine';
+import { MySqlEngine, ddlTables, isDdl } from '../../../lib/cdc-worker/mysql/engine';
+import { MariaDbGtidPosition } from '../../../lib/cdc-worker/mysql/gtid';
+import { MySqlCdcWorker } from '../../../lib/cdc-worker/mysql/worker';
 import { col, opts } from './fixtures';
 
 describe('DDL detection', () => {
@@ -24,26 +26,30 @@ describe('binlog events → records and checkpoints', () => {
     });
     const w = new MySqlCdcWorker(cfg, pino({ level: 'silent' }));
     const items: ({ record: { topic: string; key: string | null; value: string | null } } | { checkpoint: bigint })[] = [];
-    const internals = w as unknown as Record<string, unknown>;
-    internals.sink = { push: (i: never) => items.push(i), hasSpace: () => true, idle: true };
+    // the lifecycle's sink and phase, the engine's binlog reader and offsets
+    const lifecycle = w as unknown as Record<string, unknown>;
+    lifecycle.sinkRef = { push: (i: never) => items.push(i), hasSpace: () => true, idle: true };
+    lifecycle.phaseValue = 'streaming';
+    const engine = w.engine as MySqlEngine;
+    const internals = engine.reader as unknown as Record<string, unknown>;
+    const engineInternals = engine as unknown as Record<string, unknown>;
     internals.serverId = 1;
     internals.file = 'mariadb-bin.000001';
-    internals.phase = 'streaming';
-    internals.gtidPos = (require('../../../lib/cdc-worker/mysql/gtid') as typeof import('../../../lib/cdc-worker/mysql/gtid')).MariaDbGtidPosition.parse('0-1-9');
+    internals.gtidPos = MariaDbGtidPosition.parse('0-1-9');
     (internals.models as Map<string, unknown>).set(
       'shop.orders',
       buildMySqlTableModel('shop', 'orders', [col('id', 'int', { nullable: false, pkPosition: 1 }), col('note', 'varchar(9)')], { ...opts, topicPrefix: 'p' }),
     );
     const ev = (name: string, fields: Record<string, unknown>) => ({ getEventName: () => name, timestamp: 1700000000000, size: 19, nextPosition: 0, ...fields });
     const feed = async (events: ReturnType<typeof ev>[]) => {
-      for (const e of events) (w as unknown as { onEvent(e: unknown): void }).onEvent(e);
+      for (const e of events) engine.reader.onEvent(e as never);
       await new Promise((r) => setImmediate(r));
     };
-    return { w, items, ev, feed, internals };
+    return { w, items, ev, feed, internals, engineInternals };
   }
 
   test('a transaction: GTID, table map, rows, XID → events with gtid/file/pos/row, then one checkpoint holding the advanced GTID position', async () => {
-    const { items, ev, feed, internals } = harness();
+    const { items, ev, feed, engineInternals } = harness();
     const tableMap = { 64: { parentSchema: 'shop', tableName: 'orders' }, 65: { parentSchema: 'shop', tableName: 'other' } };
     await feed([
       ev('mariadbgtid', { gtid: '0-1-10', nextPosition: 500 }),
@@ -62,19 +68,19 @@ describe('binlog events → records and checkpoints', () => {
       ['0-1-10', 'mariadb-bin.000001', 700, 0],
     ]);
     expect(items[items.length - 1]).toEqual({ checkpoint: 1n, commitTimeMicros: 1700000000000000 });
-    const pending = internals.pendingOffsets as Map<bigint, { gtid: string; file: string; pos: number }>;
+    const pending = engineInternals.pendingOffsets as Map<bigint, { gtid: string; file: string; pos: number }>;
     expect(pending.get(1n)).toMatchObject({ gtid: '0-1-10', file: 'mariadb-bin.000001', pos: 931, snapshotCompleted: true });
   });
 
   test('rotate moves the file; a DDL on an uncaptured table is a transaction of its own', async () => {
-    const { items, ev, feed, internals } = harness();
+    const { items, ev, feed, engineInternals } = harness();
     await feed([
       ev('rotate', { binlogName: 'mariadb-bin.000002', position: 4 }),
       ev('mariadbgtid', { gtid: '0-1-11', nextPosition: 300 }),
       ev('query', { query: 'CREATE TABLE elsewhere (id int)', schema: 'shop', nextPosition: 400 }),
     ]);
     expect(items).toEqual([{ checkpoint: 1n, commitTimeMicros: 1700000000000000 }]);
-    expect((internals.pendingOffsets as Map<bigint, unknown>).get(1n)).toMatchObject({ gtid: '0-1-11', file: 'mariadb-bin.000002', pos: 400 });
+    expect((engineInternals.pendingOffsets as Map<bigint, unknown>).get(1n)).toMatchObject({ gtid: '0-1-11', file: 'mariadb-bin.000002', pos: 400 });
   });
 
   test('a statement inside an open transaction (SAVEPOINT) does not end it; COMMIT and ROLLBACK do', async () => {
@@ -98,11 +104,11 @@ describe('binlog events → records and checkpoints', () => {
   });
 
   test('the offset is stored only for checkpoints Kafka acknowledged', async () => {
-    const { ev, feed, internals, w } = harness();
+    const { ev, feed, engineInternals, w } = harness();
     await feed([ev('mariadbgtid', { gtid: '0-1-10', nextPosition: 500 }), ev('xid', { nextPosition: 600 }), ev('mariadbgtid', { gtid: '0-1-11', nextPosition: 700 }), ev('xid', { nextPosition: 800 })]);
     (w as unknown as { onCheckpoint(s: bigint, t: number): void }).onCheckpoint(1n, 0);
-    expect(internals.acked).toMatchObject({ gtid: '0-1-10', pos: 600 });
+    expect(engineInternals.acked).toMatchObject({ gtid: '0-1-10', pos: 600 });
     (w as unknown as { onCheckpoint(s: bigint, t: number): void }).onCheckpoint(2n, 0);
-    expect(internals.acked).toMatchObject({ gtid: '0-1-11', pos: 800 });
+    expect(engineInternals.acked).toMatchObject({ gtid: '0-1-11', pos: 800 });
   });
 });

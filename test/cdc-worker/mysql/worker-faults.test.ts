@@ -162,7 +162,7 @@ jest.mock('kafkajs', () => {
 });
 
 import { validateConfig } from '../../../lib/cdc-worker/config';
-import { MySqlCdcWorker } from '../../../lib/cdc-worker/mysql/engine';
+import { MySqlCdcWorker } from '../../../lib/cdc-worker/mysql/worker';
 import { isConnectionLost } from '../../../lib/cdc-worker/mysql/connection';
 
 const real = jest.requireActual('kafkajs');
