@@ -111,6 +111,8 @@ export class AccessModel extends Construct {
 
   constructor(scope: Construct, id: string, props: AccessModelProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { principals: 'AccessPrincipal[]', roles: 'AccessRole[]' });
     this.props = props;
     this.kafka = props.kafka;
     const found = new Problems();

@@ -32,6 +32,8 @@ export class PipelineServiceAccount extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineServiceAccountProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { project: 'string', accountId: 'string' });
     const roles = props.projectRoles ?? [];
     validateProps(this, (p) => {
       p.check(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(props.accountId), 'accountId', props.accountId, "6-30 lowercase letters, digits or '-', starting with a letter");

@@ -50,6 +50,8 @@ export class WarehouseDataset extends Construct {
 
   constructor(scope: Construct, id: string, props: WarehouseDatasetProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { project: 'string', datasetId: 'string' });
     this.datasetId = props.datasetId;
     this.project = props.project;
     this.labels = props.labels ?? {};

@@ -95,6 +95,8 @@ export class ClassifiedTable extends Construct {
 
   constructor(scope: Construct, id: string, props: ClassifiedTableProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { dataset: 'WarehouseDataset', tableId: 'string', classification: 'DataClassification', columns: 'SourceColumn[]' });
     this.tableId = props.tableId;
     this.datasetId = props.dataset.datasetId;
     const classification = props.classification;

@@ -71,6 +71,8 @@ export class DataClassification extends Construct implements IColumnAccessContro
 
   constructor(scope: Construct, id: string, props: DataClassificationProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { project: 'string' });
     this.region = props.region ?? 'us';
     this.project = props.project;
     const labels = props.protectedLabels ?? [...SENSITIVE_LABELS];

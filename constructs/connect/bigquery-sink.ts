@@ -78,6 +78,8 @@ export class BigQuerySink extends Construct {
 
   constructor(scope: Construct, id: string, props: BigQuerySinkProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { cluster: 'KafkaConnectCluster', name: 'string', project: 'string', defaultDataset: 'string' });
     this.dataset = props.defaultDataset;
     this.topics = props.topics;
     const keySource = props.keySource ?? 'APPLICATION_DEFAULT';

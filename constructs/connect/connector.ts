@@ -46,6 +46,8 @@ export class Connector extends Construct {
 
   constructor(scope: Construct, id: string, props: ConnectorProps & { readonly rawSensitiveConfig?: Record<string, string> }) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { cluster: 'KafkaConnectCluster', name: 'string', connectorClass: 'string' });
     this.name = props.name;
     this.connectorClass = props.connectorClass;
     const tasksMax = props.tasksMax ?? 1;

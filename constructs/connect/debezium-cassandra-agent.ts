@@ -75,6 +75,8 @@ export class DebeziumCassandraAgent extends Construct implements ISourceCapture 
 
   constructor(scope: Construct, id: string, props: DebeziumCassandraAgentProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { kafka: 'IKafkaPlatform', logicalName: 'string', cassandraHosts: 'string[]', tables: 'SourceTable[]' });
     this.sourceName = props.logicalName;
     this.topicPrefix = props.topicPrefix ?? props.logicalName;
     this.kafkaUser = props.kafkaUser ?? `cdc-${props.logicalName}`;

@@ -68,6 +68,8 @@ export class DebeziumMongoDbSource extends Construct implements ISourceCapture {
 
   constructor(scope: Construct, id: string, props: DebeziumMongoDbSourceProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { cluster: 'KafkaConnectCluster', logicalName: 'string', connectionString: 'string', databaseName: 'string', collections: 'SourceTable[]' });
     this.sourceName = props.logicalName;
     this.topicPrefix = props.topicPrefix ?? props.logicalName;
     this.producerPrincipal = props.cluster.principal;

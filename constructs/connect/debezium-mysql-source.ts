@@ -57,6 +57,8 @@ export class DebeziumMySqlSource extends Construct {
 
   constructor(scope: Construct, id: string, props: DebeziumMySqlSourceProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { cluster: 'KafkaConnectCluster', database: 'ISourceDatabase' });
     const db = props.database;
     this.topicPrefix = props.topicPrefix ?? db.logicalName;
     this.serverId = props.serverId ?? stableServerId(this.topicPrefix);

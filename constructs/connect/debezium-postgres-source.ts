@@ -35,6 +35,8 @@ export class DebeziumPostgresSource extends Construct {
 
   constructor(scope: Construct, id: string, props: DebeziumPostgresSourceProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { cluster: 'KafkaConnectCluster', database: 'ISourceDatabase' });
     const db = props.database;
     this.topicPrefix = props.topicPrefix ?? db.logicalName;
     const prefixId = this.topicPrefix.toLowerCase().replace(/[^a-z0-9_]/g, '_');

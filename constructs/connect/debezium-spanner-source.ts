@@ -62,6 +62,8 @@ export class DebeziumSpannerSource extends Construct implements ISourceCapture {
 
   constructor(scope: Construct, id: string, props: DebeziumSpannerSourceProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { cluster: 'KafkaConnectCluster', logicalName: 'string', project: 'string', instanceId: 'string', databaseId: 'string', changeStream: 'string', tables: 'SourceTable[]' });
     this.sourceName = props.logicalName;
     this.topicPrefix = props.topicPrefix ?? props.logicalName;
     this.producerPrincipal = props.cluster.principal;

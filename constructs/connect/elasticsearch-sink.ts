@@ -105,6 +105,8 @@ export class ElasticsearchSink extends Construct {
 
   constructor(scope: Construct, id: string, props: ElasticsearchSinkProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { cluster: 'KafkaConnectCluster', name: 'string', connectionUrls: 'string[]' });
     this.flavor = props.flavor ?? 'elasticsearch';
     const upsert = props.upsert ?? true;
     const del = props.deleteOnTombstone ?? true;

@@ -62,6 +62,8 @@ export class JdbcSink extends Construct {
 
   constructor(scope: Construct, id: string, props: JdbcSinkProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { cluster: 'KafkaConnectCluster', name: 'string', topics: 'string[]', connectionUrl: 'string' });
     const flavor = props.flavor ?? 'confluent';
     const insertMode = props.insertMode ?? 'insert';
     const pkMode = props.primaryKeyMode ?? (insertMode === 'insert' ? 'none' : 'record_key');

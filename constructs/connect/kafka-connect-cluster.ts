@@ -49,6 +49,8 @@ export class KafkaConnectCluster extends Construct implements IKafkaPrincipal {
 
   constructor(scope: Construct, id: string, props: KafkaConnectClusterProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { url: 'string', kafka: 'IKafkaPlatform' });
     this.url = props.url;
     this.kafka = props.kafka;
     this.principal = props.workerPrincipal ?? 'User:connect';

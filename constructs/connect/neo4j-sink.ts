@@ -64,6 +64,8 @@ export class Neo4jSink extends Construct {
 
   constructor(scope: Construct, id: string, props: Neo4jSinkProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { cluster: 'KafkaConnectCluster', name: 'string', uri: 'string', topics: 'string[]' });
     const byTopic = props.cypherByTopic ?? {};
     const described = new Map<string, { kind: string; topic: SinkSourceTopic }>();
     for (const source of props.sources ?? []) for (const t of source.topics) described.set(t.topic, { kind: source.kind, topic: t });

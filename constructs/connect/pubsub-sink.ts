@@ -74,6 +74,8 @@ export class PubSubSink extends Construct {
 
   constructor(scope: Construct, id: string, props: PubSubSinkProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { cluster: 'KafkaConnectCluster', name: 'string', project: 'string', pubsubTopic: 'string' });
     const ordering = props.orderingKeySource ?? 'none';
     this.publisherMember = props.publisherMember ?? (props.cluster as { googleMember?: string }).googleMember;
     this.topicId = `projects/${props.project}/topics/${props.pubsubTopic}`;

@@ -75,6 +75,38 @@ export function validateProps(scope: IConstruct, check: (problems: Problems) => 
   });
 }
 
+/** The error a construct throws when required props are missing at run time (see {@link requireProps}). */
+export class MissingPropsError extends Error {
+  /** The problems, each `[construct path] prop: undefined is not valid; allowed: …`. */
+  public readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`Construct stopped: ${problems.length} required prop(s) missing.\n  ${problems.join('\n  ')}`);
+    this.name = 'MissingPropsError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Checks at run time, at the top of a constructor, that every required prop is there: TypeScript
+ * checks it at compile time, but an app in plain JavaScript or run by `ts-node --transpile-only`
+ * would otherwise fail with a bare `TypeError: Cannot read properties of undefined` from deep inside
+ * the construct. Throws one {@link MissingPropsError} naming the construct path and every missing
+ * prop with what is allowed, in the format of the other problems; construction cannot go on
+ * without them, so this is the one check that throws rather than waiting for synth.
+ *
+ * @param required each required prop and what it takes, e.g. `{ name: 'string', platform: 'IKafkaPlatform' }`
+ */
+export function requireProps(scope: IConstruct, props: unknown, required: Readonly<Record<string, string>>): void {
+  const given = props !== null && typeof props === 'object' ? (props as Record<string, unknown>) : {};
+  const missing = Object.entries(required).filter(([name]) => given[name] === undefined || given[name] === null);
+  if (missing.length === 0) return;
+  throw new MissingPropsError(missing.map(([name, allowed]) => `[${scope.node.path}] ${name}: ${describeValue(given[name])} is not valid; allowed: ${allowed} (required)`));
+}
+
+/** {@link requireProps}, reachable through `validateProps`, which every construct already imports. */
+validateProps.required = requireProps;
+
 /** True when `value` is a number that is an integer within [min, max]. */
 export function isIntIn(value: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): boolean {
   return value !== undefined && Number.isInteger(value) && value >= min && value <= max;

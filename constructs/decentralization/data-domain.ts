@@ -162,6 +162,8 @@ export class DataDomain extends Construct implements IPlatformDomain {
 
   constructor(scope: Construct, id: string, props: DataDomainProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { platform: 'DecentralizedPlatform', name: 'string', mode: 'DecentralizationMode' });
     this.props = props;
     this.platform = props.platform;
     this.name = props.name;

@@ -37,6 +37,8 @@ export class DataProductViews extends Construct {
 
   constructor(scope: Construct, id: string, props: DataProductViewsProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { project: 'string', datasetId: 'string', products: 'DataProductSpec[]', datasetById: '(datasetId: string) => WarehouseDataset | undefined' });
     this.dataset = new WarehouseDataset(this, 'dataset', {
       project: props.project,
       datasetId: props.datasetId,

@@ -92,6 +92,8 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
 
   constructor(scope: Construct, id: string, props: DecentralizedPlatformProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { kafka: 'IKafkaPlatform', connect: 'KafkaConnectCluster', project: 'string' });
     this.kafka = props.kafka;
     this.connect = props.connect;
     this.project = props.project;

@@ -49,6 +49,8 @@ export class DlpDeidentifyTemplate extends Construct {
 
   constructor(scope: Construct, id: string, props: DlpDeidentifyTemplateProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { project: 'string', templateId: 'string' });
     const location = props.location ?? 'global';
     const fallback = props.defaultTransformation ?? 'info-type';
     const own = props.transformations ?? { CREDIT_CARD_NUMBER: 'mask-keep-last-4' };

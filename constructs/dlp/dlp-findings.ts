@@ -44,6 +44,8 @@ export class DlpFindings extends Construct {
 
   constructor(scope: Construct, id: string, props: DlpFindingsProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { project: 'string' });
     this.project = props.project;
     this.tableId = props.tableId ?? 'findings';
     const topicName = props.topicName ?? 'dlp-findings';

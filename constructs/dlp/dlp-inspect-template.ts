@@ -53,6 +53,8 @@ export class DlpInspectTemplate extends Construct {
 
   constructor(scope: Construct, id: string, props: DlpInspectTemplateProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { project: 'string', templateId: 'string' });
     this.location = props.location ?? 'global';
     const builtIn = props.infoTypes ?? infoTypesFor(SENSITIVE_LABELS);
     const custom = props.customInfoTypes ?? [];

@@ -4,6 +4,7 @@ import { Annotations, Aspects, IAspect, ISynthesisSession, TerraformStack } from
 import { addCustomSynthesis } from 'cdktf/lib/synthesize/synthesizer';
 import { Construct, IConstruct } from 'constructs';
 import { DataInventory } from '../catalog/data-inventory';
+import { requireProps } from '../core/validation';
 import { GovernanceRule, RuleContext, RuleLevel } from './governance-rule';
 import { RulePack } from './rule-packs';
 
@@ -88,6 +89,8 @@ export class GovernanceChecks extends Construct implements IAspect {
 
   constructor(scope: Construct, id: string, props: GovernanceChecksProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    requireProps(this, props, { packs: 'RulePack[]' });
     this.packs = props.packs;
     this.reportFile = props.reportFile ?? 'governance-report.json';
     const stack = TerraformStack.of(this);

@@ -54,6 +54,8 @@ export class GoogleManagedKafkaCluster extends Construct implements IKafkaPlatfo
 
   constructor(scope: Construct, id: string, props: GoogleManagedKafkaClusterProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { project: 'string', region: 'string', clusterId: 'string', subnets: 'string[]' });
     this.props = props;
     const vcpu = props.vcpuCount ?? 3;
     const memoryGib = props.memoryGib ?? vcpu * 4;

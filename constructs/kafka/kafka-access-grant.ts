@@ -29,6 +29,8 @@ export class KafkaAccessGrant extends Construct {
 
   constructor(scope: Construct, id: string, props: KafkaAccessGrantProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { platform: 'IKafkaPlatform', principal: 'KafkaPrincipalLike', intent: 'KafkaAccessIntent', topic: 'string' });
     const principal = principalOf(props.principal);
     const userName = principal.includes(':') ? principal.slice(principal.indexOf(':') + 1) : principal;
     validateProps(this, (p) => {

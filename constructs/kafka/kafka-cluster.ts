@@ -80,6 +80,8 @@ export class KafkaCluster extends Construct implements IKafkaPlatform {
 
   constructor(scope: Construct, id: string, props: KafkaClusterProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { bootstrapServers: 'string[]', kafkaVersion: 'string' });
     this.bootstrapServers = props.bootstrapServers;
     this.brokerCount = props.brokerCount ?? 3;
     this.defaultReplicationFactor = props.defaultReplicationFactor ?? Math.min(3, Math.max(1, this.brokerCount));

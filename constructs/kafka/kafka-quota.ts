@@ -28,6 +28,8 @@ export class KafkaQuota extends Construct {
 
   constructor(scope: Construct, id: string, props: KafkaQuotaProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { cluster: 'KafkaCluster', entityType: '"user" | "client-id" | "ip"' });
     const config: Record<string, number> = {};
     if (props.producerByteRate !== undefined) config.producer_byte_rate = props.producerByteRate;
     if (props.consumerByteRate !== undefined) config.consumer_byte_rate = props.consumerByteRate;

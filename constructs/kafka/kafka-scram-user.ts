@@ -31,6 +31,8 @@ export class KafkaScramUser extends Construct implements IKafkaPrincipal {
 
   constructor(scope: Construct, id: string, props: KafkaScramUserProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { platform: 'IKafkaPlatform', username: 'string', password: 'SecretValue' });
     this.username = props.username;
     this.principal = `User:${props.username}`;
     this.password = props.password;

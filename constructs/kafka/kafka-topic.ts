@@ -127,6 +127,8 @@ export class KafkaTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: KafkaTopicProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { platform: 'IKafkaPlatform', name: 'string' });
     this.platform = props.platform;
     this.name = props.name;
     this.partitions = props.partitions ?? props.platform.defaultPartitions;

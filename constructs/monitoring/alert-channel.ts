@@ -35,6 +35,8 @@ export class AlertChannel extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertChannelProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { project: 'string', kind: 'AlertChannelKind', displayName: 'string' });
     this.kind = props.kind;
     const address = props.address ?? '';
     validateProps(this, (p) => {

@@ -36,6 +36,8 @@ export class CdcWorkerAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: CdcWorkerAlertsProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { project: 'string', channels: 'AlertChannel[]' });
     const base = props.logFilter ?? 'jsonPayload.service="cdc-worker"';
     const prefix = props.metricPrefix ?? 'cdc_worker';
     const maxStarts = props.maxStartsPerHour ?? 3;

@@ -1,6 +1,7 @@
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { DlpTableScan } from '../dlp/dlp-table-scan';
+import { requireProps } from '../core/validation';
 import { AlertChannel } from './alert-channel';
 import { ThresholdAlert } from './threshold-alert';
 
@@ -31,6 +32,8 @@ export class DlpFindingAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: DlpFindingAlertsProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    requireProps(this, props, { project: 'string', channels: 'AlertChannel[]', scans: 'DlpTableScan[]' });
     this.watchedTables = props.scans.filter((s) => !s.expectSensitive).map((s) => `${s.datasetId}.${s.tableId}`);
     if (this.watchedTables.length === 0) {
       Annotations.of(this).addWarning('scans: no scan is of a table expected clean, so this alert can never fire');

@@ -31,6 +31,8 @@ export class LogBasedMetric extends Construct {
 
   constructor(scope: Construct, id: string, props: LogBasedMetricProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { project: 'string', name: 'string', filter: 'string', description: 'string' });
     this.name = props.name;
     const extractors = props.labelExtractors ?? {};
     validateProps(this, (p) => {

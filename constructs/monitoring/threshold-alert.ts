@@ -36,6 +36,8 @@ export class ThresholdAlert extends Construct {
 
   constructor(scope: Construct, id: string, props: ThresholdAlertProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { project: 'string', displayName: 'string', filter: 'string', channels: 'AlertChannel[]', runbook: 'string' });
     const threshold = props.threshold ?? 0;
     const windowSeconds = props.windowSeconds ?? 300;
     const severity = props.severity ?? 'ERROR';

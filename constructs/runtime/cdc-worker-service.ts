@@ -93,6 +93,8 @@ export class CdcWorkerService extends Construct {
 
   constructor(scope: Construct, id: string, props: CdcWorkerServiceProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { project: 'string', region: 'string', image: 'string', database: 'ISourceDatabase', kafka: 'IKafkaPlatform' });
     const db = props.database;
     const prefix = props.topicPrefix ?? db.logicalName;
     const name = props.serviceName ?? `cdc-${db.logicalName.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`;

@@ -95,6 +95,8 @@ export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase
 
   constructor(scope: Construct, id: string, props: CloudSqlSourceDatabaseProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { logicalName: 'string', engine: 'CloudSqlEngine', region: 'string', databaseName: 'string', tables: 'SourceTable[]', replicationPassword: 'SecretValue' });
     this.logicalName = props.logicalName;
     this.engine = props.engine;
     this.port = defaultPort(props.engine);

@@ -107,6 +107,8 @@ export class BatchPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: BatchPipelineProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { sources: 'ISourceDatabase[]', project: 'string' });
     this.scheduler = props.scheduler ?? 'scheduled-query';
     const everyHours = props.everyHours ?? 24;
     const location = props.location ?? 'US';

@@ -122,6 +122,8 @@ export class DataAutomation extends Construct implements IWarehouseFeeds {
 
   constructor(scope: Construct, id: string, props: DataAutomationProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { project: 'string', feeds: 'WarehouseFeed[]', notify: 'Omit<AlertChannelProps, "project">[]' });
     this.warehouseFeeds = props.feeds;
     const location = props.location ?? 'US';
     const dlp = props.dlp ?? {};

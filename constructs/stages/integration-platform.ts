@@ -290,6 +290,8 @@ export class IntegrationPlatform extends Construct {
 
   constructor(scope: Construct, id: string, props: IntegrationPlatformProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { kafka: 'IKafkaPlatform', connect: 'KafkaConnectCluster', sinks: 'IntegrationSink[]' });
     const rf = props.topicReplicationFactor ?? props.kafka.defaultReplicationFactor;
     const topicConfig: KafkaTopicConfig = props.topicConfig ?? { cleanupPolicy: 'compact', minInsyncReplicas: Math.min(2, rf) };
     const sourceNames: string[] = [];

@@ -102,6 +102,8 @@ export class RealtimePipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: RealtimePipelineProps) {
     super(scope, id);
+    // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
+    validateProps.required(this, props, { kafka: 'IKafkaPlatform', connect: 'KafkaConnectCluster', sources: 'ISourceDatabase[]', warehouse: 'RealtimeWarehouseOptions' });
     const names = props.sources.map((s) => s.logicalName);
     validateProps(this, (p) => {
       p.check(props.sources.length > 0, 'sources', names, 'at least one source database');
