@@ -1,5 +1,5 @@
 import { SecretValue } from '../../constructs/core/secret-value';
-import { Neo4jSink } from '../../constructs/connect/neo4j-sink';
+import { Neo4jSink, nodeLabel } from '../../constructs/connect/neo4j-sink';
 import { problems, resources, synth } from '../helpers';
 import { connectCluster, kafkaCluster } from '../fixtures';
 
@@ -73,6 +73,12 @@ describe('Neo4jSink', () => {
       'predicates.mongodbTopics.pattern': 'profiles\\.profiles\\.merchant_profiles',
     });
     expect(JSON.stringify(c.config)).not.toContain('toString(__key)');
+  });
+
+  test('labels of generated statements: the table name in PascalCase and singular', () => {
+    expect(['risk.device_events', 'public.users', 'entries', 'addresses', 'Holds', 'status', 'merchant_profiles', 'boxes'].map(nodeLabel)).toEqual([
+      'DeviceEvent', 'User', 'Entry', 'Address', 'Hold', 'Status', 'MerchantProfile', 'Box',
+    ]);
   });
 
   test('the pattern strategy and no authentication', () => {
