@@ -12,6 +12,7 @@
 import { Finding, InspectOptions, LOCAL_INFO_TYPES, LIKELIHOODS, likelihoodRank, Row, SensitiveDataDetector } from './types';
 import { cellText, OffsetCursor } from './text';
 import { creditCardValid, IBAN_LENGTHS, ibanChecksumValid, ipv4Valid, ipv6Valid, ssnValid } from './validators';
+import { CLASS, MAX_GROUPS, domainValid, gDigits, gEnd, gStart, isDomainCode, isHexColonDot, isLocalPartCode, isWordCode, nanpValid, phoneParensOk } from './local-scan';
 
 const PHONE = 0;
 const EMAIL = 1;
@@ -38,43 +39,8 @@ const HOTWORDS: readonly RegExp[] = [
 ];
 const CONTEXT_WINDOW = 40;
 
-
 /** Characters that can start a candidate: digits, capitals (IBAN), `@`, `:`. */
 const NEXT_RE = /[0-9A-Z@:]/g;
-
-const MAX_GROUPS = 64;
-const gStart = new Int32Array(MAX_GROUPS);
-const gEnd = new Int32Array(MAX_GROUPS);
-/** Digits before group k (prefix sums; gDigits[k + 1] - gDigits[k] is the size of group k). */
-const gDigits = new Int32Array(MAX_GROUPS + 1);
-
-/** Character classes for the scan: 0 other, 1 digit, 2 capital, 3 other word character, 4 `@`, 5 `:`. */
-const CLASS = new Uint8Array(65536);
-for (let c = 0; c < 65536; c++) {
-  if (c >= 48 && c <= 57) CLASS[c] = 1;
-  else if (c >= 65 && c <= 90) CLASS[c] = 2;
-  else if ((c >= 97 && c <= 122) || c === 95 || c > 127) CLASS[c] = 3;
-  else if (c === 64) CLASS[c] = 4;
-  else if (c === 58) CLASS[c] = 5;
-}
-
-function isWordCode(c: number): boolean {
-  const k = CLASS[c];
-  return k !== 0 && k <= 3;
-}
-function isHexColonDot(c: number): boolean {
-  return (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
-}
-function isLocalPartCode(c: number): boolean {
-  // letters, digits and . _ % + - (what DLP accepts before the @)
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
-}
-function isDomainCode(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 46 || c === 45;
-}
-function isLetterCode(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
 
 /** A match before it becomes a Finding: UTF-16 offsets. */
 interface RawMatch {
@@ -387,92 +353,64 @@ export class LocalDetector implements SensitiveDataDetector {
       }
     }
     // PHONE_NUMBER
-    if (nd >= 7 && nd <= 15) {
-      const start = plus ? cs : opensBefore ? (a === 0 ? cs : gStart[a] - 1) : gStart[a];
-      if (plus) {
-        // international: +<country code> then the national number, 8–15 digits in all (E.164)
-        if (nd >= 8 && (groups === 1 || size0 <= 3) && this.phoneParensOk(s, cs, a, b, true)) {
-          if (size0 === 1 && s.charCodeAt(gStart[a]) === 49 && groups > 1 && !this.nanpValid(s, a + 1, b, nd - 1)) return false;
-          this.emit(PHONE, start, gEnd[b], LIKELY, VERY_LIKELY);
+    if (nd >= 7 && nd <= 15) return this.phoneWindow(s, cs, a, b, nd, plus, groups, sep, opensBefore, size0);
+    return false;
+  }
+
+  /** PHONE_NUMBER in a window of 7–15 digits (international with +, NANP, national with a trunk prefix). */
+  private phoneWindow(
+    s: string,
+    cs: number,
+    a: number,
+    b: number,
+    nd: number,
+    plus: boolean,
+    groups: number,
+    sep: number,
+    opensBefore: boolean,
+    size0: number,
+  ): boolean {
+    const start = plus ? cs : opensBefore ? (a === 0 ? cs : gStart[a] - 1) : gStart[a];
+    if (plus) {
+      // international: +<country code> then the national number, 8–15 digits in all (E.164)
+      if (nd >= 8 && (groups === 1 || size0 <= 3) && phoneParensOk(s, cs, a, b, true)) {
+        if (size0 === 1 && s.charCodeAt(gStart[a]) === 49 && groups > 1 && !nanpValid(s, a + 1, b, nd - 1)) return false;
+        this.emit(PHONE, start, gEnd[b], LIKELY, VERY_LIKELY);
+        return true;
+      }
+      return false;
+    }
+    // North American Numbering Plan: (415) 555-0890, 415-555-0890, 415.555.0890, 1 415 555 0890
+    if ((nd === 10 || nd === 11) && sep !== 47 && phoneParensOk(s, cs, a, b, false)) {
+      let first = a;
+      if (nd === 11) {
+        if (!(size0 === 1 && s.charCodeAt(gStart[a]) === 49 && groups === 4)) first = -1;
+        else first = a + 1;
+      }
+      if (first >= 0) {
+        const rest = b - first + 1;
+        const formatted =
+          rest === 3 && gDigits[first + 1] - gDigits[first] === 3 && gDigits[first + 2] - gDigits[first + 1] === 3;
+        if ((formatted || (rest === 1 && nd === 10)) && nanpValid(s, first, b, 10)) {
+          if (formatted) this.emit(PHONE, start, gEnd[b], LIKELY, VERY_LIKELY);
+          else this.emit(PHONE, start, gEnd[b], UNLIKELY, LIKELY);
           return true;
         }
-        return false;
       }
-      // North American Numbering Plan: (415) 555-0890, 415-555-0890, 415.555.0890, 1 415 555 0890
-      if ((nd === 10 || nd === 11) && sep !== 47 && this.phoneParensOk(s, cs, a, b, false)) {
-        let first = a;
-        if (nd === 11) {
-          if (!(size0 === 1 && s.charCodeAt(gStart[a]) === 49 && groups === 4)) first = -1;
-          else first = a + 1;
-        }
-        if (first >= 0) {
-          const rest = b - first + 1;
-          const formatted =
-            rest === 3 && gDigits[first + 1] - gDigits[first] === 3 && gDigits[first + 2] - gDigits[first + 1] === 3;
-          if ((formatted || (rest === 1 && nd === 10)) && this.nanpValid(s, first, b, 10)) {
-            if (formatted) this.emit(PHONE, start, gEnd[b], LIKELY, VERY_LIKELY);
-            else this.emit(PHONE, start, gEnd[b], UNLIKELY, LIKELY);
-            return true;
-          }
-        }
-      }
-      // national numbers with a trunk prefix: 020 7946 0958, 030/1234 5678
-      if ((nd === 10 || nd === 11) && groups >= 2 && groups <= 4 && !opensBefore) {
-        const c0 = s.charCodeAt(gStart[a]);
-        const c1 = s.charCodeAt(gStart[a] + 1);
-        if (c0 === 48 && c1 !== 48 && size0 >= 2 && size0 <= 5) {
-          this.emit(PHONE, start, gEnd[b], POSSIBLE, LIKELY);
-          return true;
-        }
+    }
+    // national numbers with a trunk prefix: 020 7946 0958, 030/1234 5678
+    if ((nd === 10 || nd === 11) && groups >= 2 && groups <= 4 && !opensBefore) {
+      const c0 = s.charCodeAt(gStart[a]);
+      const c1 = s.charCodeAt(gStart[a] + 1);
+      if (c0 === 48 && c1 !== 48 && size0 >= 2 && size0 <= 5) {
+        this.emit(PHONE, start, gEnd[b], POSSIBLE, LIKELY);
+        return true;
       }
     }
     return false;
   }
 
-  /** Parentheses only around the area code: `(415) 555-0890` or `+1 (415) 555-0890`. */
-  private phoneParensOk(s: string, cs: number, a: number, b: number, plus: boolean): boolean {
-    let expectCloseAfter = -1;
-    if (a === 0 && s.charCodeAt(cs) === 40) expectCloseAfter = a;
-    else if (a > 0 && s.charCodeAt(gStart[a] - 1) === 40) return false;
-    for (let k = a; k < b; k++) {
-      const len = gStart[k + 1] - gEnd[k];
-      const first = s.charCodeAt(gEnd[k]);
-      const last = s.charCodeAt(gStart[k + 1] - 1);
-      if (first === 41) {
-        if (expectCloseAfter !== k) return false;
-        expectCloseAfter = -2;
-        if (last === 40) return false;
-        continue;
-      }
-      if (expectCloseAfter === k) return false;
-      if (last === 40) {
-        // an opening parenthesis is allowed once, after the country code
-        if (!(plus && k === a && expectCloseAfter === -1) || len > 2) return false;
-        expectCloseAfter = k + 1;
-      }
-    }
-    return expectCloseAfter < 0;
-  }
 
-  /** NANP: area code and exchange start with 2–9; groups first..b hold exactly `nd` = 10 digits. */
-  private nanpValid(s: string, first: number, b: number, nd: number): boolean {
-    if (nd !== 10 || first > b) return false;
-    // find the characters of the 1st and 4th digit of the window
-    let seen = 0;
-    let area = -1;
-    let exchange = -1;
-    for (let k = first; k <= b && exchange < 0; k++) {
-      for (let i = gStart[k]; i < gEnd[k]; i++) {
-        if (seen === 0) area = s.charCodeAt(i) - 48;
-        if (seen === 3) {
-          exchange = s.charCodeAt(i) - 48;
-          break;
-        }
-        seen++;
-      }
-    }
-    return area >= 2 && exchange >= 2;
-  }
 
   /** The e-mail address around the `@` at `at`, if any; returns where scanning continues. */
   private email(s: string, at: number): number {
@@ -483,33 +421,13 @@ export class LocalDetector implements SensitiveDataDetector {
     let de = at + 1;
     while (de < n && isDomainCode(s.charCodeAt(de))) de++;
     while (de > at + 1 && (s.charCodeAt(de - 1) === 46 || s.charCodeAt(de - 1) === 45)) de--;
-    if (ls < at && at - ls <= 64 && s.charCodeAt(at - 1) !== 46 && this.domainValid(s, at + 1, de)) {
+    if (ls < at && at - ls <= 64 && s.charCodeAt(at - 1) !== 46 && domainValid(s, at + 1, de)) {
       this.emit(EMAIL, ls, de, LIKELY, VERY_LIKELY);
       return de;
     }
     return at + 1;
   }
 
-  /** Labels of letters, digits and inner hyphens, at least two, the last all letters (2+). */
-  private domainValid(s: string, start: number, end: number): boolean {
-    if (end - start < 4 || end - start > 253) return false;
-    let labelStart = start;
-    let labels = 0;
-    for (let i = start; i <= end; i++) {
-      const c = i < end ? s.charCodeAt(i) : 46;
-      if (c !== 46) continue;
-      const len = i - labelStart;
-      if (len === 0 || len > 63) return false;
-      if (s.charCodeAt(labelStart) === 45 || s.charCodeAt(i - 1) === 45) return false;
-      labels++;
-      if (i === end) {
-        if (len < 2) return false;
-        for (let j = labelStart; j < end; j++) if (!isLetterCode(s.charCodeAt(j))) return false;
-      }
-      labelStart = i + 1;
-    }
-    return labels >= 2;
-  }
 
   /**
    * The IPv6 address through the `:` at `p`: returns its end when one was found, otherwise

@@ -219,8 +219,43 @@ function mapCatalogType(
   throw new UnknownTypeError(oid, `oid:${oid}`);
 }
 
+/** Dates, times, timestamps and intervals (null for any other type). */
+function mapTemporalType(oid: number, typmod: number): TypeMapping | null {
+  switch (oid) {
+    case OID.date:
+      return { schema: scalar('int32', 'io.debezium.time.Date', 1), convert: (t) => (t === 'infinity' ? 2147483647 : t === '-infinity' ? -2147483648 : dateToEpochDays(t)) };
+    case OID.timestamp: {
+      const precision = typmod < 0 ? 6 : typmod;
+      if (precision <= 3) {
+        return {
+          schema: scalar('int64', 'io.debezium.time.Timestamp', 1),
+          convert: (t) => infinity(t) ?? Math.floor(timestampToEpochMicros(t) / 1000),
+        };
+      }
+      return { schema: scalar('int64', 'io.debezium.time.MicroTimestamp', 1), convert: (t) => infinity(t) ?? timestampToEpochMicros(t) };
+    }
+    case OID.timestamptz:
+      return {
+        schema: scalar('string', 'io.debezium.time.ZonedTimestamp', 1),
+        convert: (t) => (t === 'infinity' || t === '-infinity' ? t : formatZonedTimestamp(timestampToEpochMicros(t))),
+      };
+    case OID.time: {
+      const precision = typmod < 0 ? 6 : typmod;
+      if (precision <= 3) return { schema: scalar('int32', 'io.debezium.time.Time', 1), convert: (t) => Math.floor(timeToMicros(t) / 1000) };
+      return { schema: scalar('int64', 'io.debezium.time.MicroTime', 1), convert: timeToMicros };
+    }
+    case OID.timetz:
+      return { schema: scalar('string', 'io.debezium.time.ZonedTime', 1), convert: formatZonedTime };
+    case OID.interval:
+      return { schema: scalar('int64', 'io.debezium.time.MicroDuration', 1), convert: intervalToMicros };
+  }
+  return null;
+}
+
 /** The built-in scalar types (null for any other type). */
 function mapBuiltinType(oid: number, typmod: number, opts: TypeMappingOptions): TypeMapping | null {
+  const temporal = mapTemporalType(oid, typmod);
+  if (temporal) return temporal;
   switch (oid) {
     case OID.bool:
       return { schema: scalar('boolean'), convert: (t) => t === 't' || t === 'true' };
@@ -258,32 +293,6 @@ function mapBuiltinType(oid: number, typmod: number, opts: TypeMappingOptions): 
       return { schema: scalar('string', 'io.debezium.data.Uuid', 1), convert: str };
     case OID.bytea:
       return { schema: scalar('bytes'), convert: byteaToBase64 };
-    case OID.date:
-      return { schema: scalar('int32', 'io.debezium.time.Date', 1), convert: (t) => (t === 'infinity' ? 2147483647 : t === '-infinity' ? -2147483648 : dateToEpochDays(t)) };
-    case OID.timestamp: {
-      const precision = typmod < 0 ? 6 : typmod;
-      if (precision <= 3) {
-        return {
-          schema: scalar('int64', 'io.debezium.time.Timestamp', 1),
-          convert: (t) => infinity(t) ?? Math.floor(timestampToEpochMicros(t) / 1000),
-        };
-      }
-      return { schema: scalar('int64', 'io.debezium.time.MicroTimestamp', 1), convert: (t) => infinity(t) ?? timestampToEpochMicros(t) };
-    }
-    case OID.timestamptz:
-      return {
-        schema: scalar('string', 'io.debezium.time.ZonedTimestamp', 1),
-        convert: (t) => (t === 'infinity' || t === '-infinity' ? t : formatZonedTimestamp(timestampToEpochMicros(t))),
-      };
-    case OID.time: {
-      const precision = typmod < 0 ? 6 : typmod;
-      if (precision <= 3) return { schema: scalar('int32', 'io.debezium.time.Time', 1), convert: (t) => Math.floor(timeToMicros(t) / 1000) };
-      return { schema: scalar('int64', 'io.debezium.time.MicroTime', 1), convert: timeToMicros };
-    }
-    case OID.timetz:
-      return { schema: scalar('string', 'io.debezium.time.ZonedTime', 1), convert: formatZonedTime };
-    case OID.interval:
-      return { schema: scalar('int64', 'io.debezium.time.MicroDuration', 1), convert: intervalToMicros };
     case OID.bit:
     case OID.varbit: {
       if (oid === OID.bit && typmod === 1) return { schema: scalar('boolean'), convert: (t) => t === '1' };
