@@ -41,7 +41,7 @@ export interface CdcSourceConfig {
   readonly snapshotMode?: 'initial' | 'never';
   /** Rows fetched per round trip during the snapshot. @default 5000 */
   readonly snapshotFetchSize?: number;
-  /** The database engine: `postgres` (logical replication) or `mysql` / `mariadb` (binlog; tables as `database.table`, see mysql-worker.ts). @default "postgres" */
+  /** The database engine: `postgres` (logical replication) or `mysql` / `mariadb` (binlog; tables as `database.table`, see mysql/engine.ts). @default "postgres" */
   readonly engine?: 'postgres' | 'mysql' | 'mariadb';
   /** MySQL/MariaDB: the replica server id the binlog connection uses; unique among the server's replicas. @default 184054 */
   readonly serverId?: number;
