@@ -5,20 +5,38 @@ import { DataCatalogPolicyTagIamMember } from '@cdktf/provider-google/lib/data-c
 import { validateProps } from '../core/validation';
 import { IColumnAccessControl } from '../access/access-types';
 import { DATA_SENSITIVITIES, DataSensitivity, SENSITIVE_LABELS } from '../sources/source-table';
+import { stableKey } from '../core/stable-key';
 
 /** Role that lets a member read columns carrying a policy tag. */
 export const FINE_GRAINED_READER_ROLE = 'roles/datacatalog.categoryFineGrainedReader';
 
-/** Display names of the policy tags, by label. */
+/**
+ * Default display names of the policy tags, by label. Data Catalog accepts only letters, numbers,
+ * '_', '-' and spaces in them (see {@link isCatalogDisplayName}): no parentheses.
+ */
 export const POLICY_TAG_DISPLAY_NAMES: Record<DataSensitivity, string> = {
   public: 'Public',
   internal: 'Internal',
   confidential: 'Confidential',
   pii: 'PII',
-  'pii-high': 'PII (high)',
-  pci: 'PCI (cardholder data)',
-  phi: 'PHI (health data)',
+  'pii-high': 'PII high',
+  pci: 'PCI cardholder data',
+  phi: 'PHI health data',
 };
+
+/** What {@link isCatalogDisplayName} allows, as validation messages say it. */
+export const CATALOG_DISPLAY_NAME_RULE = "1-200 bytes (UTF-8) of letters, numbers, '_', '-' and spaces, not starting or ending with a space (Data Catalog display names)";
+
+/**
+ * Whether Data Catalog accepts `name` as a taxonomy or policy tag display name. Its v1 API (and the
+ * provider's docs of `google_data_catalog_taxonomy` and `google_data_catalog_policy_tag`, which do
+ * not check it) say: "contain only unicode letters, numbers, underscores, dashes and spaces; not
+ * start or end with spaces; and be at most 200 bytes long when encoded in UTF-8". A name outside
+ * that passes `terraform validate` and fails `apply` with a 400.
+ */
+export function isCatalogDisplayName(name: string): boolean {
+  return /^[\p{L}\p{N}_-](?:[\p{L}\p{N}_ -]*[\p{L}\p{N}_-])?$/u.test(name) && Buffer.byteLength(name, 'utf8') <= 200;
+}
 
 /** What each label means, written into the policy tag's description. */
 export const POLICY_TAG_DESCRIPTIONS: Record<DataSensitivity, string> = {
@@ -41,8 +59,14 @@ export interface DataClassificationProps {
    * @default 'us'
    */
   readonly region?: string;
-  /** Taxonomy display name, unique in the organization. @default 'Data sensitivity' */
+  /** Taxonomy display name, unique in the organization; letters, numbers, '_', '-' and inner spaces, at most 200 UTF-8 bytes. @default 'Data sensitivity' */
   readonly displayName?: string;
+  /**
+   * Display names of the policy tags, by label (those not given keep {@link POLICY_TAG_DISPLAY_NAMES}).
+   * Letters, numbers, '_', '-' and inner spaces, at most 200 UTF-8 bytes, unique in the taxonomy.
+   * @default POLICY_TAG_DISPLAY_NAMES
+   */
+  readonly policyTagDisplayNames?: Partial<Record<DataSensitivity, string>>;
   /** Taxonomy description. @default a sentence naming the labels */
   readonly description?: string;
   /** Labels that get a policy tag (column-level security). @default the sensitive labels: pii, pii-high, pci, phi */
@@ -78,9 +102,21 @@ export class DataClassification extends Construct implements IColumnAccessContro
     const labels = props.protectedLabels ?? [...SENSITIVE_LABELS];
     this.protectedLabels = labels;
     const displayName = props.displayName ?? 'Data sensitivity';
+    const tagNames: Partial<Record<DataSensitivity, string>> = {};
+    for (const label of labels) if (DATA_SENSITIVITIES.includes(label)) tagNames[label] = props.policyTagDisplayNames?.[label] ?? POLICY_TAG_DISPLAY_NAMES[label];
     validateProps(this, (p) => {
       p.check(/^[a-z][a-z0-9-]*$/.test(this.region), 'region', this.region, "a lowercase location: 'us', 'eu' or a region such as 'europe-west1'");
-      p.check(/^[\p{L}\p{N}_-](?:[\p{L}\p{N}_ -]{0,198}[\p{L}\p{N}_-])?$/u.test(displayName), 'displayName', displayName, "1-200 letters, digits, '_', '-' and inner spaces");
+      p.check(isCatalogDisplayName(displayName), 'displayName', displayName, CATALOG_DISPLAY_NAME_RULE);
+      const owners = new Map<string, string>();
+      for (const [label, name] of Object.entries(tagNames) as [DataSensitivity, string][]) {
+        const at = `policyTagDisplayNames.${label}`;
+        if (!isCatalogDisplayName(name)) p.add(at, name, CATALOG_DISPLAY_NAME_RULE);
+        else if (owners.has(name)) p.add(at, name, `a display name no other tag of the taxonomy has (${owners.get(name)} has it)`);
+        else owners.set(name, label);
+      }
+      for (const label of Object.keys(props.policyTagDisplayNames ?? {})) {
+        if (!(label in tagNames)) p.add(`policyTagDisplayNames.${label}`, props.policyTagDisplayNames![label as DataSensitivity], `a name for a label in protectedLabels (${labels.join(', ')})`);
+      }
       p.check(labels.length > 0, 'protectedLabels', labels, 'at least one label');
       labels.forEach((l, i) => {
         p.check(DATA_SENSITIVITIES.includes(l), `protectedLabels[${i}]`, l, DATA_SENSITIVITIES.join(', '));
@@ -98,7 +134,7 @@ export class DataClassification extends Construct implements IColumnAccessContro
       if (!DATA_SENSITIVITIES.includes(label)) continue;
       this.policyTags[label] = new DataCatalogPolicyTag(this, `tag-${label}`, {
         taxonomy: this.taxonomy.id,
-        displayName: POLICY_TAG_DISPLAY_NAMES[label],
+        displayName: tagNames[label] ?? POLICY_TAG_DISPLAY_NAMES[label],
         description: POLICY_TAG_DESCRIPTIONS[label],
       });
     }
@@ -112,7 +148,8 @@ export class DataClassification extends Construct implements IColumnAccessContro
   /** Lets `member` read columns labelled `label`: Fine-Grained Reader on its policy tag. Granting twice returns the first binding. */
   public grantColumnRead(label: DataSensitivity, member: string): IConstruct {
     const tag = this.policyTags[label];
-    const id = `reader-${label}-${member.replace(/[^A-Za-z0-9_-]+/g, '_')}`;
+    // Named after the Terraform expression of a member built from a reference (stable across apps).
+    const id = `reader-${label}-${stableKey(this, member)}`;
     const existing = this.node.tryFindChild(id);
     if (existing) return existing;
     if (!tag) {

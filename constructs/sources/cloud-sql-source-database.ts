@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { ITerraformDependable, TerraformOutput } from 'cdktf';
 import { SqlDatabaseInstance } from '@cdktf/provider-google/lib/sql-database-instance';
 import { SqlDatabase } from '@cdktf/provider-google/lib/sql-database';
 import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
@@ -6,9 +7,13 @@ import { SecretValue } from '../core/secret-value';
 import { isIntIn, validateProps } from '../core/validation';
 import { checkTables, defaultPort, ISourceDatabase } from './source-database';
 import { SourceTable } from './source-table';
+import { PrivateServiceAccess } from './private-service-access';
 
 /** Engines a Cloud SQL source database can run. */
 export type CloudSqlEngine = 'mysql' | 'postgres';
+
+/** Cloud SQL editions. Enterprise Plus runs only on `db-perf-optimized-N-*` tiers. */
+export type CloudSqlEdition = 'ENTERPRISE' | 'ENTERPRISE_PLUS';
 
 /** Props of {@link CloudSqlSourceDatabase}. */
 export interface CloudSqlSourceDatabaseProps {
@@ -24,7 +29,17 @@ export interface CloudSqlSourceDatabaseProps {
   readonly project?: string;
   /** Region of the instance. */
   readonly region: string;
-  /** Machine tier. @default 'db-custom-2-7680' */
+  /**
+   * Cloud SQL edition, always written to `settings.edition`. Left out, the API would choose, and it
+   * chooses Enterprise Plus for PostgreSQL 16 and later, which refuses `db-custom-*` tiers.
+   * @default 'ENTERPRISE'
+   */
+  readonly edition?: CloudSqlEdition;
+  /**
+   * Machine tier; must suit the edition: Enterprise Plus takes `db-perf-optimized-N-<vCPUs>` only,
+   * Enterprise any other tier (for PostgreSQL: `db-custom-<vCPUs>-<MB>`, `db-f1-micro` or `db-g1-small`).
+   * @default 'db-custom-2-7680' (Enterprise), 'db-perf-optimized-N-2' (Enterprise Plus)
+   */
   readonly tier?: string;
   /** `REGIONAL` (high availability) or `ZONAL`. @default 'REGIONAL' */
   readonly availabilityType?: 'REGIONAL' | 'ZONAL';
@@ -38,11 +53,39 @@ export interface CloudSqlSourceDatabaseProps {
   readonly replicationPassword: SecretValue;
   /**
    * Days Cloud SQL keeps binary logs (MySQL) or WAL (PostgreSQL) for point-in-time recovery;
-   * a capture that is down longer than this must snapshot again. @default 7
+   * a capture that is down longer than this must snapshot again. 1 to 7 on Enterprise; up to 35 on
+   * Enterprise Plus for PostgreSQL. @default 7
    */
   readonly logRetentionDays?: number;
-  /** VPC network (self link or `projects/p/global/networks/n`) for a private IP; the capture then reaches the private IP. @default no private IP: public IP with no authorized networks, TLS required */
+  /**
+   * VPC network (self link or `projects/p/global/networks/n`) for a private IP; the capture then
+   * reaches the private IP. Needs Private Services Access on the network: say how in
+   * `privateServiceAccess`. @default the network of `privateServiceAccess` when it is a
+   * PrivateServiceAccess, otherwise no private IP: public IP with no authorized networks, TLS required
+   */
   readonly privateNetwork?: string;
+  /**
+   * Private Services Access of `privateNetwork`, without which Cloud SQL cannot give the instance a
+   * private IP: a {@link PrivateServiceAccess} this stack creates (the instance waits for its
+   * peering), or `'existing'` when the network already has it (a prerequisite, set up by whoever
+   * owns the network). Required with a private IP.
+   * @default none (no private IP)
+   */
+  readonly privateServiceAccess?: PrivateServiceAccess | 'existing';
+  /**
+   * Keep a public IP beside the private one. BigQuery's Cloud SQL federation (`EXTERNAL_QUERY`, the
+   * scheduled-query batch loads) reaches only instances with a public IP; with no authorized
+   * networks the instance is still unreachable from the internet (Google's advice for federation).
+   * @default true without a private IP, false with one
+   */
+  readonly publicIp?: boolean;
+  /**
+   * PostgreSQL: name of the publication a DBA creates for the captured tables (see
+   * {@link CloudSqlSourceDatabase.cdcSetupSql}). @default `<logicalName>_publication` with
+   * characters other than lowercase letters, digits and '_' replaced by '_' (what a Debezium capture
+   * names its publication by default)
+   */
+  readonly publicationName?: string;
   /** Refuse deletion (Cloud SQL's own deletion protection and Terraform's). @default true */
   readonly deletionProtection?: boolean;
   /** Extra database flags (name → value); the CDC flags set here cannot be overridden. @default none */
@@ -69,13 +112,28 @@ export const CDC_FLAGS: Record<CloudSqlEngine, Record<string, string>> = {
  * It creates the database and a replication user whose password comes from a {@link SecretValue}.
  * It describes its tables like {@link ExternalSourceDatabase}, so every later stage can use it.
  *
- * The user is created through the Cloud SQL API; on PostgreSQL it still needs
- * `ALTER USER cdc WITH REPLICATION;` once (Cloud SQL users are not replication users by default).
+ * What is decided at synth rather than left to fail at apply:
+ * - the edition is always explicit (`ENTERPRISE` unless told otherwise: left out, the API picks
+ *   Enterprise Plus for PostgreSQL 16+, which refuses the `db-custom-*` tiers), and a tier or a log
+ *   retention the edition refuses is a synth error;
+ * - a private IP needs Private Services Access on its network: either a
+ *   {@link PrivateServiceAccess} of this stack (the instance depends on its peering) or
+ *   `'existing'`, a prerequisite owned by whoever owns the network;
+ * - `publicIp` keeps a public IP (no authorized networks) beside a private one, which BigQuery
+ *   federated queries need.
+ *
+ * PostgreSQL prerequisite, which no Terraform resource can do: the Cloud SQL API creates the
+ * replication user without the REPLICATION attribute (Debezium only logs that during validation,
+ * so apply passes and the connector task fails at start), and publishing a table needs its owner.
+ * The exact SQL is {@link CloudSqlSourceDatabase.cdcSetupSql}, also a Terraform output
+ * (`cdc-setup-sql`): a DBA runs it once, before the capture starts. The publication it creates is
+ * {@link CloudSqlSourceDatabase.cdcPublication}; captures use it as it is (Debezium
+ * `publication.autocreate.mode=disabled`) rather than create or alter one.
  */
 export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase {
   public readonly logicalName: string;
   public readonly engine: CloudSqlEngine;
-  /** The instance's private IP when `privateNetwork` is set, its public IP otherwise. */
+  /** The instance's private IP when it has one, its public IP otherwise. */
   public readonly host: string;
   public readonly port: number;
   public readonly databaseName: string;
@@ -92,6 +150,25 @@ export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase
   public readonly flags: Record<string, string>;
   /** The instance resource. */
   public readonly instance: SqlDatabaseInstance;
+  /** The edition. */
+  public readonly edition: CloudSqlEdition;
+  /** Whether the instance has a public IP (BigQuery federated queries need one). */
+  public readonly publicIpEnabled: boolean;
+  /** The private network, when the instance has a private IP. */
+  public readonly privateNetwork?: string;
+  /**
+   * PostgreSQL: the publication of the captured tables that {@link cdcSetupSql} creates; captures
+   * use it as it is. Undefined on MySQL.
+   */
+  public readonly cdcPublication?: string;
+  /**
+   * PostgreSQL: SQL a DBA runs once before the capture starts (REPLICATION for the replication user,
+   * read access and the publication of the captured tables). Also the stack output
+   * `cdc-setup-sql`. Undefined on MySQL, whose Cloud SQL users can already replicate.
+   */
+  public readonly cdcSetupSql?: string;
+  /** The database and the replication user: a capture's connector is created after both. */
+  public readonly captureDependencies: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: CloudSqlSourceDatabaseProps) {
     super(scope, id);
@@ -107,7 +184,16 @@ export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase
     this.instanceName = props.instanceName ?? `${props.logicalName.toLowerCase().replace(/_/g, '-')}-db`;
     this.region = props.region;
     const version = props.databaseVersion ?? (props.engine === 'mysql' ? 'MYSQL_8_0' : 'POSTGRES_16');
+    this.edition = props.edition ?? 'ENTERPRISE';
+    const plus = this.edition === 'ENTERPRISE_PLUS';
+    const tier = props.tier ?? (plus ? 'db-perf-optimized-N-2' : 'db-custom-2-7680');
+    const psa = props.privateServiceAccess;
+    this.privateNetwork = props.privateNetwork ?? (psa instanceof PrivateServiceAccess ? psa.network : undefined);
+    this.publicIpEnabled = props.publicIp ?? this.privateNetwork === undefined;
     const retention = props.logRetentionDays ?? 7;
+    // Provider 6.50 docs of transaction_log_retention_days: 1-7, "For PostgreSQL Enterprise Plus
+    // and SQL Server Enterprise Plus instances … from 1 to 35".
+    const maxRetention = plus && props.engine === 'postgres' ? 35 : 7;
     const protect = props.deletionProtection ?? true;
     const cdcFlags = CDC_FLAGS[props.engine] ?? {};
     this.flags = { ...(props.extraFlags ?? {}), ...cdcFlags };
@@ -126,7 +212,33 @@ export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase
       p.check(/^[a-z]([-a-z0-9]{0,96}[a-z0-9])?$/.test(this.instanceName), 'instanceName', this.instanceName, "1-98 lowercase letters, digits or '-', starting with a letter");
       p.check(props.databaseName.length > 0 && /^[A-Za-z_][A-Za-z0-9_$-]{0,63}$/.test(props.databaseName), 'databaseName', props.databaseName, "a database name of letters, digits, '_', '$' or '-'");
       p.check(/^[A-Za-z_][A-Za-z0-9_]{0,31}$/.test(this.replicationUser), 'replicationUser', this.replicationUser, "1-32 letters, digits or '_', not starting with a digit");
-      p.check(isIntIn(retention, 1, 7), 'logRetentionDays', retention, 'an integer from 1 to 7 (Cloud SQL keeps transaction logs at most 7 days)');
+      if (!['ENTERPRISE', 'ENTERPRISE_PLUS'].includes(this.edition)) {
+        p.add('edition', this.edition, 'ENTERPRISE or ENTERPRISE_PLUS');
+      } else if (plus) {
+        p.check(/^db-perf-optimized-N-\d+$/.test(tier), 'tier', tier, 'a db-perf-optimized-N-<vCPUs> tier: Cloud SQL Enterprise Plus refuses other tiers');
+      } else if (tier.startsWith('db-perf-optimized-')) {
+        p.add('tier', tier, "a tier of the ENTERPRISE edition (db-perf-optimized-* tiers are Enterprise Plus only; set edition: 'ENTERPRISE_PLUS')");
+      } else if (props.engine === 'postgres') {
+        p.check(/^db-(custom-\d+-\d+|f1-micro|g1-small)$/.test(tier), 'tier', tier, 'db-custom-<vCPUs>-<MB>, db-f1-micro or db-g1-small (Cloud SQL Enterprise for PostgreSQL takes only custom and shared-core machine types)');
+      }
+      const retentionRule = !plus
+        ? 'Cloud SQL Enterprise keeps transaction logs at most 7 days'
+        : props.engine === 'postgres'
+          ? 'Cloud SQL Enterprise Plus for PostgreSQL keeps transaction logs at most 35 days'
+          : 'the provider documents 35 days for PostgreSQL and SQL Server Enterprise Plus only';
+      p.check(isIntIn(retention, 1, maxRetention), 'logRetentionDays', retention, `an integer from 1 to ${maxRetention} (${retentionRule})`);
+      if (psa === 'existing' && props.privateNetwork === undefined) {
+        p.add('privateServiceAccess', psa, 'only with privateNetwork (or a PrivateServiceAccess, whose network it then uses)');
+      } else if (psa instanceof PrivateServiceAccess && props.privateNetwork !== undefined && psa.network !== props.privateNetwork) {
+        p.add('privateServiceAccess', psa.network, `a PrivateServiceAccess of privateNetwork ${props.privateNetwork}`);
+      } else if (psa === undefined && this.privateNetwork !== undefined) {
+        p.add(
+          'privateServiceAccess',
+          undefined,
+          `a PrivateServiceAccess of network ${this.privateNetwork} (this stack creates the peering) or 'existing' (the network already has Private Services Access): a private IP fails at apply without it`,
+        );
+      }
+      if (this.privateNetwork === undefined) p.check(this.publicIpEnabled, 'publicIp', props.publicIp, 'true without privateNetwork (an instance needs a public or a private IP)');
       p.check(['REGIONAL', 'ZONAL'].includes(props.availabilityType ?? 'REGIONAL'), 'availabilityType', props.availabilityType, 'REGIONAL or ZONAL');
       for (const key of Object.keys(props.extraFlags ?? {})) {
         if (key in cdcFlags) p.add(`extraFlags['${key}']`, props.extraFlags![key], 'a flag this construct does not set itself: CDC needs ' + `${key}=${cdcFlags[key]}`);
@@ -141,8 +253,11 @@ export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase
       databaseVersion: version,
       deletionProtection: protect,
       lifecycle: protect ? { preventDestroy: true } : undefined,
+      // The provider's docs: the instance does not reference the peering, so it must depend on it.
+      dependsOn: psa instanceof PrivateServiceAccess ? [psa.connection] : undefined,
       settings: {
-        tier: props.tier ?? 'db-custom-2-7680',
+        edition: this.edition,
+        tier,
         availabilityType: props.availabilityType ?? 'REGIONAL',
         deletionProtectionEnabled: protect,
         userLabels: props.labels,
@@ -151,15 +266,17 @@ export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase
           props.engine === 'mysql'
             ? { enabled: true, binaryLogEnabled: true, transactionLogRetentionDays: retention }
             : { enabled: true, pointInTimeRecoveryEnabled: true, transactionLogRetentionDays: retention },
-        ipConfiguration: props.privateNetwork
-          ? { ipv4Enabled: false, privateNetwork: props.privateNetwork, sslMode: 'ENCRYPTED_ONLY' }
+        // A public IP never has authorized networks: only the Cloud SQL connectors, the Auth Proxy
+        // and BigQuery federation reach it.
+        ipConfiguration: this.privateNetwork
+          ? { ipv4Enabled: this.publicIpEnabled, privateNetwork: this.privateNetwork, sslMode: 'ENCRYPTED_ONLY' }
           : { ipv4Enabled: true, sslMode: 'ENCRYPTED_ONLY' },
       },
     });
-    this.host = props.privateNetwork ? this.instance.privateIpAddress : this.instance.publicIpAddress;
+    this.host = this.privateNetwork ? this.instance.privateIpAddress : this.instance.publicIpAddress;
     this.connectionName = this.instance.connectionName;
-    new SqlDatabase(this, 'database', { project: props.project, instance: this.instance.name, name: props.databaseName });
-    new SqlUser(this, 'replication-user', {
+    const database = new SqlDatabase(this, 'database', { project: props.project, instance: this.instance.name, name: props.databaseName });
+    const user = new SqlUser(this, 'replication-user', {
       project: props.project,
       instance: this.instance.name,
       name: this.replicationUser,
@@ -168,5 +285,43 @@ export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase
       // A PostgreSQL user that owns a replication slot or publication cannot be dropped by the API.
       deletionPolicy: props.engine === 'postgres' ? 'ABANDON' : undefined,
     });
+    this.captureDependencies = [database, user];
+
+    if (props.engine === 'postgres') {
+      this.cdcPublication = props.publicationName ?? `${props.logicalName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_publication`;
+      this.cdcSetupSql = postgresCdcSetupSql(this.instanceName, props.databaseName, this.replicationUser, this.cdcPublication, props.tables.map((t) => t.name));
+      new TerraformOutput(this, 'cdc-setup-sql', {
+        value: this.cdcSetupSql,
+        description:
+          `CDC prerequisite of Cloud SQL instance ${this.instanceName}: run this SQL once before the capture starts ` +
+          '(REPLICATION for the replication user and the publication of the captured tables; no Terraform resource can).',
+      });
+    }
   }
+}
+
+/** A PostgreSQL identifier, double-quoted. */
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * The SQL that makes a Cloud SQL for PostgreSQL database capturable by a replication user the
+ * Cloud SQL API created: REPLICATION (only a `cloudsqlsuperuser` member can give it), read access,
+ * and a publication of exactly the captured tables (only their owner can create it).
+ */
+export function postgresCdcSetupSql(instanceName: string, databaseName: string, user: string, publication: string, tables: string[]): string {
+  const qualified = tables.map((t) => (t.includes('.') ? t.split('.') : ['public', t]));
+  const schemas = [...new Set(qualified.map(([schema]) => schema))];
+  const list = qualified.map((parts) => parts.map(quoteIdent).join('.')).join(', ');
+  return [
+    `-- CDC setup of Cloud SQL instance ${instanceName}, database ${databaseName}: run once before the CDC connector starts.`,
+    '-- Terraform cannot: the Cloud SQL API creates users without REPLICATION, and only a table owner may publish a table.',
+    '-- 1. As the postgres user (cloudsqlsuperuser):',
+    `ALTER ROLE ${quoteIdent(user)} WITH REPLICATION;`,
+    '-- 2. As the owner of the tables:',
+    `GRANT USAGE ON SCHEMA ${schemas.map(quoteIdent).join(', ')} TO ${quoteIdent(user)};`,
+    `GRANT SELECT ON TABLE ${list} TO ${quoteIdent(user)};`,
+    `CREATE PUBLICATION ${quoteIdent(publication)} FOR TABLE ${list};`,
+  ].join('\n');
 }

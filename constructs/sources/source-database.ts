@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
+import { ITerraformDependable } from 'cdktf';
 import { SecretValue } from '../core/secret-value';
 import { isIntIn, Problems, validateProps } from '../core/validation';
 import { DATA_SENSITIVITIES, SourceTable } from './source-table';
@@ -24,6 +25,20 @@ export interface ISourceDatabase extends IConstruct {
   readonly replicationUser: string;
   /** That user's password. */
   readonly replicationPassword: SecretValue;
+  /**
+   * Resources a capture's connector must be created after: Debezium connects to the database when
+   * the connector is created, so the database and its replication user must exist by then.
+   * @default none (a database managed outside the stack)
+   */
+  readonly captureDependencies?: ITerraformDependable[];
+  /**
+   * PostgreSQL: a publication of the captured tables that already exists (a DBA created it, as
+   * `CloudSqlSourceDatabase.cdcSetupSql` says). A capture then uses it as it is
+   * (`publication.autocreate.mode=disabled`): creating or altering a publication needs ownership of
+   * the tables, which a replication user does not have.
+   * @default none: the capture creates its own publication
+   */
+  readonly cdcPublication?: string;
 }
 
 /** Props of {@link ExternalSourceDatabase}. */

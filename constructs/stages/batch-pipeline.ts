@@ -20,11 +20,26 @@ import { BatchDagTable, dagFileName, renderBatchDag, selectAllSql } from './batc
 /** What runs the batch loads. */
 export type BatchScheduler = 'scheduled-query' | 'composer';
 
+/** Default Composer image: an alias the Composer API resolves to its current Composer 2 / Airflow 2 release. */
+export const DEFAULT_COMPOSER_IMAGE = 'composer-2-airflow-2';
+
+/** The image version pattern of the Composer API and of the provider's `image_version` check. */
+const COMPOSER_IMAGE = /^composer-(([0-9]+)(\.[0-9]+\.[0-9]+(-preview\.[0-9]+)?)?|latest)-airflow-(([0-9]+)((\.[0-9]+)(\.[0-9]+)?)?(-build\.[0-9]+)?)$/;
+
 /** Cloud Composer (Airflow) settings, used when the scheduler is `composer`. */
 export interface BatchComposerOptions {
   /** Environment name: lowercase letters, digits and '-', starting with a letter, at most 64 characters. @default 'batch-airflow' */
   readonly environmentName?: string;
-  /** Composer image version. @default 'composer-2.9.7-airflow-2.9.3' */
+  /**
+   * Composer image version. The default is an alias the Composer API resolves, at creation, to its
+   * current Composer 2 release with the latest Airflow 2 (the provider suppresses the diff between
+   * the alias and the resolved version, so it never re-plans); a pinned image goes out of support
+   * and the API then refuses to create environments with it. Google recommends Composer 3 for new
+   * environments (`'composer-3-airflow-2'`); an existing Composer 2 environment cannot be moved to 3
+   * in place (the provider refuses: "upgrade to composer 3 is not yet supported"), it needs a new
+   * environment. Composer 1 and 2.0.x images are refused (end of life on 2026-09-15).
+   * @default 'composer-2-airflow-2'
+   */
   readonly imageVersion?: string;
   /** Environment size. @default 'ENVIRONMENT_SIZE_SMALL' */
   readonly environmentSize?: 'ENVIRONMENT_SIZE_SMALL' | 'ENVIRONMENT_SIZE_MEDIUM' | 'ENVIRONMENT_SIZE_LARGE';
@@ -116,6 +131,7 @@ export class BatchPipeline extends Construct {
     const composerOptions = props.composer ?? {};
     const environmentName = composerOptions.environmentName ?? 'batch-airflow';
     const retries = composerOptions.retries ?? 2;
+    const imageVersion = composerOptions.imageVersion ?? DEFAULT_COMPOSER_IMAGE;
     const names = props.sources.map((s) => s.logicalName);
 
     validateProps(this, (p) => {
@@ -124,19 +140,29 @@ export class BatchPipeline extends Construct {
       p.check(SCHEDULERS.includes(this.scheduler), 'scheduler', this.scheduler, SCHEDULERS.join(' or '));
       p.check(isIntIn(everyHours, 1, 168), 'everyHours', everyHours, 'an integer from 1 to 168');
       if (this.scheduler === 'scheduled-query') {
-        props.sources.forEach((s, i) =>
-          p.check(
-            s instanceof CloudSqlSourceDatabase,
-            `sources[${i}]`,
-            s.logicalName,
-            "a CloudSqlSourceDatabase: BigQuery federated queries reach only Cloud SQL; use scheduler 'composer' for other databases",
-          ),
-        );
+        props.sources.forEach((s, i) => {
+          if (!(s instanceof CloudSqlSourceDatabase)) {
+            p.add(`sources[${i}]`, s.logicalName, "a CloudSqlSourceDatabase: BigQuery federated queries reach only Cloud SQL; use scheduler 'composer' for other databases");
+          } else if (!s.publicIpEnabled) {
+            // BigQuery docs: "BigQuery Cloud SQL federation only supports Cloud SQL instances with public IP connectivity."
+            p.add(
+              `sources[${i}]`,
+              s.logicalName,
+              "a Cloud SQL instance with a public IP: BigQuery's Cloud SQL federation (EXTERNAL_QUERY) reaches no private IP; set publicIp: true on it (no authorized networks, so not reachable from the internet) or use scheduler 'composer'",
+            );
+          }
+        });
         if (props.composer !== undefined) p.add('composer', props.composer, "only with scheduler 'composer'");
       } else {
         p.check(/^[a-z]([-a-z0-9]{0,62}[a-z0-9])?$/.test(environmentName), 'composer.environmentName', environmentName, "1-64 lowercase letters, digits or '-', starting with a letter");
         p.check(isIntIn(retries, 0, 10), 'composer.retries', retries, 'an integer from 0 to 10');
         if (composerOptions.subnetwork) p.check(!!composerOptions.network, 'composer.network', composerOptions.network, 'the network of composer.subnetwork');
+        const image = COMPOSER_IMAGE.exec(imageVersion);
+        if (!image) {
+          p.add('composer.imageVersion', imageVersion, 'composer-<major or a.b.c or latest>-airflow-<x, x.y or x.y.z>[-build.N] (the pattern of the Composer API)');
+        } else if (image[2] === '1' || /^2\.0\./.test(image[1])) {
+          p.add('composer.imageVersion', imageVersion, 'a Composer 2.1+ or 3 image: Composer 1 and 2.0.x reached end of life on 2026-09-15');
+        }
       }
     });
 
@@ -155,7 +181,7 @@ export class BatchPipeline extends Construct {
         config: {
           environmentSize: composerOptions.environmentSize ?? 'ENVIRONMENT_SIZE_SMALL',
           softwareConfig: {
-            imageVersion: composerOptions.imageVersion ?? 'composer-2.9.7-airflow-2.9.3',
+            imageVersion,
             airflowConfigOverrides: {
               // Airflow connections (with the database passwords) are read from Secret Manager.
               'secrets-backend': 'airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend',

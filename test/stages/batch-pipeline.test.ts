@@ -124,7 +124,7 @@ describe('BatchPipeline with Cloud Composer', () => {
           subnetwork: 'projects/acme-data/regions/us-central1/subnetworks/data',
         },
         software_config: {
-          image_version: 'composer-2.9.7-airflow-2.9.3',
+          image_version: 'composer-2-airflow-2',
           airflow_config_overrides: {
             'secrets-backend': 'airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend',
             'secrets-backend_kwargs': '{"connections_prefix":"airflow-connections","sep":"-"}',
@@ -217,6 +217,57 @@ describe('BatchPipeline validation', () => {
       '[test/a] composer.network: undefined is not valid; allowed: the network of composer.subnetwork',
       '[test/b] sources: [] is not valid; allowed: at least one source database',
       '[test/b] scheduler: "cron" is not valid; allowed: scheduled-query or composer',
+    ]);
+  });
+});
+
+describe('BatchPipeline apply-time checks', () => {
+  // BigQuery docs, Cloud SQL federated queries: "BigQuery Cloud SQL federation only supports Cloud
+  // SQL instances with public IP connectivity" (a public IP without authorized networks is enough).
+  test('audit #11: scheduled queries refuse a Cloud SQL source without a public IP (EXTERNAL_QUERY reaches public IPs only)', () => {
+    const found = problems((stack) => {
+      const db = cloudSql(stack, { privateNetwork: 'projects/acme-data/global/networks/data', privateServiceAccess: 'existing' });
+      new BatchPipeline(stack, 'batch', { sources: [db], project: 'acme-data' });
+    });
+    expect(found).toEqual([
+      "[test/batch] sources[0]: \"shop\" is not valid; allowed: a Cloud SQL instance with a public IP: BigQuery's Cloud SQL federation (EXTERNAL_QUERY) reaches no private IP; set publicIp: true on it (no authorized networks, so not reachable from the internet) or use scheduler 'composer'",
+    ]);
+  });
+
+  test('audit #11: a private-IP source that keeps a public IP (publicIp: true) is accepted', () => {
+    const json = synth((stack) => {
+      const db = cloudSql(stack, { privateNetwork: 'projects/acme-data/global/networks/data', privateServiceAccess: 'existing', publicIp: true });
+      new BatchPipeline(stack, 'batch', { sources: [db], project: 'acme-data' });
+    });
+    const [instance] = resources(json, 'google_sql_database_instance');
+    expect(instance.settings.ip_configuration).toMatchObject({ ipv4_enabled: true, private_network: 'projects/acme-data/global/networks/data' });
+    expect(resources(json, 'google_bigquery_data_transfer_config')).toHaveLength(1);
+  });
+
+  // Composer API (ImageVersion, environments.create): "the server also checks if the provided
+  // version is supported and denies the request for an unsupported version"; an alias "composer-2"
+  // is replaced "with the current Cloud Composer version that satisfies the alias". The provider
+  // suppresses the diff between the alias and the resolved version, so the alias never re-plans.
+  test('audit #29: the default image is the alias composer-2-airflow-2, which the API resolves to a supported release', () => {
+    const json = synth((stack) => new BatchPipeline(stack, 'batch', { sources: [mysqlSource(stack)], project: 'acme-data', scheduler: 'composer' }));
+    const [env] = resources(json, 'google_composer_environment');
+    expect(env.config.software_config.image_version).toBe('composer-2-airflow-2');
+  });
+
+  test('audit #29: an image outside the API pattern, or of Composer 1 or 2.0.x (end of life), is refused at synth', () => {
+    const found = problems((stack) => {
+      const build = (id: string, imageVersion: string) =>
+        new BatchPipeline(stack, id, { sources: [mysqlSource(stack, { logicalName: `src-${id}` })], project: 'acme-data', scheduler: 'composer', composer: { environmentName: `env-${id}`, imageVersion } });
+      build('typo', 'composer2-airflow-2');
+      build('one', 'composer-1.20.12-airflow-2.4.3');
+      build('two-oh', 'composer-2.0.32-airflow-2.3.4');
+      build('three', 'composer-3-airflow-2.10.5-build.3');
+      build('pinned', 'composer-2.9.7-airflow-2.9.3');
+    });
+    expect(found).toEqual([
+      '[test/typo] composer.imageVersion: "composer2-airflow-2" is not valid; allowed: composer-<major or a.b.c or latest>-airflow-<x, x.y or x.y.z>[-build.N] (the pattern of the Composer API)',
+      '[test/one] composer.imageVersion: "composer-1.20.12-airflow-2.4.3" is not valid; allowed: a Composer 2.1+ or 3 image: Composer 1 and 2.0.x reached end of life on 2026-09-15',
+      '[test/two-oh] composer.imageVersion: "composer-2.0.32-airflow-2.3.4" is not valid; allowed: a Composer 2.1+ or 3 image: Composer 1 and 2.0.x reached end of life on 2026-09-15',
     ]);
   });
 });
