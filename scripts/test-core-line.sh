@@ -34,11 +34,12 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/cdp-core-line-$line.XXXXXX")"
 cleanup() { if [[ "${KEEP:-}" == 1 ]]; then echo "kept $work"; else rm -rf "$work"; fi; }
 trap cleanup EXIT
 step() {
-  local name="$1" t0=$SECONDS
+  local name="$1" t0=$SECONDS rc=0
   shift
   echo "::: core-line $line: $name"
-  "$@"
-  echo "::: core-line $line: $name: $((SECONDS - t0)) s"
+  "$@" || rc=$?
+  echo "::: core-line $line: $name: $((SECONDS - t0)) s (exit $rc)"
+  return "$rc"
 }
 
 copy_tree() {
