@@ -11,6 +11,12 @@ import { ReferenceStackConfig, useStateBackend } from './stack-config';
  * The three Terraform slides of "The Future of Data Engineering", written with this library:
  * the compacted `systemd_logs` topic, the SQLite JDBC sink `test-sink` on `orders`, and the
  * ACL denying `User:Alice` writes to `syslog`.
+ *
+ * It targets a local demo broker, `localhost:9092`, which listens in plaintext: the provider
+ * connects without TLS (`tlsEnabled: false`) and without SASL. The Deny ACL needs the broker to
+ * run an authorizer (KRaft: `authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer`,
+ * with `allow.everyone.if.no.acl.found=true` so the demo's other clients keep working); a broker
+ * without one refuses every ACL request (`SecurityDisabledException`), and apply fails there.
  */
 export class TalkSlidesStack extends TerraformStack {
   /** The `systemd_logs` topic. */
@@ -27,6 +33,8 @@ export class TalkSlidesStack extends TerraformStack {
       bootstrapServers: ['localhost:9092'],
       kafkaVersion: '2.7.0',
       brokerCount: 2,
+      // A local demo broker's listener is PLAINTEXT; TLS (the library's default) would fail the handshake.
+      tlsEnabled: false,
     });
     this.logsTopic = new KafkaTopic(this, 'logs', {
       platform: kafka,

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import { SecretValue } from '../core/secret-value';
-import { isIntIn, validateProps } from '../core/validation';
+import { validateProps } from '../core/validation';
 import { SourceTable } from '../sources/source-table';
 import { Connector } from './connector';
-import { heartbeatTopicName } from './debezium-common';
+import { checkHeartbeatInterval, DEFAULT_HEARTBEAT_INTERVAL_MS, heartbeatInternalTopic, heartbeatTopicName } from './debezium-common';
 import { KafkaConnectCluster } from './kafka-connect-cluster';
 import { CaptureInternalTopic, CapturedTable, checkCapturedTables, describeCaptured, ISourceCapture } from './source-capture';
 
@@ -73,14 +73,12 @@ export class DebeziumMongoDbSource extends Construct implements ISourceCapture {
     this.sourceName = props.logicalName;
     this.topicPrefix = props.topicPrefix ?? props.logicalName;
     this.producerPrincipal = props.cluster.principal;
-    const heartbeatMs = props.heartbeatIntervalMs ?? 10000;
+    const heartbeatMs = props.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     const captureMode = props.captureMode ?? 'change_streams_update_full';
     const snapshotMode = props.snapshotMode ?? 'initial';
     this.captured = describeCaptured(this.topicPrefix, props.collections, (n) => (n.includes('.') ? n : `${props.databaseName}.${n}`));
     this.heartbeatTopic = heartbeatMs > 0 ? heartbeatTopicName(this.topicPrefix) : undefined;
-    this.internalTopics = this.heartbeatTopic
-      ? [{ name: this.heartbeatTopic, partitions: 1, config: { cleanupPolicy: 'delete', retentionMs: 86400000 }, consumed: false }]
-      : [];
+    this.internalTopics = this.heartbeatTopic ? [heartbeatInternalTopic(this.topicPrefix)] : [];
     const databases = [...new Set(this.captured.map((c) => c.table.split('.')[0]))];
 
     const base: Record<string, string> = {
@@ -109,7 +107,7 @@ export class DebeziumMongoDbSource extends Construct implements ISourceCapture {
       p.check((props.user === undefined) === (props.password === undefined), 'user/password', props.user, 'both or neither');
       p.check(CAPTURE_MODES.includes(captureMode), 'captureMode', captureMode, CAPTURE_MODES.join(', '));
       p.check(SNAPSHOT_MODES.includes(snapshotMode), 'snapshotMode', snapshotMode, SNAPSHOT_MODES.join(', '));
-      p.check(isIntIn(heartbeatMs, 0), 'heartbeatIntervalMs', heartbeatMs, '0 (off) or a positive integer of milliseconds');
+      checkHeartbeatInterval(p, heartbeatMs);
       for (const key of Object.keys(props.extraConfig ?? {})) {
         if (key in base || key === 'mongodb.password') p.add(`extraConfig['${key}']`, props.extraConfig![key], 'a key this construct does not set itself; use the matching prop');
       }

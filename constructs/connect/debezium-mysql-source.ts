@@ -1,9 +1,19 @@
 import { Construct } from 'constructs';
 import { isIntIn, validateProps } from '../core/validation';
-import { checkTables, ISourceDatabase, qualifiedTableName } from '../sources/source-database';
+import { checkTables, ISourceDatabase } from '../sources/source-database';
 import { Connector } from './connector';
-import { cdcTopicName, DebeziumSourceOptions, debeziumClass, heartbeatTopicName, SNAPSHOT_MODES } from './debezium-common';
+import {
+  checkExtraConfig,
+  checkHeartbeatInterval,
+  debeziumClass,
+  debeziumRelationalSettings,
+  DebeziumSourceOptions,
+  heartbeatInternalTopic,
+  schemaHistoryInternalTopic,
+  SNAPSHOT_MODES,
+} from './debezium-common';
 import { KafkaConnectCluster } from './kafka-connect-cluster';
+import { CaptureInternalTopic, CapturedTable, ISourceCapture } from './source-capture';
 
 /** Props of {@link DebeziumMySqlSource}. */
 export interface DebeziumMySqlSourceProps extends DebeziumSourceOptions {
@@ -20,6 +30,12 @@ export interface DebeziumMySqlSourceProps extends DebeziumSourceOptions {
   readonly serverId?: number;
   /** Topic holding the schema history (one partition, kept forever). @default `schema-history.<topicPrefix>` */
   readonly schemaHistoryTopic?: string;
+  /**
+   * Consumer group the schema history is read back with on every restart
+   * (`schema.history.internal.consumer.group.id`), and which the Connect workers are granted.
+   * @default `<topicPrefix>-schemahistory` (Debezium's own default name)
+   */
+  readonly schemaHistoryConsumerGroup?: string;
   /** Publish DDL to the `<topicPrefix>` schema-change topic. @default false */
   readonly includeSchemaChanges?: boolean;
 }
@@ -37,19 +53,34 @@ export function stableServerId(text: string): number {
 /**
  * Debezium's MySQL connector (or its MariaDB connector when the database engine is mariadb),
  * reading the binlog as a replica. Keeps its schema history in a Kafka topic, reached with the
- * Connect cluster's Kafka credentials.
+ * Connect cluster's Kafka credentials, and reads it back with an explicit consumer group
+ * ({@link schemaHistoryConsumerGroup}): Debezium 3.0–3.5 subscribe with `<topic.prefix>-schemahistory`
+ * unless told, so a group ACL must name exactly the group the connector uses. The connector is
+ * created after the database's {@link ISourceDatabase.captureDependencies}.
  */
-export class DebeziumMySqlSource extends Construct {
+export class DebeziumMySqlSource extends Construct implements ISourceCapture {
+  /** The database's logical name. */
+  public readonly sourceName: string;
+  /** `mysql` or `mariadb`. */
+  public readonly sourceKind: string;
   /** Topic prefix. */
   public readonly topicPrefix: string;
   /** Table (`database.table`) → topic. */
   public readonly topicsByTable: Record<string, string>;
+  /** The captured tables, their topics and descriptions. */
+  public readonly captured: CapturedTable[];
   /** Heartbeat topic, or undefined when heartbeats are off. */
   public readonly heartbeatTopic?: string;
   /** Schema history topic. */
   public readonly schemaHistoryTopic: string;
+  /** Consumer group the schema history is read back with. */
+  public readonly schemaHistoryConsumerGroup: string;
   /** Schema change topic, when enabled. */
   public readonly schemaChangeTopic?: string;
+  /** Topics besides the table topics: the heartbeat topic (when on) and the schema history (read back with its group). */
+  public readonly internalTopics: CaptureInternalTopic[];
+  /** The Connect workers' principal, which writes the topics. */
+  public readonly producerPrincipal: string;
   /** The connector. */
   public readonly connector: Connector;
   /** Server id used. */
@@ -60,35 +91,33 @@ export class DebeziumMySqlSource extends Construct {
     // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
     validateProps.required(this, props, { cluster: 'KafkaConnectCluster', database: 'ISourceDatabase' });
     const db = props.database;
-    this.topicPrefix = props.topicPrefix ?? db.logicalName;
+    const common = debeziumRelationalSettings(db, props);
+    this.sourceName = db.logicalName;
+    this.sourceKind = db.engine;
+    this.topicPrefix = common.topicPrefix;
+    this.topicsByTable = common.topicsByTable;
+    this.captured = common.captured;
+    this.heartbeatTopic = common.heartbeatTopic;
+    this.producerPrincipal = props.cluster.principal;
     this.serverId = props.serverId ?? stableServerId(this.topicPrefix);
     this.schemaHistoryTopic = props.schemaHistoryTopic ?? `schema-history.${this.topicPrefix}`;
+    this.schemaHistoryConsumerGroup = props.schemaHistoryConsumerGroup ?? `${this.topicPrefix}-schemahistory`;
     this.schemaChangeTopic = props.includeSchemaChanges ? this.topicPrefix : undefined;
-    const snapshotMode = props.snapshotMode ?? 'initial';
-    const heartbeatMs = props.heartbeatIntervalMs ?? 10000;
-    const selected = (props.tables ?? db.tables.map((t) => t.name)).map((t) => qualifiedTableName(db.engine, db.databaseName, t));
-    const known = new Set(db.tables.map((t) => qualifiedTableName(db.engine, db.databaseName, t.name)));
-    const databases = [...new Set(selected.map((t) => t.split('.')[0]))];
-    this.topicsByTable = Object.fromEntries(selected.map((t) => [t, cdcTopicName(this.topicPrefix, t)]));
-    this.heartbeatTopic = heartbeatMs > 0 ? heartbeatTopicName(this.topicPrefix) : undefined;
+    this.internalTopics = [
+      ...(common.heartbeatTopic ? [heartbeatInternalTopic(this.topicPrefix)] : []),
+      schemaHistoryInternalTopic(this.schemaHistoryTopic, this.schemaHistoryConsumerGroup),
+    ];
+    const databases = [...new Set(common.selected.map((t) => t.split('.')[0]))];
 
     const base: Record<string, string> = {
-      'database.hostname': db.host,
-      'database.port': String(db.port),
-      'database.user': db.replicationUser,
+      ...common.config,
       'database.server.id': String(this.serverId),
-      'topic.prefix': this.topicPrefix,
       'database.include.list': databases.join(','),
-      'table.include.list': selected.join(','),
-      'snapshot.mode': snapshotMode,
-      'tombstones.on.delete': String(props.tombstonesOnDelete ?? true),
-      'decimal.handling.mode': props.decimalHandlingMode ?? 'precise',
-      'heartbeat.interval.ms': String(heartbeatMs),
       'include.schema.changes': String(props.includeSchemaChanges ?? false),
       'schema.history.internal.kafka.bootstrap.servers': props.cluster.kafka.bootstrapServers.join(','),
       'schema.history.internal.kafka.topic': this.schemaHistoryTopic,
+      'schema.history.internal.consumer.group.id': this.schemaHistoryConsumerGroup,
     };
-    if (props.signalTable) base['signal.data.collection'] = qualifiedTableName(db.engine, db.databaseName, props.signalTable);
     const producer = props.cluster.clientSettings(this, 'schema.history.internal.producer.');
     const consumer = props.cluster.clientSettings(this, 'schema.history.internal.consumer.');
     Object.assign(base, producer.config, consumer.config);
@@ -97,13 +126,12 @@ export class DebeziumMySqlSource extends Construct {
       p.check(db.engine === 'mysql' || db.engine === 'mariadb', 'database.engine', db.engine, 'mysql or mariadb (use DebeziumPostgresSource for postgres)');
       p.check(/^[A-Za-z0-9._-]+$/.test(this.topicPrefix), 'topicPrefix', this.topicPrefix, "letters, digits, '.', '_' and '-'");
       p.check(isIntIn(this.serverId, 1, 4294967295), 'serverId', this.serverId, 'an integer from 1 to 4294967295, unique among the server\'s replicas');
-      p.check(SNAPSHOT_MODES.mysql.includes(snapshotMode), 'snapshotMode', snapshotMode, SNAPSHOT_MODES.mysql.join(', '));
-      p.check(isIntIn(heartbeatMs, 0), 'heartbeatIntervalMs', heartbeatMs, '0 (off) or a positive integer of milliseconds');
-      selected.forEach((t, i) => p.check(known.has(t), `tables[${i}]`, t, `a table of database ${db.logicalName}: ${[...known].join(', ')}`));
+      p.check(SNAPSHOT_MODES.mysql.includes(common.snapshotMode), 'snapshotMode', common.snapshotMode, SNAPSHOT_MODES.mysql.join(', '));
+      checkHeartbeatInterval(p, common.heartbeatMs);
+      p.check(/^[A-Za-z0-9._-]+$/.test(this.schemaHistoryConsumerGroup), 'schemaHistoryConsumerGroup', this.schemaHistoryConsumerGroup, "letters, digits, '.', '_' and '-'");
+      common.selected.forEach((t, i) => p.check(common.known.has(t), `tables[${i}]`, t, `a table of database ${db.logicalName}: ${[...common.known].join(', ')}`));
       checkTables(p, db.engine, db.tables);
-      for (const key of Object.keys(props.extraConfig ?? {})) {
-        if (key in base) p.add(`extraConfig['${key}']`, props.extraConfig![key], 'a key this construct does not set itself; use the matching prop');
-      }
+      checkExtraConfig(p, props.extraConfig, base);
     });
 
     this.connector = new Connector(this, 'connector', {
@@ -115,6 +143,7 @@ export class DebeziumMySqlSource extends Construct {
       sensitiveConfig: { 'database.password': db.replicationPassword },
       rawSensitiveConfig: { ...producer.sensitive, ...consumer.sensitive },
     });
+    this.connector.addDependency(...(db.captureDependencies ?? []));
   }
 
   /** Every per-table topic this source writes to. */

@@ -3,7 +3,7 @@ import { SecretValue } from '../core/secret-value';
 import { isIntIn, validateProps } from '../core/validation';
 import { SourceTable } from '../sources/source-table';
 import { Connector } from './connector';
-import { heartbeatTopicName } from './debezium-common';
+import { heartbeatInternalTopic, heartbeatTopicName } from './debezium-common';
 import { KafkaConnectCluster } from './kafka-connect-cluster';
 import { CaptureInternalTopic, CapturedTable, checkCapturedTables, describeCaptured, ISourceCapture } from './source-capture';
 
@@ -77,7 +77,7 @@ export class DebeziumSpannerSource extends Construct implements ISourceCapture {
       { name: this.syncTopic, partitions: 1, config: { cleanupPolicy: 'compact' }, consumed: true, group: name, groupIsPrefix: true },
       { name: this.rebalancingTopic, partitions: Math.max(1, tasksMax), config: { cleanupPolicy: 'delete', retentionMs: 86400000 }, consumed: true, group: name, groupIsPrefix: true },
       // Written to partition 0 only (SpannerHeartbeat builds each record with partition 0).
-      { name: this.heartbeatTopic, partitions: 1, config: { cleanupPolicy: 'delete', retentionMs: 86400000 }, consumed: false },
+      heartbeatInternalTopic(this.topicPrefix),
     ];
     const client = props.cluster.clientSettings(this, 'kafka.internal.client.');
     const base: Record<string, string> = {

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { TerraformResource } from 'cdktf';
 import { validateProps } from '../core/validation';
 import { KafkaAcl } from './kafka-acl';
 import { aclsForIntent, KafkaAccessIntent, KafkaGrantOptions } from './kafka-grants';
@@ -26,6 +27,8 @@ export interface KafkaAccessGrantProps extends KafkaGrantOptions {
 export class KafkaAccessGrant extends Construct {
   /** The ACL entries this grant created. */
   public readonly acls: KafkaAclSpec[];
+  /** The Terraform resources holding those entries, each once (for `depends_on`). */
+  public readonly resources: TerraformResource[];
 
   constructor(scope: Construct, id: string, props: KafkaAccessGrantProps) {
     super(scope, id);
@@ -47,16 +50,18 @@ export class KafkaAccessGrant extends Construct {
     const needs = ['produce', 'consume', 'admin'].includes(props.intent)
       ? aclsForIntent(props.intent, props.topic, props.topicIsPrefix ? 'Prefixed' : 'Literal', { ...props, defaultGroup: userName })
       : [];
-    this.acls = needs.map((need) => {
-      const acl = new KafkaAcl(this, `${need.resourceType}-${need.operation}`, {
-        platform: props.platform,
-        principal,
-        operation: need.operation,
-        resourceType: need.resourceType,
-        resourceName: need.resourceName,
-        patternType: need.patternType,
-      });
-      return acl.spec;
-    });
+    const acls = needs.map(
+      (need) =>
+        new KafkaAcl(this, `${need.resourceType}-${need.operation}`, {
+          platform: props.platform,
+          principal,
+          operation: need.operation,
+          resourceType: need.resourceType,
+          resourceName: need.resourceName,
+          patternType: need.patternType,
+        }),
+    );
+    this.acls = acls.map((a) => a.spec);
+    this.resources = [...new Set(acls.map((a) => a.resource))];
   }
 }

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { TerraformResource } from 'cdktf';
 import { validateProps } from '../core/validation';
 import {
   IKafkaPlatform,
@@ -39,8 +40,8 @@ export const OPERATIONS_BY_RESOURCE: Record<KafkaAclResourceType, readonly Kafka
   TransactionalID: ['All', 'Write', 'Describe'],
 };
 
-/** ACL entries already written per platform: the same entry is managed by one resource only. */
-const writtenAcls = new WeakMap<IKafkaPlatform, Map<string, string>>();
+/** ACL entries already written per ACL platform: the same entry is managed by one resource only. */
+const writtenAcls = new WeakMap<IKafkaPlatform, Map<string, { path: string; resource: TerraformResource }>>();
 
 /** A stable key of an entry's content. */
 export function aclKey(spec: KafkaAclSpec): string {
@@ -61,6 +62,11 @@ export class KafkaAcl extends Construct {
    * resource manages it, so destroying one grant's resource cannot silently drop the other's.
    */
   public readonly sameAs?: string;
+  /**
+   * The Terraform resource that holds the entry (this ACL's, or that of the ACL it is the same
+   * as), for `depends_on`: a connector is created only after the ACLs it needs.
+   */
+  public readonly resource: TerraformResource;
 
   constructor(scope: Construct, id: string, props: KafkaAclProps) {
     super(scope, id);
@@ -91,16 +97,20 @@ export class KafkaAcl extends Construct {
       }
       p.check(spec.host.length > 0, 'host', spec.host, "an IP address or '*'");
     });
-    let written = writtenAcls.get(props.platform);
+    const store = props.platform.aclPlatform ?? props.platform;
+    let written = writtenAcls.get(store);
     if (!written) {
       written = new Map();
-      writtenAcls.set(props.platform, written);
+      writtenAcls.set(store, written);
     }
     const key = aclKey(spec);
-    this.sameAs = written.get(key);
-    if (this.sameAs === undefined) {
-      written.set(key, this.node.path);
-      props.platform.createAclResource(this, 'acl', spec);
+    const existing = written.get(key);
+    this.sameAs = existing?.path;
+    if (existing) {
+      this.resource = existing.resource;
+    } else {
+      this.resource = props.platform.createAclResource(this, 'acl', spec);
+      written.set(key, { path: this.node.path, resource: this.resource });
     }
   }
 }

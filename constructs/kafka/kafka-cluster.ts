@@ -2,9 +2,10 @@ import { Construct } from 'constructs';
 import { KafkaProvider } from '../../lib/providers/kafka/provider';
 import { Topic } from '../../lib/providers/kafka/topic';
 import { Acl } from '../../lib/providers/kafka/acl';
+import { UserScramCredential } from '../../lib/providers/kafka/user-scram-credential';
 import { SecretValue } from '../core/secret-value';
 import { isIntIn, validateProps } from '../core/validation';
-import { IKafkaPlatform, KafkaAclSpec, KafkaTopicSpec } from './kafka-platform';
+import { IKafkaPlatform, KafkaAclSpec, KafkaScramCredentialSpec, KafkaTopicSpec } from './kafka-platform';
 
 /** SASL mechanisms the Mongey/kafka provider speaks. */
 export type KafkaSaslMechanism = 'scram-sha-512' | 'scram-sha-256' | 'plain';
@@ -140,8 +141,8 @@ export class KafkaCluster extends Construct implements IKafkaPlatform {
     return spec.name;
   }
 
-  public createAclResource(scope: Construct, id: string, spec: KafkaAclSpec): void {
-    new Acl(scope, id, {
+  public createAclResource(scope: Construct, id: string, spec: KafkaAclSpec): Acl {
+    return new Acl(scope, id, {
       provider: this.provider,
       aclPrincipal: spec.principal,
       aclHost: spec.host,
@@ -150,6 +151,22 @@ export class KafkaCluster extends Construct implements IKafkaPlatform {
       resourceType: spec.resourceType,
       resourceName: spec.resourceName,
       resourcePatternTypeFilter: spec.patternType,
+    });
+  }
+
+  /**
+   * A `kafka_user_scram_credential` with a write-only password (`password_wo`, Terraform 1.11+):
+   * the password is sent to Kafka and kept in neither plan nor state; Terraform sets it again
+   * when `passwordVersion` changes.
+   */
+  public createScramCredentialResource(scope: Construct, id: string, spec: KafkaScramCredentialSpec): UserScramCredential {
+    return new UserScramCredential(scope, id, {
+      provider: this.provider,
+      username: spec.username,
+      scramMechanism: spec.mechanism,
+      scramIterations: spec.iterations,
+      passwordWo: spec.password.resolve(scope),
+      passwordWoVersion: spec.passwordVersion,
     });
   }
 }

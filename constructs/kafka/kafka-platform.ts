@@ -1,4 +1,6 @@
 import { IConstruct, Construct } from 'constructs';
+import { TerraformResource } from 'cdktf';
+import type { SecretValue } from '../core/secret-value';
 
 /** Kafka ACL operations, named as the Mongey/kafka provider and Kafka's own tools name them. */
 export type KafkaAclOperation =
@@ -58,6 +60,23 @@ export interface KafkaTopicSpec {
   readonly config: Record<string, string>;
 }
 
+/** A SCRAM credential as a platform creates it. */
+export interface KafkaScramCredentialSpec {
+  /** User name. */
+  readonly username: string;
+  /** `SCRAM-SHA-256` or `SCRAM-SHA-512`. */
+  readonly mechanism: string;
+  /** PBKDF2 iterations. */
+  readonly iterations: number;
+  /** The password; resolved in the stack the credential is created in. */
+  readonly password: SecretValue;
+  /**
+   * Version of the password. The password is write-only (never in plan or state), so Terraform
+   * sets it again only when this changes.
+   */
+  readonly passwordVersion: string;
+}
+
 /**
  * A Kafka service that topics and ACLs live on: a self-managed cluster reached through the
  * Mongey/kafka provider ({@link KafkaCluster}) or a Google Managed Service for Apache Kafka
@@ -81,8 +100,22 @@ export interface IKafkaPlatform extends IConstruct {
   readonly saslMechanism?: string;
   /** Creates the Terraform resource for a topic under `scope`; returns the topic name expression. */
   createTopicResource(scope: Construct, id: string, spec: KafkaTopicSpec): string;
-  /** Creates (or adds to) the Terraform resource(s) for an ACL entry under `scope`. */
-  createAclResource(scope: Construct, id: string, spec: KafkaAclSpec): void;
+  /**
+   * Creates (or adds to) the Terraform resource for an ACL entry under `scope`, and returns the
+   * resource that holds the entry (for `depends_on`: connectors wait for their ACLs).
+   */
+  createAclResource(scope: Construct, id: string, spec: KafkaAclSpec): TerraformResource;
   /** Whether this platform can create SCRAM users (self-managed only). */
   readonly supportsScramUsers: boolean;
+  /**
+   * Creates the Terraform resource of a SCRAM credential under `scope` (platforms with
+   * `supportsScramUsers` only). @default not implemented: the platform has no SCRAM users
+   */
+  createScramCredentialResource?(scope: Construct, id: string, spec: KafkaScramCredentialSpec): TerraformResource;
+  /**
+   * The platform whose ACLs this platform's ACLs are: another identity applies them, e.g. a
+   * domain's ACLs applied by the data platform ({@link DelegatedKafkaPlatform}). An entry is
+   * managed by one Terraform resource per ACL platform. @default this platform itself
+   */
+  readonly aclPlatform?: IKafkaPlatform;
 }

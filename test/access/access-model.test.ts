@@ -93,7 +93,7 @@ describe('AccessModel', () => {
   test('creates the SCRAM users principals ask for, passwords from secrets', () => {
     const json = synth((stack) => model(stack, world(stack).kafka));
     expect(resources(json, 'kafka_user_scram_credential')).toEqual([
-      expect.objectContaining({ username: 'fraud-scorer', scram_mechanism: 'SCRAM-SHA-512', password: '${var.fraud_scorer_password}' }),
+      expect.objectContaining({ username: 'fraud-scorer', scram_mechanism: 'SCRAM-SHA-512', password_wo: '${var.fraud_scorer_password}' }),
     ]);
     expect(json.variable!.fraud_scorer_password.sensitive).toBe(true);
   });

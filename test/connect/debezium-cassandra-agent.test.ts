@@ -24,7 +24,7 @@ describe('DebeziumCassandraAgent', () => {
     expect(agent.internalTopics).toEqual([]);
     expect(agent.cdcStatements).toEqual(['ALTER TABLE risk.device_events WITH cdc = true;']);
     expect(resources(json, 'kafka_user_scram_credential')).toEqual([
-      expect.objectContaining({ username: 'cdc-risk-events', scram_mechanism: 'SCRAM-SHA-512', password: '${var.agent_password}' }),
+      expect.objectContaining({ username: 'cdc-risk-events', scram_mechanism: 'SCRAM-SHA-512', password_wo: '${var.agent_password}' }),
     ]);
     expect(resources(json, 'kafka-connect_connector')).toEqual([]);
     const outputs = Object.values<any>((json as any).output);

@@ -111,7 +111,7 @@ describe('DebeziumMySqlSource on Google Managed Kafka', () => {
     const { KafkaConnectCluster } = require('../../constructs/connect/kafka-connect-cluster');
     const json = synth((stack) => {
       const kafka = new GoogleManagedKafkaCluster(stack, 'mk', { project: 'acme-data', region: 'us-central1', clusterId: 'events', subnets: ['projects/acme-data/regions/us-central1/subnetworks/default'] });
-      const cluster = new KafkaConnectCluster(stack, 'connect', { url: 'https://connect:8083', kafka, workerPrincipal: 'User:connect@acme-data.iam.gserviceaccount.com' });
+      const cluster = new KafkaConnectCluster(stack, 'connect', { url: 'https://connect:8083', kafka, workerPrincipal: 'User:connect@acme-data.iam.gserviceaccount.com', googleServiceAccount: 'connect@acme-data.iam.gserviceaccount.com' });
       new DebeziumMySqlSource(stack, 'my', { cluster, database: mysqlSource(stack) });
     });
     const [c] = resources(json, 'kafka-connect_connector');

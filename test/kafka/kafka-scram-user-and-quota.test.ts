@@ -13,10 +13,28 @@ describe('KafkaScramUser', () => {
       new KafkaTopic(stack, 't', { platform: kafka, name: 'orders' }).grantConsume(user, { group: 'g' });
     });
     expect(resources(json, 'kafka_user_scram_credential')).toEqual([
-      expect.objectContaining({ username: 'analytics', scram_mechanism: 'SCRAM-SHA-512', scram_iterations: 8192, password: '${var.analytics_password}' }),
+      expect.objectContaining({ username: 'analytics', scram_mechanism: 'SCRAM-SHA-512', scram_iterations: 8192, password_wo: '${var.analytics_password}' }),
     ]);
     expect(json.variable!.analytics_password.sensitive).toBe(true);
     expect(aclSet(json)).toContain('Allow User:analytics Read Topic:Literal:orders');
+  });
+
+  test('audit #31: the password is write-only (password_wo, in neither plan nor state), set again when its version changes; never the deprecated password', () => {
+    const json = synth((stack) => {
+      const kafka = kafkaCluster(stack);
+      new KafkaScramUser(stack, 'a', { platform: kafka, username: 'a', password: SecretValue.fromVariable('a_password') });
+      new KafkaScramUser(stack, 'b', { platform: kafka, username: 'b', password: SecretValue.fromSecretManager('b-kafka-password', '3') });
+      new KafkaScramUser(stack, 'c', { platform: kafka, username: 'c', password: SecretValue.fromSecretManager('c-kafka-password'), passwordVersion: '2026-12' });
+    });
+    const users = resources(json, 'kafka_user_scram_credential');
+    expect(users.map((u) => [u.username, u.password_wo_version])).toEqual([['a', '1'], ['b', '3'], ['c', '2026-12']]);
+    expect(users[0].password_wo).toBe('${var.a_password}');
+    expect(users[1].password_wo).toMatch(/^\$\{data\.google_secret_manager_secret_version\.[^}]+\.secret_data\}$/);
+    for (const u of users) expect(u.password).toBeUndefined();
+    // The provider (Mongey/kafka 0.13.1) marks password_wo write-only: Terraform 1.11+ keeps it out of plan and state.
+    const schema = require('../fixtures/provider-schemas/kafka.json').provider_schemas['registry.terraform.io/mongey/kafka'].resource_schemas.kafka_user_scram_credential.block.attributes;
+    expect(schema.password_wo).toMatchObject({ sensitive: true, write_only: true });
+    expect(schema.password.description).toMatch(/deprecated, use password_wo/);
   });
 
   test('rejects too few iterations and bad names', () => {
