@@ -16,13 +16,21 @@ export interface DebeziumPostgresSourceProps extends DebeziumSourceOptions {
   readonly connectorName?: string;
   /** Replication slot name (lowercase letters, digits, '_'). @default `<topicPrefix>_debezium` sanitized */
   readonly slotName?: string;
-  /** Publication name. @default `<topicPrefix>_publication` sanitized */
+  /**
+   * Publication name. When the database names a publication that already exists
+   * ({@link ISourceDatabase.cdcPublication}, e.g. one the setup SQL of a `CloudSqlSourceDatabase`
+   * creates), the connector uses that one as it is and this must be unset or the same name.
+   * @default the database's `cdcPublication`, else `<topicPrefix>_publication` sanitized
+   */
   readonly publicationName?: string;
 }
 
 /**
  * Debezium's PostgreSQL connector (pgoutput logical decoding) capturing the given tables into
- * one topic each. It creates a filtered publication for exactly those tables. The connector is
+ * one topic each. It creates a filtered publication for exactly those tables, unless the database
+ * already has one ({@link ISourceDatabase.cdcPublication}): then it uses that publication with
+ * `publication.autocreate.mode=disabled`, because creating or altering a publication needs
+ * ownership of the tables, which a replication user on Cloud SQL does not have. The connector is
  * created after the database's {@link ISourceDatabase.captureDependencies} (Debezium connects
  * to the database when the connector is created).
  */
@@ -62,14 +70,15 @@ export class DebeziumPostgresSource extends Construct implements ISourceCapture 
     this.producerPrincipal = props.cluster.principal;
     const prefixId = this.topicPrefix.toLowerCase().replace(/[^a-z0-9_]/g, '_');
     const slot = props.slotName ?? `${prefixId}_debezium`;
-    const publication = props.publicationName ?? `${prefixId}_publication`;
+    const existingPublication = db.cdcPublication;
+    const publication = props.publicationName ?? existingPublication ?? `${prefixId}_publication`;
     const base: Record<string, string> = {
       ...common.config,
       'database.dbname': db.databaseName,
       'plugin.name': 'pgoutput',
       'slot.name': slot,
       'publication.name': publication,
-      'publication.autocreate.mode': 'filtered',
+      'publication.autocreate.mode': existingPublication ? 'disabled' : 'filtered',
     };
 
     validateProps(this, (p) => {
@@ -77,6 +86,9 @@ export class DebeziumPostgresSource extends Construct implements ISourceCapture 
       p.check(/^[A-Za-z0-9._-]+$/.test(this.topicPrefix), 'topicPrefix', this.topicPrefix, "letters, digits, '.', '_' and '-'");
       p.check(/^[a-z0-9_]{1,63}$/.test(slot), 'slotName', slot, "1-63 lowercase letters, digits or '_' (PostgreSQL slot names)");
       p.check(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(publication), 'publicationName', publication, "a PostgreSQL identifier of letters, digits and '_'");
+      if (existingPublication) {
+        p.check(publication === existingPublication, 'publicationName', publication, `unset or "${existingPublication}": database ${db.logicalName} has that publication already, and its replication user cannot create another (it does not own the tables)`);
+      }
       p.check(SNAPSHOT_MODES.postgres.includes(common.snapshotMode), 'snapshotMode', common.snapshotMode, SNAPSHOT_MODES.postgres.join(', '));
       checkHeartbeatInterval(p, common.heartbeatMs);
       common.selected.forEach((t, i) => p.check(common.known.has(t), `tables[${i}]`, t, `a table of database ${db.logicalName}: ${[...common.known].join(', ')}`));

@@ -1,5 +1,7 @@
 import { DebeziumPostgresSource } from '../../constructs/connect/debezium-postgres-source';
 import { DebeziumMySqlSource, stableServerId } from '../../constructs/connect/debezium-mysql-source';
+import { CloudSqlSourceDatabase } from '../../constructs/sources/cloud-sql-source-database';
+import { SecretValue } from '../../constructs/core/secret-value';
 import { problems, resources, synth } from '../helpers';
 import { connectCluster, kafkaCluster, mysqlSource, postgresSource } from '../fixtures';
 
@@ -55,6 +57,35 @@ describe('DebeziumPostgresSource', () => {
       '[test/pg] snapshotMode: "recovery" is not valid; allowed: initial, initial_only, no_data, never, when_needed, always',
       '[test/pg] tables[0]: "public.nope" is not valid; allowed: a table of database legacy: public.users, public.payments',
       "[test/pg] extraConfig['slot.name']: \"x\" is not valid; allowed: a key this construct does not set itself; use the matching prop",
+    ]);
+  });
+});
+
+describe('DebeziumPostgresSource on a database with its own publication', () => {
+  const cloudSql = (stack: import('cdktf').TerraformStack) =>
+    new CloudSqlSourceDatabase(stack, 'shop', {
+      logicalName: 'shop', engine: 'postgres', region: 'us-central1', databaseName: 'shop',
+      replicationPassword: SecretValue.fromVariable('shop_cdc_password'), tables: [{ name: 'orders', primaryKey: ['id'] }],
+    });
+
+  test('audit #17: uses the publication the setup SQL creates, and never asks Debezium to create or alter one', () => {
+    let db!: CloudSqlSourceDatabase;
+    const json = synth((stack) => {
+      db = cloudSql(stack);
+      new DebeziumPostgresSource(stack, 'pg', { cluster: connectCluster(stack, kafkaCluster(stack)), database: db });
+    });
+    const [c] = resources(json, 'kafka-connect_connector');
+    expect(db.cdcPublication).toBe('shop_publication');
+    expect(db.cdcSetupSql).toContain('CREATE PUBLICATION "shop_publication"');
+    expect(c.config).toMatchObject({ 'publication.name': 'shop_publication', 'publication.autocreate.mode': 'disabled' });
+  });
+
+  test('audit #17: another publication name than the database\'s is refused at synth', () => {
+    const found = problems((stack) => {
+      new DebeziumPostgresSource(stack, 'pg', { cluster: connectCluster(stack, kafkaCluster(stack)), database: cloudSql(stack), publicationName: 'mine' });
+    });
+    expect(found).toEqual([
+      '[test/pg] publicationName: "mine" is not valid; allowed: unset or "shop_publication": database shop has that publication already, and its replication user cannot create another (it does not own the tables)',
     ]);
   });
 });
