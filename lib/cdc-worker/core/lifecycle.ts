@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { ResolvedCdcWorkerConfig } from './config';
 import { heartbeatRecord } from './envelope';
 import { startHttpServer } from './http';
+import { SourceLease, acquireLease } from './lease';
 import { WorkerMetrics } from './metrics';
 import type { OutRecord } from './records';
 import type { CdcSink, RecordItem } from './sink';
@@ -117,6 +118,10 @@ export class WorkerLifecycle implements CdcWorker, EngineContext {
       throw new Error(`event for ${record.topic} is ${bytes} bytes, above output.maxEventBytes (${this.cfg.output.maxEventBytes})`);
     }
     return { record, bytes };
+  }
+
+  acquireLease(lease: SourceLease): Promise<void> {
+    return acquireLease(lease, this.log, () => this.phaseValue);
   }
 
   commitSeen(commitTimeMicros: number): void {

@@ -12,6 +12,7 @@
  */
 import type { Logger } from 'pino';
 import type { ResolvedCdcWorkerConfig } from './config';
+import type { SourceLease } from './lease';
 import type { WorkerMetrics } from './metrics';
 import type { OutRecord } from './records';
 import type { CdcSink, RecordItem, SinkEvents } from './sink';
@@ -59,6 +60,11 @@ export interface EngineContext {
   enterSnapshot(): void;
   /** A record with its size; throws when it is above `output.maxEventBytes`. */
   record(record: OutRecord): RecordItem;
+  /**
+   * Takes the engine's lease on its source (core/lease.ts), waiting while another worker holds it;
+   * call it before reading any position, once the session that holds the lease is open.
+   */
+  acquireLease(lease: SourceLease): Promise<void>;
   /** A source transaction committed at this time was received (for `cdc_lag_seconds`). */
   commitSeen(commitTimeMicros: number): void;
   fail(err: Error, kind: string): void;

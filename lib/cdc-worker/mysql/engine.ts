@@ -28,6 +28,7 @@ import { MariaDbGtidPosition, MySqlGtidSet } from './gtid';
 import { MySqlOffset, mysqlPositionKey } from './offsets';
 import { readColumns, showCreateTable } from './schema';
 import { readMySqlSnapshot } from './snapshot';
+import { binlogLease } from './lease';
 
 export { ddlTables, isDdl } from './binlog-events';
 
@@ -88,6 +89,8 @@ export class MySqlEngine implements SourceEngine {
     }
     // idle while streaming (DDL replay only): the server going away reaches it as an 'error' event
     this.conn = await connect(source, (e) => this.sourceLost('control', e));
+    // one reader per source: a second worker (a rollout overlap) waits here until the first one's session ends
+    await ctx.acquireLease(binlogLease(this.conn, this.opts.engine, output.topicPrefix));
     const info = await checkServer(this.conn, this.opts.engine);
     this.reader.serverId = info.serverId;
     ctx.log.info({ engine: info.engine, version: info.version, serverId: info.serverId, gtids: info.gtidMode }, 'source server ready');

@@ -13,6 +13,7 @@ import { Catalog, clientConfig } from './catalog';
 import { EnvelopeOptions } from './envelope';
 import { formatLsn } from './protocol';
 import { ReplicationConnection } from './replication';
+import { slotLease } from './lease';
 import { markSnapshot, readInitialSnapshot, snapshotPending } from './snapshot';
 import { PgChangeStream, PgPositions } from './stream';
 
@@ -52,6 +53,8 @@ export class PostgresEngine implements SourceEngine {
     // supervisor starts the worker again, which resumes from the slot).
     this.catalogClient.on('error', (e) => ctx.fail(e, 'postgres'));
     await this.catalogClient.connect();
+    // one reader per slot: a second worker (a rollout overlap) waits here until the first one's session ends
+    await ctx.acquireLease(slotLease(this.catalogClient, source.slotName));
     this.catalog = new Catalog(this.catalogClient);
 
     const pub = await this.catalog.ensurePublication(source.publicationName, source.tables);

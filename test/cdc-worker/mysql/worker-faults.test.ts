@@ -36,6 +36,9 @@ const server = {
   down: false,
   conns: [] as FakeConnection[],
   zongji: null as (EventEmitter & { started: boolean }) | null,
+  /** audit #25: GET_LOCK calls (the lock name), and how many more find the lock held by another session */
+  lockTries: [] as unknown[],
+  lockBusyFor: 0,
 };
 
 /** mysql2's error when the server closes a connection. */
@@ -65,6 +68,11 @@ class FakeConnection extends EventEmitter {
       const q = new EventEmitter();
       setImmediate(() => [1, 2, 3].forEach((id) => q.emit('result', { id })));
       return q;
+    }
+    if (/^SELECT GET_LOCK/.test(sql)) {
+      server.lockTries.push((params as unknown[])[0]);
+      const held = server.lockBusyFor-- <= 0;
+      return void setImmediate(() => done(null, [{ held: held ? 1 : 0 }]));
     }
     setImmediate(() => (this.lost ? done(connectionLost()) : done(null, answer(sql))));
   }
@@ -239,6 +247,8 @@ beforeEach(() => {
   server.conns.length = 0;
   server.down = false;
   server.zongji = null;
+  server.lockTries.length = 0;
+  server.lockBusyFor = 0;
 });
 
 describe('MySQL/MariaDB worker through a Kafka outage', () => {
@@ -389,5 +399,25 @@ describe('isConnectionLost', () => {
     expect(isConnectionLost(Object.assign(new Error('Access denied'), { code: 'ER_ACCESS_DENIED_ERROR', errno: 1045, fatal: false }))).toBe(false);
     expect(isConnectionLost(new Error('the binlog position to resume from is not on the server'))).toBe(false);
     expect(isConnectionLost(undefined)).toBe(false);
+  });
+});
+
+describe('MySQL/MariaDB worker: one reader per binlog source', () => {
+  test('audit #25: a second worker waits on GET_LOCK (held by the first worker\'s session), reading nothing, then streams from the stored offset', async () => {
+    server.lockBusyFor = 1;
+    const { worker, lines } = startWorker();
+    const starting = worker.start();
+    await until('waiting line', () => msgs(lines, 'waiting for the source lease: another worker holds it').length > 0, lines);
+    expect(msgs(lines, 'waiting for the source lease: another worker holds it')).toEqual([
+      expect.objectContaining({ level: 'warn', lease: 'MariaDB lock cdc-worker:p (GET_LOCK)' }),
+    ]);
+    expect(server.zongji).toBeNull(); // no binlog connection while waiting
+    await starting;
+    expect(server.lockTries).toEqual(['cdc-worker:p', 'cdc-worker:p']);
+    expect(msgs(lines, 'source lease acquired')).toHaveLength(1);
+    binlogTx(1);
+    await until('tx 1 delivered', () => ids().includes(1), lines);
+    await worker.stop();
+    expect(await worker.finished).toBe(0);
   });
 });

@@ -41,6 +41,9 @@ const server = {
   repl: null as FakeClient | null,
   /** standby status updates received: the LSN each reports */
   statusLsns: [] as bigint[],
+  /** audit #25: advisory locks held, by key, and how many more tries find the lock held by another session */
+  lockTries: [] as unknown[],
+  lockBusyFor: 0,
 };
 
 const connectionTerminated = () => Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
@@ -70,8 +73,13 @@ class FakeClient extends EventEmitter {
     this.endStream?.();
   }
 
-  query(q: string | { text: string }): Promise<{ rows: unknown[]; rowCount: number }> {
+  query(q: string | { text: string }, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number }> {
     const sql = typeof q === 'string' ? q : q.text;
+    if (sql.includes('pg_try_advisory_lock')) {
+      server.lockTries.push(params?.[0]);
+      const held = server.lockBusyFor-- <= 0;
+      return Promise.resolve({ rows: [{ held: held ? 't' : 'f' }], rowCount: 1 });
+    }
     if (sql.startsWith('START_REPLICATION')) {
       server.slot = { lsn: server.slot?.lsn ?? '0/0', active: true };
       return new Promise((resolve, reject) => (this.endStream = (e) => (e ? reject(e) : resolve({ rows: [], rowCount: 0 }))));
@@ -260,7 +268,7 @@ beforeEach(() => {
   kafka.offsets.length = 0;
   kafka.hold = null;
   kafka.held = 0;
-  Object.assign(server, { down: false, slot: { lsn: '0/5000', active: false }, publicationComment: null, slotDropped: false, snapshotRows: [], clients: [], repl: null, statusLsns: [] });
+  Object.assign(server, { down: false, slot: { lsn: '0/5000', active: false }, publicationComment: null, slotDropped: false, snapshotRows: [], clients: [], repl: null, statusLsns: [], lockTries: [], lockBusyFor: 0 });
 });
 
 const FATAL = 'fatal error; stopping without acknowledging undelivered changes';
@@ -438,5 +446,28 @@ describe('PostgreSQL worker: fatal errors', () => {
     worker.fail(new Error('connect ECONNREFUSED 127.0.0.1:5432'), 'startup'); // as main.ts does
     expect(await worker.finished).toBe(1);
     expect(msgs(lines, FATAL)).toEqual([expect.objectContaining({ kind: 'startup' })]);
+  });
+});
+
+describe('PostgreSQL worker: one reader per slot', () => {
+  test('audit #25: a second worker waits on the slot\'s advisory lock (held by the first worker\'s session), touching nothing, then streams from the slot\'s position', async () => {
+    server.lockBusyFor = 1; // the first worker's session still holds the lock at the first try
+    const { worker, lines } = startWorker();
+    const starting = worker.start();
+    await until('waiting line', () => msgs(lines, 'waiting for the source lease: another worker holds it').length > 0, lines);
+    expect(msgs(lines, 'waiting for the source lease: another worker holds it')).toEqual([
+      expect.objectContaining({ level: 'warn', lease: 'PostgreSQL advisory lock on slot s1 (key "cdc-worker slot s1")' }),
+    ]);
+    // nothing read or created while waiting: no slot look-up, no replication connection
+    expect(server.repl).toBeNull();
+    expect(msgs(lines, 'publication ready')).toEqual([]);
+    await starting; // the first worker's session ended: the lock is free at the next try
+    expect(server.lockTries).toEqual(['cdc-worker slot s1', 'cdc-worker slot s1']);
+    expect(msgs(lines, 'source lease acquired')).toEqual([expect.objectContaining({ lease: 'PostgreSQL advisory lock on slot s1 (key "cdc-worker slot s1")' })]);
+    expect(msgs(lines, 'streaming started')).toEqual([expect.objectContaining({ from: '0/5000' })]);
+    walTx(1, 0x6000n, true);
+    await until('tx 1 confirmed', () => lastStatus() === 0x6000n, lines);
+    await worker.stop();
+    expect(await worker.finished).toBe(0);
   });
 });
