@@ -74,6 +74,10 @@ describe(`the packed library in a fresh consumer project, set up by the README (
     }
   });
 
+  afterAll(() => {
+    if (work && !process.env.KEEP) fs.rmSync(work, { recursive: true, force: true });
+  });
+
   test('the tarball holds compiled code, declarations and the worker, but no tests or sources', () => {
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
     expect(listing).toEqual(expect.arrayContaining(['package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/lib/cdc-worker/main.js', 'package/package.json', 'package/README.md']));
