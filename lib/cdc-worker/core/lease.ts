@@ -8,7 +8,6 @@
  */
 import type { Logger } from 'pino';
 import { sleep } from './time';
-import type { WorkerPhase } from './worker';
 
 /** An engine's lease on its source, held by a session of its own. */
 export interface SourceLease {
@@ -23,13 +22,13 @@ export const LEASE_POLL_MS = 2000;
 
 /**
  * Takes the lease, waiting (and saying so, once) while another worker holds it. Gives up with an
- * error when the worker stops meanwhile (`phase` is no longer `starting`).
+ * error when the worker stops meanwhile (`starting()` turns false).
  */
-export async function acquireLease(lease: SourceLease, log: Logger, phase: () => WorkerPhase, pollMs = LEASE_POLL_MS): Promise<void> {
+export async function acquireLease(lease: SourceLease, log: Logger, starting: () => boolean, pollMs = LEASE_POLL_MS): Promise<void> {
   const t0 = Date.now();
   let waiting = false;
   while (!(await lease.tryAcquire())) {
-    if (phase() !== 'starting') throw new Error(`stopped while waiting for the source lease (${lease.name})`);
+    if (!starting()) throw new Error(`stopped while waiting for the source lease (${lease.name})`);
     if (!waiting) {
       log.warn({ lease: lease.name, retryMs: pollMs }, 'waiting for the source lease: another worker holds it');
       waiting = true;

@@ -121,7 +121,7 @@ export class WorkerLifecycle implements CdcWorker, EngineContext {
   }
 
   acquireLease(lease: SourceLease): Promise<void> {
-    return acquireLease(lease, this.log, () => this.phaseValue);
+    return acquireLease(lease, this.log, () => this.phaseValue === 'starting');
   }
 
   commitSeen(commitTimeMicros: number): void {
