@@ -158,11 +158,11 @@ export function buildWePayCompany(stack: TerraformStack, stage: WePayStage, conf
         },
       },
       {
-        kind: 'connector',
+        // The events as the agent wrote them, on a Pub/Sub topic created here; the Connect workers publish.
+        kind: 'pubsub',
         name: 'risk-events-pubsub-sink',
         select: { source: 'risk-events' },
-        connectorClass: 'com.google.pubsub.kafka.sink.CloudPubSubSinkConnector',
-        config: { 'cps.project': config.project, 'cps.topic': 'risk-events' },
+        options: { project: config.project, pubsubTopic: 'risk-events', labels: { owner: 'risk' } },
       },
     ],
   });

@@ -83,4 +83,28 @@ describe('wepay-2019 (stage 3)', () => {
     expect(outputs.filter((o) => o.includes('basic.contact-points'))[0]).toContain('basic.contact-points = ["cassandra-1.data.internal:9042", "cassandra-2.data.internal:9042", "cassandra-3.data.internal:9042"]');
     expect(values(json, 'google_sql_database_instance').find((i) => i.name === 'payouts-db').settings.database_flags).toEqual([{ name: 'cloudsql.logical_decoding', value: 'on' }]);
   });
+
+  test('audit #6: risk events reach Pub/Sub as written (ByteArrayConverter), on a topic the stack creates, published by the Connect workers', () => {
+    // googleapis/java-pubsub-group-kafka-connector CloudPubSubSinkTask.handleValue refuses a STRUCT with a nested
+    // struct ("Struct type does not support nested Map or Struct types"): every change envelope has one.
+    const { stack, json } = synthOf((app) => new WePay2019Stack(app, 'wepay-2019', config));
+    const sink = values(json, 'kafka-connect_connector').find((c) => c.name === 'risk-events-pubsub-sink');
+    expect(sink.config).toMatchObject({
+      'connector.class': 'com.google.pubsub.kafka.sink.CloudPubSubSinkConnector',
+      'cps.project': 'acme-data-platform',
+      'cps.topic': 'risk-events',
+      'value.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
+      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+      topics: 'risk-events.risk.device_events',
+    });
+    expect(sink.config.transforms).toBeUndefined();
+    const [topic] = values(json, 'google_pubsub_topic').filter((t) => t.name === 'risk-events');
+    expect(topic).toMatchObject({ project: 'acme-data-platform', name: 'risk-events' });
+    const publisher = values(json, 'google_pubsub_topic_iam_member').filter((m) => m.role === 'roles/pubsub.publisher' && String(m.topic).includes('risk-events'));
+    // The Connect workers' own service account (the cluster's Google identity).
+    expect(publisher.map((m) => m.member)).toEqual([expect.stringMatching(/^serviceAccount:\$\{google_service_account\.[\w-]+\.email\}$/)]);
+    expect(stack.company.integration!.sinks['risk-events-pubsub-sink'].connectorClass).toBe('com.google.pubsub.kafka.sink.CloudPubSubSinkConnector');
+    // Created only once the topic and the role exist.
+    expect(sink.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^google_pubsub_topic\./), expect.stringMatching(/^google_pubsub_topic_iam_member\./)]));
+  });
 });
