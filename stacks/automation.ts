@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { TerraformStack } from 'cdktf';
 import { SecretValue } from '../constructs/core/secret-value';
+import { PipelineServiceAccount } from '../constructs/bigquery/pipeline-service-account';
 import { feedsOfPipeline } from '../constructs/catalog/data-inventory';
 import { ISourceDatabase } from '../constructs/sources/source-database';
 import { GovernanceChecks } from '../constructs/governance/governance-checks';
@@ -15,9 +16,11 @@ import { buildWePayCompany, WePayCompany } from './wepay-stages';
  * - column-level security: a taxonomy and every landed table with a labelled column declared with
  *   its policy tags (the tables the sinks created are adopted by import blocks);
  * - DLP scans of every landed table, findings to BigQuery and Pub/Sub;
- * - alerts on CDC worker errors and restarts, and on sensitive data where none was expected;
+ * - alerts on sensitive data where none was expected (no CDC worker alerts: this company captures
+ *   with Debezium on Connect and deploys no CdcWorkerService);
  * - compacted topics with personal data compacting erased rows within seven days;
- * - one access model: analysts, the privacy team, finance, the fraud scorer and the card vault;
+ * - one access model: analysts, the privacy team, finance, the fraud scorer and the card vault
+ *   (the two services' service accounts are created here, so a fresh project needs nothing first);
  * - GDPR, PCI DSS, HIPAA and data-engineering rule packs, checked at synth, with a report.
  */
 export class AutomationStack extends TerraformStack {
@@ -35,6 +38,10 @@ export class AutomationStack extends TerraformStack {
       ...feedsOfPipeline(realtime!),
       ...feedsOfIntegrationPlatform(integration!, payouts ? describeDatabaseTopics(payouts) : {}, realtime!.topics),
     ];
+    // Workload identities of the two services the access model names: created here and named by
+    // reference, so their grants follow them (a literal email fails while the account is missing).
+    const cardVault = new PipelineServiceAccount(this, 'card-vault-account', { project: config.project, accountId: 'card-vault', displayName: 'Card vault service' });
+    const fraudScorer = new PipelineServiceAccount(this, 'fraud-scorer-account', { project: config.project, accountId: 'fraud-scorer', displayName: 'Fraud scorer service' });
     this.automation = new DataAutomation(this, 'automation', {
       project: config.project,
       location: 'US',
@@ -51,8 +58,8 @@ export class AutomationStack extends TerraformStack {
           { name: 'analysts', google: 'group:analysts@wepay.example' },
           { name: 'privacy-office', google: 'group:privacy@wepay.example' },
           { name: 'finance', google: 'group:finance@wepay.example' },
-          { name: 'card-vault', google: 'serviceAccount:card-vault@' + config.project + '.iam.gserviceaccount.com' },
-          { name: 'fraud-scorer', scram: { password: SecretValue.fromVariable('fraud_scorer_kafka_password') }, google: 'serviceAccount:fraud-scorer@' + config.project + '.iam.gserviceaccount.com' },
+          { name: 'card-vault', google: cardVault.member },
+          { name: 'fraud-scorer', scram: { password: SecretValue.fromVariable('fraud_scorer_kafka_password') }, google: fraudScorer.member },
           { name: 'risk-contractors', kafkaPrincipal: 'User:risk-contractors', roles: ['risk-reader', 'no-payments'] },
         ],
         roles: [

@@ -3,6 +3,7 @@ import { TerraformStack } from 'cdktf';
 import { SecretValue } from '../constructs/core/secret-value';
 import { KafkaCluster } from '../constructs/kafka/kafka-cluster';
 import { KafkaConnectCluster } from '../constructs/connect/kafka-connect-cluster';
+import { PipelineServiceAccount } from '../constructs/bigquery/pipeline-service-account';
 import { ExternalSourceDatabase } from '../constructs/sources/source-database';
 import { SourceTable } from '../constructs/sources/source-table';
 import { RealtimePipeline } from '../constructs/stages/realtime-pipeline';
@@ -56,11 +57,20 @@ export function buildDecentralizedCompany(scopes: CompanyScopes, config: Referen
     brokerCount: 3,
     sasl: { username: 'terraform', password: SecretValue.fromVariable('kafka_admin_password') },
   });
+  // The shared Connect workers' Google identity, declared with the cluster: the monolith's sink,
+  // created before the platform, writes as it.
   const connect = existing?.connect ?? new KafkaConnectCluster(scope, 'connect', {
     url: 'https://connect.data.internal:8083',
     kafka,
     workerPrincipal: 'User:connect',
     kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('kafka_connect_password') },
+    // Connectors hold ${secrets:…} references, resolved on the workers from mounted Secret Manager files (audit #32).
+    secrets: { mountPath: '/etc/kafka-connect/secrets' },
+    googleServiceAccount: new PipelineServiceAccount(scope, 'shared-connect-account', {
+      project: config.project,
+      accountId: 'shared-connect',
+      displayName: 'Shared Kafka Connect workers of the data platform',
+    }).email,
   });
   const central = existing?.central ?? new RealtimePipeline(scope, 'realtime', {
     kafka,

@@ -3,6 +3,7 @@ import { TerraformStack } from 'cdktf';
 import { SecretValue } from '../constructs/core/secret-value';
 import { KafkaCluster } from '../constructs/kafka/kafka-cluster';
 import { KafkaConnectCluster } from '../constructs/connect/kafka-connect-cluster';
+import { PipelineServiceAccount } from '../constructs/bigquery/pipeline-service-account';
 import { ExternalSourceDatabase } from '../constructs/sources/source-database';
 import { RealtimePipeline } from '../constructs/stages/realtime-pipeline';
 import { ReferenceStackConfig, useGoogleCloud } from './stack-config';
@@ -25,11 +26,16 @@ export class WePay2017Stack extends TerraformStack {
       brokerCount: 3,
       sasl: { username: 'terraform', password: SecretValue.fromVariable('kafka_admin_password') },
     });
+    // The Connect workers run as this account: the BigQuery sinks write as it (KCBQ's APPLICATION_DEFAULT).
+    const connectAccount = new PipelineServiceAccount(this, 'connect-account', { project: config.project, accountId: 'kafka-connect', displayName: 'Kafka Connect workers' });
     const connect = new KafkaConnectCluster(this, 'connect', {
       url: 'https://connect.data.internal:8083',
       kafka,
       workerPrincipal: 'User:connect',
       kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('kafka_connect_password') },
+      googleServiceAccount: connectAccount.email,
+      // Connectors hold ${secrets:…} references, resolved on the workers from mounted Secret Manager files (audit #32).
+      secrets: { mountPath: '/etc/kafka-connect/secrets' },
     });
     const replicationPassword = SecretValue.fromVariable('mysql_cdc_password');
     const sources = [

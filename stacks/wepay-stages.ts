@@ -2,6 +2,7 @@ import { TerraformStack } from 'cdktf';
 import { SecretValue } from '../constructs/core/secret-value';
 import { KafkaCluster } from '../constructs/kafka/kafka-cluster';
 import { KafkaConnectCluster } from '../constructs/connect/kafka-connect-cluster';
+import { PipelineServiceAccount } from '../constructs/bigquery/pipeline-service-account';
 import { DebeziumMongoDbSource } from '../constructs/connect/debezium-mongodb-source';
 import { DebeziumSpannerSource } from '../constructs/connect/debezium-spanner-source';
 import { DebeziumCassandraAgent } from '../constructs/connect/debezium-cassandra-agent';
@@ -45,12 +46,14 @@ export interface WePayCompany {
  */
 export function buildWePayCompany(stack: TerraformStack, stage: WePayStage, config: ReferenceStackConfig): WePayCompany {
   useGoogleCloud(stack, config);
+  // The network and its Private Services Access (the peering Cloud SQL private IPs need) belong
+  // to the network team: prerequisites of these stacks, declared as such ('existing').
   const network = `projects/${config.project}/global/networks/data-platform`;
   const replicationPassword = SecretValue.fromVariable('mysql_cdc_password');
   const labels = { owner: 'data-platform', classification: 'confidential' };
   const cloudSql = (id: string, logicalName: string, databaseName: string, tables = monolithTables) =>
     new CloudSqlSourceDatabase(stack, id, {
-      logicalName, engine: 'mysql', region: config.region, databaseName, tables, replicationPassword, privateNetwork: network, labels: { owner: 'data-platform' },
+      logicalName, engine: 'mysql', region: config.region, databaseName, tables, replicationPassword, privateNetwork: network, privateServiceAccess: 'existing', labels: { owner: 'data-platform' },
     });
   const databases = [cloudSql('monolith', 'monolith', 'wepay'), cloudSql('risk-service', 'risk', 'risk', riskTables), cloudSql('ledger-service', 'ledger', 'ledger', ledgerTables)];
   if (stage < 1) return { databases };
@@ -71,11 +74,20 @@ export function buildWePayCompany(stack: TerraformStack, stage: WePayStage, conf
     brokerCount: 3,
     sasl: { username: 'terraform', password: SecretValue.fromVariable('kafka_admin_password') },
   });
+  // The Connect workers run as this account: the BigQuery sinks write as it (KCBQ's APPLICATION_DEFAULT).
+  const connectAccount = new PipelineServiceAccount(stack, 'connect-account', {
+    project: config.project,
+    accountId: 'kafka-connect',
+    displayName: 'Kafka Connect workers',
+  });
   const connect = new KafkaConnectCluster(stack, 'connect', {
     url: 'https://connect.data.internal:8083',
     kafka,
     workerPrincipal: 'User:connect',
     kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('kafka_connect_password') },
+    googleServiceAccount: connectAccount.email,
+    // Connectors hold ${secrets:…} references, resolved on the workers from mounted Secret Manager files (audit #32).
+    secrets: { mountPath: '/etc/kafka-connect/secrets' },
   });
   const realtime = new RealtimePipeline(stack, 'realtime', {
     kafka,
@@ -87,7 +99,7 @@ export function buildWePayCompany(stack: TerraformStack, stage: WePayStage, conf
 
   const payouts = new CloudSqlSourceDatabase(stack, 'payouts-service', {
     logicalName: 'payouts', engine: 'postgres', region: config.region, databaseName: 'payouts', tables: payoutsTables,
-    replicationPassword: SecretValue.fromVariable('payouts_cdc_password'), privateNetwork: network, labels: { owner: 'payouts' },
+    replicationPassword: SecretValue.fromVariable('payouts_cdc_password'), privateNetwork: network, privateServiceAccess: 'existing', labels: { owner: 'payouts' },
   });
   const profiles = new DebeziumMongoDbSource(stack, 'merchant-profiles', {
     cluster: connect,

@@ -20,6 +20,8 @@ export function connectCluster(scope: Construct, kafka: KafkaCluster): KafkaConn
     url: 'https://connect:8083',
     kafka,
     kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('connect_password') },
+    // The workers' Google identity: BigQuery sinks (APPLICATION_DEFAULT) write as it.
+    googleServiceAccount: 'kafka-connect@acme-data.iam.gserviceaccount.com',
   });
 }
 

@@ -1,4 +1,5 @@
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { Token } from 'cdktf';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { validateProps } from '../core/validation';
@@ -67,4 +68,22 @@ export function serviceAccountId(name: string): string {
   id = id.replace(/-+$/, '');
   while (id.length < 6) id += 'x';
   return id;
+}
+
+/**
+ * Emails of the service accounts the app of `scope` creates with a literal account id and project
+ * (`<accountId>@<project>.iam.gserviceaccount.com`), each with the path of its resource: a grant
+ * naming one of these by literal email instead of by reference has no dependency edge on it.
+ */
+export function literalAccountEmails(scope: IConstruct): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const c of scope.node.root.node.findAll()) {
+    const r = c as Partial<Pick<ServiceAccount, 'terraformResourceType' | 'accountIdInput' | 'projectInput'>>;
+    if (r.terraformResourceType !== 'google_service_account') continue;
+    const accountId = r.accountIdInput;
+    const project = r.projectInput;
+    if (typeof accountId !== 'string' || typeof project !== 'string' || Token.isUnresolved(accountId) || Token.isUnresolved(project)) continue;
+    out.set(`${accountId}@${project}.iam.gserviceaccount.com`, c.node.path);
+  }
+  return out;
 }

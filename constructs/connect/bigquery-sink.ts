@@ -32,7 +32,10 @@ export interface BigQuerySinkProps {
   /** How often merges run for upsert/delete, in ms. @default 60000 */
   readonly mergeIntervalMs?: number;
   /**
-   * Credentials: APPLICATION_DEFAULT (workload identity of the Connect workers, no key at all),
+   * Credentials: APPLICATION_DEFAULT (the Connect workers' own Google identity, no key at all:
+   * KCBQ uses "any GCP application default credentials that it can find on the Connect worker",
+   * and has no impersonation setting, so the sink writes as the workers' service account, which
+   * the cluster must name in `googleServiceAccount`),
    * JSON (key from a secret) or FILE (path on the workers). APPLICATION_DEFAULT needs a sink
    * release with Application Default Credentials (Confluent's 2.x releases since 2022); WePay's
    * 2.0.0-alpha on Maven Central knows only FILE and JSON.
@@ -43,7 +46,7 @@ export interface BigQuerySinkProps {
   readonly keyJson?: SecretValue;
   /** Path of the key file on the Connect workers when keySource is FILE. @default none */
   readonly keyFile?: string;
-  /** Column used for time partitioning; unset partitions by ingestion time. @default ingestion-time partitioning */
+  /** Column used for time partitioning; unset partitions by ingestion time. Setting it turns KCBQ's partition decorator off (`bigQueryPartitionDecorator=false`), as KCBQ allows one partitioning mode. @default ingestion-time partitioning */
   readonly timestampPartitionFieldName?: string;
   /** Partition expiration in ms. @default no expiration */
   readonly partitionExpirationMs?: number;
@@ -75,6 +78,13 @@ export class BigQuerySink extends Construct {
   public readonly dataset: string;
   /** Topics read (when given as a list). */
   public readonly topics?: string[];
+  /**
+   * IAM member the sink writes to BigQuery as: with `keySource: 'APPLICATION_DEFAULT'`, the Connect
+   * workers' service account (`googleServiceAccount` of the cluster), which this sink grants
+   * BigQuery Job User on `project`; the dataset's owner grants it write (`dataset.grantWrite`).
+   * Undefined with a key (JSON or FILE): the key's own account, which needs both grants.
+   */
+  public readonly writerMember?: string;
 
   constructor(scope: Construct, id: string, props: BigQuerySinkProps) {
     super(scope, id);
@@ -87,6 +97,8 @@ export class BigQuerySink extends Construct {
     const upsert = props.upsertEnabled ?? false;
     const del = props.deleteEnabled ?? false;
     const mergeMs = props.mergeIntervalMs ?? 60000;
+    this.writerMember = keySource === 'APPLICATION_DEFAULT' ? props.cluster.googleMember : undefined;
+    if (this.writerMember) props.cluster.grantBigQueryJobUser(props.project);
 
     validateProps(this, (p) => {
       p.check((props.topics === undefined) !== (props.topicsRegex === undefined), 'topics/topicsRegex', props.topics ?? props.topicsRegex, 'exactly one of topics and topicsRegex');
@@ -106,12 +118,25 @@ export class BigQuerySink extends Construct {
         p.add(upsert ? 'upsertEnabled' : 'deleteEnabled', true, 'only with kafkaKeyFieldName set: the sink merges rows by the record key');
       }
       p.check(['APPLICATION_DEFAULT', 'JSON', 'FILE'].includes(keySource), 'keySource', keySource, 'APPLICATION_DEFAULT, JSON or FILE');
+      if (keySource === 'APPLICATION_DEFAULT' && !this.writerMember) {
+        p.add(
+          'keySource',
+          keySource,
+          props.cluster.googleMember
+            ? `a sink created after its cluster's googleServiceAccount is set (KafkaConnectCluster ${props.cluster.node.path} got it later): set it when declaring the cluster`
+            : `JSON or FILE, or 'APPLICATION_DEFAULT' with googleServiceAccount set on KafkaConnectCluster ${props.cluster.node.path}: the sink writes as the Connect workers' own Google identity, which must get write on dataset ${props.defaultDataset} and BigQuery Job User`,
+        );
+      }
       if (keySource === 'JSON') p.check(props.keyJson !== undefined, 'keyJson', undefined, 'a SecretValue holding the key JSON when keySource is JSON');
       if (keySource === 'FILE') p.check(!!props.keyFile, 'keyFile', props.keyFile, 'the key file path on the workers when keySource is FILE');
       if (keySource !== 'JSON') p.check(props.keyJson === undefined, 'keyJson', '(secret)', "only with keySource 'JSON'");
       if (props.clusteringFieldNames) p.check(props.clusteringFieldNames.length <= 4, 'clusteringFieldNames', props.clusteringFieldNames, 'at most 4 columns');
       p.check(isIntIn(mergeMs, 1000) || mergeMs === -1, 'mergeIntervalMs', mergeMs, '-1 or an integer >= 1000');
       if (props.partitionExpirationMs !== undefined) p.check(isIntIn(props.partitionExpirationMs, 1), 'partitionExpirationMs', props.partitionExpirationMs, 'a positive integer of milliseconds');
+      if (props.timestampPartitionFieldName && props.extraConfig?.bigQueryPartitionDecorator !== undefined) {
+        // KCBQ's PartitioningModeValidator refuses the decorator (its default: true) with a partition field.
+        p.check(props.extraConfig.bigQueryPartitionDecorator === 'false', "extraConfig['bigQueryPartitionDecorator']", props.extraConfig.bigQueryPartitionDecorator, 'false or unset with timestampPartitionFieldName: KCBQ accepts only one partitioning mode');
+      }
     });
 
     const config: Record<string, string> = {
@@ -133,7 +158,12 @@ export class BigQuerySink extends Construct {
       config.mergeIntervalMs = String(mergeMs);
     }
     if (props.kafkaKeyFieldName) config.kafkaKeyFieldName = props.kafkaKeyFieldName;
-    if (props.timestampPartitionFieldName) config.timestampPartitionFieldName = props.timestampPartitionFieldName;
+    if (props.timestampPartitionFieldName) {
+      config.timestampPartitionFieldName = props.timestampPartitionFieldName;
+      // bigQueryPartitionDecorator defaults to true, and KCBQ's PartitioningModeValidator refuses it
+      // with a partition field ("Only one partitioning mode may be specified"): POST /connectors fails.
+      config.bigQueryPartitionDecorator = 'false';
+    }
     if (props.partitionExpirationMs !== undefined) config.partitionExpirationMs = String(props.partitionExpirationMs);
     if (props.clusteringFieldNames) config.clusteringPartitionFieldNames = props.clusteringFieldNames.join(',');
     if (unwrap) {

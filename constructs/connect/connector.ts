@@ -77,7 +77,7 @@ export class Connector extends Construct {
     this.resource = new ConnectorResource(this, 'connector', {
       provider: props.cluster.provider,
       name: props.name,
-      config: this.config,
+      config: escapeConfigProviderReferences(this.config),
       configSensitive: this.sensitiveKeys.length > 0 ? sensitive : undefined,
     });
     this.addDependency(...props.cluster.workerResources);
@@ -123,4 +123,14 @@ export class Connector extends Construct {
       if (given[key] !== undefined) p.add(`config['${key}']`, '(hidden)', 'each key in config or sensitiveConfig, not both');
     }
   }
+}
+
+/**
+ * Config with Kafka config-provider references (`${provider:/path:key}`) escaped for Terraform,
+ * whose JSON syntax reads `${…}` as an interpolation: each is written `$${…}`, which Terraform
+ * sends to Connect as `${…}`. A Terraform expression never has a name, a colon and a slash
+ * right after `${`, so no interpolation of the stack is touched.
+ */
+export function escapeConfigProviderReferences(config: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === 'string' ? v.replace(/(?<!\$)\$\{(?=[A-Za-z0-9_-]+:\/)/g, '$$${') : v]));
 }

@@ -56,9 +56,12 @@ export function heartbeatInternalTopic(prefix: string): CaptureInternalTopic {
 /** Config of schema-history topics: one partition, kept forever, as Debezium's own check expects. */
 export const SCHEMA_HISTORY_TOPIC_CONFIG: KafkaTopicConfig = { cleanupPolicy: 'delete', retentionMs: -1, retentionBytes: -1 };
 
-/** A schema-history topic, read back on every restart with consumer group `group`. */
+/**
+ * A schema-history topic, read back on every restart with consumer group `group`. Debezium checks
+ * its settings at start (DescribeConfigs), and logs an authorization error without that ACL.
+ */
 export function schemaHistoryInternalTopic(name: string, group: string): CaptureInternalTopic {
-  return { name, partitions: 1, config: SCHEMA_HISTORY_TOPIC_CONFIG, consumed: true, group };
+  return { name, partitions: 1, config: SCHEMA_HISTORY_TOPIC_CONFIG, consumed: true, group, describesConfigs: true };
 }
 
 /** Checks a heartbeat interval: 0 (off) or positive milliseconds. */

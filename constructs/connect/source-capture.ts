@@ -27,6 +27,8 @@ export interface CaptureInternalTopic {
   readonly group?: string;
   /** Treat `group` as a prefix. @default false */
   readonly groupIsPrefix?: boolean;
+  /** Whether the capture reads the topic's configuration to check it (Debezium's schema history does). @default false */
+  readonly describesConfigs?: boolean;
 }
 
 /**

@@ -1,15 +1,18 @@
 import { Construct } from 'constructs';
+import { TerraformStack } from 'cdktf';
 import { AccessModel } from '../access/access-model';
 import { AccessPrincipal, AccessRole, AccessTeam } from '../access/access-types';
 import { PipelineServiceAccount, serviceAccountId } from '../bigquery/pipeline-service-account';
 import { WarehouseDataset } from '../bigquery/warehouse-dataset';
 import { BigQuerySink } from '../connect/bigquery-sink';
-import { KafkaConnectCluster } from '../connect/kafka-connect-cluster';
+import { Connector } from '../connect/connector';
+import { ConnectSecretsOptions, KafkaConnectCluster } from '../connect/kafka-connect-cluster';
 import { heartbeatTopicName } from '../connect/debezium-common';
 import { SecretValue } from '../core/secret-value';
 import { PropProblem, Problems, validateProps } from '../core/validation';
 import { KafkaAcl } from '../kafka/kafka-acl';
 import { KafkaCluster } from '../kafka/kafka-cluster';
+import { DelegatedKafkaPlatform } from '../kafka/delegated-kafka-platform';
 import { IKafkaPlatform } from '../kafka/kafka-platform';
 import { KafkaScramUser } from '../kafka/kafka-scram-user';
 import { KafkaTopic, KafkaTopicConfig } from '../kafka/kafka-topic';
@@ -44,6 +47,8 @@ export interface DomainConnectOptions {
   readonly url: string;
   /** Password of the Connect workers' SCRAM user `<domain>-connect`. @default sensitive variable `<domain>_connect_kafka_password` */
   readonly kafkaPassword?: SecretValue;
+  /** Where the workers read connector secrets (see {@link KafkaConnectCluster}). @default none: secrets go to `config_sensitive` */
+  readonly secrets?: ConnectSecretsOptions;
 }
 
 /** The domain's access model: who in the team may read or write what the domain owns or subscribes to. */
@@ -97,6 +102,14 @@ export interface DataDomainProps {
 const DOMAIN_NAME = /^[a-z][a-z0-9-]{1,19}$/;
 
 /**
+ * Namespace of a full domain's Connect workers' internal topics, `__connect.<name>.`: outside the
+ * domain's application namespace, so its applications cannot write the workers' config topic.
+ */
+export function connectWorkerNamespace(domain: string): string {
+  return `__connect.${domain}.`;
+}
+
+/**
  * A team's microwarehouse (stage 5): its BigQuery datasets (in its own project if given), its
  * topic namespace `<name>.` with prefixed ACLs, its service account and SCRAM user, its access
  * model, and either its own Connect cluster and realtime pipeline over its sources (`full`) or
@@ -104,6 +117,12 @@ const DOMAIN_NAME = /^[a-z][a-z0-9-]{1,19}$/;
  *
  * A domain reads nothing of another domain unless it subscribes to a product that domain
  * publishes; the {@link DecentralizedPlatform} then writes the grants in the publisher's stack.
+ *
+ * In its own stack, a domain creates its topics with its deployer user (which holds nothing on the
+ * cluster), while every ACL and SCRAM user it declares is applied by the platform, in the
+ * platform's stack: `kafka` is then a {@link DelegatedKafkaPlatform}. A full domain's Connect
+ * workers get their group `__connect.<name>` and compacted internal topics
+ * `__connect.<name>.{configs,offsets,status}`, with the ACLs Connect needs on them.
  */
 export class DataDomain extends Construct implements IPlatformDomain {
   /** Domain name. */
@@ -116,7 +135,7 @@ export class DataDomain extends Construct implements IPlatformDomain {
   public readonly project: string;
   /** The topic namespace, `<name>.`. */
   public readonly namespace: string;
-  /** Every topic prefix the domain owns: its namespace and, when full, its Debezium heartbeat and schema-history topics. */
+  /** Every topic prefix the domain owns: its namespace and, when full, its Debezium heartbeat and schema-history topics and its Connect workers' internal topics (`__connect.<name>.`). */
   public readonly namespaces: string[];
   /** The Kafka platform as seen from the domain's stack. */
   public readonly kafka: IKafkaPlatform;
@@ -124,9 +143,16 @@ export class DataDomain extends Construct implements IPlatformDomain {
   public readonly user: KafkaScramUser;
   /** `User:<name>`. */
   public readonly kafkaPrincipal: string;
-  /** The domain's workload service account (write on its datasets, read on subscribed datasets). */
+  /**
+   * The domain's workload service account (write on its datasets, read on subscribed datasets).
+   * The platform creates it, in the platform's stack: publishers grant it in their own stacks,
+   * which Terraform can only do once it exists, so it exists before any domain stack is applied.
+   */
   public readonly serviceAccount: PipelineServiceAccount;
-  /** The service account's email, known before apply: `<accountId>@<project>.iam.gserviceaccount.com`. */
+  /**
+   * The service account's email, known before apply: `<accountId>@<project>.iam.gserviceaccount.com`.
+   * For use outside this app; grants within it use {@link serviceAccount}'s reference, which orders them after the account.
+   */
   public readonly serviceAccountEmail: string;
   /** The domain's own Connect cluster (full), or the shared one as seen from the domain's stack (partial, once something is landed). */
   public get connect(): KafkaConnectCluster | undefined {
@@ -157,7 +183,6 @@ export class DataDomain extends Construct implements IPlatformDomain {
   private readonly props: DataDomainProps;
   private readonly datasetIndex = new Map<string, WarehouseDataset>();
   private readonly externalTopics: string[] = [];
-  private connectAccountMember?: string;
   private connectCluster?: KafkaConnectCluster;
 
   constructor(scope: Construct, id: string, props: DataDomainProps) {
@@ -172,15 +197,17 @@ export class DataDomain extends Construct implements IPlatformDomain {
     this.project = props.project ?? props.platform.project;
     this.namespace = `${props.name}.`;
     this.namespaces = props.mode === 'full'
-      ? [this.namespace, heartbeatTopicName(this.namespace), `schema-history.${this.namespace}`]
+      ? [this.namespace, heartbeatTopicName(this.namespace), `schema-history.${this.namespace}`, connectWorkerNamespace(props.name)]
       : [this.namespace];
     this.products = new Map((props.products ?? []).map((p) => [p.name, p]));
     const separate = props.platform.isSeparate(this);
     const base = props.platform.kafka;
 
-    // The Kafka platform: the platform's own in its stack; in another stack the same brokers, reached with the domain's deployer.
+    // The Kafka platform: the platform's own in its stack. In another stack, the same brokers:
+    // topics created by the domain's deployer, ACLs and SCRAM users applied by the platform, in
+    // the platform's stack (the deployer holds no cluster Alter; see DecentralizedPlatform).
     if (separate && base instanceof KafkaCluster) {
-      this.kafka = new KafkaCluster(this, 'kafka', {
+      const deployer = new KafkaCluster(this, 'kafka', {
         bootstrapServers: base.bootstrapServers,
         kafkaVersion: base.kafkaVersion,
         tlsEnabled: base.tlsEnabled,
@@ -189,6 +216,9 @@ export class DataDomain extends Construct implements IPlatformDomain {
         defaultPartitions: base.defaultPartitions,
         sasl: { username: `${props.name}-deployer`, password: props.deployerPassword ?? SecretValue.fromVariable('kafka_deployer_password', `Kafka password of the ${props.name} domain's deployer`) },
       });
+      this.kafka = new DelegatedKafkaPlatform(this, 'kafka-access', { topics: deployer, admin: base, adminScope: props.platform.domainAccessScope(props.name) });
+      // The platform's stack holds the deployer user and the domain's ACLs and users: it goes first.
+      TerraformStack.of(this).addDependency(TerraformStack.of(props.platform));
     } else {
       this.kafka = base;
       if (separate) this.problems.push({ property: 'platform.kafka', value: base.node.path, allowed: 'a self-managed KafkaCluster when the domain has its own stack (its stack reaches the brokers with a deployer SCRAM user)' });
@@ -207,12 +237,7 @@ export class DataDomain extends Construct implements IPlatformDomain {
     }
     new KafkaAcl(namespaceAcls, 'Group-Read', { platform: this.kafka, principal: this.kafkaPrincipal, operation: 'Read', resourceType: 'Group', resourceName: this.namespace, patternType: 'Prefixed' });
     const accountId = serviceAccountId(`${props.name}-domain`);
-    this.serviceAccount = new PipelineServiceAccount(this, 'service-account', {
-      project: this.project,
-      accountId,
-      displayName: `Workloads of the ${props.name} domain`,
-      projectRoles: ['roles/bigquery.jobUser'],
-    });
+    this.serviceAccount = props.platform.domainServiceAccount(props.name, this.project);
     this.serviceAccountEmail = `${accountId}@${this.project}.iam.gserviceaccount.com`;
 
     // Full: the domain's own Connect cluster, its workers' identities, and its realtime pipeline.
@@ -222,6 +247,12 @@ export class DataDomain extends Construct implements IPlatformDomain {
         username: `${props.name}-connect`,
         password: props.connect.kafkaPassword ?? SecretValue.fromVariable(`${props.name.replace(/-/g, '_')}_connect_kafka_password`, `Kafka password of the ${props.name} domain's Connect workers`),
       });
+      // The workers' Google identity: the domain's BigQuery sinks write as it (write on their datasets, Job User).
+      const connectAccount = new PipelineServiceAccount(this, 'connect-account', {
+        project: this.project,
+        accountId: serviceAccountId(`${props.name}-connect`),
+        displayName: `Kafka Connect workers of the ${props.name} domain`,
+      });
       this.connectCluster = new KafkaConnectCluster(this, 'connect', {
         url: props.connect.url,
         kafka: this.kafka,
@@ -229,14 +260,16 @@ export class DataDomain extends Construct implements IPlatformDomain {
         kafkaCredentials: { username: connectUser.username, password: connectUser.password },
         // Several Connect clusters can share the platform's stack; each needs its own provider alias.
         providerAlias: separate ? undefined : props.name,
+        secrets: props.connect.secrets,
+        // The workers' own group and internal topics, under the domain's `__connect.<name>.` namespace.
+        worker: {
+          groupId: `__connect.${props.name}`,
+          configStorageTopic: `${connectWorkerNamespace(props.name)}configs`,
+          offsetStorageTopic: `${connectWorkerNamespace(props.name)}offsets`,
+          statusStorageTopic: `${connectWorkerNamespace(props.name)}status`,
+        },
+        googleServiceAccount: connectAccount.email,
       });
-      const connectAccount = new PipelineServiceAccount(this, 'connect-account', {
-        project: this.project,
-        accountId: serviceAccountId(`${props.name}-connect`),
-        displayName: `Kafka Connect workers of the ${props.name} domain`,
-        projectRoles: ['roles/bigquery.jobUser'],
-      });
-      this.connectAccountMember = connectAccount.member;
     }
 
     for (const d of props.datasets ?? []) {
@@ -244,8 +277,8 @@ export class DataDomain extends Construct implements IPlatformDomain {
     }
     const subscriptions = props.subscriptions ?? [];
     if (subscriptions.some((s) => s.land ?? props.mode === 'partial')) {
+      // Written by the landing sinks' Connect workers (see land()).
       this.landingDataset = this.addDataset('subscriptions', `${this.datasetPrefix}_subscriptions`, `Data products the ${props.name} domain subscribes to, landed from Kafka`);
-      if (props.mode === 'partial') this.landingDataset.grantWrite(props.platform.sharedConnectAccount.member);
     }
     for (const t of props.topics ?? []) {
       this.topics.push(new KafkaTopic(this, `topic-${t.name}`, { platform: this.kafka, name: t.name, partitions: t.partitions, config: t.config }));
@@ -275,11 +308,9 @@ export class DataDomain extends Construct implements IPlatformDomain {
       for (const part of Object.values(this.pipeline.sources)) {
         this.datasetIndex.set(part.dataset.datasetId, part.dataset);
         this.datasets.push(part.dataset);
-        if (this.connectAccountMember) part.dataset.grantWrite(this.connectAccountMember);
       }
       this.topics.push(...this.pipeline.topics);
     }
-    if (this.landingDataset && props.mode === 'full' && this.connectAccountMember) this.landingDataset.grantWrite(this.connectAccountMember);
     for (const d of this.datasets) d.grantWrite(this.serviceAccount.member);
     if ((props.products ?? []).some((p) => (p.views ?? []).length > 0)) {
       this.productViews = new DataProductViews(this, 'product-views', {
@@ -311,7 +342,7 @@ export class DataDomain extends Construct implements IPlatformDomain {
 
   /** Google members that read subscribed datasets: the domain's service account and its readers. */
   public get googleMembers(): string[] {
-    return [`serviceAccount:${this.serviceAccountEmail}`, ...(this.props.readers ?? [])];
+    return [this.serviceAccount.member, ...(this.props.readers ?? [])];
   }
 
   /** Lets `member` read the authorized views of one of the domain's products. */
@@ -336,11 +367,11 @@ export class DataDomain extends Construct implements IPlatformDomain {
    * Lands a subscribed product: a BigQuery sink into the landing dataset (called by the platform).
    * Returns the principal and consumer group the publisher grants.
    */
-  public land(publisher: string, product: DataProductSpec): { principal: string; group: string } {
+  public land(publisher: string, product: DataProductSpec): { principal: string; group: string; connector: Connector } {
     const connect = this.landingConnect();
     const name = `${this.name}-${publisher}-${product.name}-sink`;
     const topics = product.topics ?? [];
-    this.landingSinks[`${publisher}/${product.name}`] = new BigQuerySink(this, `land-${publisher}-${product.name}`, {
+    const sink = new BigQuerySink(this, `land-${publisher}-${product.name}`, {
       cluster: connect,
       name,
       project: this.project,
@@ -351,7 +382,12 @@ export class DataDomain extends Construct implements IPlatformDomain {
       deleteEnabled: true,
       kafkaKeyFieldName: 'kafka_key',
     });
-    return { principal: connect.principal, group: `connect-${name}` };
+    this.landingSinks[`${publisher}/${product.name}`] = sink;
+    // The sink writes as the workers' Google account: write on the landing dataset; Job User is
+    // granted once, where the workers are declared (the platform's stack for the shared cluster).
+    if (sink.writerMember) this.landingDataset!.grantWrite(sink.writerMember);
+    if (connect !== this.platform.connect && this.mode === 'partial') this.platform.connect.grantBigQueryJobUser(this.project);
+    return { principal: connect.principal, group: `connect-${name}`, connector: sink.connector };
   }
 
   /** Records a resolved subscription (called by the platform). */
@@ -396,7 +432,15 @@ export class DataDomain extends Construct implements IPlatformDomain {
     if (this.connectCluster) return this.connectCluster;
     const shared = this.platform.connect;
     this.connectCluster = this.platform.isSeparate(this)
-      ? new KafkaConnectCluster(this, 'shared-connect', { url: shared.url, kafka: this.kafka, workerPrincipal: shared.principal, kafkaCredentials: shared.kafkaCredentials })
+      ? new KafkaConnectCluster(this, 'shared-connect', {
+          url: shared.url,
+          kafka: this.kafka,
+          workerPrincipal: shared.principal,
+          kafkaCredentials: shared.kafkaCredentials,
+          // The same workers as the platform's: their Job User binding lives in the platform's stack.
+          googleServiceAccount: shared.googleServiceAccount,
+          grantJobUser: false,
+        })
       : shared;
     return this.connectCluster;
   }

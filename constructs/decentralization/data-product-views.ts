@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
-import { BigqueryDatasetAccessA } from '@cdktf/provider-google/lib/bigquery-dataset-access';
 import { BigqueryTable } from '@cdktf/provider-google/lib/bigquery-table';
 import { BigqueryTableIamMember } from '@cdktf/provider-google/lib/bigquery-table-iam-member';
 import { WarehouseDataset } from '../bigquery/warehouse-dataset';
+import { literalAccountEmails } from '../bigquery/pipeline-service-account';
+import { stableKey } from '../core/stable-key';
 import { validateProps } from '../core/validation';
 import { idSafe } from '../kafka/kafka-principal';
 import { DataProductSpec } from './data-product';
@@ -27,6 +28,10 @@ export interface DataProductViewsProps {
  * The authorized views of a publisher's data products: one dataset of views (`<publisher>_products`),
  * each view authorized on the publisher's datasets it reads, so that a subscriber gets Data Viewer
  * on the view only (table-level IAM) and never on the datasets behind it.
+ *
+ * A dataset a view is authorized on keeps its other grants as `google_bigquery_dataset_access`
+ * entries too ({@link WarehouseDataset.authorizeView}): dataset IAM members would remove the view's
+ * authorization on every apply.
  */
 export class DataProductViews extends Construct {
   /** The dataset holding the views. */
@@ -34,6 +39,7 @@ export class DataProductViews extends Construct {
   /** Views by `<product>/<view>`. */
   public readonly views: Record<string, BigqueryTable> = {};
   private readonly byProduct = new Map<string, BigqueryTable[]>();
+  private readonly readers = new Set<string>();
 
   constructor(scope: Construct, id: string, props: DataProductViewsProps) {
     super(scope, id);
@@ -62,21 +68,32 @@ export class DataProductViews extends Construct {
         for (const source of view.sources) {
           const dataset = props.datasetById(source);
           if (!dataset) continue; // reported by the product checks
-          new BigqueryDatasetAccessA(this, `${idSafe(product.name)}-${idSafe(view.name)}-on-${idSafe(source)}`, {
-            project: props.project,
-            datasetId: dataset.dataset.datasetId,
-            view: { projectId: props.project, datasetId: this.dataset.dataset.datasetId, tableId: table.tableId },
+          dataset.authorizeView(this, `${idSafe(product.name)}-${idSafe(view.name)}-on-${idSafe(source)}`, {
+            projectId: props.project,
+            datasetId: this.dataset.dataset.datasetId,
+            tableId: table.tableId,
           });
         }
       }
     }
-    validateProps(this, (p) => p.check(/^[A-Za-z0-9_]{1,1024}$/.test(props.datasetId), 'datasetId', props.datasetId, "1-1024 letters, digits or '_'"));
+    validateProps(this, (p) => {
+      p.check(/^[A-Za-z0-9_]{1,1024}$/.test(props.datasetId), 'datasetId', props.datasetId, "1-1024 letters, digits or '_'");
+      if (this.readers.size === 0) return;
+      const created = literalAccountEmails(this);
+      for (const member of this.readers) {
+        const path = created.get(member.replace(/^serviceAccount:/, ''));
+        if (member.startsWith('serviceAccount:') && path) {
+          p.add('grantRead member', member, `the member attribute of the account ${path} creates (a literal email has no dependency edge: the grant races or precedes the account's creation)`);
+        }
+      }
+    });
   }
 
   /** Lets `member` read the views of `product` (Data Viewer on each view, nothing else). */
   public grantRead(product: string, member: string): void {
     for (const view of this.byProduct.get(product) ?? []) {
-      const id = `read-${view.node.id}-${member.replace(/[^A-Za-z0-9_-]+/g, '_')}`;
+      this.readers.add(member);
+      const id = `read-${view.node.id}-${stableKey(this, member)}`;
       if (this.node.tryFindChild(id)) continue;
       new BigqueryTableIamMember(this, id, {
         project: view.project,

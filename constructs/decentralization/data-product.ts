@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { WarehouseDataset } from '../bigquery/warehouse-dataset';
+import type { Connector } from '../connect/connector';
 import { IKafkaPlatform } from '../kafka/kafka-platform';
 
 /**
@@ -102,8 +103,11 @@ export interface IPlatformDomain extends IDataPublisher {
   readonly kafkaPrincipal: string;
   /** Google IAM members that read what the domain subscribes to. */
   readonly googleMembers: string[];
-  /** Lands `product` of `publisher` in the domain's warehouse; returns the landing principal and group. */
-  land(publisher: string, product: DataProductSpec): { principal: string; group: string };
+  /**
+   * Lands `product` of `publisher` in the domain's warehouse; returns the landing principal and
+   * group, and the landing sink's connector, which the platform makes wait for its ACLs.
+   */
+  land(publisher: string, product: DataProductSpec): { principal: string; group: string; connector?: Connector };
   /** Records a subscription the platform resolved. */
   subscribed(s: ResolvedSubscription): void;
   /** Reports a subscription to a product the publisher does not have. */

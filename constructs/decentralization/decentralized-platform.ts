@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { TerraformStack } from 'cdktf';
-import { PipelineServiceAccount } from '../bigquery/pipeline-service-account';
+import { TerraformResource, TerraformStack } from 'cdktf';
+import { PipelineServiceAccount, serviceAccountId } from '../bigquery/pipeline-service-account';
 import { WarehouseDataset } from '../bigquery/warehouse-dataset';
 import { KafkaConnectCluster } from '../connect/kafka-connect-cluster';
 import { SecretValue } from '../core/secret-value';
@@ -30,7 +30,12 @@ export interface DecentralizedPlatformProps {
   readonly products?: DataProductSpec[];
   /** Central datasets that central products may name. @default none */
   readonly datasets?: WarehouseDataset[];
-  /** Account id of the Google service account the shared Connect workers run as (partial domains' landing datasets grant it write). @default 'shared-connect' */
+  /**
+   * Account id of the Google service account the platform creates for the shared Connect workers
+   * when `connect` names none (`googleServiceAccount`). Sinks on the shared cluster write as it:
+   * the platform's own (e.g. the monolith's) and the partial domains' landing sinks.
+   * @default 'shared-connect'
+   */
   readonly sharedConnectAccountId?: string;
 }
 
@@ -62,6 +67,26 @@ interface PendingSubscription {
  * Domains can live in the platform's stack or each in its own `TerraformStack` (each team deploys
  * its own stack); in their own stack they reach the same brokers with a deployer user the platform
  * creates for them.
+ *
+ * **Who grants what (Kafka).** Kafka has no per-prefix ACL administration: creating an ACL or a
+ * SCRAM credential needs `Alter` on the cluster, and whoever holds it can grant itself anything.
+ * So a domain deployer holds no cluster permission at all, only `All` on its domain's topic
+ * prefixes (`namespaces`) and consumer-group prefix: it creates the domain's topics and nothing
+ * else. Every ACL and SCRAM user a domain declares (its namespace, its access model, its Connect
+ * workers', the grants of products it publishes) is applied by the platform, in the platform's
+ * stack ({@link domainAccessScope}), with the platform's admin credentials. A domain changes its
+ * access by changing its declaration; the platform's pipeline, which synthesizes every domain,
+ * applies it. The platform's stack is therefore deployed first (domain stacks depend on it).
+ *
+ * **Identities and deploy order.** The platform creates every Google service account that another
+ * stack grants something to: each domain's workload account ({@link domainServiceAccount}) and,
+ * unless `connect` names one, the shared Connect workers' account. Grants name them by reference,
+ * never by literal email (a literal has no dependency edge: in one stack the grant races the
+ * account's creation, across stacks it precedes it; WarehouseDataset refuses a literal email of an
+ * account the app creates). In one stack, Terraform orders everything by those references. With a
+ * stack per domain, deploy the platform's stack first, then the domain stacks in any order: a
+ * domain stack reads the accounts from the platform's outputs, and publishing domains grant
+ * subscribers' accounts that already exist.
  */
 export class DecentralizedPlatform extends Construct implements IDataPublisher {
   public readonly publisherName = CENTRAL;
@@ -73,8 +98,10 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
   public readonly project: string;
   /** Default BigQuery location of domains. */
   public readonly location: string;
-  /** The service account the shared Connect workers run as. */
-  public readonly sharedConnectAccount: PipelineServiceAccount;
+  /** IAM member of the shared Connect workers' Google service account (they write the sinks of the platform and of partial domains). */
+  public readonly sharedConnectMember: string;
+  /** The shared Connect workers' service account, when the platform created it (`connect` named none). */
+  public readonly sharedConnectAccount?: PipelineServiceAccount;
   /** Central products by name. */
   public readonly products: ReadonlyMap<string, DataProductSpec>;
   /** Domains by name, in the order they were added. */
@@ -88,7 +115,7 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
 
   private readonly pending: PendingSubscription[] = [];
   private readonly centralDatasets: WarehouseDataset[];
-  private readonly aclKeys = new WeakMap<IDataPublisher, Set<string>>();
+  private readonly aclKeys = new WeakMap<IDataPublisher, Map<string, TerraformResource>>();
 
   constructor(scope: Construct, id: string, props: DecentralizedPlatformProps) {
     super(scope, id);
@@ -101,12 +128,16 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
     this.centralDatasets = props.datasets ?? [];
     const products = props.products ?? [];
     this.products = new Map(products.map((p) => [p.name, p]));
-    this.sharedConnectAccount = new PipelineServiceAccount(this, 'shared-connect-account', {
-      project: props.project,
-      accountId: props.sharedConnectAccountId ?? 'shared-connect',
-      displayName: 'Shared Kafka Connect workers of the data platform',
-      projectRoles: ['roles/bigquery.jobUser'],
-    });
+    if (props.connect.googleServiceAccount === undefined) {
+      // Job User comes from the sinks (KafkaConnectCluster.grantBigQueryJobUser), once per project.
+      this.sharedConnectAccount = new PipelineServiceAccount(this, 'shared-connect-account', {
+        project: props.project,
+        accountId: props.sharedConnectAccountId ?? 'shared-connect',
+        displayName: 'Shared Kafka Connect workers of the data platform',
+      });
+      props.connect.useGoogleServiceAccount(this.sharedConnectAccount.email);
+    }
+    this.sharedConnectMember = props.connect.googleMember!;
     if (products.some((p) => (p.views ?? []).length > 0)) {
       this.productViews = new DataProductViews(this, 'product-views', {
         project: props.project,
@@ -137,6 +168,31 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
         where: `stack "${stack.node.id}"`,
       });
     });
+  }
+
+  /**
+   * The workload service account of domain `name` (BigQuery Job User in `project`), created here,
+   * in the platform's stack, so that it exists before any stack grants it access (see the class doc).
+   */
+  public domainServiceAccount(name: string, project: string): PipelineServiceAccount {
+    const id = `domain-account-${name}`;
+    const existing = this.node.tryFindChild(id);
+    if (existing) return existing as PipelineServiceAccount;
+    return new PipelineServiceAccount(this, id, {
+      project,
+      accountId: serviceAccountId(`${name}-domain`),
+      displayName: `Workloads of the ${name} domain`,
+      projectRoles: ['roles/bigquery.jobUser'],
+    });
+  }
+
+  /**
+   * Scope, in the platform's stack, of the ACLs and SCRAM users of domain `name` when it lives in
+   * its own stack: the platform applies them (see the class doc, "Who grants what").
+   */
+  public domainAccessScope(name: string): Construct {
+    const id = `domain-access-${name}`;
+    return (this.node.tryFindChild(id) as Construct | undefined) ?? new Construct(this, id);
   }
 
   /** Subscriptions of `domain` whose publisher has not joined the platform (or that name the domain itself). */
@@ -202,7 +258,9 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
       landingPrincipal: landing?.principal,
       landingGroup: landing?.group,
     };
-    this.share(publisher, product, identity);
+    const landingAcls = this.share(publisher, product, identity);
+    // The landing sink starts only once it may read (in one stack; across stacks, the platform's goes first).
+    landing?.connector?.addDependency(...landingAcls);
     const resolved: ResolvedSubscription = {
       subscriber: subscriber.name,
       publisher: publisher.publisherName,
@@ -217,24 +275,30 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
     subscriber.subscribed(resolved);
   }
 
-  /** Writes, in the publisher's stack, exactly the grants a subscriber of `product` needs. */
-  private share(publisher: IDataPublisher, product: DataProductSpec, who: SubscriberIdentity): void {
+  /**
+   * Writes, in the publisher's stack, exactly the grants a subscriber of `product` needs; returns
+   * the resources of the landing sink's ACLs.
+   */
+  private share(publisher: IDataPublisher, product: DataProductSpec, who: SubscriberIdentity): TerraformResource[] {
     const scope = new Construct(publisher, `share-${idSafe(who.domain)}-${idSafe(product.name)}`);
     let keys = this.aclKeys.get(publisher);
     if (!keys) {
-      keys = new Set();
+      keys = new Map();
       this.aclKeys.set(publisher, keys);
     }
     const seen = keys;
-    const acl = (spec: Omit<KafkaAclSpec, 'host' | 'permission'>) => {
+    const acl = (spec: Omit<KafkaAclSpec, 'host' | 'permission'>): TerraformResource => {
       const key = `${spec.principal} ${spec.operation} ${spec.resourceType}:${spec.patternType}:${spec.resourceName}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      new KafkaAcl(scope, idSafe(`${spec.principal}-${spec.operation}-${spec.resourceType}-${spec.patternType}-${spec.resourceName}`), {
+      const existing = seen.get(key);
+      if (existing) return existing;
+      const resource = new KafkaAcl(scope, idSafe(`${spec.principal}-${spec.operation}-${spec.resourceType}-${spec.patternType}-${spec.resourceName}`), {
         platform: publisher.kafka,
         ...spec,
-      });
+      }).resource;
+      seen.set(key, resource);
+      return resource;
     };
+    const landingAcls: TerraformResource[] = [];
     const targets: [string, 'Literal' | 'Prefixed'][] = [
       ...(product.topics ?? []).map((t) => [t, 'Literal'] as [string, 'Literal']),
       ...(product.topicPrefix !== undefined ? [[product.topicPrefix, 'Prefixed'] as [string, 'Prefixed']] : []),
@@ -243,7 +307,7 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
       // The subscriber's applications read with groups of their own namespace, granted in their own stack.
       for (const operation of ['Read', 'Describe'] as const) acl({ principal: who.kafkaPrincipal, operation, resourceType: 'Topic', resourceName: name, patternType });
       if (who.landingPrincipal && who.landingGroup) {
-        for (const need of aclsForIntent('consume', name, patternType, { group: who.landingGroup })) acl({ principal: who.landingPrincipal, ...need });
+        for (const need of aclsForIntent('consume', name, patternType, { group: who.landingGroup })) landingAcls.push(acl({ principal: who.landingPrincipal, ...need }));
       }
     }
     for (const datasetId of product.datasets ?? []) {
@@ -252,6 +316,7 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
       for (const member of who.googleMembers) dataset.grantRead(member);
     }
     for (const member of who.googleMembers) publisher.grantProductViews(product.name, member);
+    return landingAcls;
   }
 
   private addDeployer(domain: IPlatformDomain): void {
@@ -268,9 +333,8 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
       new KafkaAcl(scope, idSafe(`${resourceType}-${operation}-${resourceName}`), { platform: this.kafka, principal, resourceType, resourceName, patternType, operation });
     for (const prefix of domain.namespaces) add('Topic', prefix, 'Prefixed', 'All');
     add('Group', domain.namespace, 'Prefixed', 'All');
-    // Kafka lets only principals with Alter on the cluster create ACLs; it has no per-prefix ACL
-    // admin. DataDomain writes only ACLs for its own principals and namespace, checked at synth.
-    add('Cluster', 'kafka-cluster', 'Literal', 'Alter');
-    add('Cluster', 'kafka-cluster', 'Literal', 'Describe');
+    // Nothing on the cluster: creating ACLs or SCRAM credentials needs Alter on it, and Kafka has
+    // no per-prefix ACL admin, so Alter would let the deployer grant itself anything. The domain's
+    // ACLs and users are applied here instead, by the platform (domainAccessScope).
   }
 }

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { ITerraformDependable } from 'cdktf';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
@@ -21,12 +22,26 @@ export interface DlpFindingsProps {
   readonly owner?: string;
   /** Days findings are kept. @default 365 */
   readonly retentionDays?: number;
+  /**
+   * DLP resources the grants to the DLP service agent are created after, e.g. the inspect
+   * template: the first DLP resource of the stack. See the class doc. @default none
+   */
+  readonly grantsAfter?: ITerraformDependable[];
 }
 
 /**
  * Where DLP scans report: a findings dataset (a {@link WarehouseDataset}, labelled and
  * deletion-protected; findings hold no quotes by default) and a Pub/Sub topic notified when a
  * scan finishes. The DLP service agent may write the one and publish to the other, nothing else.
+ *
+ * **The service agent's existence.** `service-<project number>@dlp-api.iam.gserviceaccount.com` "is
+ * created when it is first needed" (Sensitive Data Protection, "Service agents"); granting it
+ * anything before then fails with `Service account … does not exist`. Terraform can create it
+ * ahead only with `google_project_service_identity`, which hashicorp/google 6.50 does not have (it
+ * is in google-beta only). So the grants are created after `grantsAfter` (DataAutomation passes
+ * its inspect template, the stack's first DLP call), and scans depend on the grants
+ * ({@link agentGrants}). On a project where DLP was never used, create the agent once before the
+ * first apply: `gcloud beta services identity create --service=dlp.googleapis.com --project=<p>`.
  */
 export class DlpFindings extends Construct {
   /** The findings dataset. */
@@ -41,6 +56,8 @@ export class DlpFindings extends Construct {
   public readonly project: string;
   /** IAM member of the project's DLP service agent. */
   public readonly serviceAgent: string;
+  /** The grants to the service agent (write on the dataset, publish to the topic), for scans to depend on. */
+  public readonly agentGrants: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: DlpFindingsProps) {
     super(scope, id);
@@ -73,7 +90,15 @@ export class DlpFindings extends Construct {
     this.topicId = `projects/${props.project}/topics/${topicName}`;
     const project = new DataGoogleProject(this, 'project', { projectId: props.project });
     this.serviceAgent = `serviceAccount:service-${project.number}@dlp-api.iam.gserviceaccount.com`;
-    this.dataset.grantWrite(this.serviceAgent);
-    new PubsubTopicIamMember(this, 'dlp-publisher', { project: props.project, topic: this.topic.name, role: 'roles/pubsub.publisher', member: this.serviceAgent });
+    const after = props.grantsAfter ?? [];
+    const write = this.dataset.grantWrite(this.serviceAgent, { dependsOn: after });
+    const publish = new PubsubTopicIamMember(this, 'dlp-publisher', {
+      project: props.project,
+      topic: this.topic.name,
+      role: 'roles/pubsub.publisher',
+      member: this.serviceAgent,
+      dependsOn: after.length > 0 ? after : undefined,
+    });
+    this.agentGrants = [write, publish];
   }
 }

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { ITerraformDependable } from 'cdktf';
 import { DataLossPreventionJobTrigger, DataLossPreventionJobTriggerInspectJobActions } from '@cdktf/provider-google/lib/data-loss-prevention-job-trigger';
 import { isIntIn, validateProps } from '../core/validation';
 import { WarehouseDataset } from '../bigquery/warehouse-dataset';
@@ -32,6 +33,13 @@ export interface DlpTableScanProps {
   readonly identifyingFields?: string[];
   /** Trigger id. @default `scan-<dataset>-<table>` */
   readonly triggerId?: string;
+  /**
+   * Grants the scan needs before its first run, besides those of `findings` (which it always waits
+   * for), e.g. the DLP service agent's Fine-Grained Reader on the policy tags of the table's
+   * columns: without it, inspecting a column under column-level access control is denied.
+   * @default none
+   */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -82,7 +90,10 @@ export class DlpTableScan extends Construct {
     }
     if (!props.expectSensitive) actions.push({ publishToStackdriver: {} });
     const location = props.inspectTemplate.location;
+    // The first scheduled run writes findings and reads the table as the DLP service agent.
+    const before = [...(props.findings?.agentGrants ?? []), ...(props.dependsOn ?? [])];
     this.trigger = new DataLossPreventionJobTrigger(this, 'trigger', {
+      dependsOn: before.length > 0 ? before : undefined,
       parent: `projects/${props.project}/locations/${location}`,
       triggerId: this.triggerId,
       displayName: `Scan ${props.dataset.datasetId}.${props.tableId}`,

@@ -50,6 +50,7 @@ export class GoogleManagedKafkaCluster extends Construct implements IKafkaPlatfo
   /** The cluster resource. */
   public readonly cluster: ManagedKafkaCluster;
   private readonly aclEntries = new Map<string, ManagedKafkaAclAclEntries[]>();
+  private readonly aclResources = new Map<string, ManagedKafkaAcl>();
   private readonly props: GoogleManagedKafkaClusterProps;
 
   constructor(scope: Construct, id: string, props: GoogleManagedKafkaClusterProps) {
@@ -90,7 +91,7 @@ export class GoogleManagedKafkaCluster extends Construct implements IKafkaPlatfo
     return topic.topicId;
   }
 
-  public createAclResource(_scope: Construct, _id: string, spec: KafkaAclSpec): void {
+  public createAclResource(_scope: Construct, _id: string, spec: KafkaAclSpec): ManagedKafkaAcl {
     // One google_managed_kafka_acl per resource pattern, holding every entry for it.
     const aclId = GoogleManagedKafkaCluster.aclIdOf(spec);
     let entries = this.aclEntries.get(aclId);
@@ -98,15 +99,16 @@ export class GoogleManagedKafkaCluster extends Construct implements IKafkaPlatfo
       entries = [];
       this.aclEntries.set(aclId, entries);
       const list = entries;
-      new ManagedKafkaAcl(this, `acl-${aclId.replace(/[^A-Za-z0-9_-]/g, '_')}`, {
+      this.aclResources.set(aclId, new ManagedKafkaAcl(this, `acl-${aclId.replace(/[^A-Za-z0-9_-]/g, '_')}`, {
         project: this.props.project,
         location: this.props.region,
         cluster: this.cluster.clusterId,
         aclId,
         aclEntries: Lazy.anyValue({ produce: () => list.map((e) => ({ principal: e.principal, operation: e.operation, permission_type: e.permissionType, host: e.host })) }) as unknown as ManagedKafkaAclAclEntries[],
-      });
+      }));
     }
     entries.push({ principal: spec.principal, operation: spec.operation.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase(), permissionType: spec.permission.toUpperCase(), host: spec.host });
+    return this.aclResources.get(aclId)!;
   }
 
   /** The `acl_id` Google uses for a resource pattern. */

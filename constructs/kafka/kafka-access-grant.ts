@@ -37,7 +37,7 @@ export class KafkaAccessGrant extends Construct {
     const principal = principalOf(props.principal);
     const userName = principal.includes(':') ? principal.slice(principal.indexOf(':') + 1) : principal;
     validateProps(this, (p) => {
-      p.check(['produce', 'consume', 'admin'].includes(props.intent), 'intent', props.intent, 'produce, consume or admin');
+      p.check(['produce', 'consume', 'admin', 'describe-configs'].includes(props.intent), 'intent', props.intent, 'produce, consume, admin or describe-configs');
       p.check(PRINCIPAL_PATTERN.test(principal), 'principal', principal, "'Type:name', e.g. 'User:analytics'");
       p.check(props.topic.length > 0, 'topic', props.topic, 'a topic name or prefix');
       if (props.intent !== 'consume' && props.group !== undefined) {
@@ -47,7 +47,7 @@ export class KafkaAccessGrant extends Construct {
         p.add('transactionalId', props.transactionalId, 'only with intent produce');
       }
     });
-    const needs = ['produce', 'consume', 'admin'].includes(props.intent)
+    const needs = ['produce', 'consume', 'admin', 'describe-configs'].includes(props.intent)
       ? aclsForIntent(props.intent, props.topic, props.topicIsPrefix ? 'Prefixed' : 'Literal', { ...props, defaultGroup: userName })
       : [];
     const acls = needs.map(

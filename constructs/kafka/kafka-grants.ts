@@ -1,7 +1,7 @@
 import { KafkaAclOperation, KafkaAclPatternType, KafkaAclResourceType } from './kafka-platform';
 
 /** What a principal may do: the intent behind a set of ACLs. */
-export type KafkaAccessIntent = 'produce' | 'consume' | 'admin';
+export type KafkaAccessIntent = 'produce' | 'consume' | 'admin' | 'describe-configs';
 
 /** One ACL a grant needs, before it is bound to a principal and a platform. */
 export interface KafkaAclRequirement {
@@ -33,7 +33,9 @@ export interface KafkaGrantOptions {
  * - produce: Write + Describe on the topic; Write + Describe on the transactional id if any
  *   (idempotent producers need only Write on the topic since Kafka 2.8);
  * - consume: Read + Describe on the topic, Read on the consumer group;
- * - admin: All on the topic.
+ * - admin: All on the topic;
+ * - describe-configs: DescribeConfigs on the topic, for clients that check a topic's settings before
+ *   using it (Kafka Connect's internal topics, Debezium's schema history).
  */
 export function aclsForIntent(
   intent: KafkaAccessIntent,
@@ -70,7 +72,9 @@ export function aclsForIntent(
     }
     case 'admin':
       return [onTopic('All')];
+    case 'describe-configs':
+      return [onTopic('DescribeConfigs')];
     default:
-      throw new Error(`unknown intent ${String(intent)}; allowed: produce, consume, admin`);
+      throw new Error(`unknown intent ${String(intent)}; allowed: produce, consume, admin, describe-configs`);
   }
 }

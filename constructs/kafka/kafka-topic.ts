@@ -2,7 +2,7 @@ import { Annotations, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { isIntIn, Problems, validateProps } from '../core/validation';
 import { KafkaAccessGrant } from './kafka-access-grant';
-import { KafkaGrantOptions } from './kafka-grants';
+import { KafkaGrantOptions, KafkaAccessIntent } from './kafka-grants';
 import { IKafkaPlatform } from './kafka-platform';
 import { idSafe, KafkaPrincipalLike, principalOf } from './kafka-principal';
 
@@ -160,7 +160,16 @@ export class KafkaTopic extends Construct {
     return this.grant('admin', principal, {});
   }
 
-  private grant(intent: 'produce' | 'consume' | 'admin', principal: KafkaPrincipalLike, options: KafkaGrantOptions): KafkaAccessGrant {
+  /**
+   * Lets `principal` read this topic's configuration (DescribeConfigs): clients that check a topic's
+   * settings before using it need it, e.g. Kafka Connect on its internal topics (cleanup policy)
+   * and Debezium on its schema-history topic (retention, partitions).
+   */
+  public grantDescribeConfigs(principal: KafkaPrincipalLike): KafkaAccessGrant {
+    return this.grant('describe-configs', principal, {});
+  }
+
+  private grant(intent: KafkaAccessIntent, principal: KafkaPrincipalLike, options: KafkaGrantOptions): KafkaAccessGrant {
     const id = `${intent}-${idSafe(principalOf(principal))}`;
     const existing = this.node.tryFindChild(id);
     if (existing) return existing as KafkaAccessGrant;

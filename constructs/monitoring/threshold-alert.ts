@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { ITerraformDependable } from 'cdktf';
 import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy';
 import { isIntIn, validateProps } from '../core/validation';
 import { AlertChannel } from './alert-channel';
@@ -23,6 +24,8 @@ export interface ThresholdAlertProps {
   readonly severity?: 'CRITICAL' | 'ERROR' | 'WARNING';
   /** Labels on the policy. @default none */
   readonly userLabels?: Record<string, string>;
+  /** Resources the policy is created after, e.g. the log-based metric its filter names. @default none */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -50,6 +53,7 @@ export class ThresholdAlert extends Construct {
       p.check(['CRITICAL', 'ERROR', 'WARNING'].includes(severity), 'severity', severity, 'CRITICAL, ERROR or WARNING');
     });
     this.policy = new MonitoringAlertPolicy(this, 'policy', {
+      dependsOn: props.dependsOn && props.dependsOn.length > 0 ? props.dependsOn : undefined,
       project: props.project,
       displayName: props.displayName,
       combiner: 'OR',

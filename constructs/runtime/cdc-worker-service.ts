@@ -51,9 +51,13 @@ export interface CdcWorkerServiceProps {
   readonly deliveryMode?: 'at-least-once' | 'exactly-once';
   /** Heartbeat interval in ms (0 = off). @default 10000 */
   readonly heartbeatIntervalMs?: number;
-  /** Create the per-table, heartbeat (and offsets) topics with these settings. @default true, compacted */
+  /** Create the per-table, heartbeat (and offsets) topics as {@link KafkaTopic}s. @default true */
   readonly createTopics?: boolean;
-  /** Config of the per-table topics. @default compacted */
+  /** Partitions of the per-table topics. @default the platform's defaultPartitions */
+  readonly topicPartitions?: number;
+  /** Replication factor of every topic created. @default the platform's defaultReplicationFactor */
+  readonly topicReplicationFactor?: number;
+  /** Config of the per-table topics. @default compacted, min.insync.replicas = min(2, replication factor), as RealtimePipeline's CDC topics */
   readonly topicConfig?: KafkaTopicConfig;
   /** CPU limit. @default '1' */
   readonly cpu?: string;
@@ -75,9 +79,29 @@ export interface CdcWorkerServiceProps {
 
 /**
  * The library's CDC worker (lib/cdc-worker) deployed on Cloud Run v2 as an always-on streaming
- * service: exactly one instance (a replication slot or binlog position has one reader), CPU always allocated,
+ * service: one instance (min = max = 1; a replication slot or binlog position has one reader), CPU always allocated,
  * passwords from Secret Manager, its own service account, and the topics and Kafka ACLs it
  * needs derived from the same table list it captures.
+ *
+ * **Rollouts overlap.** `maxInstanceCount: 1` holds per revision, and Cloud Run "may, for a short
+ * period of time, create slightly more" instances: during a deploy the new revision starts (and
+ * must pass its startup probe) while the old one still runs, so for seconds to minutes two
+ * workers exist. Exactly one reader is kept by the worker itself, not by Cloud Run: it takes a
+ * lease on the source before it opens the slot (PostgreSQL) or the binlog (MySQL/MariaDB), and a
+ * second worker waits until the first releases it (on SIGTERM, when Cloud Run retires the old
+ * revision) or its lease lapses, then resumes from the committed position, losing nothing.
+ *
+ * **Kafka.** The worker authenticates with SASL/SCRAM (`kafkaIdentity`) or not at all, so it runs
+ * against a self-managed `KafkaCluster`; Google Managed Kafka, which accepts only
+ * OAUTHBEARER or PLAIN with a Google principal, is refused at synth.
+ *
+ * **Topics.** The topics are {@link KafkaTopic}s ({@link topics}, {@link heartbeatTopic},
+ * {@link offsetsTopic}, {@link quarantineTopic}), with RealtimePipeline's defaults (per-table and
+ * offsets topics compacted, min.insync.replicas = min(2, replication factor)), so that other
+ * constructs can `grantConsume` on them.
+ *
+ * The service is created after its service account can read its secrets (`depends_on` the
+ * Secret Manager IAM members): a revision whose secrets it cannot read is refused.
  */
 export class CdcWorkerService extends Construct {
   /** The Cloud Run service. */
@@ -90,6 +114,16 @@ export class CdcWorkerService extends Construct {
   public readonly workerConfig: CdcWorkerConfig;
   /** Kafka principal of the worker. */
   public readonly principal?: string;
+  /** Name of the Cloud Run service (its log entries carry it as `resource.labels.service_name`). */
+  public readonly serviceName: string;
+  /** The per-table topics, by table (`schema.table`), when `createTopics`. */
+  public readonly topics: Record<string, KafkaTopic> = {};
+  /** The heartbeat topic, when created (heartbeats on). */
+  public readonly heartbeatTopic?: KafkaTopic;
+  /** The topic holding the worker's source position (exactly-once and binlog sources), when created. */
+  public readonly offsetsTopic?: KafkaTopic;
+  /** The quarantine topic of the detection policy, when created here (outside the topic prefix). */
+  public readonly quarantineTopic?: KafkaTopic;
 
   constructor(scope: Construct, id: string, props: CdcWorkerServiceProps) {
     super(scope, id);
@@ -98,6 +132,7 @@ export class CdcWorkerService extends Construct {
     const db = props.database;
     const prefix = props.topicPrefix ?? db.logicalName;
     const name = props.serviceName ?? `cdc-${db.logicalName.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`;
+    this.serviceName = name;
     const slot = props.slotName ?? `${prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_cdc_worker`;
     const mode = props.deliveryMode ?? 'at-least-once';
     const heartbeatMs = props.heartbeatIntervalMs ?? 10000;
@@ -116,6 +151,12 @@ export class CdcWorkerService extends Construct {
 
     validateProps(this, (p) => {
       p.check(['postgres', 'mysql', 'mariadb'].includes(db.engine), 'database.engine', db.engine, 'postgres, mysql or mariadb');
+      p.check(
+        props.kafka.platformKind !== 'google-managed',
+        'kafka',
+        props.kafka.node.path,
+        'a self-managed KafkaCluster: the worker authenticates with SASL/SCRAM or not at all, and Google Managed Kafka accepts only OAUTHBEARER or PLAIN with a Google principal (roles/managedkafka.client)',
+      );
       if (binlog) p.check(mode === 'at-least-once', 'deliveryMode', mode, "'at-least-once' for mysql and mariadb sources (exactly-once needs PostgreSQL)");
       if (binlog) p.check(isIntIn(serverId, 1, 4294967295), 'serverId', serverId, 'an integer from 1 to 4294967295');
       p.check(/^[a-z]([a-z0-9-]{0,47}[a-z0-9])?$/.test(name), 'serviceName', name, "1-49 lowercase letters, digits or '-', starting with a letter");
@@ -155,14 +196,15 @@ export class CdcWorkerService extends Construct {
     const env: { name: string; value?: string; valueSource?: { secretKeyRef: { secret: string; version: string } } }[] = [
       { name: 'CDC_CONFIG_JSON', value: JSON.stringify(this.workerConfig) },
     ];
+    const secretAccess: SecretManagerSecretIamMember[] = [];
     const secretEnv = (envName: string, ref: { secret: string; version: string; project?: string }, key: string) => {
       env.push({ name: envName, valueSource: { secretKeyRef: { secret: ref.secret, version: ref.version } } });
-      new SecretManagerSecretIamMember(this, `secret-access-${key}`, {
+      secretAccess.push(new SecretManagerSecretIamMember(this, `secret-access-${key}`, {
         project: ref.project ?? props.project,
         secretId: ref.secret,
         role: 'roles/secretmanager.secretAccessor',
         member: this.serviceAccount.member,
-      });
+      }));
     };
     if (dbSecret) secretEnv('CDC_SOURCE__PASSWORD', dbSecret, 'database');
     if (kafkaSecret) secretEnv('CDC_KAFKA__SASL__PASSWORD', kafkaSecret, 'kafka');
@@ -172,6 +214,8 @@ export class CdcWorkerService extends Construct {
     }
 
     this.service = new CloudRunV2Service(this, 'service', {
+      // Cloud Run checks at deploy that the revision's account can read its secrets.
+      dependsOn: secretAccess.length > 0 ? secretAccess : undefined,
       project: props.project,
       location: props.region,
       name,
@@ -203,18 +247,23 @@ export class CdcWorkerService extends Construct {
     });
 
     if (props.createTopics ?? true) {
-      for (const [table, topic] of Object.entries(this.topicsByTable)) {
-        new KafkaTopic(this, `topic-${table}`, { platform: props.kafka, name: topic, config: props.topicConfig ?? { cleanupPolicy: 'compact' } });
+      // RealtimePipeline's defaults: a write is acknowledged by two replicas where there are two.
+      const rf = props.topicReplicationFactor ?? props.kafka.defaultReplicationFactor;
+      const minInsyncReplicas = Math.min(2, rf);
+      const topic = (id: string, name: string, config: KafkaTopicConfig, partitions?: number) =>
+        new KafkaTopic(this, id, { platform: props.kafka, name, partitions, replicationFactor: rf, config });
+      for (const [table, name] of Object.entries(this.topicsByTable)) {
+        this.topics[table] = topic(`topic-${table}`, name, props.topicConfig ?? { cleanupPolicy: 'compact', minInsyncReplicas }, props.topicPartitions);
       }
       if (quarantineTopic && !quarantineTopic.startsWith(`${prefix}.`)) {
-        new KafkaTopic(this, 'quarantine-topic', { platform: props.kafka, name: quarantineTopic, config: { cleanupPolicy: 'delete' } });
+        this.quarantineTopic = topic('quarantine-topic', quarantineTopic, { cleanupPolicy: 'delete', minInsyncReplicas });
       }
       if (heartbeatMs > 0) {
-        new KafkaTopic(this, 'heartbeat-topic', { platform: props.kafka, name: heartbeatTopicName(prefix), partitions: 1, config: { cleanupPolicy: 'delete', retentionMs: 86400000 } });
+        this.heartbeatTopic = topic('heartbeat-topic', heartbeatTopicName(prefix), { cleanupPolicy: 'delete', retentionMs: 86400000, minInsyncReplicas }, 1);
       }
       if (mode === 'exactly-once' || binlog) {
         // Exactly-once (PostgreSQL) and the binlog sources keep their position in this compacted topic.
-        new KafkaTopic(this, 'offsets-topic', { platform: props.kafka, name: `${prefix}.cdc-worker.offsets`, partitions: 1, config: { cleanupPolicy: 'compact' } });
+        this.offsetsTopic = topic('offsets-topic', `${prefix}.cdc-worker.offsets`, { cleanupPolicy: 'compact', minInsyncReplicas }, 1);
       }
     }
     if (this.principal) {

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { dependable, TerraformResource } from 'cdktf';
 import { validateProps } from '../core/validation';
 import { AccessModel, AccessModelProps } from '../access/access-model';
 import { WarehouseDataset } from '../bigquery/warehouse-dataset';
@@ -17,6 +18,7 @@ import { IKafkaPlatform } from '../kafka/kafka-platform';
 import { KafkaTopic } from '../kafka/kafka-topic';
 import { AlertChannel, AlertChannelProps } from '../monitoring/alert-channel';
 import { CdcWorkerAlerts } from '../monitoring/cdc-worker-alerts';
+import { CdcWorkerService } from '../runtime/cdc-worker-service';
 import { DlpFindingAlerts } from '../monitoring/dlp-finding-alerts';
 import { ISourceDatabase, qualifiedTableName } from '../sources/source-database';
 import { SourceTable } from '../sources/source-table';
@@ -54,7 +56,9 @@ export interface DataAutomationProps {
   readonly notify: Omit<AlertChannelProps, 'project'>[];
   /** DLP settings. @default daily 10% scans of every landed table, global templates */
   readonly dlp?: DataAutomationDlpOptions;
-  /** Alert on errors and restarts of the CDC worker (its logs in this project). @default true */
+  /** The CDC workers ({@link CdcWorkerService}) this app deploys, whose errors and restarts are alerted on. @default none: no CDC worker alerts */
+  readonly cdcWorkers?: CdcWorkerService[];
+  /** Alert on errors and restarts of `cdcWorkers` (their logs in this project); only with workers. @default true when cdcWorkers are given */
   readonly cdcWorkerAlerts?: boolean;
   /** Days after which a row erased at the source is gone from compacted topics carrying personal data (max.compaction.lag.ms). @default 7 */
   readonly erasureLagDays?: number;
@@ -78,9 +82,11 @@ export interface DataAutomationProps {
  * - classification: a taxonomy with a policy tag per sensitive label, and every landed table with a
  *   labelled column declared with its columns tagged (column-level security follows the labels);
  * - DLP: inspect and de-identify templates, and a scheduled scan of every landed table (findings to
- *   BigQuery and Pub/Sub; finding counts of tables expected clean to Cloud Monitoring);
- * - monitoring: notification channels, alerts on CDC worker errors and restarts and on sensitive
- *   data where none was expected;
+ *   BigQuery and Pub/Sub; finding counts of tables expected clean to Cloud Monitoring); the DLP
+ *   service agent reads tagged columns as a Fine-Grained Reader of their policy tags, and its grants
+ *   wait for the inspect template (the agent exists only once DLP is first used; see DlpFindings);
+ * - monitoring: notification channels, alerts on sensitive data where none was expected and, for
+ *   the CDC workers given (`cdcWorkers`), on their errors and restarts;
  * - erasure: compacted topics carrying personal data compact erased rows within `erasureLagDays`;
  * - access: an {@link AccessModel} bound to the Kafka platform and the classification;
  * - governance: rule packs checked at synth, with a report.
@@ -134,6 +140,7 @@ export class DataAutomation extends Construct implements IWarehouseFeeds {
       p.check(props.feeds.length > 0, 'feeds', [], 'at least one feed (what a pipeline lands in the warehouse)');
       p.check(props.notify.length > 0, 'notify', [], 'at least one notification channel: stage 4 tells people, it does not wait to be asked');
       p.check(Number.isInteger(erasureDays) && erasureDays >= 1 && erasureDays <= 30, 'erasureLagDays', erasureDays, 'an integer from 1 to 30 days');
+      if (props.cdcWorkerAlerts === true) p.check((props.cdcWorkers ?? []).length > 0, 'cdcWorkerAlerts', true, 'true only with cdcWorkers: alerts on a CDC worker this app does not deploy can never fire');
       unbounded.forEach((t) => p.add('feeds', t, 'topics carrying personal data created with some topic config (the erasure bound is added to it)'));
     });
 
@@ -170,12 +177,21 @@ export class DataAutomation extends Construct implements IWarehouseFeeds {
       templateId: 'warehouse-deidentify',
       displayName: 'De-identify warehouse extracts',
     });
-    this.findings = new DlpFindings(this, 'dlp-findings', { project: props.project, location, retentionDays: dlp.findingsRetentionDays });
+    // The DLP service agent is created lazily: grants to it wait for the stack's first DLP resource.
+    const afterDlp = [this.inspectTemplate.template];
+    this.findings = new DlpFindings(this, 'dlp-findings', { project: props.project, location, retentionDays: dlp.findingsRetentionDays, grantsAfter: afterDlp });
     const scans = new Construct(this, 'scans');
     for (const t of inventory.tables) {
       const key = `${t.datasetId}.${t.tableId}`;
       if (this.scans[key] || (t.labels.length === 0 && dlp.scanUnlabelledTables === false)) continue;
+      // Scanning a column under column-level access control needs Fine-Grained Reader on its tag.
+      const tagReads = [...new Set(Object.values(this.classifiedTables[key]?.taggedColumns ?? {}))].map((label) => {
+        const read = this.classification.grantColumnRead(label, this.findings.serviceAgent) as TerraformResource;
+        read.dependsOn = [...new Set([...(read.dependsOn ?? []), ...afterDlp.map((d) => dependable(d))])];
+        return read;
+      });
       this.scans[key] = new DlpTableScan(scans, key, {
+        dependsOn: tagReads,
         project: props.project,
         inspectTemplate: this.inspectTemplate,
         dataset: t.dataset,
@@ -189,7 +205,10 @@ export class DataAutomation extends Construct implements IWarehouseFeeds {
 
     // Monitoring.
     this.channels = props.notify.map((n, i) => new AlertChannel(this, `channel-${i}`, { ...n, project: props.project }));
-    if (props.cdcWorkerAlerts ?? true) this.cdcWorkerAlerts = new CdcWorkerAlerts(this, 'cdc-worker-alerts', { project: props.project, channels: this.channels });
+    const workers = props.cdcWorkers ?? [];
+    if ((props.cdcWorkerAlerts ?? true) && workers.length > 0) {
+      this.cdcWorkerAlerts = new CdcWorkerAlerts(this, 'cdc-worker-alerts', { project: props.project, channels: this.channels, workers });
+    }
     this.dlpAlerts = new DlpFindingAlerts(this, 'dlp-alerts', { project: props.project, channels: this.channels, scans: Object.values(this.scans) });
 
     // Erasure: compacted topics with personal data compact within the bound. Kafka changes topic

@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
+import { TerraformResource } from 'cdktf';
 import { validateProps } from '../core/validation';
 import { SecretValue } from '../core/secret-value';
 import { IKafkaPlatform, KafkaAclSpec } from '../kafka/kafka-platform';
 import { KafkaTopic, KafkaTopicConfig } from '../kafka/kafka-topic';
 import { KafkaAcl } from '../kafka/kafka-acl';
-import { KafkaAccessGrant } from '../kafka/kafka-access-grant';
 import { aclsForIntent, KafkaAclRequirement } from '../kafka/kafka-grants';
 import { idSafe } from '../kafka/kafka-principal';
 import { KafkaConnectCluster } from '../connect/kafka-connect-cluster';
@@ -12,17 +12,17 @@ import { Connector } from '../connect/connector';
 import { DebeziumPostgresSource } from '../connect/debezium-postgres-source';
 import { DebeziumMySqlSource } from '../connect/debezium-mysql-source';
 import { DebeziumSourceOptions } from '../connect/debezium-common';
+import { captureDatabase } from '../connect/debezium-database-capture';
 import { BigQuerySink, BigQueryKeySource } from '../connect/bigquery-sink';
 import { ElasticsearchSink, ElasticsearchSinkProps } from '../connect/elasticsearch-sink';
 import { Neo4jSink, Neo4jSinkProps } from '../connect/neo4j-sink';
 import { JdbcSink, JdbcSinkProps } from '../connect/jdbc-sink';
 import { PubSubSink, PubSubSinkProps } from '../connect/pubsub-sink';
 import { addUnwrap, checkSinkSources, recordKeyFields, SinkSource, TransformChain } from '../connect/change-events';
-import { CaptureInternalTopic, CapturedTable, ISourceCapture } from '../connect/source-capture';
+import { ISourceCapture } from '../connect/source-capture';
 import { WarehouseDataset } from '../bigquery/warehouse-dataset';
 import { PipelineServiceAccount, serviceAccountId } from '../bigquery/pipeline-service-account';
-import { ISourceDatabase, qualifiedTableName } from '../sources/source-database';
-import { SourceTable } from '../sources/source-table';
+import { ISourceDatabase } from '../sources/source-database';
 import { RealtimePipeline } from './realtime-pipeline';
 
 /**
@@ -52,7 +52,11 @@ export interface IntegrationSinkCommon {
   readonly topicsAs?: 'list' | 'regex';
 }
 
-/** A BigQuery sink: a dataset, a service account and KCBQ. */
+/**
+ * A BigQuery sink: a dataset and KCBQ. With APPLICATION_DEFAULT it writes as the Connect workers'
+ * service account (`googleServiceAccount` of the Connect cluster), which gets write on the dataset
+ * and Job User; with a JSON or FILE key, a service account of its own gets them (the key's account).
+ */
 export interface IntegrationBigQuerySink extends IntegrationSinkCommon {
   /** Kind. */
   readonly kind: 'bigquery';
@@ -286,7 +290,8 @@ export class IntegrationPlatform extends Construct {
   public readonly sinks: Record<string, Connector> = {};
   /** Every ACL the platform created (captures and sinks), each permission once. */
   public readonly acls: KafkaAclSpec[] = [];
-  private existingAcls: KafkaAclSpec[] = [];
+  /** ACLs of the adopted realtime pipeline and of this platform, with the resource holding each. */
+  private known: { spec: KafkaAclSpec; resource: TerraformResource }[] = [];
 
   constructor(scope: Construct, id: string, props: IntegrationPlatformProps) {
     super(scope, id);
@@ -296,9 +301,11 @@ export class IntegrationPlatform extends Construct {
     const topicConfig: KafkaTopicConfig = props.topicConfig ?? { cleanupPolicy: 'compact', minInsyncReplicas: Math.min(2, rf) };
     const sourceNames: string[] = [];
     // ACLs the adopted realtime pipeline already grants; the platform adds only what is missing.
-    this.existingAcls = props.realtime
-      ? props.realtime.node.findAll().filter((c): c is KafkaAccessGrant => c instanceof KafkaAccessGrant).flatMap((g) => g.acls)
+    this.known = props.realtime
+      ? props.realtime.node.findAll().filter((c): c is KafkaAcl => c instanceof KafkaAcl).map((a) => ({ spec: a.spec, resource: a.resource }))
       : [];
+    // Topics a sink may read, for its depends_on: the realtime pipeline's and those created here.
+    const realtimeTopics = new Map(Object.values(props.realtime?.sources ?? {}).flatMap((parts) => Object.values(parts.topics).map((t) => [t.name, t] as const)));
 
     // 1. Tables of the adopted realtime pipeline: routable as they are.
     for (const [name, parts] of Object.entries(props.realtime?.sources ?? {})) {
@@ -317,7 +324,7 @@ export class IntegrationPlatform extends Construct {
       sourceNames.push(capture.sourceName);
       if (this.captures[capture.sourceName] || props.realtime?.sources[capture.sourceName]) continue;
       this.captures[capture.sourceName] = capture;
-      this.addCapture(capture.sourceName, capture.sourceKind, capture.topicPrefix, capture.captured, capture.producerPrincipal, capture.internalTopics, props, rf, topicConfig);
+      this.addCapture(capture, props, rf, topicConfig);
     }
 
     // Routes.
@@ -367,6 +374,7 @@ export class IntegrationPlatform extends Construct {
 
     // Sinks and the ACLs they need.
     const needs: KafkaAclRequirement[] = [];
+    const needsBySink = new Map<string, KafkaAclRequirement[]>();
     props.sinks.forEach((sink, i) => {
       if (sinkNames.indexOf(sink.name) !== i || !SINK_KINDS.includes(sink.kind)) return;
       const route = this.routes[sink.name];
@@ -374,21 +382,29 @@ export class IntegrationPlatform extends Construct {
       const regex = (sink.topicsAs ?? 'list') === 'regex' && sink.kind !== 'jdbc' && sink.kind !== 'graph';
       this.sinks[sink.name] = this.addSink(sink, route, regex, props);
       const group = { group: `connect-${sink.name}` };
-      if (regex) route.prefixes.forEach((prefix) => needs.push(...aclsForIntent('consume', `${prefix}.`, 'Prefixed', group)));
-      route.tables.filter((t) => !(regex && route.prefixes.includes(t.prefix))).forEach((t) => needs.push(...aclsForIntent('consume', t.topic, 'Literal', group)));
+      const own: KafkaAclRequirement[] = [];
+      if (regex) route.prefixes.forEach((prefix) => own.push(...aclsForIntent('consume', `${prefix}.`, 'Prefixed', group)));
+      route.tables.filter((t) => !(regex && route.prefixes.includes(t.prefix))).forEach((t) => own.push(...aclsForIntent('consume', t.topic, 'Literal', group)));
+      needs.push(...own);
+      needsBySink.set(sink.name, own);
     });
     // Prefixed ACLs first, so a topic a prefix already covers gets no literal ACL whatever the sink order.
     const ordered = [...needs.filter((n) => n.patternType === 'Prefixed'), ...needs.filter((n) => n.patternType !== 'Prefixed')];
     this.allow(new Construct(this, 'sink-access'), props.kafka, props.connect.principal, ordered);
+    // Each sink is created after the topics it reads and the ACLs its tasks read them with.
+    for (const [name, own] of needsBySink) {
+      const topics = this.routes[name].topics.map((t) => this.topics[t] ?? realtimeTopics.get(t)).filter((t): t is KafkaTopic => t !== undefined);
+      this.sinks[name].addDependency(...topics.map((t) => t.resource), ...this.covering(props.connect.principal, own));
+    }
   }
 
   /**
    * Creates the ACLs in `needs` that no ACL of this platform or of the adopted realtime pipeline
-   * already allows, so each permission exists once.
+   * already allows, so each permission exists once. Returns the resources holding every need.
    */
-  private allow(scope: Construct, platform: IKafkaPlatform, principal: string, needs: KafkaAclRequirement[]): void {
+  private allow(scope: Construct, platform: IKafkaPlatform, principal: string, needs: KafkaAclRequirement[]): TerraformResource[] {
     for (const need of needs) {
-      if ([...this.existingAcls, ...this.acls].some((e) => covers(e, principal, need))) continue;
+      if (this.known.some((e) => covers(e.spec, principal, need))) continue;
       const acl = new KafkaAcl(scope, idSafe(`${need.resourceType}-${need.patternType}-${need.resourceName}-${need.operation}`), {
         platform,
         principal,
@@ -398,48 +414,33 @@ export class IntegrationPlatform extends Construct {
         patternType: need.patternType,
       });
       this.acls.push(acl.spec);
+      this.known.push({ spec: acl.spec, resource: acl.resource });
     }
+    return this.covering(principal, needs);
+  }
+
+  /** The resources of the ACLs that allow `needs`, each once. */
+  private covering(principal: string, needs: KafkaAclRequirement[]): TerraformResource[] {
+    const found = needs.map((need) => this.known.find((e) => covers(e.spec, principal, need))?.resource);
+    return [...new Set(found.filter((r): r is TerraformResource => r !== undefined))];
   }
 
   private addDatabase(db: ISourceDatabase, props: IntegrationPlatformProps, rf: number, topicConfig: KafkaTopicConfig): void {
     const scope = new Construct(this, db.logicalName);
-    const options = props.databaseOptions?.[db.logicalName] ?? {};
-    const capture =
-      db.engine === 'postgres'
-        ? new DebeziumPostgresSource(scope, 'capture', { cluster: props.connect, database: db, ...options })
-        : new DebeziumMySqlSource(scope, 'capture', { cluster: props.connect, database: db, ...options });
+    const capture = captureDatabase(scope, 'capture', { cluster: props.connect, database: db, options: props.databaseOptions?.[db.logicalName] });
     this.captures[db.logicalName] = capture;
-    const described: Record<string, SourceTable> = {};
-    for (const t of db.tables) described[qualifiedTableName(db.engine, db.databaseName, t.name)] = t;
-    const captured: CapturedTable[] = Object.entries(capture.topicsByTable).map(([table, topic]) => ({ table, topic, description: described[table] ?? { name: table, primaryKey: [] } }));
-    const internal: CaptureInternalTopic[] = [];
-    if (capture.heartbeatTopic) internal.push({ name: capture.heartbeatTopic, partitions: 1, config: { cleanupPolicy: 'delete', retentionMs: 86400000 }, consumed: false });
-    if (capture instanceof DebeziumMySqlSource) {
-      internal.push({
-        name: capture.schemaHistoryTopic,
-        partitions: 1,
-        config: { cleanupPolicy: 'delete', retentionMs: -1, retentionBytes: -1 },
-        consumed: true,
-        group: `${capture.connector.name}-schemahistory`,
-      });
-    }
-    this.addCapture(db.logicalName, db.engine, capture.topicPrefix, captured, props.connect.principal, internal, props, rf, topicConfig, scope);
+    this.addCapture(capture, props, rf, topicConfig, scope);
   }
 
-  private addCapture(
-    source: string,
-    kind: string,
-    prefix: string,
-    captured: CapturedTable[],
-    producer: string,
-    internal: CaptureInternalTopic[],
-    props: IntegrationPlatformProps,
-    rf: number,
-    topicConfig: KafkaTopicConfig,
-    existingScope?: Construct,
-  ): void {
+  /**
+   * Creates the topics a capture describes (its table topics and internal topics) and the ACLs
+   * its producer needs, and makes its connector, if it has one, wait for both.
+   */
+  private addCapture(capture: ISourceCapture, props: IntegrationPlatformProps, rf: number, topicConfig: KafkaTopicConfig, existingScope?: Construct): void {
+    const { sourceName: source, sourceKind: kind, topicPrefix: prefix, producerPrincipal: producer } = capture;
     const scope = existingScope ?? new Construct(this, source);
-    for (const c of captured) {
+    const resources: TerraformResource[] = [];
+    for (const c of capture.captured) {
       if (this.topics[c.topic]) continue;
       this.topics[c.topic] = new KafkaTopic(scope, `topic-${c.table}`, {
         platform: props.kafka,
@@ -448,18 +449,23 @@ export class IntegrationPlatform extends Construct {
         replicationFactor: rf,
         config: topicConfig,
       });
+      resources.push(this.topics[c.topic].resource);
       this.catalog.push({ source, sourceKind: kind, prefix, table: c.table, topic: c.topic, labels: c.description.labels ?? [], keyFields: recordKeyFields(kind, c.description.primaryKey) });
     }
     const access = new Construct(scope, 'access');
-    this.allow(access, props.kafka, producer, aclsForIntent('produce', `${prefix}.`, 'Prefixed'));
-    for (const t of internal) {
-      new KafkaTopic(scope, `internal-${t.name}`, { platform: props.kafka, name: t.name, partitions: t.partitions, replicationFactor: rf, config: t.config });
-      this.allow(access, props.kafka, producer, aclsForIntent('produce', t.name, 'Literal'));
+    resources.push(...this.allow(access, props.kafka, producer, aclsForIntent('produce', `${prefix}.`, 'Prefixed')));
+    for (const t of capture.internalTopics) {
+      resources.push(new KafkaTopic(scope, `internal-${t.name}`, { platform: props.kafka, name: t.name, partitions: t.partitions, replicationFactor: rf, config: t.config }).resource);
+      resources.push(...this.allow(access, props.kafka, producer, aclsForIntent('produce', t.name, 'Literal')));
       if (t.consumed) {
         const consume = aclsForIntent('consume', t.name, 'Literal', { group: t.group ?? '-', groupIsPrefix: t.groupIsPrefix });
-        this.allow(access, props.kafka, producer, consume.filter((a) => t.group !== undefined || a.resourceType !== 'Group'));
+        resources.push(...this.allow(access, props.kafka, producer, consume.filter((a) => t.group !== undefined || a.resourceType !== 'Group')));
       }
+      if (t.describesConfigs) resources.push(...this.allow(access, props.kafka, producer, aclsForIntent('describe-configs', t.name, 'Literal')));
     }
+    // Topics and ACLs first: a task started before its ACLs fails, and Connect does not restart it.
+    const connector = (capture as { connector?: unknown }).connector;
+    if (connector instanceof Connector) connector.addDependency(...resources);
   }
 
   private addSink(sink: IntegrationSink, route: SinkRoute, regex: boolean, props: IntegrationPlatformProps): Connector {
@@ -478,14 +484,16 @@ export class IntegrationPlatform extends Construct {
           labels: { stage: 'integration', ...(warehouse.labels ?? {}) },
           description: `Tables routed by the integration platform to sink ${sink.name}`,
         });
-        const account = new PipelineServiceAccount(scope, 'account', {
-          project: warehouse.project,
-          accountId: serviceAccountId(`sink-${sink.name}`),
-          displayName: `BigQuery sink ${sink.name}`,
-          projectRoles: ['roles/bigquery.jobUser'],
-        });
-        dataset.grantWrite(account.member);
-        return new BigQuerySink(scope, 'sink', {
+        if ((sink.keySource ?? 'APPLICATION_DEFAULT') !== 'APPLICATION_DEFAULT') {
+          const account = new PipelineServiceAccount(scope, 'account', {
+            project: warehouse.project,
+            accountId: serviceAccountId(`sink-${sink.name}`),
+            displayName: `BigQuery sink ${sink.name}`,
+            projectRoles: ['roles/bigquery.jobUser'],
+          });
+          dataset.grantWrite(account.member);
+        }
+        const bigquery = new BigQuerySink(scope, 'sink', {
           cluster: props.connect,
           name: sink.name,
           project: warehouse.project,
@@ -498,7 +506,10 @@ export class IntegrationPlatform extends Construct {
           ...bigQueryUnwrap(sources, upsert),
           keySource: sink.keySource,
           keyJson: sink.keyJson,
-        }).connector;
+        });
+        // APPLICATION_DEFAULT: the Connect workers' own account writes (the sink grants it Job User).
+        if (bigquery.writerMember) dataset.grantWrite(bigquery.writerMember);
+        return bigquery.connector;
       }
       case 'search':
         return new ElasticsearchSink(scope, 'sink', { ...sink.options, cluster: props.connect, name: sink.name, topics, topicsRegex, sources }).connector;

@@ -7,6 +7,7 @@ import { KafkaConnectCluster } from '../connect/kafka-connect-cluster';
 import { DebeziumPostgresSource } from '../connect/debezium-postgres-source';
 import { DebeziumMySqlSource } from '../connect/debezium-mysql-source';
 import { DebeziumSourceOptions } from '../connect/debezium-common';
+import { captureDatabase } from '../connect/debezium-database-capture';
 import { BigQuerySink, BigQueryKeySource } from '../connect/bigquery-sink';
 import { WarehouseDataset } from '../bigquery/warehouse-dataset';
 import { PipelineServiceAccount, serviceAccountId } from '../bigquery/pipeline-service-account';
@@ -40,7 +41,13 @@ export interface RealtimeSinkOptions {
   readonly keySource?: BigQueryKeySource;
   /** Key JSON when keySource is JSON. @default none */
   readonly keyJson?: SecretValue;
-  /** Create a service account per sink with BigQuery job user + dataset write access. @default true */
+  /**
+   * Create a service account per sink with BigQuery Job User and write on its dataset: the
+   * account whose key a JSON or FILE sink uses. With APPLICATION_DEFAULT the sink writes as the
+   * Connect workers' own account (`googleServiceAccount` of the Connect cluster), which gets
+   * these grants instead, so a per-sink account would be unused and is refused.
+   * @default true for keySource JSON or FILE, false for APPLICATION_DEFAULT
+   */
   readonly createServiceAccount?: boolean;
 }
 
@@ -78,7 +85,7 @@ export interface RealtimeSourceParts {
   readonly dataset: WarehouseDataset;
   /** The sink. */
   readonly sink: BigQuerySink;
-  /** Service account of the sink, when created. */
+  /** Service account of the sink, when created (a JSON or FILE key's account; see `createServiceAccount`). */
   readonly sinkServiceAccount?: PipelineServiceAccount;
   /** The source's tables by qualified name. */
   readonly tables: Record<string, SourceTable>;
@@ -111,6 +118,9 @@ export class RealtimePipeline extends Construct {
       for (const key of Object.keys(props.sourceOptions ?? {})) {
         p.check(names.includes(key), `sourceOptions['${key}']`, key, `the logical name of a source: ${names.join(', ')}`);
       }
+      if ((props.sink?.keySource ?? 'APPLICATION_DEFAULT') === 'APPLICATION_DEFAULT' && props.sink?.createServiceAccount === true) {
+        p.add('sink.createServiceAccount', true, "false with keySource 'APPLICATION_DEFAULT': the sinks write as the Connect workers' service account, which gets the grants; a per-sink account is only for a JSON or FILE key");
+      }
     });
     const rf = props.topicReplicationFactor ?? props.kafka.defaultReplicationFactor;
     const topicConfig: KafkaTopicConfig = props.topicConfig ?? { cleanupPolicy: 'compact', minInsyncReplicas: Math.min(2, rf) };
@@ -133,10 +143,7 @@ export class RealtimePipeline extends Construct {
   ): RealtimeSourceParts {
     const scope = new Construct(this, db.logicalName);
     const options = props.sourceOptions?.[db.logicalName] ?? {};
-    const capture =
-      db.engine === 'postgres'
-        ? new DebeziumPostgresSource(scope, 'capture', { cluster: props.connect, database: db, ...options })
-        : new DebeziumMySqlSource(scope, 'capture', { cluster: props.connect, database: db, ...options });
+    const capture = captureDatabase(scope, 'capture', { cluster: props.connect, database: db, options });
     const prefix = capture.topicPrefix;
     const tables: Record<string, SourceTable> = {};
     for (const t of db.tables) tables[qualifiedTableName(db.engine, db.databaseName, t.name)] = t;
@@ -154,33 +161,22 @@ export class RealtimePipeline extends Construct {
     }
     const connectPrincipal = props.connect.principal;
     // Debezium writes every table topic under its prefix.
-    new KafkaAccessGrant(scope, 'capture-produce', { platform: props.kafka, principal: connectPrincipal, intent: 'produce', topic: `${prefix}.`, topicIsPrefix: true });
+    const produce = new KafkaAccessGrant(scope, 'capture-produce', { platform: props.kafka, principal: connectPrincipal, intent: 'produce', topic: `${prefix}.`, topicIsPrefix: true });
     const ownTopics = Object.values(topics);
-    if (capture.heartbeatTopic) {
-      const heartbeat = new KafkaTopic(scope, 'heartbeat-topic', {
-        platform: props.kafka,
-        name: capture.heartbeatTopic,
-        partitions: 1,
-        replicationFactor: rf,
-        config: { cleanupPolicy: 'delete', retentionMs: 86400000 },
-      });
-      heartbeat.grantProduce(connectPrincipal);
-      ownTopics.push(heartbeat);
+    const grants = [produce];
+    // The topics the capture needs besides its table topics, as the capture describes them.
+    for (const internal of capture.internalTopics) {
+      const history = capture instanceof DebeziumMySqlSource ? capture.schemaHistoryTopic : undefined;
+      const id = internal.name === capture.heartbeatTopic ? 'heartbeat-topic' : internal.name === history ? 'schema-history-topic' : `internal-${internal.name}`;
+      const topic = new KafkaTopic(scope, id, { platform: props.kafka, name: internal.name, partitions: internal.partitions, replicationFactor: rf, config: internal.config });
+      grants.push(topic.grantProduce(connectPrincipal));
+      if (internal.consumed) grants.push(topic.grantConsume(connectPrincipal, { group: internal.group, groupIsPrefix: internal.groupIsPrefix }));
+      if (internal.describesConfigs) grants.push(topic.grantDescribeConfigs(connectPrincipal));
+      ownTopics.push(topic);
     }
-    if (capture instanceof DebeziumMySqlSource) {
-      const history = new KafkaTopic(scope, 'schema-history-topic', {
-        platform: props.kafka,
-        name: capture.schemaHistoryTopic,
-        partitions: 1,
-        replicationFactor: rf,
-        config: { cleanupPolicy: 'delete', retentionMs: -1, retentionBytes: -1 },
-      });
-      history.grantProduce(connectPrincipal);
-      history.grantConsume(connectPrincipal, { group: `${capture.connector.name}-schemahistory` });
-      ownTopics.push(history);
-    }
-    // Topics first: a connector started before its topics would create them with broker defaults.
-    capture.connector.addDependency(...ownTopics.map((t) => t.resource));
+    // Topics first (a connector started before its topics would create them with broker
+    // defaults), and the ACLs its task needs (a task started before them fails, for good).
+    capture.connector.addDependency(...ownTopics.map((t) => t.resource), ...grants.flatMap((g) => g.resources));
 
     const datasetId = props.warehouse.datasetIdFor ? props.warehouse.datasetIdFor(db) : `${db.logicalName.replace(/-/g, '_')}_cdc`;
     const dataset = new WarehouseDataset(scope, 'dataset', {
@@ -193,7 +189,7 @@ export class RealtimePipeline extends Construct {
     });
     const sinkName = `${prefix}-bigquery-sink`;
     let sinkServiceAccount: PipelineServiceAccount | undefined;
-    if (sinkOptions.createServiceAccount ?? true) {
+    if (sinkOptions.createServiceAccount ?? (sinkOptions.keySource ?? 'APPLICATION_DEFAULT') !== 'APPLICATION_DEFAULT') {
       sinkServiceAccount = new PipelineServiceAccount(scope, 'sink-account', {
         project: props.warehouse.project,
         accountId: serviceAccountId(`sink-${db.logicalName}`),
@@ -215,9 +211,10 @@ export class RealtimePipeline extends Construct {
       keySource: sinkOptions.keySource,
       keyJson: sinkOptions.keyJson,
     });
-    sink.connector.addDependency(...Object.values(topics).map((t) => t.resource));
+    // APPLICATION_DEFAULT: the Connect workers' own account writes (the sink grants it Job User).
+    if (sink.writerMember) dataset.grantWrite(sink.writerMember);
     // Sink tasks consume as group connect-<connector name>.
-    new KafkaAccessGrant(scope, 'sink-consume', {
+    const sinkConsume = new KafkaAccessGrant(scope, 'sink-consume', {
       platform: props.kafka,
       principal: connectPrincipal,
       intent: 'consume',
@@ -225,6 +222,7 @@ export class RealtimePipeline extends Construct {
       topicIsPrefix: true,
       group: `connect-${sinkName}`,
     });
+    sink.connector.addDependency(...Object.values(topics).map((t) => t.resource), ...sinkConsume.resources);
     return { database: db, capture, topics, dataset, sink, sinkServiceAccount, tables };
   }
 }

@@ -45,4 +45,44 @@ describe('WarehouseDataset', () => {
       '[test/sa] projectRoles[0]: "roles/editor" is not valid; allowed: a narrow role; not roles/owner, roles/editor, roles/bigquery.admin, roles/iam.serviceAccountAdmin',
     ]);
   });
+
+  test('audit #10: once an authorized view reads the dataset, every grant (earlier ones included) is a dataset access entry, never an IAM member that strips the view', () => {
+    const json = synth((stack) => {
+      const ds = new WarehouseDataset(stack, 'ds', { project: 'acme-data', datasetId: 'sales' });
+      const sa = new PipelineServiceAccount(stack, 'sa', { project: 'acme-data', accountId: 'sales-loader' });
+      const before = ds.grantWrite(sa.member);
+      ds.grantRead('group:analysts@acme.com', { dependsOn: [sa.account] });
+      expect(ds.usesDatasetAccess).toBe(false);
+      ds.authorizeView(stack, 'view-access', { projectId: 'acme-data', datasetId: 'sales_products', tableId: 'daily' });
+      ds.grantRead('domain:acme.com');
+      ds.grantRead('principal://iam.googleapis.com/locations/global/workforcePools/p/subject/s');
+      expect(ds.usesDatasetAccess).toBe(true);
+      // The handle follows the switch: depends_on it names the access entry.
+      expect(before.resource.terraformResourceType).toBe('google_bigquery_dataset_access');
+    });
+    expect(resources(json, 'google_bigquery_dataset_iam_member')).toEqual([]);
+    const entries = resources(json, 'google_bigquery_dataset_access');
+    const who = (a: any) => a.view ? `view ${a.view.table_id}` : `${a.role} ${a.user_by_email ?? a.group_by_email ?? a.domain ?? a.iam_member}`;
+    expect(entries.map(who).sort()).toEqual([
+      expect.stringMatching(/^roles\/bigquery\.dataEditor \$\{google_service_account\.sa_account_[0-9A-F]+\.email\}$/),
+      'roles/bigquery.dataViewer acme.com',
+      'roles/bigquery.dataViewer analysts@acme.com',
+      'roles/bigquery.dataViewer principal://iam.googleapis.com/locations/global/workforcePools/p/subject/s',
+      'view daily',
+    ]);
+    entries.forEach((a) => expect(a.dataset_id).toMatch(/^\$\{google_bigquery_dataset\.ds_dataset_[0-9A-F]+\.dataset_id\}$/));
+    // What a grant depended on before the switch, it depends on after.
+    expect(entries.find((a) => a.group_by_email === 'analysts@acme.com').depends_on).toEqual([expect.stringMatching(/^google_service_account\.sa_account_[0-9A-F]+$/)]);
+  });
+
+  test('audit #9: a grant naming by literal email a service account the app creates is refused; the reference is the way', () => {
+    expect(problems((stack) => {
+      const ds = new WarehouseDataset(stack, 'ds', { project: 'acme-data', datasetId: 'sales' });
+      new PipelineServiceAccount(stack, 'sa', { project: 'acme-data', accountId: 'sales-loader' });
+      ds.grantWrite('serviceAccount:sales-loader@acme-data.iam.gserviceaccount.com');
+      ds.grantRead('serviceAccount:created-elsewhere@acme-data.iam.gserviceaccount.com');
+    })).toEqual([
+      '[test/ds] grant member: "serviceAccount:sales-loader@acme-data.iam.gserviceaccount.com" is not valid; allowed: the member attribute of the account test/sa/account creates (a literal email has no dependency edge: the grant races or precedes the account\'s creation)',
+    ]);
+  });
 });

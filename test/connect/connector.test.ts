@@ -32,6 +32,7 @@ describe('KafkaConnectCluster', () => {
 describe('KafkaConnectCluster: secrets through a config provider', () => {
   const MOUNT = '/etc/kafka-connect/secrets';
   let cluster!: KafkaConnectCluster;
+  let connector!: Connector;
   const json = synth((stack) => {
     const kafka = kafkaCluster(stack);
     cluster = new KafkaConnectCluster(stack, 'connect', {
@@ -41,18 +42,19 @@ describe('KafkaConnectCluster: secrets through a config provider', () => {
       secrets: { mountPath: MOUNT },
     });
     new DebeziumMySqlSource(stack, 'my', { cluster, database: mysqlSource(stack, { replicationPassword: SecretValue.fromSecretManager('projects/acme-data/secrets/mysql-cdc-password') }) });
-    new Connector(stack, 'x', { cluster, name: 'my-sink', connectorClass: 'org.example.MySink', config: { topics: 'a' }, sensitiveConfig: { 'api.key': SecretValue.fromVariable('api_key') } });
+    connector = new Connector(stack, 'x', { cluster, name: 'my-sink', connectorClass: 'org.example.MySink', config: { topics: 'a' }, sensitiveConfig: { 'api.key': SecretValue.fromVariable('api_key') } });
   });
 
   test('audit #32: connector configs hold ${secrets:<dir>:<file>} references resolved on the workers, never a secret, so Connect stores and returns none', () => {
+    // In Terraform's JSON "${…}" is an interpolation: the reference is written "$${…}", and Terraform sends "${…}" to Connect.
     const source = resources(json, 'kafka-connect_connector').find((c) => c.name === 'legacy-mysql-source');
-    expect(source.config['database.password']).toBe(`\${secrets:${MOUNT}:mysql-cdc-password}`);
+    expect(source.config['database.password']).toBe(`$\${secrets:${MOUNT}:mysql-cdc-password}`);
     expect(source.config['schema.history.internal.producer.sasl.jaas.config']).toBe(
-      `org.apache.kafka.common.security.scram.ScramLoginModule required username="connect" password="\${secrets:${MOUNT}:kafka-connect-password}";`,
+      `org.apache.kafka.common.security.scram.ScramLoginModule required username="connect" password="$\${secrets:${MOUNT}:kafka-connect-password}";`,
     );
     expect(source.config['schema.history.internal.consumer.sasl.jaas.config']).toBe(source.config['schema.history.internal.producer.sasl.jaas.config']);
     const sink = resources(json, 'kafka-connect_connector').find((c) => c.name === 'my-sink');
-    expect(sink.config['api.key']).toBe(`\${secrets:${MOUNT}:api_key}`);
+    expect(sink.config['api.key']).toBe(`$\${secrets:${MOUNT}:api_key}`);
     // Nothing secret reaches Connect (its config topic, GET /connectors/<name>/config): no Terraform secret at all in any connector.
     for (const c of resources(json, 'kafka-connect_connector')) {
       expect(c.config_sensitive).toBeUndefined();
@@ -60,6 +62,8 @@ describe('KafkaConnectCluster: secrets through a config provider', () => {
     }
     expect(json.data?.google_secret_manager_secret_version).toBeUndefined();
     expect(json.variable?.api_key).toBeUndefined();
+    // What Connect receives: the unescaped reference.
+    expect(connector.config['api.key']).toBe(`\${secrets:${MOUNT}:api_key}`);
     // The files the workers' secrets directory must hold, and what each carries.
     expect(Object.fromEntries(Object.entries(cluster.secretFiles).map(([f, v]) => [f, v.description]))).toEqual({
       api_key: 'sensitive variable var.api_key',
@@ -100,7 +104,7 @@ describe('KafkaConnectCluster: secrets through a config provider', () => {
 });
 
 describe('KafkaConnectCluster: the workers\' own group and internal topics', () => {
-  test('audit #23: compacted config/offset/status topics, and the worker principal gets Read, Write, Describe on them and Read on its group, before any connector', () => {
+  test('audit #23: compacted config/offset/status topics, and the worker principal gets Read, Write, Describe and DescribeConfigs on them and Read on its group, before any connector', () => {
     let cluster!: KafkaConnectCluster;
     const json = synth((stack) => {
       const kafka = kafkaCluster(stack);
@@ -122,6 +126,9 @@ describe('KafkaConnectCluster: the workers\' own group and internal topics', () 
       'Allow User:payments-connect Describe Topic:Literal:__connect.payments.configs',
       'Allow User:payments-connect Describe Topic:Literal:__connect.payments.offsets',
       'Allow User:payments-connect Describe Topic:Literal:__connect.payments.status',
+      'Allow User:payments-connect DescribeConfigs Topic:Literal:__connect.payments.configs',
+      'Allow User:payments-connect DescribeConfigs Topic:Literal:__connect.payments.offsets',
+      'Allow User:payments-connect DescribeConfigs Topic:Literal:__connect.payments.status',
       'Allow User:payments-connect Read Group:Literal:__connect.payments',
       'Allow User:payments-connect Read Topic:Literal:__connect.payments.configs',
       'Allow User:payments-connect Read Topic:Literal:__connect.payments.offsets',
@@ -144,7 +151,8 @@ describe('KafkaConnectCluster: the workers\' own group and internal topics', () 
       'sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="payments-connect" password="<sensitive variable var.cp>";',
     });
     const [connector] = resources(json, 'kafka-connect_connector');
-    expect(connector.depends_on).toHaveLength(3 + 10);
+    // 3 topics, and 13 ACLs: Write, Describe, Read and DescribeConfigs on each topic, Read on the group.
+    expect(connector.depends_on).toHaveLength(3 + 13);
   });
 });
 

@@ -1,6 +1,7 @@
 import { SecretValue } from '../../constructs/core/secret-value';
 import { BigQuerySink } from '../../constructs/connect/bigquery-sink';
 import { JdbcSink } from '../../constructs/connect/jdbc-sink';
+import { KafkaConnectCluster } from '../../constructs/connect/kafka-connect-cluster';
 import { problems, resources, synth } from '../helpers';
 import { connectCluster, kafkaCluster } from '../fixtures';
 
@@ -140,6 +141,39 @@ describe('JdbcSink', () => {
     expect(found).toEqual([
       '[test/x] connectionUrl: "(hidden: contains a password)" is not valid; allowed: a URL without credentials; pass connectionPassword as a SecretValue',
       '[test/x] primaryKeyMode: "none" is not valid; allowed: record_key, record_value or kafka with insertMode upsert',
+    ]);
+  });
+});
+
+describe('BigQuerySink identity (audit #2)', () => {
+  const bareConnect = (stack: any) =>
+    new KafkaConnectCluster(stack, 'connect', { url: 'https://connect:8083', kafka: kafkaCluster(stack), kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('cp') } });
+
+  test("audit #2: APPLICATION_DEFAULT without the Connect workers' Google identity is a synth error, not a 403 at the first write", () => {
+    expect(problems((stack) => new BigQuerySink(stack, 's', { cluster: bareConnect(stack), name: 'bq', project: 'acme-data', defaultDataset: 'shop_cdc', topics: ['t'] }))).toEqual([
+      "[test/s] keySource: \"APPLICATION_DEFAULT\" is not valid; allowed: JSON or FILE, or 'APPLICATION_DEFAULT' with googleServiceAccount set on KafkaConnectCluster test/connect: the sink writes as the Connect workers' own Google identity, which must get write on dataset shop_cdc and BigQuery Job User",
+    ]);
+    // With a key the sink runs as the key's account: nothing of the workers' is needed.
+    expect(problems((stack) => new BigQuerySink(stack, 's', { cluster: bareConnect(stack), name: 'bq', project: 'acme-data', defaultDataset: 'd', topics: ['t'], keySource: 'JSON', keyJson: SecretValue.fromSecretManager('k') }))).toEqual([]);
+  });
+
+  test("audit #2: the sink's writer is the workers' account, granted BigQuery Job User once per project however many sinks", () => {
+    let sinks: BigQuerySink[] = [];
+    const json = synth((stack) => {
+      const cluster = connectCluster(stack, kafkaCluster(stack));
+      sinks = ['a', 'b'].map((n) => new BigQuerySink(stack, n, { cluster, name: n, project: 'acme-data', defaultDataset: n, topics: [n] }));
+    });
+    expect(sinks.map((s) => s.writerMember)).toEqual(['serviceAccount:kafka-connect@acme-data.iam.gserviceaccount.com', 'serviceAccount:kafka-connect@acme-data.iam.gserviceaccount.com']);
+    expect(resources(json, 'google_project_iam_member').map((m) => `${m.project} ${m.role} ${m.member}`)).toEqual(['acme-data roles/bigquery.jobUser serviceAccount:kafka-connect@acme-data.iam.gserviceaccount.com']);
+  });
+
+  test('audit #2: a cluster that gets its identity after a sink was created is reported on that sink', () => {
+    expect(problems((stack) => {
+      const cluster = bareConnect(stack);
+      new BigQuerySink(stack, 's', { cluster, name: 'bq', project: 'acme-data', defaultDataset: 'd', topics: ['t'] });
+      cluster.useGoogleServiceAccount('late@acme-data.iam.gserviceaccount.com');
+    })).toEqual([
+      '[test/s] keySource: "APPLICATION_DEFAULT" is not valid; allowed: a sink created after its cluster\'s googleServiceAccount is set (KafkaConnectCluster test/connect got it later): set it when declaring the cluster',
     ]);
   });
 });

@@ -45,28 +45,32 @@ function inventory(json: SynthJson): string[] {
 
 const grantsOf = (json: SynthJson) => datasetGrants(json);
 
+/**
+ * The ACLs a domain declared, which the platform applies in its own stack (audit #28: a domain's
+ * deployer holds no cluster Alter, so the domain's stack holds no ACL and no SCRAM user).
+ */
+const declaredAcls = (domain: string): string[] =>
+  aclSet({ resource: { kafka_acl: Object.fromEntries(Object.entries(stack('decentralized').resource.kafka_acl).filter(([k]) => k.startsWith(`platform_domain-access-${domain}_`))) } });
+
 describe('a partial domain in its own stack (fraud)', () => {
   const json = stack('decentralized-fraud');
 
-  test('its resources: datasets, service account, SCRAM users, its topic, two landing sinks on the shared Connect cluster', () => {
+  test('its resources: datasets, its topic, two landing sinks on the shared Connect cluster (its SCRAM users and ACLs are applied by the platform)', () => {
     expect(inventory(json)).toEqual([
       'google_bigquery_dataset fraud_models {"classification":"internal","domain":"fraud","owner":"fraud"}',
       'google_bigquery_dataset fraud_subscriptions {"classification":"internal","domain":"fraud","owner":"fraud"}',
-      'google_project_iam_member roles/bigquery.jobUser serviceAccount:${google_service_account.fraud_service-account.email}',
-      'google_service_account fraud-domain',
       'kafka-connect_connector fraud-central-merchants-sink BigQuerySinkConnector depends_on 0',
       'kafka-connect_connector fraud-payments-settlements-sink BigQuerySinkConnector depends_on 0',
       'kafka_topic fraud.scores 12×3 {}',
-      'kafka_user_scram_credential fraud SCRAM-SHA-512',
-      'kafka_user_scram_credential fraud-model SCRAM-SHA-512',
     ]);
     expect(json.provider!.kafka).toEqual([expect.objectContaining({ sasl_username: 'fraud-deployer' })]);
     expect(json.provider!['kafka-connect']).toEqual([{ url: 'https://connect.data.internal:8083' }]);
-    expect(Object.keys(json.variable ?? {}).sort()).toEqual(['fraud_kafka_password', 'fraud_model_kafka_password', 'kafka_deployer_password']);
+    expect(Object.keys(json.variable ?? {}).sort()).toEqual(['kafka_deployer_password']);
   });
 
   test('its grants: its namespace, its access model (reading only what it subscribed to), writes on its own datasets', () => {
-    expect(aclSet(json)).toEqual([
+    expect(aclSet(json)).toEqual([]);
+    expect(declaredAcls('fraud')).toEqual([
       'Allow User:fraud Describe Topic:Prefixed:fraud.',
       'Allow User:fraud Read Group:Prefixed:fraud.',
       'Allow User:fraud Read Topic:Prefixed:fraud.',
@@ -78,10 +82,11 @@ describe('a partial domain in its own stack (fraud)', () => {
       'Allow User:fraud-model Write Topic:Literal:fraud.scores',
     ]);
     expect(grantsOf(json)).toEqual([
-      'fraud_models dataEditor serviceAccount:fraud-domain@',
+      // The domain's account and the shared Connect workers' live in the platform's stack (audit #9).
+      'fraud_models dataEditor serviceAccount:decentralized/platform_domain-account-fraud_account@',
       'fraud_models dataViewer group:fraud-analysts@acme.com',
-      'fraud_subscriptions dataEditor serviceAccount:${data.terraform_remote_state.cross-stack-reference-input-decentralized.outputs.cross-stack-output-google_service_accountplatform_shared-connect-account_A121FE52email}',
-      'fraud_subscriptions dataEditor serviceAccount:fraud-domain@',
+      'fraud_subscriptions dataEditor serviceAccount:decentralized/platform_domain-account-fraud_account@',
+      'fraud_subscriptions dataEditor serviceAccount:decentralized/shared-connect-account@',
       'fraud_subscriptions dataViewer group:fraud-analysts@acme.com',
     ]);
   });
@@ -95,23 +100,24 @@ describe('a full domain in its own stack (payments)', () => {
     expect(inventory(json)).toEqual([
       'google_bigquery_dataset payments_ledger {"classification":"internal","domain":"payments","owner":"payments","source":"ledger","stage":"realtime"}',
       'google_project_iam_member roles/bigquery.jobUser serviceAccount:${google_service_account.payments_connect-account.email}',
-      'google_project_iam_member roles/bigquery.jobUser serviceAccount:${google_service_account.payments_service-account.email}',
       'google_service_account payments-connect',
-      'google_service_account payments-domain',
-      'kafka-connect_connector payments.ledger-bigquery-sink BigQuerySinkConnector depends_on 3',
-      'kafka-connect_connector payments.ledger-postgres-source PostgresConnector depends_on 4',
+      // Their topics and the Connect workers' internal topics; their ACLs are in the platform's stack (deployed first).
+      'kafka-connect_connector payments.ledger-bigquery-sink BigQuerySinkConnector depends_on 6',
+      'kafka-connect_connector payments.ledger-postgres-source PostgresConnector depends_on 7',
+      'kafka_topic __connect.payments.configs 1×3 {"cleanup.policy":"compact"}',
+      'kafka_topic __connect.payments.offsets 25×3 {"cleanup.policy":"compact"}',
+      'kafka_topic __connect.payments.status 5×3 {"cleanup.policy":"compact"}',
       'kafka_topic __debezium-heartbeat.payments.ledger 1×3 {"cleanup.policy":"delete","retention.ms":"86400000"}',
       `kafka_topic payments.ledger.public.payments ${cdc}`,
       `kafka_topic payments.ledger.public.refunds ${cdc}`,
       `kafka_topic payments.ledger.public.settlements ${cdc}`,
-      'kafka_user_scram_credential payments SCRAM-SHA-512',
-      'kafka_user_scram_credential payments-connect SCRAM-SHA-512',
     ]);
     expect(json.provider!['kafka-connect']).toEqual([{ url: 'https://connect.payments.internal:8083' }]);
   });
 
-  test("its grants, and in its stack the grants of those subscribing to its product (fraud), nothing for marketing", () => {
-    expect(aclSet(json)).toEqual([
+  test("its grants, and the grants of those subscribing to its product (fraud), nothing for marketing", () => {
+    expect(aclSet(json)).toEqual([]);
+    expect(declaredAcls('payments')).toEqual([
       'Allow User:connect Describe Topic:Literal:payments.ledger.public.settlements',
       'Allow User:connect Read Group:Literal:connect-fraud-payments-settlements-sink',
       'Allow User:connect Read Topic:Literal:payments.ledger.public.settlements',
@@ -121,19 +127,32 @@ describe('a full domain in its own stack (payments)', () => {
       'Allow User:payments Read Group:Prefixed:payments.',
       'Allow User:payments Read Topic:Prefixed:payments.',
       'Allow User:payments Write Topic:Prefixed:payments.',
+      'Allow User:payments-connect Describe Topic:Literal:__connect.payments.configs',
+      'Allow User:payments-connect Describe Topic:Literal:__connect.payments.offsets',
+      'Allow User:payments-connect Describe Topic:Literal:__connect.payments.status',
       'Allow User:payments-connect Describe Topic:Literal:__debezium-heartbeat.payments.ledger',
       'Allow User:payments-connect Describe Topic:Prefixed:payments.ledger.',
+      'Allow User:payments-connect DescribeConfigs Topic:Literal:__connect.payments.configs',
+      'Allow User:payments-connect DescribeConfigs Topic:Literal:__connect.payments.offsets',
+      'Allow User:payments-connect DescribeConfigs Topic:Literal:__connect.payments.status',
+      'Allow User:payments-connect Read Group:Literal:__connect.payments',
       'Allow User:payments-connect Read Group:Literal:connect-payments.ledger-bigquery-sink',
+      'Allow User:payments-connect Read Topic:Literal:__connect.payments.configs',
+      'Allow User:payments-connect Read Topic:Literal:__connect.payments.offsets',
+      'Allow User:payments-connect Read Topic:Literal:__connect.payments.status',
       'Allow User:payments-connect Read Topic:Prefixed:payments.ledger.',
+      'Allow User:payments-connect Write Topic:Literal:__connect.payments.configs',
+      'Allow User:payments-connect Write Topic:Literal:__connect.payments.offsets',
+      'Allow User:payments-connect Write Topic:Literal:__connect.payments.status',
       'Allow User:payments-connect Write Topic:Literal:__debezium-heartbeat.payments.ledger',
       'Allow User:payments-connect Write Topic:Prefixed:payments.ledger.',
     ]);
     expect(grantsOf(json)).toEqual([
+      'payments_ledger dataEditor serviceAccount:decentralized/platform_domain-account-payments_account@',
       'payments_ledger dataEditor serviceAccount:payments-connect@',
-      'payments_ledger dataEditor serviceAccount:payments-domain@',
       'payments_ledger dataViewer group:fraud-analysts@acme.com',
       'payments_ledger dataViewer group:payments-analysts@acme.com',
-      'payments_ledger dataViewer serviceAccount:fraud-domain@acme-data-platform.iam.gserviceaccount.com',
+      'payments_ledger dataViewer serviceAccount:decentralized/platform_domain-account-fraud_account@',
     ]);
   });
 });
@@ -145,12 +164,10 @@ describe('a partial domain that subscribes to central data only (marketing)', ()
     expect(inventory(json)).toEqual([
       'google_bigquery_dataset marketing_campaigns {"classification":"internal","domain":"marketing","owner":"marketing"}',
       'google_bigquery_dataset marketing_subscriptions {"classification":"internal","domain":"marketing","owner":"marketing"}',
-      'google_project_iam_member roles/bigquery.jobUser serviceAccount:${google_service_account.marketing_service-account.email}',
-      'google_service_account marketing-domain',
       'kafka-connect_connector marketing-central-merchants-sink BigQuerySinkConnector depends_on 0',
-      'kafka_user_scram_credential marketing SCRAM-SHA-512',
     ]);
-    expect(aclSet(json)).toEqual([
+    expect(aclSet(json)).toEqual([]);
+    expect(declaredAcls('marketing')).toEqual([
       'Allow User:marketing Describe Topic:Prefixed:marketing.',
       'Allow User:marketing Read Group:Prefixed:marketing.',
       'Allow User:marketing Read Topic:Prefixed:marketing.',
@@ -158,7 +175,8 @@ describe('a partial domain that subscribes to central data only (marketing)', ()
     ]);
     for (const name of ['decentralized', 'decentralized-payments', 'decentralized-fraud']) {
       const other = stack(name);
-      expect(aclSet(other).filter((a) => a.includes('User:marketing ') && !a.includes('monolith.wepay.merchants'))).toEqual([]);
+      // Besides its own namespace (which the platform applies for it) and the merchants it subscribes to.
+      expect(aclSet(other).filter((a) => a.includes('User:marketing ') && !a.includes('monolith.wepay.merchants') && !a.endsWith(':Prefixed:marketing.'))).toEqual([]);
       expect(resources(other, 'google_bigquery_dataset_iam_member').filter((r) => r.member.includes('marketing') && !/monolith/.test(JSON.stringify(r)))).toEqual([]);
     }
   });

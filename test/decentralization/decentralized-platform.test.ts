@@ -13,7 +13,7 @@ import { buildDecentralizedCompany, decentralizedStacks } from '../../stacks/dec
 import { validateAll } from '../../stacks/reference-app';
 import { loadReferenceStackConfig } from '../../stacks/stack-config';
 import { problems, resources, synth, SynthJson } from '../helpers';
-import { aclsOf, datasetGrants } from './grants';
+import { aclsOf, datasetGrants, memberOf } from './grants';
 
 const config = loadReferenceStackConfig({});
 const PROJECT = config.project;
@@ -53,8 +53,10 @@ describe('the decentralized company in one stack', () => {
     );
   });
 
-  test("a full domain's own Connect workers get only its pipeline's topics", () => {
+  test("audit #23: a full domain's own Connect workers get its pipeline's topics, and their own group and compacted internal topics", () => {
     expectSet(aclsOf(json, 'User:payments-connect'), [
+      ...['configs', 'offsets', 'status'].flatMap((t) => ['Describe', 'DescribeConfigs', 'Read', 'Write'].map((op) => `Allow ${op} Topic:Literal:__connect.payments.${t}`)),
+      'Allow Read Group:Literal:__connect.payments',
       'Allow Describe Topic:Literal:__debezium-heartbeat.payments.ledger',
       'Allow Describe Topic:Prefixed:payments.ledger.',
       'Allow Read Group:Literal:connect-payments.ledger-bigquery-sink',
@@ -95,9 +97,9 @@ describe('the decentralized company in one stack', () => {
     ]);
     expectSet(of([sa('fraud'), 'serviceAccount:fraud-domain@', 'group:fraud-analysts@acme.com']), [
       'monolith_cdc dataViewer group:fraud-analysts@acme.com',
-      `monolith_cdc dataViewer ${sa('fraud')}`,
+      'monolith_cdc dataViewer serviceAccount:fraud-domain@',
       'payments_ledger dataViewer group:fraud-analysts@acme.com',
-      `payments_ledger dataViewer ${sa('fraud')}`,
+      'payments_ledger dataViewer serviceAccount:fraud-domain@',
       'fraud_models dataEditor serviceAccount:fraud-domain@',
       'fraud_models dataViewer group:fraud-analysts@acme.com',
       'fraud_subscriptions dataEditor serviceAccount:fraud-domain@',
@@ -107,14 +109,37 @@ describe('the decentralized company in one stack', () => {
       'marketing_campaigns dataEditor serviceAccount:marketing-domain@',
       'marketing_subscriptions dataEditor serviceAccount:marketing-domain@',
       'monolith_cdc dataViewer group:marketing@acme.com',
-      `monolith_cdc dataViewer ${sa('marketing')}`,
+      'monolith_cdc dataViewer serviceAccount:marketing-domain@',
     ]);
     // Landing datasets of partial domains are written by the shared Connect workers; the full domain's by its own.
     expectSet(of(['serviceAccount:shared-connect@', 'serviceAccount:payments-connect@']), [
       'marketing_subscriptions dataEditor serviceAccount:shared-connect@',
+      'monolith_cdc dataEditor serviceAccount:shared-connect@',
       'payments_ledger dataEditor serviceAccount:payments-connect@',
       'fraud_subscriptions dataEditor serviceAccount:shared-connect@',
     ]);
+  });
+
+  test("audit #2: the shared Connect workers' account writes every dataset its sinks write (monolith_cdc too), with Job User; the full domain's workers theirs", () => {
+    const writers = datasetGrants(json, (m) => /-connect@$/.test(m)).filter((g) => g.includes(' dataEditor '));
+    expectSet(writers, [
+      'fraud_subscriptions dataEditor serviceAccount:shared-connect@',
+      'marketing_subscriptions dataEditor serviceAccount:shared-connect@',
+      'monolith_cdc dataEditor serviceAccount:shared-connect@',
+      'payments_ledger dataEditor serviceAccount:payments-connect@',
+    ]);
+    const jobUsers = resources(json, 'google_project_iam_member').filter((m) => m.role === 'roles/bigquery.jobUser').map((m) => memberOf(json, m.member));
+    expect(jobUsers.filter((m) => m.endsWith('-connect@')).sort()).toEqual(['serviceAccount:payments-connect@', 'serviceAccount:shared-connect@']);
+    // No account that nothing runs as: the sinks have none of their own.
+    expect(resources(json, 'google_service_account').map((a) => a.account_id).filter((id) => id.startsWith('sink-'))).toEqual([]);
+  });
+
+  test('audit #9: in one stack every grant names a domain account by reference, so Terraform creates the account first', () => {
+    const literal = ['google_bigquery_dataset_iam_member', 'google_bigquery_table_iam_member', 'google_bigquery_dataset_access', 'google_project_iam_member']
+      .flatMap((type) => resources(json, type))
+      .map((r) => r.member ?? r.user_by_email ?? '')
+      .filter((m: string) => /-(domain|connect)@/.test(m));
+    expect(literal).toEqual([]);
   });
 
   test('partial domains land subscriptions with sinks on the shared Connect cluster; the full domain runs its own connectors', () => {
@@ -166,7 +191,7 @@ describe('sharing only where declared', () => {
     const withSub = build(true);
     expect(aclsOf(withSub, 'User:finance')).toEqual([...NAMESPACE('finance'), 'Allow Describe Topic:Literal:sales.orders', 'Allow Read Topic:Literal:sales.orders'].sort());
     // sales_leads is not part of the product: no grant on it.
-    expect(datasetGrants(withSub, (m) => m.includes('finance'))).toEqual([`sales_orders dataViewer serviceAccount:finance-domain@acme-test.iam.gserviceaccount.com`]);
+    expect(datasetGrants(withSub, (m) => m.includes('finance'))).toEqual(['sales_orders dataViewer serviceAccount:finance-domain@']);
     // Not landed: no landing dataset, no sink.
     expect(resources(withSub, 'kafka-connect_connector')).toEqual([]);
   });
@@ -261,37 +286,108 @@ describe('separate deployability', () => {
     const fraud = json('decentralized-fraud');
     expect(fraud.provider!.kafka).toEqual([expect.objectContaining({ bootstrap_servers: ['kafka-1.data.internal:9093', 'kafka-2.data.internal:9093', 'kafka-3.data.internal:9093'], sasl_username: 'fraud-deployer' })]);
     const platform = json('decentralized');
-    expect(resources(platform, 'kafka_user_scram_credential').map((u) => u.username).sort()).toEqual(['fraud-deployer', 'marketing-deployer', 'payments-deployer']);
+    expect(resources(platform, 'kafka_user_scram_credential').map((u) => u.username).filter((u) => u.endsWith('-deployer')).sort()).toEqual(['fraud-deployer', 'marketing-deployer', 'payments-deployer']);
     expectSet(aclsOf(platform, 'User:fraud-deployer'), [
       'Allow All Group:Prefixed:fraud.',
       'Allow All Topic:Prefixed:fraud.',
-      'Allow Alter Cluster:Literal:kafka-cluster',
-      'Allow Describe Cluster:Literal:kafka-cluster',
     ]);
     expectSet(aclsOf(platform, 'User:payments-deployer'), [
       'Allow All Group:Prefixed:payments.',
+      'Allow All Topic:Prefixed:__connect.payments.',
       'Allow All Topic:Prefixed:__debezium-heartbeat.payments.',
       'Allow All Topic:Prefixed:payments.',
       'Allow All Topic:Prefixed:schema-history.payments.',
-      'Allow Alter Cluster:Literal:kafka-cluster',
-      'Allow Describe Cluster:Literal:kafka-cluster',
     ]);
   });
 
+  test('audit #28: no domain deployer holds anything on the cluster (no Alter: it cannot grant); every ACL and SCRAM user a domain declares is applied by the platform, in its stack', () => {
+    const platform = json('decentralized');
+    for (const domain of ['payments', 'fraud', 'marketing']) {
+      expect(aclsOf(platform, `User:${domain}-deployer`).filter((a) => a.includes('Cluster:'))).toEqual([]);
+      // The domain's stack creates topics (and connectors), never an ACL or a SCRAM credential.
+      const own = json(`decentralized-${domain}`);
+      expect(resources(own, 'kafka_acl')).toEqual([]);
+      expect(resources(own, 'kafka_user_scram_credential')).toEqual([]);
+    }
+    // What each domain declared, applied under the platform's domain-access-<domain> scope.
+    const declaredBy = (domain: string) => Object.entries<any>(platform.resource.kafka_acl).filter(([k]) => k.startsWith(`platform_domain-access-${domain}_`)).map(([, a]) => a);
+    const show = (acls: any[]) => acls.map((a) => `${a.acl_principal} ${a.acl_operation} ${a.resource_type}:${a.resource_pattern_type_filter}:${a.resource_name}`).sort();
+    expect(show(declaredBy('fraud'))).toEqual([
+      ...NAMESPACE('fraud').map((a) => a.replace('Allow ', 'User:fraud ')),
+      'User:fraud-model Describe Topic:Literal:fraud.scores',
+      'User:fraud-model Describe Topic:Literal:payments.ledger.public.settlements',
+      'User:fraud-model Read Group:Literal:fraud.model',
+      'User:fraud-model Read Topic:Literal:payments.ledger.public.settlements',
+      'User:fraud-model Write Topic:Literal:fraud.scores',
+    ].sort());
+    // payments publishes settlements: the grants for its subscriber fraud (and fraud's landing sink) are payments' declaration.
+    expect(show(declaredBy('payments')).filter((a) => a.includes('settlements') && !a.startsWith('User:payments'))).toEqual([
+      'User:connect Describe Topic:Literal:payments.ledger.public.settlements',
+      'User:connect Read Group:Literal:connect-fraud-payments-settlements-sink',
+      'User:connect Read Topic:Literal:payments.ledger.public.settlements',
+      'User:fraud Describe Topic:Literal:payments.ledger.public.settlements',
+      'User:fraud Read Topic:Literal:payments.ledger.public.settlements',
+    ]);
+    expect(resources(platform, 'kafka_user_scram_credential').map((u) => u.username).sort()).toEqual([
+      'fraud', 'fraud-deployer', 'fraud-model', 'marketing', 'marketing-deployer', 'payments', 'payments-connect', 'payments-deployer',
+    ]);
+    // The domains' passwords are the platform's variables (write-only: in neither plan nor state); a domain's stack needs only its deployer's.
+    expect(Object.keys(json('decentralized-fraud').variable ?? {})).toEqual(['kafka_deployer_password']);
+    expect(Object.keys((platform as any).variable)).toEqual(expect.arrayContaining(['fraud_kafka_password', 'fraud_model_kafka_password', 'payments_connect_kafka_password']));
+    // The platform's stack goes first.
+    for (const domain of ['payments', 'fraud', 'marketing']) expect(stacks[`decentralized-${domain}`].dependencies).toContain(stacks.decentralized);
+  });
+
   test("grants of a subscription live in the publisher's stack; a partial domain's landing dataset references the platform's Connect account across stacks", () => {
-    const payments = json('decentralized-payments');
-    expect(aclsOf(payments, 'User:fraud')).toEqual(['Allow Describe Topic:Literal:payments.ledger.public.settlements', 'Allow Read Topic:Literal:payments.ledger.public.settlements']);
+    // Declared by the publisher (payments), applied by the platform (audit #28).
+    const platformAcls = json('decentralized');
+    const declaredBy = (domain: string): SynthJson => ({ resource: { kafka_acl: Object.fromEntries(Object.entries(platformAcls.resource.kafka_acl).filter(([k]) => k.startsWith(`platform_domain-access-${domain}_`))) } });
+    expect(aclsOf(declaredBy('payments'), 'User:fraud')).toEqual(['Allow Describe Topic:Literal:payments.ledger.public.settlements', 'Allow Read Topic:Literal:payments.ledger.public.settlements']);
     const fraud = json('decentralized-fraud');
-    expect(aclsOf(fraud, 'User:fraud')).toEqual(NAMESPACE('fraud'));
+    expect(aclsOf(declaredBy('fraud'), 'User:fraud')).toEqual(NAMESPACE('fraud'));
     expect(Object.keys(fraud.data!.terraform_remote_state)).toEqual(['cross-stack-reference-input-decentralized']);
-    const landingWriter = resources(fraud, 'google_bigquery_dataset_iam_member').filter((r) => r.member.includes('terraform_remote_state'));
-    expect(landingWriter).toEqual([expect.objectContaining({ role: 'roles/bigquery.dataEditor', member: expect.stringMatching(/^serviceAccount:\$\{data\.terraform_remote_state\.cross-stack-reference-input-decentralized\.outputs\.cross-stack-output-google_service_accountplatform_shared-connect-account_[0-9A-F]+email\}$/) })]);
+    const landingWriter = resources(fraud, 'google_bigquery_dataset_iam_member').filter((r) => r.member.includes('shared-connect-account'));
+    expect(landingWriter).toEqual([expect.objectContaining({ role: 'roles/bigquery.dataEditor', member: expect.stringMatching(/^serviceAccount:\$\{data\.terraform_remote_state\.cross-stack-reference-input-decentralized\.outputs\.cross-stack-output-google_service_accountshared-connect-account_[0-9A-F]+email\}$/) })]);
     const platform = json('decentralized') as any;
-    expect(Object.keys(platform.output)).toEqual([expect.stringMatching(/^cross-stack-output-google_service_accountplatform_shared-connect-account_[0-9A-F]+email$/)]);
+    // The platform's stack exports the accounts other stacks grant: the shared Connect workers' and each domain's.
+    expect(Object.keys(platform.output).map((k) => k.replace(/_[0-9A-F]+email$/, ''))).toEqual([
+      'cross-stack-output-google_service_accountplatform_domain-account-fraud_account',
+      'cross-stack-output-google_service_accountplatform_domain-account-marketing_account',
+      'cross-stack-output-google_service_accountplatform_domain-account-payments_account',
+      'cross-stack-output-google_service_accountshared-connect-account',
+    ]);
     // No domain stack references another domain's stack: teams deploy independently.
     for (const name of ['decentralized-payments', 'decentralized-fraud', 'decentralized-marketing']) {
       expect(Object.keys((json(name) as any).data?.terraform_remote_state ?? {}).filter((k) => k !== 'cross-stack-reference-input-decentralized')).toEqual([]);
     }
+  });
+
+  test("audit #9: every account a stack grants is created in the platform's stack (deployed first) and named by reference, never by literal email", () => {
+    const platform = json('decentralized');
+    expect(resources(platform, 'google_service_account').map((a) => a.account_id).sort()).toEqual(['fraud-domain', 'marketing-domain', 'payments-domain', 'shared-connect']);
+    for (const name of ['decentralized', 'decentralized-payments', 'decentralized-fraud', 'decentralized-marketing']) {
+      const members = ['google_bigquery_dataset_iam_member', 'google_bigquery_table_iam_member', 'google_project_iam_member'].flatMap((t) => resources(json(name), t)).map((r) => r.member as string);
+      const accounts = members.filter((m) => m.startsWith('serviceAccount:'));
+      expect(accounts.length).toBeGreaterThan(0);
+      // Each is a reference: to an account of the same stack, or to the platform stack's output.
+      for (const m of accounts) expect(m).toMatch(/^serviceAccount:\$\{(google_service_account\.[^.]+\.email|data\.terraform_remote_state\.cross-stack-reference-input-decentralized\.outputs\.[^}]+)\}$/);
+    }
+    // Publishers grant subscribers in their own stack: payments grants fraud's account, which the platform created.
+    expect(resources(json('decentralized-payments'), 'google_bigquery_dataset_iam_member').map((r) => r.member)).toContainEqual(
+      expect.stringMatching(/^serviceAccount:\$\{data\.terraform_remote_state\.cross-stack-reference-input-decentralized\.outputs\.cross-stack-output-google_service_accountplatform_domain-account-fraud_account_[0-9A-F]+email\}$/),
+    );
+  });
+
+  test('audit #9: a grant naming by literal email an account the app creates is a synth error', () => {
+    const found = problems((stack) => {
+      const platform = platformIn(stack);
+      const sales = domain(platform, stack, { name: 'sales', datasets: [{ name: 'orders' }] });
+      domain(platform, stack, { name: 'finance' });
+      sales.datasetById('sales_orders')!.grantRead('serviceAccount:finance-domain@acme-test.iam.gserviceaccount.com');
+    });
+    expect(found).toEqual([
+      '[test/sales/dataset-orders] grant member: "serviceAccount:finance-domain@acme-test.iam.gserviceaccount.com" is not valid; allowed: the member attribute of the account test/platform/domain-account-finance/account creates (a literal email has no dependency edge: the grant races or precedes the account\'s creation)',
+    ]);
   });
 
   test('one app can also hold everything in one stack', () => {
@@ -334,14 +430,28 @@ describe('authorized views', () => {
     expect(view).toEqual([expect.objectContaining({ table_id: 'daily_revenue', view: { query: expect.stringContaining('SUM(amount)'), use_legacy_sql: false } })]);
     expect(datasetGrants(json).filter((g) => g.includes('sales_products'))).toEqual([]);
     expect(resources(json, 'google_bigquery_table_iam_member').map((r) => `${r.table_id} ${r.role} ${r.member}`)).toEqual([
-      expect.stringMatching(/^\$\{google_bigquery_table\.sales_product-views_revenue-daily_revenue_[0-9A-F]+\.table_id\} roles\/bigquery\.dataViewer serviceAccount:finance-domain@acme-test\.iam\.gserviceaccount\.com$/),
+      expect.stringMatching(/^\$\{google_bigquery_table\.sales_product-views_revenue-daily_revenue_[0-9A-F]+\.table_id\} roles\/bigquery\.dataViewer serviceAccount:\$\{google_service_account\.platform_domain-account-finance_account_[0-9A-F]+\.email\}$/),
     ]);
     // finance gets nothing on sales' datasets themselves.
     expect(datasetGrants(json, (m) => m.includes('finance')).filter((g) => g.startsWith('sales_'))).toEqual([]);
-    const access = resources(json, 'google_bigquery_dataset_access');
+    const access = resources(json, 'google_bigquery_dataset_access').filter((a) => a.view);
     expect(access).toEqual([expect.objectContaining({ view: expect.objectContaining({ project_id: 'acme-test', table_id: expect.stringContaining('daily_revenue') }) })]);
     expect(access[0].dataset_id).toMatch(/sales_dataset-orders_dataset/);
     expect(access[0].view.dataset_id).toMatch(/sales_product-views_dataset_[0-9A-F]+\.dataset_id/);
+  });
+
+  test('audit #10: a dataset an authorized view reads takes every grant as google_bigquery_dataset_access, earlier ones too, so IAM members never strip the view', () => {
+    const json = synth(company(['sales_orders']));
+    const orders = (r: any) => /sales_dataset-orders_dataset/.test(r.dataset_id);
+    // No dataset IAM member on sales_orders (it would rewrite the access list without the view) ...
+    expect(resources(json, 'google_bigquery_dataset_iam_member').filter(orders)).toEqual([]);
+    // ... its grants are access entries beside the view's: the domain's own write, made before the view existed.
+    expect(resources(json, 'google_bigquery_dataset_access').filter(orders).map((a) => (a.view ? 'view daily_revenue' : `${a.role} ${a.user_by_email ?? a.group_by_email}`))).toEqual([
+      expect.stringMatching(/^roles\/bigquery\.dataEditor \$\{google_service_account\.platform_domain-account-sales_account_[0-9A-F]+\.email\}$/),
+      'view daily_revenue',
+    ]);
+    // A dataset without views keeps IAM members.
+    expect(resources(json, 'google_bigquery_dataset_iam_member').filter((r) => /sales_dataset-leads_dataset/.test(r.dataset_id))).toHaveLength(1);
   });
 
   test("a view's sources must be the publisher's own datasets", () => {

@@ -17,10 +17,16 @@ export function datasetIdOf(json: SynthJson, value: string): string {
   return m ? json.resource.google_bigquery_dataset[m[1]].dataset_id : value;
 }
 
-/** A member as written, with a reference to a service account's email replaced by `serviceAccount:<account_id>@`. */
+/**
+ * A member as written, with a reference to a service account's email replaced by
+ * `serviceAccount:<account_id>@`, and one to another stack's account (a cross-stack output) by
+ * `serviceAccount:<stack>/<construct path>@`.
+ */
 export function memberOf(json: SynthJson, value: string): string {
   const m = /^serviceAccount:\$\{google_service_account\.([^.]+)\.email\}$/.exec(value);
-  return m ? `serviceAccount:${json.resource.google_service_account[m[1]].account_id}@` : value;
+  if (m) return `serviceAccount:${json.resource.google_service_account[m[1]].account_id}@`;
+  const remote = /^serviceAccount:\$\{data\.terraform_remote_state\.cross-stack-reference-input-([^.]+)\.outputs\.cross-stack-output-google_service_account(.+)_[0-9A-F]+email\}$/.exec(value);
+  return remote ? `serviceAccount:${remote[1]}/${remote[2]}@` : value;
 }
 
 /** Dataset IAM bindings as `dataset role member`, members normalized by {@link memberOf}, filtered by member prefix. */

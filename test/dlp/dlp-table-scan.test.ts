@@ -53,6 +53,22 @@ describe('DlpTableScan and DlpFindings', () => {
     expect(datasets).toContainEqual(['dlp_findings', { owner: 'data-governance', classification: 'confidential' }, 365 * 86400000]);
   });
 
+  test("audit #18: grants to the lazily created DLP service agent wait for the first DLP resource, and the scan waits for the grants", () => {
+    const json = synth((stack) => {
+      const inspect = new DlpInspectTemplate(stack, 'inspect', { project: 'acme-data', templateId: 'warehouse' });
+      const findings = new DlpFindings(stack, 'findings', { project: 'acme-data', grantsAfter: [inspect.template] });
+      const dataset = new WarehouseDataset(stack, 'ds', { project: 'acme-data', datasetId: 'monolith_cdc' });
+      new DlpTableScan(stack, 'scan', { project: 'acme-data', inspectTemplate: inspect, dataset, tableId: 't', expectSensitive: true, findings });
+    });
+    const template = expect.stringMatching(/^google_data_loss_prevention_inspect_template\.inspect_template_[0-9A-F]+$/);
+    expect(resources(json, 'google_bigquery_dataset_iam_member')[0].depends_on).toEqual([template]);
+    expect(resources(json, 'google_pubsub_topic_iam_member')[0].depends_on).toEqual([template]);
+    expect(resources(json, 'google_data_loss_prevention_job_trigger')[0].depends_on.sort()).toEqual([
+      expect.stringMatching(/^google_bigquery_dataset_iam_member\.findings_dataset_write-serviceAccount_service-_data_google_project_findings_project_[0-9A-F]+_number_dlp-api_iam_gserviceaccount_com_[0-9A-F]+$/),
+      expect.stringMatching(/^google_pubsub_topic_iam_member\.findings_dlp-publisher_[0-9A-F]+$/),
+    ]);
+  });
+
   test('refuses schedules DLP does not accept and bad sampling', () => {
     const found = problems((stack) => {
       const inspect = new DlpInspectTemplate(stack, 'inspect', { project: 'acme-data', templateId: 'w' });

@@ -1,16 +1,27 @@
 import { AlertChannel } from '../../constructs/monitoring/alert-channel';
 import { CdcWorkerAlerts } from '../../constructs/monitoring/cdc-worker-alerts';
 import { ThresholdAlert } from '../../constructs/monitoring/threshold-alert';
+import { CdcWorkerService } from '../../constructs/runtime/cdc-worker-service';
+import { SecretValue } from '../../constructs/core/secret-value';
 import { problems, resources, synth } from '../helpers';
+import { kafkaCluster, postgresSource } from '../fixtures';
 
 describe('CdcWorkerAlerts', () => {
   const channel = (stack: any) => new AlertChannel(stack, 'mail', { project: 'acme-data', kind: 'email', displayName: 'Data on-call', address: 'data-oncall@acme.com' });
+  const worker = (stack: any, serviceName?: string) =>
+    new CdcWorkerService(stack, serviceName ?? 'worker', {
+      project: 'acme-data', region: 'us-central1', image: 'img:1', serviceName, kafka: stack.node.tryFindChild('kafka') ?? kafkaCluster(stack),
+      database: stack.node.tryFindChild('shop') ?? postgresSource(stack, { replicationPassword: SecretValue.fromSecretManager('shop-cdc') }),
+      kafkaIdentity: { username: 'cdc-shop', password: SecretValue.fromSecretManager('kafka-cdc-shop') },
+      topicPrefix: serviceName, createTopics: serviceName === undefined,
+    });
 
   test('log-based metrics for errors and starts, and one alert policy on each', () => {
-    const json = synth((stack) => new CdcWorkerAlerts(stack, 'cdc', { project: 'acme-data', channels: [channel(stack)] }));
+    const json = synth((stack) => new CdcWorkerAlerts(stack, 'cdc', { project: 'acme-data', channels: [channel(stack)], workers: [worker(stack)] }));
+    const shop = 'jsonPayload.service="cdc-worker" AND resource.type="cloud_run_revision" AND resource.labels.service_name="cdc-shop"';
     expect(resources(json, 'google_logging_metric').map((m) => [m.name, m.filter, m.label_extractors])).toEqual([
-      ['cdc_worker_errors', 'jsonPayload.service="cdc-worker" AND severity>=ERROR', { kind: 'EXTRACT(jsonPayload.kind)' }],
-      ['cdc_worker_starts', 'jsonPayload.service="cdc-worker" AND jsonPayload.msg="streaming started"', undefined],
+      ['cdc_worker_errors', `${shop} AND severity>=ERROR`, { kind: 'EXTRACT(jsonPayload.kind)' }],
+      ['cdc_worker_starts', `${shop} AND jsonPayload.msg="streaming started"`, undefined],
     ]);
     resources(json, 'google_logging_metric').forEach((m) => expect(m.metric_descriptor).toMatchObject({ metric_kind: 'DELTA', value_type: 'INT64' }));
     const policies = resources(json, 'google_monitoring_alert_policy');
@@ -29,7 +40,7 @@ describe('CdcWorkerAlerts', () => {
   test('an alert without channels, runbook or metric is refused', () => {
     const found = problems((stack) => {
       new ThresholdAlert(stack, 'a', { project: 'acme-data', displayName: 'x', filter: 'resource.type="gce_instance"', channels: [], runbook: ' ', windowSeconds: 5 });
-      new CdcWorkerAlerts(stack, 'cdc', { project: 'acme-data', channels: [channel(stack)], maxStartsPerHour: 0 });
+      new CdcWorkerAlerts(stack, 'cdc', { project: 'acme-data', channels: [channel(stack)], maxStartsPerHour: 0, workers: [worker(stack)] });
     });
     expect(found).toEqual([
       '[test/a] channels: [] is not valid; allowed: at least one AlertChannel: an alert nobody receives is no alert',
@@ -37,6 +48,25 @@ describe('CdcWorkerAlerts', () => {
       '[test/a] filter: "resource.type=\\"gce_instance\\"" is not valid; allowed: a Monitoring filter naming metric.type',
       '[test/a] runbook: " " is not valid; allowed: what the person notified should do',
       '[test/cdc] maxStartsPerHour: 0 is not valid; allowed: an integer from 1 to 1000',
+    ]);
+  });
+
+  test('audit #27: alerts watch the logs of the CdcWorkerServices given, and there are none without one', () => {
+    const json = synth((stack) => new CdcWorkerAlerts(stack, 'cdc', { project: 'acme-data', channels: [channel(stack)], workers: [worker(stack, 'cdc-a'), worker(stack, 'cdc-b')] }));
+    expect(resources(json, 'google_logging_metric')[0].filter).toBe(
+      'jsonPayload.service="cdc-worker" AND resource.type="cloud_run_revision" AND (resource.labels.service_name="cdc-a" OR resource.labels.service_name="cdc-b") AND severity>=ERROR',
+    );
+    expect(problems((stack) => new CdcWorkerAlerts(stack, 'cdc', { project: 'acme-data', channels: [channel(stack)], workers: [] }))).toEqual([
+      '[test/cdc] workers: [] is not valid; allowed: at least one CdcWorkerService: alerts on a worker this app does not deploy can never fire',
+    ]);
+  });
+
+  test('audit #27: each alert policy depends on its log-based metric, so it is created after the metric', () => {
+    const json = synth((stack) => new CdcWorkerAlerts(stack, 'cdc', { project: 'acme-data', channels: [channel(stack)], workers: [worker(stack)] }));
+    const policies = Object.values<any>(json.resource.google_monitoring_alert_policy);
+    expect(policies.map((p) => [p.display_name, p.depends_on])).toEqual([
+      ['CDC worker errors', [expect.stringMatching(/^google_logging_metric\.cdc_errors_metric_[0-9A-F]+$/)]],
+      ['CDC worker restarting', [expect.stringMatching(/^google_logging_metric\.cdc_starts_metric_[0-9A-F]+$/)]],
     ]);
   });
 });

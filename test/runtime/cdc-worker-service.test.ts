@@ -1,6 +1,8 @@
 import { SecretValue } from '../../constructs/core/secret-value';
 import { ExternalSourceDatabase } from '../../constructs/sources/source-database';
 import { CdcWorkerService } from '../../constructs/runtime/cdc-worker-service';
+import { GoogleManagedKafkaCluster } from '../../constructs/kafka/google-managed-kafka-cluster';
+import { KafkaTopic } from '../../constructs/kafka/kafka-topic';
 import { loadConfig } from '../../lib/cdc-worker/config';
 import { aclSet, problems, resources, synth } from '../helpers';
 import { kafkaCluster } from '../fixtures';
@@ -127,5 +129,45 @@ describe('CdcWorkerService', () => {
       '[test/cdc] kafkaIdentity: undefined is not valid; allowed: a SASL identity, because the Kafka platform uses SCRAM-SHA-512',
       '[test/cdc] tables[0]: "public.nope" is not valid; allowed: a table of database shop: public.orders, billing.invoices',
     ]);
+  });
+
+  test('audit #24: on Google Managed Kafka (OAUTHBEARER or PLAIN with a Google principal only) the worker, which speaks SCRAM or nothing, is refused at synth', () => {
+    const found = problems((stack) => {
+      const kafka = new GoogleManagedKafkaCluster(stack, 'mk', { project: 'acme-data', region: 'us-central1', clusterId: 'events', subnets: ['projects/acme-data/regions/us-central1/subnetworks/default'] });
+      new CdcWorkerService(stack, 'cdc', { project: 'acme-data', region: 'us-central1', image: 'img:1', database: db(stack), kafka });
+    });
+    expect(found).toEqual([
+      '[test/cdc] kafka: "test/mk" is not valid; allowed: a self-managed KafkaCluster: the worker authenticates with SASL/SCRAM or not at all, and Google Managed Kafka accepts only OAUTHBEARER or PLAIN with a Google principal (roles/managedkafka.client)',
+    ]);
+  });
+
+  test('audit #26: the Cloud Run service is created after its account can read its secrets', () => {
+    const json = synth((stack) => build(stack));
+    const [service] = resources(json, 'google_cloud_run_v2_service');
+    expect([...service.depends_on].sort()).toEqual([
+      expect.stringMatching(/^google_secret_manager_secret_iam_member\.cdc_secret-access-database_[0-9A-F]+$/),
+      expect.stringMatching(/^google_secret_manager_secret_iam_member\.cdc_secret-access-kafka_[0-9A-F]+$/),
+    ]);
+  });
+
+  test("issue 17: the worker's topics are KafkaTopics with RealtimePipeline's defaults, exposed so others can grantConsume on them", () => {
+    let svc!: CdcWorkerService;
+    const json = synth((stack) => {
+      svc = build(stack, { deliveryMode: 'exactly-once' });
+      svc.topics['public.orders'].grantConsume('User:analytics', { group: 'analytics' });
+      svc.heartbeatTopic!.grantConsume('User:monitor', { group: 'monitor' });
+    });
+    expect(Object.keys(svc.topics).sort()).toEqual(['billing.invoices', 'public.orders']);
+    expect(svc.topics['public.orders']).toBeInstanceOf(KafkaTopic);
+    expect(svc.offsetsTopic!.name).toBe('shop.cdc-worker.offsets');
+    const topics = Object.fromEntries(resources(json, 'kafka_topic').map((t) => [t.name, t]));
+    expect(topics['shop.public.orders']).toMatchObject({ replication_factor: 3, config: { 'cleanup.policy': 'compact', 'min.insync.replicas': '2' } });
+    expect(topics['shop.cdc-worker.offsets']).toMatchObject({ partitions: 1, replication_factor: 3, config: { 'cleanup.policy': 'compact', 'min.insync.replicas': '2' } });
+    expect(topics['__debezium-heartbeat.shop']).toMatchObject({ partitions: 1, config: { 'cleanup.policy': 'delete', 'min.insync.replicas': '2' } });
+    expect(aclSet(json)).toEqual(expect.arrayContaining([
+      'Allow User:analytics Read Topic:Literal:shop.public.orders',
+      'Allow User:analytics Read Group:Literal:analytics',
+      'Allow User:monitor Read Topic:Literal:__debezium-heartbeat.shop',
+    ]));
   });
 });

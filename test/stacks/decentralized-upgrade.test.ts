@@ -41,11 +41,11 @@ describe('the company moving from stage 4 (automation) to stage 5 (decentralizat
     expect(byType).toEqual({
       google_bigquery_dataset: 5, // payments_ledger, fraud_models, fraud_subscriptions, marketing_campaigns, marketing_subscriptions
       google_bigquery_dataset_iam_member: expect.any(Number),
-      google_project_iam_member: 5,
-      google_service_account: 5, // shared-connect, payments-domain, payments-connect, fraud-domain, marketing-domain
+      google_project_iam_member: 4, // Job User of the three domain accounts and of payments' Connect workers
+      google_service_account: 4, // payments-domain, payments-connect, fraud-domain, marketing-domain (the shared Connect workers keep stage 4's account)
       'kafka-connect_connector': 5, // payments' capture and sink, three landing sinks
       kafka_acl: expect.any(Number),
-      kafka_topic: 5, // payments' three CDC topics and its heartbeat topic, fraud.scores
+      kafka_topic: 8, // payments' three CDC topics, its heartbeat topic and its Connect workers' three internal topics, fraud.scores
       kafka_user_scram_credential: 5, // payments, payments-connect, fraud, fraud-model, marketing
     });
     const datasets = added.filter((a) => a.startsWith('google_bigquery_dataset.')).map((a) => stage5.resources.get(a).dataset_id).sort();

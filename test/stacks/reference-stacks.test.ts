@@ -5,9 +5,9 @@ import { synthReferenceApp } from '../../stacks/reference-app';
 import { REFERENCE_STACKS } from '../../stacks/registry';
 import { loadReferenceStackConfig } from '../../stacks/stack-config';
 
-function synthAll(env: NodeJS.ProcessEnv = {}): { outdir: string; stack: (name: string) => any } {
+function synthAll(env: NodeJS.ProcessEnv = {}, stacks?: string[]): { outdir: string; stack: (name: string) => any } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdp-synth-'));
-  synthReferenceApp({ outdir, config: loadReferenceStackConfig(env) });
+  synthReferenceApp({ outdir, config: loadReferenceStackConfig(env), stacks });
   return { outdir, stack: (name) => JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8')) };
 }
 
@@ -47,6 +47,12 @@ describe('reference stacks', () => {
     expect(json.provider['kafka-connect']).toEqual([{ url: 'http://localhost:8083' }]);
   });
 
+  test('audit #30: talk-slides reaches its localhost demo broker as it listens, in plaintext: TLS off, no SASL', () => {
+    const [kafka] = stack('talk-slides').provider.kafka;
+    expect(kafka).toMatchObject({ bootstrap_servers: ['localhost:9092'], tls_enabled: false });
+    expect(kafka.sasl_mechanism).toBeUndefined();
+  });
+
   test('wepay-2017 captures the monolith and two services into BigQuery', () => {
     const json = stack('wepay-2017');
     const connectors = Object.values<any>(json.resource['kafka-connect_connector']).map((c) => `${c.name} ${c.config['connector.class']}`).sort();
@@ -62,12 +68,20 @@ describe('reference stacks', () => {
     expect(topics).toEqual(expect.arrayContaining(['monolith.wepay.users', 'monolith.wepay.payments', 'risk.risk.risk_scores', 'ledger.ledger.entries', 'schema-history.monolith']));
     expect(Object.values<any>(json.resource.google_bigquery_dataset).map((d) => d.dataset_id).sort()).toEqual(['ledger_cdc', 'monolith_cdc', 'risk_cdc']);
     expect(json.provider.google).toEqual([{ project: 'acme-data-platform', region: 'us-central1' }]);
-    expect(Object.keys(json.variable).sort()).toEqual(['kafka_admin_password', 'kafka_connect_password', 'mysql_cdc_password']);
+    // Only Terraform's own Kafka login is a variable: the connectors' passwords are files on the
+    // Connect workers, read through the config provider, never passed to Terraform (audit #32).
+    expect(Object.keys(json.variable).sort()).toEqual(['kafka_admin_password']);
+    const configs = Object.values<any>(json.resource['kafka-connect_connector']);
+    expect(configs.every((c) => c.config_sensitive === undefined)).toBe(true);
+    expect(configs.map((c) => c.config['database.password']).filter(Boolean)).toEqual(
+      Array(3).fill('$${secrets:/etc/kafka-connect/secrets:mysql_cdc_password}'),
+    );
     Object.values<any>(json.variable).forEach((v) => expect(v.sensitive).toBe(true));
   });
 
   test('a GCS backend is used when a state bucket is configured', () => {
-    const { stack: withBucket } = synthAll({ CDP_STATE_BUCKET: 'acme-tf-state', CDP_GCP_PROJECT: 'acme-prod' });
+    // A deployment builds one snapshot of the company (audit #33).
+    const { stack: withBucket } = synthAll({ CDP_STATE_BUCKET: 'acme-tf-state', CDP_GCP_PROJECT: 'acme-prod' }, ['wepay-2017']);
     expect(withBucket('wepay-2017').terraform.backend).toEqual({ gcs: { bucket: 'acme-tf-state', prefix: 'cdktf-data-pipelines/wepay-2017' } });
     expect(withBucket('wepay-2017').provider.google).toEqual([{ project: 'acme-prod', region: 'us-central1' }]);
   });
@@ -79,8 +93,12 @@ describe('reference stacks', () => {
     walk(outdir);
     const secretKey = /(password|secret|jaas|keyfile|token)/i;
     // Keys that name a secret or a secrets backend rather than hold a secret.
-    const secretNames = ['secret', 'secret_id', 'secrets-backend', 'secrets-backend_kwargs'];
-    const reference = /^\$\{(var\.[a-z_]+|data\.google_secret_manager_secret_version\.[A-Za-z0-9_-]+\.secret_data)\}$/;
+    // password_wo_version is the version of a write-only SCRAM password (audit #31), not the password.
+    const secretNames = ['secret', 'secret_id', 'secrets-backend', 'secrets-backend_kwargs', 'password_wo_version'];
+    // A secret is a Terraform variable, a Secret Manager version, or a Kafka Connect config-provider
+    // reference that the workers resolve from a mounted file (audit #32; escaped as $${…} for
+    // Terraform, which sends ${…} to Connect): never a value.
+    const reference = /^(\$\{(var\.[a-z_]+|data\.google_secret_manager_secret_version\.[A-Za-z0-9_-]+\.secret_data)\}|\$\$\{secrets:\/[A-Za-z0-9._/-]+:[A-Za-z0-9._-]+\})$/;
     let checked = 0;
     const visit = (value: unknown, key: string) => {
       if (value && typeof value === 'object') {

@@ -25,6 +25,8 @@ export const IDENTIFYING: Record<string, string[]> = {
   'kafka-connect_connector': ['name'],
   // Stage 4 (automation).
   google_bigquery_table: ['project', 'dataset_id', 'table_id'],
+  // The live columns of an adopted ClassifiedTable, kept from adoption on (audit #8).
+  terraform_data: ['input'],
   google_data_catalog_taxonomy: ['display_name', 'project', 'region'],
   google_data_catalog_policy_tag: ['taxonomy', 'display_name'],
   google_data_catalog_policy_tag_iam_member: ['policy_tag', 'role', 'member'],

@@ -1,7 +1,10 @@
+import { Construct } from 'constructs';
 import { TerraformStack } from 'cdktf';
 import { feedsOfPipeline } from '../../constructs/catalog/data-inventory';
 import { DataAutomation, DataAutomationProps } from '../../constructs/stages/data-automation';
 import { RealtimePipeline } from '../../constructs/stages/realtime-pipeline';
+import { CdcWorkerService } from '../../constructs/runtime/cdc-worker-service';
+import { SecretValue } from '../../constructs/core/secret-value';
 import { aclSet, problems, resources, synth } from '../helpers';
 import { connectCluster, kafkaCluster, mysqlSource, postgresSource } from '../fixtures';
 
@@ -40,13 +43,9 @@ describe('DataAutomation', () => {
     const tables = resources(json, 'google_bigquery_table');
     expect(tables.map((t) => t.table_id)).toEqual(['shop_public_orders']);
     const schema = JSON.parse(tables[0].schema);
-    expect(schema.map((f: any) => [f.name, f.type, f.policyTags ? 'tagged' : '-'])).toEqual([
-      ['email', 'STRING', 'tagged'],
-      ['kafka_key', 'RECORD', '-'],
-      ['__op', 'STRING', '-'],
-      ['__source_ts_ms', 'INTEGER', '-'],
-    ]);
-    expect(schema[1].fields).toEqual([{ name: 'id', type: 'STRING', mode: 'NULLABLE' }]);
+    // Only the tagged columns are declared; the sink owns the others (audit #8: never dropped).
+    expect(schema.map((f: any) => [f.name, f.type, f.policyTags ? 'tagged' : '-'])).toEqual([['email', 'STRING', 'tagged']]);
+    expect(tables[0].ignore_auto_generated_schema).toBe(true);
     expect((json as any).import).toBeUndefined();
   });
 
@@ -61,7 +60,7 @@ describe('DataAutomation', () => {
     ]);
     expect(resources(json, 'google_data_loss_prevention_inspect_template')).toHaveLength(1);
     expect(resources(json, 'google_data_loss_prevention_deidentify_template')).toHaveLength(1);
-    expect(resources(json, 'google_monitoring_alert_policy').map((p) => p.display_name)).toEqual(['CDC worker errors', 'CDC worker restarting', 'Sensitive data where none was expected']);
+    expect(resources(json, 'google_monitoring_alert_policy').map((p) => p.display_name)).toEqual(['Sensitive data where none was expected']);
   });
 
   test('compacted topics with personal data compact erased rows within the bound; others are untouched', () => {
@@ -89,7 +88,7 @@ describe('DataAutomation', () => {
       'Allow User:loader Read Group:Literal:loader',
       'Allow User:loader Read Topic:Literal:shop.public.orders',
     ]);
-    expect(resources(json, 'google_data_catalog_policy_tag_iam_member')).toEqual([
+    expect(resources(json, 'google_data_catalog_policy_tag_iam_member').filter((m) => !m.member.includes('dlp-api'))).toEqual([
       expect.objectContaining({ role: 'roles/datacatalog.categoryFineGrainedReader', member: 'group:privacy@acme.com', policy_tag: expect.stringMatching(/^\$\{google_data_catalog_policy_tag\.automation_classification_tag-pii_[0-9A-F]+\.name\}$/) }),
     ]);
   });
@@ -104,7 +103,63 @@ describe('DataAutomation', () => {
 
   test('adopting existing tables writes import blocks for them only', () => {
     const json = synth((stack) => build(stack, { adoptExistingTables: true })) as any;
-    expect(json.import).toEqual([{ id: 'projects/acme-data/datasets/shop_cdc/tables/shop_public_orders', to: expect.stringMatching(/^google_bigquery_table\.automation_tables_shop_cdcshop_public_orders_table_[0-9A-F]+$/) }]);
+    // Imported only if the table exists (audit #8): for_each over the dataset's tables.
+    expect(json.import).toEqual([
+      {
+        id: 'projects/acme-data/datasets/shop_cdc/tables/shop_public_orders',
+        to: expect.stringMatching(/^google_bigquery_table\.automation_tables_shop_cdcshop_public_orders_table_[0-9A-F]+$/),
+        for_each: expect.stringMatching(/^\$\{toset\(\[for t in flatten\(data\.google_bigquery_tables\.[^[]+\[\*\]\.tables\) : t\.table_id if t\.table_id == "shop_public_orders"\]\)\}$/),
+      },
+    ]);
+  });
+
+  test("audit #19: the DLP service agent reads the tagged columns it scans as a Fine-Grained Reader of their policy tags (only those), granted before the scan runs", () => {
+    const json = synth((stack) => build(stack));
+    const agent = /^serviceAccount:service-\$\{data\.google_project\.automation_dlp-findings_project_[0-9A-F]+\.number\}@dlp-api\.iam\.gserviceaccount\.com$/;
+    const reads = Object.entries<any>(json.resource.google_data_catalog_policy_tag_iam_member).filter(([, m]) => agent.test(m.member));
+    // shop.public.orders has one tagged column (email, pii): the agent reads the pii tag, nothing else.
+    expect(reads.map(([, m]) => `${m.role} ${m.policy_tag}`)).toEqual([
+      expect.stringMatching(/^roles\/datacatalog\.categoryFineGrainedReader \$\{google_data_catalog_policy_tag\.automation_classification_tag-pii_[0-9A-F]+\.name\}$/),
+    ]);
+    // The grant waits for the first DLP resource (audit #18), and the scan of that table for the grant.
+    expect(reads[0][1].depends_on).toEqual([expect.stringMatching(/^google_data_loss_prevention_inspect_template\./)]);
+    const trigger = resources(json, 'google_data_loss_prevention_job_trigger').find((t) => t.trigger_id === 'scan-shop_cdc-shop_public_orders');
+    expect(trigger.depends_on).toContain(`google_data_catalog_policy_tag_iam_member.${reads[0][0]}`);
+    // A table without tagged columns needs no tag read.
+    const clean = resources(json, 'google_data_loss_prevention_job_trigger').find((t) => t.trigger_id === 'scan-legacy_cdc-legacy_app_users');
+    expect(clean.depends_on.filter((d: string) => d.startsWith('google_data_catalog'))).toEqual([]);
+  });
+
+  test('audit #18: every grant to the DLP service agent waits for the inspect template, the first DLP call of the stack', () => {
+    const json = synth((stack) => build(stack));
+    const template = expect.stringMatching(/^google_data_loss_prevention_inspect_template\.automation_inspect_template_[0-9A-F]+$/);
+    const toAgent = ['google_bigquery_dataset_iam_member', 'google_pubsub_topic_iam_member', 'google_data_catalog_policy_tag_iam_member']
+      .flatMap((t) => resources(json, t))
+      .filter((m) => /dlp-api\.iam\.gserviceaccount\.com$/.test(m.member));
+    expect(toAgent).toHaveLength(3);
+    toAgent.forEach((m) => expect(m.depends_on).toEqual([template]));
+  });
+
+  test('audit #27: CDC worker alerts only alongside the CdcWorkerService they watch; asked for without one, it is a synth error', () => {
+    const json = synth((stack) => build(stack));
+    expect(resources(json, 'google_logging_metric')).toEqual([]);
+    expect(problems((stack) => build(stack, { cdcWorkerAlerts: true }))).toEqual([
+      '[test/automation] cdcWorkerAlerts: true is not valid; allowed: true only with cdcWorkers: alerts on a CDC worker this app does not deploy can never fire',
+    ]);
+    const withWorker = synth((stack) => {
+      const runtime = new Construct(stack, 'runtime');
+      const worker = new CdcWorkerService(runtime, 'cdc', {
+        project: 'acme-data', region: 'us-central1', image: 'img:1', kafka: kafkaCluster(runtime),
+        database: postgresSource(runtime, { logicalName: 'billing', replicationPassword: SecretValue.fromSecretManager('billing-cdc') }),
+        kafkaIdentity: { username: 'cdc-billing', password: SecretValue.fromSecretManager('kafka-cdc-billing') },
+      });
+      build(stack, { cdcWorkers: [worker] });
+    });
+    expect(resources(withWorker, 'google_monitoring_alert_policy').map((p) => p.display_name).sort()).toEqual(['CDC worker errors', 'CDC worker restarting', 'Sensitive data where none was expected']);
+    expect(resources(withWorker, 'google_logging_metric').map((m) => m.filter)).toEqual([
+      'jsonPayload.service="cdc-worker" AND resource.type="cloud_run_revision" AND resource.labels.service_name="cdc-billing" AND severity>=ERROR',
+      'jsonPayload.service="cdc-worker" AND resource.type="cloud_run_revision" AND resource.labels.service_name="cdc-billing" AND jsonPayload.msg="streaming started"',
+    ]);
   });
 
   test('without feeds or channels, or with an unbounded erasure lag, it says so', () => {

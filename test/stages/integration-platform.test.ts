@@ -3,6 +3,7 @@ import { SecretValue } from '../../constructs/core/secret-value';
 import { DebeziumMongoDbSource } from '../../constructs/connect/debezium-mongodb-source';
 import { DebeziumCassandraAgent } from '../../constructs/connect/debezium-cassandra-agent';
 import { ExternalSourceDatabase } from '../../constructs/sources/source-database';
+import { CloudSqlSourceDatabase } from '../../constructs/sources/cloud-sql-source-database';
 import { RealtimePipeline } from '../../constructs/stages/realtime-pipeline';
 import { IntegrationPlatform, IntegrationPlatformProps, IntegrationSink, resolveSelectors, RoutableTable, selectorMatches } from '../../constructs/stages/integration-platform';
 import { problems, resources, resourceWhere, synth, SynthJson } from '../helpers';
@@ -101,7 +102,18 @@ describe('IntegrationPlatform', () => {
       'events-pubsub', 'finance-sink', 'graph-sink', 'lake-sink', 'legacy-mysql-source', 'profiles-mongodb-source', 'search-sink', 'shop-bigquery-sink', 'shop-postgres-source',
     ]);
     expect(resources(json, 'google_bigquery_dataset').map((d) => [d.dataset_id, d.labels]).sort()).toEqual([['lake', { stage: 'integration' }], ['shop_cdc', { stage: 'realtime', source: 'shop' }]]);
-    expect(resources(json, 'google_service_account').map((a) => a.account_id).sort()).toEqual(['sink-lake-sink', 'sink-shop']);
+    // The BigQuery sinks write as the Connect workers' account (audit #2): no account of their own.
+    expect(resources(json, 'google_service_account')).toEqual([]);
+  });
+
+  test("audit #2: a BigQuery sink writes as the Connect workers' account: write on its dataset and Job User, no per-sink account; a key's sink gets its own", () => {
+    const json = synth((stack) => build(stack));
+    const workers = 'serviceAccount:kafka-connect@acme-data.iam.gserviceaccount.com';
+    const lake = resources(json, 'google_bigquery_dataset_iam_member').filter((m) => /integration_sink-lake-sink_dataset/.test(m.dataset_id));
+    expect(lake.map((m) => `${m.role} ${m.member}`)).toEqual([`roles/bigquery.dataEditor ${workers}`]);
+    expect(resources(json, 'google_project_iam_member').filter((m) => m.member === workers).map((m) => `${m.project} ${m.role}`)).toEqual(['acme-data roles/bigquery.jobUser']);
+    const keyed = synth((stack) => build(stack, { sinks: [{ ...SINKS[0], keySource: 'JSON', keyJson: SecretValue.fromSecretManager('lake-key') } as IntegrationSink] }));
+    expect(resources(keyed, 'google_service_account').map((a) => a.account_id)).toEqual(['sink-lake-sink']);
   });
 
   test('the exact ACLs: produce for each capture, consume for each sink, none the realtime pipeline already grants', () => {
@@ -115,12 +127,13 @@ describe('IntegrationPlatform', () => {
       'User:connect Describe Topic:Literal:schema-history.legacy',
       'User:connect Describe Topic:Prefixed:legacy.',
       'User:connect Describe Topic:Prefixed:profiles.',
+      'User:connect DescribeConfigs Topic:Literal:schema-history.legacy',
       'User:connect Read Group:Literal:connect-events-pubsub',
       'User:connect Read Group:Literal:connect-finance-sink',
       'User:connect Read Group:Literal:connect-graph-sink',
       'User:connect Read Group:Literal:connect-lake-sink',
       'User:connect Read Group:Literal:connect-search-sink',
-      'User:connect Read Group:Literal:legacy-mysql-source-schemahistory',
+      'User:connect Read Group:Literal:legacy-schemahistory',
       'User:connect Read Topic:Literal:events.risk.device_events',
       'User:connect Read Topic:Literal:schema-history.legacy',
       'User:connect Read Topic:Prefixed:legacy.',
@@ -133,6 +146,97 @@ describe('IntegrationPlatform', () => {
       // the search sink's literal read of profiles.profiles.merchant_profiles is covered by the lake sink's prefix.
       'User:connect Describe Topic:Literal:events.risk.device_events',
     ].sort());
+  });
+
+  test('audit #15: every connector, capture or sink, is created after its topics and the ACLs its tasks need, wherever those ACLs are declared', () => {
+    const json = synth((stack) => build(stack));
+    const topicAt = (address: string) => json.resource.kafka_topic[address.replace(/^kafka_topic\./, '')].name;
+    const aclAt = (address: string) => {
+      const a = json.resource.kafka_acl[address.replace(/^kafka_acl\./, '')];
+      return `${a.acl_principal} ${a.acl_operation} ${a.resource_type}:${a.resource_pattern_type_filter}:${a.resource_name}`;
+    };
+    const deps = (name: string) => {
+      const d: string[] = resourceWhere(json, 'kafka-connect_connector', 'name', name).depends_on ?? [];
+      return { topics: d.filter((x) => x.startsWith('kafka_topic.')).map(topicAt).sort(), acls: d.filter((x) => x.startsWith('kafka_acl.')).map(aclAt).sort() };
+    };
+    // A capture given to the platform (MongoDB): its topics and produce ACLs, created here.
+    expect(deps('profiles-mongodb-source')).toEqual({
+      topics: ['profiles.profiles.merchant_profiles'],
+      acls: ['User:connect Describe Topic:Prefixed:profiles.', 'User:connect Write Topic:Prefixed:profiles.'],
+    });
+    // A database captured here (MySQL): table, heartbeat and schema-history topics, and their ACLs.
+    expect(deps('legacy-mysql-source')).toEqual({
+      topics: ['__debezium-heartbeat.legacy', 'legacy.app.invoices', 'schema-history.legacy'],
+      acls: [
+        'User:connect Describe Topic:Literal:__debezium-heartbeat.legacy',
+        'User:connect Describe Topic:Literal:schema-history.legacy',
+        'User:connect Describe Topic:Prefixed:legacy.',
+        'User:connect DescribeConfigs Topic:Literal:schema-history.legacy',
+        'User:connect Read Group:Literal:legacy-schemahistory',
+        'User:connect Read Topic:Literal:schema-history.legacy',
+        'User:connect Write Topic:Literal:__debezium-heartbeat.legacy',
+        'User:connect Write Topic:Literal:schema-history.legacy',
+        'User:connect Write Topic:Prefixed:legacy.',
+      ],
+    });
+    // A sink reading a topic of the realtime pipeline and one captured here: the realtime pipeline's
+    // prefix ACL covers the first, the lake sink's prefix ACL the second; its group is its own.
+    expect(deps('search-sink')).toEqual({
+      topics: ['profiles.profiles.merchant_profiles', 'shop.public.merchants'],
+      acls: [
+        'User:connect Describe Topic:Prefixed:profiles.',
+        'User:connect Describe Topic:Prefixed:shop.',
+        'User:connect Read Group:Literal:connect-search-sink',
+        'User:connect Read Topic:Prefixed:profiles.',
+        'User:connect Read Topic:Prefixed:shop.',
+      ],
+    });
+    expect(deps('events-pubsub')).toEqual({
+      topics: ['events.risk.device_events'],
+      acls: ['User:connect Describe Topic:Literal:events.risk.device_events', 'User:connect Read Group:Literal:connect-events-pubsub', 'User:connect Read Topic:Literal:events.risk.device_events'],
+    });
+  });
+
+  test('audit #3: a MySQL database captured here reads its schema history with an explicit group, the one granted', () => {
+    const json = synth((stack) => build(stack));
+    expect(resourceWhere(json, 'kafka-connect_connector', 'name', 'legacy-mysql-source').config['schema.history.internal.consumer.group.id']).toBe('legacy-schemahistory');
+    expect(platformAcls(json).filter((a) => a.includes('schemahistory'))).toEqual(['User:connect Read Group:Literal:legacy-schemahistory']);
+  });
+
+  test('audit #16: a Cloud SQL database captured here: its connector waits for the database and the replication user', () => {
+    const json = synth((stack) =>
+      build(stack, {
+        databases: [
+          new CloudSqlSourceDatabase(stack, 'legacy-db', {
+            logicalName: 'legacy', engine: 'mysql', region: 'us-central1', databaseName: 'app',
+            replicationPassword: SecretValue.fromVariable('legacy_cdc_password'), tables: [{ name: 'invoices', primaryKey: ['id'], labels: ['finance'] }],
+          }),
+        ],
+      }),
+    );
+    const source = resourceWhere(json, 'kafka-connect_connector', 'name', 'legacy-mysql-source');
+    expect(source.depends_on).toEqual(expect.arrayContaining([
+      ...Object.keys(json.resource.google_sql_database).map((k) => `google_sql_database.${k}`),
+      ...Object.keys(json.resource.google_sql_user).map((k) => `google_sql_user.${k}`),
+    ]));
+  });
+
+  test('one path: a database captured here and the same database in a realtime pipeline get the same capture config, topics and grants', () => {
+    const here = synth((stack) => {
+      const kafka = kafkaCluster(stack);
+      const connect = connectCluster(stack, kafka);
+      new IntegrationPlatform(stack, 'integration', { kafka, connect, databases: [mysqlSource(stack)], sinks: [{ kind: 'connector', name: 'any', select: { source: 'legacy' }, topicsAs: 'regex', connectorClass: 'com.acme.Sink' }] });
+    });
+    const realtime = synth((stack) => {
+      const kafka = kafkaCluster(stack);
+      new RealtimePipeline(stack, 'realtime', { kafka, connect: connectCluster(stack, kafka), sources: [mysqlSource(stack)], warehouse: { project: 'acme-data' } });
+    });
+    const capture = (json: SynthJson) => resourceWhere(json, 'kafka-connect_connector', 'name', 'legacy-mysql-source').config;
+    expect(capture(here)).toEqual(capture(realtime));
+    const topics = (json: SynthJson) => resources(json, 'kafka_topic').map((t) => `${t.name} ${t.partitions}×${t.replication_factor} ${JSON.stringify(t.config)}`).sort();
+    expect(topics(here)).toEqual(topics(realtime));
+    const captureAcls = (json: SynthJson) => resources(json, 'kafka_acl').map((a) => `${a.acl_operation} ${a.resource_type}:${a.resource_pattern_type_filter}:${a.resource_name}`).filter((a) => !a.includes('connect-')).sort();
+    expect(captureAcls(here)).toEqual(captureAcls(realtime));
   });
 
   test('selectors: every given field must match, lists mean any of, tables match qualified or bare', () => {

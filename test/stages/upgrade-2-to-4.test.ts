@@ -28,6 +28,7 @@ function company(stage4?: Omit<DataAutomationProps, 'feeds' | 'kafka' | 'project
   const connect = new KafkaConnectCluster(stack, 'connect', {
     url: 'https://connect:8083', kafka,
     kafkaCredentials: { username: 'connect', password: SecretValue.fromSecretManager('connect-kafka-password') },
+    googleServiceAccount: 'kafka-connect@acme-data.iam.gserviceaccount.com',
   });
   const shop = new ExternalSourceDatabase(stack, 'shop', {
     logicalName: 'shop', engine: 'postgres', host: 'pg.internal', databaseName: 'shop',
