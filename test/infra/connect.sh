@@ -10,16 +10,76 @@
 #   bash test/infra/connect.sh plugins  list the connector classes the worker loaded
 #   bash test/infra/connect.sh clean    stop and delete the worker's state (its connectors,
 #                                       offsets and status live in Kafka topics: kafka.sh clean)
+#   bash test/infra/connect.sh kill     SIGKILL (kill -9) the worker, as a crash would; `up` starts it again
+#   bash test/infra/connect.sh workers  the named workers (below) that run: name, pid, URL
 #
 # Needs Kafka up (bash test/infra/kafka.sh up).
+#
+# Named workers. A test may start further workers of its own, each one a Connect cluster of
+# one worker that logs in to the broker as a given SCRAM user (the worker and the producer./
+# consumer./admin. clients it makes for connectors alike), not as the super user:
+#
+#   CDP_CONNECT_NAME=lp1 CDP_CONNECT_PORT=18183 CDP_CONNECT_USER=lp1-connect \
+#   CDP_CONNECT_PASSWORD=... CDP_CONNECT_GROUP=lp1-connect \
+#   CDP_CONNECT_CONFIG_TOPIC=lp1-connect.configs CDP_CONNECT_OFFSET_TOPIC=lp1-connect.offsets \
+#   CDP_CONNECT_STATUS_TOPIC=lp1-connect.status \
+#   [CDP_CONNECT_WORKER_PROPERTIES=/path/extra.properties] bash test/infra/connect.sh up|down|kill|clean
+#
+#   CDP_CONNECT_NAME      letters, digits, '-', '_': state in $CDP_RUN/connect-workers/<name>,
+#                         log $CDP_LOGS/connect-<name>.log; infra.env is not touched
+#   CDP_CONNECT_PORT      its REST port on 127.0.0.1 (required; not the shared worker's 18083)
+#   CDP_CONNECT_USER/_PASSWORD   the SCRAM-SHA-512 user (required; the user and every ACL it
+#                         needs, on its internal topics and group too, must exist beforehand)
+#   CDP_CONNECT_GROUP     group.id (default cdp-connect-<name>)
+#   CDP_CONNECT_{CONFIG,OFFSET,STATUS}_TOPIC   internal topics (default <group>-configs/-offsets/-status);
+#                         the worker creates them if it may, or uses them as they exist
+#   CDP_CONNECT_OVERRIDE_POLICY   connector.client.config.override.policy (default None: a
+#                         connector cannot make its clients log in as someone else)
+#   CDP_CONNECT_WORKER_PROPERTIES   a properties file appended to the generated worker config
+#                         (its keys win), e.g. config.providers for ${dir:...} references
+#
+# `connect.sh down` (and so `npm run infra:down`) of the shared worker also stops every named
+# worker a test left running.
 set -euo pipefail
 CDP_PART=connect
+CDP_CONNECT_PORT_SET=${CDP_CONNECT_PORT:-}
 # shellcheck source=lib-java.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib-java.sh"
 
+WORKER_NAME=${CDP_CONNECT_NAME:-}
+WORKERS_DIR=$CDP_RUN/connect-workers
+if [ -n "$WORKER_NAME" ]; then
+  [[ "$WORKER_NAME" =~ ^[A-Za-z0-9_-]{1,64}$ ]] || cdp_die "CDP_CONNECT_NAME '$WORKER_NAME': use 1-64 letters, digits, '-' or '_'"
+  CDP_PART=connect-$WORKER_NAME
+  [ -n "$CDP_CONNECT_PORT_SET" ] || cdp_die "CDP_CONNECT_PORT: a named worker needs a REST port of its own"
+  [ "$CDP_CONNECT_PORT" != 18083 ] || cdp_die "CDP_CONNECT_PORT 18083 is the shared worker's port; choose another for $WORKER_NAME"
+  [ -n "${CDP_CONNECT_USER:-}" ] && [ -n "${CDP_CONNECT_PASSWORD:-}" ] ||
+    cdp_die "CDP_CONNECT_USER and CDP_CONNECT_PASSWORD: a named worker logs in as its own SCRAM user"
+  case "$CDP_CONNECT_USER$CDP_CONNECT_PASSWORD" in *'"'*|*'\'*) cdp_die "CDP_CONNECT_USER/PASSWORD must not contain a double quote or a backslash" ;; esac
+  CDP_CONNECT_STATE=$WORKERS_DIR/$WORKER_NAME
+  LOG=$CDP_LOGS/connect-$WORKER_NAME.log
+  MARKER="cdp.part=connect-worker-$WORKER_NAME"
+  WORKER_USER=$CDP_CONNECT_USER
+  WORKER_PASSWORD=$CDP_CONNECT_PASSWORD
+  WORKER_GROUP=${CDP_CONNECT_GROUP:-cdp-connect-$WORKER_NAME}
+  CONFIG_TOPIC=${CDP_CONNECT_CONFIG_TOPIC:-$WORKER_GROUP-configs}
+  OFFSET_TOPIC=${CDP_CONNECT_OFFSET_TOPIC:-$WORKER_GROUP-offsets}
+  STATUS_TOPIC=${CDP_CONNECT_STATUS_TOPIC:-$WORKER_GROUP-status}
+  OVERRIDE_POLICY=${CDP_CONNECT_OVERRIDE_POLICY:-None}
+else
+  LOG=$CDP_LOGS/connect.log
+  MARKER="cdp.part=connect"
+  WORKER_USER=$CDP_KAFKA_ADMIN_USER
+  WORKER_PASSWORD=$CDP_KAFKA_ADMIN_PASSWORD
+  WORKER_GROUP=cdp-connect
+  CONFIG_TOPIC=_cdp-connect-configs
+  OFFSET_TOPIC=_cdp-connect-offsets
+  STATUS_TOPIC=_cdp-connect-status
+  OVERRIDE_POLICY=${CDP_CONNECT_OVERRIDE_POLICY:-All}
+fi
+EXTRA_PROPERTIES=${CDP_CONNECT_WORKER_PROPERTIES:-}
+[ -z "$EXTRA_PROPERTIES" ] || [ -r "$EXTRA_PROPERTIES" ] || cdp_die "CDP_CONNECT_WORKER_PROPERTIES: cannot read $EXTRA_PROPERTIES"
 PIDFILE=$CDP_CONNECT_STATE/connect.pid
-LOG=$CDP_LOGS/connect.log
-MARKER="cdp.part=connect"
 CONFIG=$CDP_CONNECT_STATE/connect-distributed.properties
 READY_TIMEOUT=${CDP_CONNECT_READY_TIMEOUT:-240}
 # Plugin folders (test/infra/kafka/plugins/<name>/pom.xml) and the classes that
@@ -80,10 +140,10 @@ write_config() {
     cat <<EOF
 # Written by test/infra/connect.sh; regenerated on every 'up'.
 bootstrap.servers=$CDP_KAFKA_BOOTSTRAP
-group.id=cdp-connect
-config.storage.topic=_cdp-connect-configs
-offset.storage.topic=_cdp-connect-offsets
-status.storage.topic=_cdp-connect-status
+group.id=$WORKER_GROUP
+config.storage.topic=$CONFIG_TOPIC
+offset.storage.topic=$OFFSET_TOPIC
+status.storage.topic=$STATUS_TOPIC
 config.storage.replication.factor=1
 offset.storage.replication.factor=1
 status.storage.replication.factor=1
@@ -98,14 +158,24 @@ rest.advertised.host.name=127.0.0.1
 rest.advertised.port=$CDP_CONNECT_PORT
 plugin.path=$CDP_CONNECT_PLUGINS
 plugin.discovery=service_load
-# connectors may set their own producer./consumer./admin. overrides (e.g. another SCRAM user)
-connector.client.config.override.policy=All
+# All: connectors may set their own producer./consumer./admin. overrides (e.g. another SCRAM
+# user); None (named workers): they may not
+connector.client.config.override.policy=$OVERRIDE_POLICY
 EOF
-    # the worker itself, and the clients it makes for connectors, log in as admin
-    cdp_kafka_client_properties
-    cdp_kafka_client_properties producer.
-    cdp_kafka_client_properties consumer.
-    cdp_kafka_client_properties admin.
+    # the worker itself, and the clients it makes for connectors, log in as one user
+    # (admin for the shared worker, the given SCRAM user for a named one)
+    local prefix
+    for prefix in "" producer. consumer. admin.; do
+      cat <<EOF
+${prefix}security.protocol=SASL_PLAINTEXT
+${prefix}sasl.mechanism=SCRAM-SHA-512
+${prefix}sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$WORKER_USER" password="$WORKER_PASSWORD";
+EOF
+    done
+    if [ -n "$EXTRA_PROPERTIES" ]; then
+      printf '# from %s\n' "$EXTRA_PROPERTIES"
+      cat "$EXTRA_PROPERTIES"
+    fi
   } > "$CONFIG"
 }
 
@@ -122,7 +192,29 @@ plugins_ready() {
   done
 }
 
-write_env() { cdp_env_merge CONNECT_URL="$CDP_CONNECT_URL"; }
+# Only the shared worker is in infra.env; a test knows the URL of a named worker it started.
+write_env() { [ -n "$WORKER_NAME" ] || cdp_env_merge CONNECT_URL="$CDP_CONNECT_URL"; }
+
+# Stops every named worker (for `down` of the shared worker: nothing a test started outlives it).
+stop_named_workers() {
+  local d name
+  for d in "$WORKERS_DIR"/*/; do
+    [ -d "$d" ] || continue
+    name=$(basename "$d")
+    cdp_stop_jvm "Kafka Connect worker $name" "$d/connect.pid" "cdp.part=connect-worker-$name"
+  done
+}
+
+list_workers() {
+  local d name
+  for d in "$WORKERS_DIR"/*/; do
+    [ -d "$d" ] || continue
+    name=$(basename "$d")
+    if cdp_pid_alive "$d/connect.pid" "cdp.part=connect-worker-$name"; then
+      printf '%s pid %s %s\n' "$name" "$(cat "$d/connect.pid")" "$(grep -m1 '^listeners=' "$d/connect-distributed.properties" 2>/dev/null | cut -d= -f2-)"
+    fi
+  done
+}
 
 up() {
   cdp_require_java
@@ -152,9 +244,9 @@ up() {
   write_config
   local t0=$SECONDS
   echo "$cluster" > "$CDP_CONNECT_STATE/kafka-cluster.id"
-  cdp_log "starting Kafka Connect $CDP_KAFKA_VERSION (log: $LOG)"
+  cdp_log "starting Kafka Connect $CDP_KAFKA_VERSION as User:$WORKER_USER, group $WORKER_GROUP (log: $LOG)"
   cdp_start_jvm "$PIDFILE" "$LOG" \
-    -D"$MARKER" -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -D"$MARKER" -Xms${CDP_CONNECT_XMS:-256m} -Xmx${CDP_CONNECT_XMX:-768m} -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$CDP_INFRA_DIR/kafka/log4j2.properties" \
     -cp "$CDP_KAFKA_HOME/libs/*" org.apache.kafka.connect.cli.ConnectDistributed "$CONFIG"
@@ -186,7 +278,7 @@ status() {
 cmd=${1:-}
 # One up/down/clean at a time (up.sh, a developer and a test may call this at once).
 case "$cmd" in
-  up|down|clean|reset)
+  up|down|clean|reset|kill)
     mkdir -p "$CDP_CONNECT_STATE"
     exec 7>"$CDP_CONNECT_STATE/.lock"
     flock -w 600 7 || cdp_die "another connect.sh $cmd has held $CDP_CONNECT_STATE/.lock for 10 minutes"
@@ -194,13 +286,34 @@ case "$cmd" in
 esac
 case "$cmd" in
   up) up ;;
-  down) cdp_stop_jvm "Kafka Connect" "$PIDFILE" "$MARKER" ;;
+  down)
+    cdp_stop_jvm "Kafka Connect${WORKER_NAME:+ worker $WORKER_NAME}" "$PIDFILE" "$MARKER"
+    [ -n "$WORKER_NAME" ] || stop_named_workers
+    ;;
+  kill)
+    if cdp_pid_alive "$PIDFILE" "$MARKER"; then
+      pid=$(cat "$PIDFILE")
+      cdp_log "kill -9 $pid"
+      kill -KILL "$pid"
+      # A JVM's command line vanishes before its sockets close: wait for the REST port too.
+      for _ in $(seq 1 150); do
+        ! cdp_pid_alive "$PIDFILE" "$MARKER" && ! cdp_port_open 127.0.0.1 "$CDP_CONNECT_PORT" && break
+        sleep 0.2
+      done
+      cdp_port_open 127.0.0.1 "$CDP_CONNECT_PORT" && cdp_die "pid $pid was killed but port $CDP_CONNECT_PORT is still open after 30 s"
+      rm -f "$PIDFILE"
+    else
+      cdp_log "not running"
+    fi
+    ;;
+  workers) list_workers ;;
   status) status ;;
   plugins) plugin_classes ;;
   clean)
-    cdp_stop_jvm "Kafka Connect" "$PIDFILE" "$MARKER"
+    cdp_stop_jvm "Kafka Connect${WORKER_NAME:+ worker $WORKER_NAME}" "$PIDFILE" "$MARKER"
+    [ -n "$WORKER_NAME" ] || stop_named_workers
     rm -rf "$CDP_CONNECT_STATE"
     cdp_log "deleted $CDP_CONNECT_STATE"
     ;;
-  *) echo "usage: bash test/infra/connect.sh up|down|status|plugins|clean" >&2; exit 2 ;;
+  *) echo "usage: bash test/infra/connect.sh up|down|status|plugins|clean|kill|workers" >&2; exit 2 ;;
 esac

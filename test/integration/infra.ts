@@ -4,6 +4,7 @@
  * this module reads them. A test that needs a part asks for it with `requireInfra`, which
  * throws with the command to run when the part is missing: tests never skip silently.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -118,3 +119,139 @@ export function requireInfra<K extends string>(keys: readonly K[], env: NodeJS.P
   for (const k of keys) out[k] = vars[k];
   return out;
 }
+
+/** Options of {@link NamedConnectWorker}: who the worker is on the broker. */
+export interface NamedConnectWorkerOptions {
+  /** Worker name: state in `$CDP_RUN/connect-workers/<name>`, log `$CDP_RUN/logs/connect-<name>.log`. */
+  readonly name: string;
+  /** REST port on 127.0.0.1 (not the shared worker's 18083). */
+  readonly port: number;
+  /** SCRAM-SHA-512 user the worker and the producer/consumer/admin clients it makes for connectors log in as. */
+  readonly user: string;
+  /** Its password. */
+  readonly password: string;
+  /** group.id of the worker. */
+  readonly group: string;
+  /** config.storage.topic. */
+  readonly configTopic: string;
+  /** offset.storage.topic. */
+  readonly offsetTopic: string;
+  /** status.storage.topic. */
+  readonly statusTopic: string;
+  /** Extra worker properties (appended; they win), e.g. `config.providers`. @default none */
+  readonly workerProperties?: Record<string, string>;
+}
+
+/**
+ * A Kafka Connect worker of a test's own (`test/infra/connect.sh` with `CDP_CONNECT_NAME`): a
+ * one-worker Connect cluster on loopback that logs in to the harness's broker as a given SCRAM
+ * user, never as the super user. The user, its ACLs and (unless the user may create them) the
+ * internal topics must exist before {@link up}.
+ */
+export class NamedConnectWorker {
+  /** REST URL. */
+  public readonly url: string;
+  /** The worker's log file. */
+  public readonly logFile: string;
+  /** The worker properties connect.sh writes (with the SCRAM password; mode 600). */
+  public readonly configFile: string;
+  private readonly script: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(public readonly options: NamedConnectWorkerOptions) {
+    this.url = `http://127.0.0.1:${options.port}`;
+    this.logFile = path.join(runDir(), 'logs', `connect-${options.name}.log`);
+    this.configFile = path.join(runDir(), 'connect-workers', options.name, 'connect-distributed.properties');
+    this.script = path.join(__dirname, '..', 'infra', 'connect.sh');
+    this.env = {
+      ...process.env,
+      CDP_CONNECT_NAME: options.name,
+      CDP_CONNECT_PORT: String(options.port),
+      CDP_CONNECT_USER: options.user,
+      CDP_CONNECT_PASSWORD: options.password,
+      CDP_CONNECT_GROUP: options.group,
+      CDP_CONNECT_CONFIG_TOPIC: options.configTopic,
+      CDP_CONNECT_OFFSET_TOPIC: options.offsetTopic,
+      CDP_CONNECT_STATUS_TOPIC: options.statusTopic,
+    };
+    if (options.workerProperties) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cdp-connect-${options.name}-`));
+      const file = path.join(dir, 'worker.properties');
+      fs.writeFileSync(file, Object.entries(options.workerProperties).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+      this.env.CDP_CONNECT_WORKER_PROPERTIES = file;
+    }
+  }
+
+  private sh(command: 'up' | 'down' | 'kill' | 'clean', timeoutMs: number): string {
+    const r = spawnSync('bash', [this.script, command], { env: this.env, encoding: 'utf8', timeout: timeoutMs });
+    if (r.status !== 0) {
+      throw new Error(`connect.sh ${command} (worker ${this.options.name}) exited ${r.status}${r.error ? ` (${r.error.message})` : ''}\n${r.stdout}\n${r.stderr}\n--- last lines of ${this.logFile} ---\n${this.logTail(40)}`);
+    }
+    return r.stdout;
+  }
+
+  /** Starts the worker (if not running) and waits until it lists the plugins and answers GET /connectors. */
+  public up(timeoutMs = 300_000): void {
+    this.sh('up', timeoutMs);
+  }
+
+  /** Stops it (SIGTERM, data in Kafka kept). */
+  public down(): void {
+    this.sh('down', 60_000);
+  }
+
+  /** `kill -9`, as a crash would; {@link up} starts it again. */
+  public kill(): void {
+    this.sh('kill', 30_000);
+  }
+
+  /** Stops it and deletes its local state (its connectors, offsets and status live in Kafka). */
+  public clean(): void {
+    this.sh('clean', 60_000);
+  }
+
+  /** Size of the log now, to read only what comes after with {@link logSince}. */
+  public logMark(): number {
+    return fs.existsSync(this.logFile) ? fs.statSync(this.logFile).size : 0;
+  }
+
+  /** The log from byte `mark` on. */
+  public logSince(mark = 0): string {
+    if (!fs.existsSync(this.logFile)) return '';
+    const fd = fs.openSync(this.logFile, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const buf = Buffer.alloc(Math.max(0, size - mark));
+      fs.readSync(fd, buf, 0, buf.length, mark);
+      return buf.toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** The last `lines` lines of the log. */
+  public logTail(lines: number): string {
+    return this.logSince(0).split('\n').slice(-lines).join('\n');
+  }
+
+  /**
+   * Lines of the log (from `mark` on) that report an authentication or authorization failure:
+   * Kafka's `*AuthorizationException`s and `*_AUTHORIZATION_FAILED` errors, "Not authorized",
+   * SASL failures, and Connect's note that its principal may not describe a topic's configs. A
+   * line of a stack trace comes with the log record it belongs to (`<record> → <line>`), which
+   * says who was refused what.
+   */
+  public authorizationErrors(mark = 0): string[] {
+    const out: string[] = [];
+    let record = '';
+    for (const line of this.logSince(mark).split('\n')) {
+      if (line.startsWith('[')) record = line;
+      if (!AUTHORIZATION_ERROR.test(line)) continue;
+      out.push(line.startsWith('[') ? line : `${record} → ${line.trim()}`);
+    }
+    return out;
+  }
+}
+
+/** What {@link NamedConnectWorker.authorizationErrors} looks for. */
+export const AUTHORIZATION_ERROR = /AuthorizationException|AUTHORIZATION_FAILED|[Nn]ot authorized|SaslAuthenticationException|Authentication failed|required permission/;

@@ -3,7 +3,10 @@
  * constructs, against the harness's real broker, Connect worker, PostgreSQL and MariaDB:
  * topics, ACLs and SCRAM users exist as asked; Debezium connectors run; rows inserted, updated
  * and deleted in both databases arrive as Debezium events; ACLs are enforced; a second plan is
- * empty; destroy removes everything. Needs `npm run infra:up`.
+ * empty; destroy removes everything. The connectors run on a Connect worker of the test's own
+ * that logs in as the Connect user the stack creates, with the stack's ACLs only (no super user;
+ * see connect-least-privilege.test.ts for restarts and the authorization checks). Needs
+ * `npm run infra:up`.
  */
 import { App, Testing, TerraformStack } from 'cdktf';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
@@ -19,20 +22,22 @@ import { BIGQUERY_SINK_CLASS } from '../../constructs/connect/bigquery-sink';
 import { ExternalSourceDatabase } from '../../constructs/sources/source-database';
 import { RealtimePipeline } from '../../constructs/stages/realtime-pipeline';
 import { validateAll } from '../../stacks/reference-app';
-import { requireInfra } from './infra';
+import { NamedConnectWorker, requireInfra } from './infra';
 import { TerraformWorkdir, withoutGoogle } from './terraform';
+import { apply, applyKafkaResources, plan, resolveWorkerProperties } from './connect-harness';
 
 jest.setTimeout(600_000);
 
 const run = `it${Date.now().toString(36).slice(-5)}`;
 const env = requireInfra([
-  'KAFKA_BOOTSTRAP', 'KAFKA_ADMIN_USER', 'KAFKA_ADMIN_PASSWORD', 'KAFKA_VERSION', 'CONNECT_URL',
+  'KAFKA_BOOTSTRAP', 'KAFKA_ADMIN_USER', 'KAFKA_ADMIN_PASSWORD', 'KAFKA_VERSION',
   'PG_HOST', 'PG_PORT', 'PG_USER', 'PG_PASSWORD', 'PG_DATABASE',
   'MARIADB_HOST', 'MARIADB_PORT', 'MARIADB_USER', 'MARIADB_PASSWORD', 'MARIADB_DATABASE',
   'TF_CLI_CONFIG_FILE', 'TERRAFORM_BIN',
 ] as const);
 
-const passwords = { kafka_admin_password: env.KAFKA_ADMIN_PASSWORD, pg_cdc_password: env.PG_PASSWORD, mariadb_cdc_password: env.MARIADB_PASSWORD, writer_password: `w-${run}-secret`, outsider_password: `o-${run}-secret` };
+const connectUrl = 'http://127.0.0.1:18185';
+const passwords = { kafka_admin_password: env.KAFKA_ADMIN_PASSWORD, connect_password: `c-${run}-secret`, pg_cdc_password: env.PG_PASSWORD, mariadb_cdc_password: env.MARIADB_PASSWORD, writer_password: `w-${run}-secret`, outsider_password: `o-${run}-secret` };
 const pgTable = `customers_${run}`;
 const myTable = `orders_${run}`;
 
@@ -48,11 +53,23 @@ function buildStack(): any {
     brokerCount: 1,
     sasl: { username: env.KAFKA_ADMIN_USER, password: SecretValue.fromVariable('kafka_admin_password') },
   });
+  const connectUser = new KafkaScramUser(stack, 'connect-user', { platform: kafka, username: `${run}-connect`, password: SecretValue.fromVariable('connect_password') });
   const connect = new KafkaConnectCluster(stack, 'connect', {
-    url: env.CONNECT_URL,
+    url: connectUrl,
     kafka,
-    workerPrincipal: `User:${env.KAFKA_ADMIN_USER}`,
-    kafkaCredentials: { username: env.KAFKA_ADMIN_USER, password: SecretValue.fromVariable('kafka_admin_password') },
+    workerPrincipal: connectUser.principal,
+    kafkaCredentials: { username: connectUser.username, password: connectUser.password },
+    worker: {
+      groupId: `${run}-connect`,
+      configStorageTopic: `${run}-connect.configs`,
+      offsetStorageTopic: `${run}-connect.offsets`,
+      statusStorageTopic: `${run}-connect.status`,
+      offsetStoragePartitions: 1,
+      statusStoragePartitions: 1,
+      replicationFactor: 1,
+    },
+    // Only the BigQuery sinks (left out of the apply) use it.
+    googleServiceAccount: 'kafka-connect@acme-data.iam.gserviceaccount.com',
   });
   const pg = new ExternalSourceDatabase(stack, 'pg', {
     logicalName: `${run}pg`, engine: 'postgres', host: env.PG_HOST, port: Number(env.PG_PORT), databaseName: env.PG_DATABASE,
@@ -75,7 +92,7 @@ function buildStack(): any {
   events.grantProduce(writer);
   const problems = validateAll([stack]);
   if (problems.length) throw new Error(problems.join('\n'));
-  return { json: JSON.parse(Testing.synth(stack)), pipeline };
+  return { json: JSON.parse(Testing.synth(stack)), pipeline, connect };
 }
 
 function kafkaAs(username: string, password: string): Kafka {
@@ -83,7 +100,7 @@ function kafkaAs(username: string, password: string): Kafka {
 }
 
 async function connectorStatus(name: string): Promise<any> {
-  const res = await fetch(`${env.CONNECT_URL}/connectors/${encodeURIComponent(name)}/status`);
+  const res = await fetch(`${connectUrl}/connectors/${encodeURIComponent(name)}/status`);
   return res.ok ? res.json() : { error: res.status, body: await res.text() };
 }
 
@@ -137,9 +154,17 @@ function opsByKey(events: { key: any; value: any }[]): Record<string, string[]> 
 }
 
 describe('terraform apply of a realtime pipeline on the real parts', () => {
-  const { json: full, pipeline } = buildStack();
+  const { json: full, pipeline, connect } = buildStack();
   const { json, removed } = withoutGoogle(full, { dropConnectorClasses: [BIGQUERY_SINK_CLASS] });
   const tf = new TerraformWorkdir(json, passwords);
+  // The worker runs with the properties the construct gives its workers (group, internal topics,
+  // the Connect user's login for the worker and its producer/consumer/admin clients).
+  const worker = new NamedConnectWorker({
+    name: run, port: 18185, user: `${run}-connect`, password: passwords.connect_password, group: `${run}-connect`,
+    configTopic: `${run}-connect.configs`, offsetTopic: `${run}-connect.offsets`, statusTopic: `${run}-connect.status`,
+    workerProperties: resolveWorkerProperties(connect.workerProperties, passwords),
+  });
+  const connectorTargets = () => Object.keys(json.resource['kafka-connect_connector'] ?? {}).map((n) => `-target=kafka-connect_connector.${n}`);
   const pgTopic = pipeline.sources[`${run}pg`].capture.topicsByTable[`public.${pgTable}`];
   const myTopic = pipeline.sources[`${run}my`].capture.topicsByTable[`${env.MARIADB_DATABASE}.${myTable}`];
   let pg: PgClient;
@@ -157,11 +182,18 @@ describe('terraform apply of a realtime pipeline on the real parts', () => {
   });
 
   afterAll(async () => {
+    tf.run(['destroy', '-auto-approve', '-input=false', '-no-color', ...connectorTargets()]);
+    try {
+      worker.clean();
+    } catch (e) {
+      console.error(String(e));
+    }
     tf.run(['destroy', '-auto-approve', '-input=false', '-no-color']);
     await pg?.query(`DROP TABLE IF EXISTS public.${pgTable}`).catch(() => undefined);
     for (const name of [`${run}pg`]) {
       const slot = `${name}_debezium`;
       await pg?.query('SELECT pg_drop_replication_slot($1) FROM pg_replication_slots WHERE slot_name = $1', [slot]).catch(() => undefined);
+      await pg?.query(`DROP PUBLICATION IF EXISTS ${name}_publication`).catch(() => undefined);
     }
     await pg?.end().catch(() => undefined);
     await maria?.query(`DROP TABLE IF EXISTS ${myTable}`).catch(() => undefined);
@@ -174,7 +206,10 @@ describe('terraform apply of a realtime pipeline on the real parts', () => {
   });
 
   test('apply creates topics with the partitions and configs asked for, ACLs and SCRAM users', async () => {
-    tf.must(['apply', '-auto-approve', '-input=false', '-no-color'], [0], 480_000);
+    // The worker's user, internal topics and ACLs first, then the worker, then the connectors.
+    applyKafkaResources(tf, json);
+    worker.up();
+    apply(tf);
     const admin = kafkaAs(env.KAFKA_ADMIN_USER, env.KAFKA_ADMIN_PASSWORD).admin();
     await admin.connect();
     try {
@@ -263,11 +298,16 @@ describe('terraform apply of a realtime pipeline on the real parts', () => {
   });
 
   test('a second plan reports no changes', () => {
-    const plan = tf.run(['plan', '-detailed-exitcode', '-input=false', '-no-color']);
-    expect({ status: plan.status, out: plan.status === 0 ? '' : plan.stdout.slice(-3000) }).toEqual({ status: 0, out: '' });
+    const result = plan(tf);
+    expect({ status: result.status, out: result.status === 0 ? '' : `${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}` }).toEqual({ status: 0, out: '' });
   });
 
   test('destroy removes every topic', async () => {
+    // Connectors first, through the worker; then the worker stops; then its ACLs, topics and user.
+    tf.must(['destroy', '-auto-approve', '-input=false', '-no-color', ...connectorTargets()], [0], 480_000);
+    const statuses = await Promise.all(Object.values<any>(json.resource['kafka-connect_connector']).map((c) => connectorStatus(c.name)));
+    expect(statuses.map((s) => s.error)).toEqual(statuses.map(() => 404));
+    worker.clean();
     tf.must(['destroy', '-auto-approve', '-input=false', '-no-color'], [0], 480_000);
     const admin = kafkaAs(env.KAFKA_ADMIN_USER, env.KAFKA_ADMIN_PASSWORD).admin();
     await admin.connect();
@@ -277,7 +317,5 @@ describe('terraform apply of a realtime pipeline on the real parts', () => {
     } finally {
       await admin.disconnect();
     }
-    const statuses = await Promise.all(Object.values<any>(json.resource['kafka-connect_connector']).map((c) => connectorStatus(c.name)));
-    expect(statuses.map((s) => s.error)).toEqual(statuses.map(() => 404));
   });
 });
