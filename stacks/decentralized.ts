@@ -179,12 +179,6 @@ export const DECENTRALIZED_STACKS: Record<string, ReferenceStackFactory> = Objec
   ]),
 );
 
-/** The whole company in one stack (e.g. for a single deployment, or the stage 4 → 5 upgrade). */
-export function buildDecentralizedCompanyInOneStack(stack: TerraformStack, config: ReferenceStackConfig): DecentralizedCompany {
-  useGoogleCloud(stack, config);
-  return buildDecentralizedCompany({ platform: stack, domain: () => stack }, config);
-}
-
 /**
  * Stage 5 of a company that already runs Kafka, Connect and a realtime pipeline with the monolith
  * (WePay at stage 4): the platform and the three domains are added beside everything, in the same

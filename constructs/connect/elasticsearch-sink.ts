@@ -66,17 +66,6 @@ export const SEARCH_SINK_CLASSES: Record<SearchSinkFlavor, string> = {
   opensearch: 'io.aiven.kafka.connect.opensearch.OpenSearchSinkConnector',
 };
 
-/**
- * The Debezium `ExtractNewRecordState` transform for relational change events, as config: keeps
- * tombstones when the sink deletes on them, marks deleted rows with `__deleted` otherwise. Sinks
- * fed by several kinds of source use {@link addUnwrap}, which this is the relational case of.
- */
-export function debeziumUnwrapConfig(keepTombstones: boolean): Record<string, string> {
-  const chain = new TransformChain();
-  addUnwrap(chain, undefined, { deletes: keepTombstones ? 'tombstone' : 'rewrite' });
-  return chain.toConfig();
-}
-
 /** Checks `topics` / `topicsRegex`: exactly one, non-empty, a valid regex. */
 export function checkTopicChoice(p: Problems, topics: string[] | undefined, topicsRegex: string | undefined): void {
   p.check((topics === undefined) !== (topicsRegex === undefined), 'topics/topicsRegex', topics ?? topicsRegex, 'exactly one of topics and topicsRegex');
