@@ -1,11 +1,12 @@
 /**
  * Golden comparison: the same tables and workload captured by Debezium's PostgreSQL connector on
- * the harness's Kafka Connect and by the CDC worker. Events are compared field by field (key,
+ * a least-privileged Kafka Connect worker (test/integration/golden-connect.ts: a stack's Terraform
+ * creates its SCRAM user and ACLs; it never logs in as the broker's super user) and by the CDC worker. Events are compared field by field (key,
  * before, after, op, value schema of the row, the source block, headers); the only differences allowed
  * are the documented ones in PG_GOLDEN_ALLOWED (test/cdc-worker/golden.ts: timings, positions).
  */
 import { Client } from 'pg';
-import { requireInfra } from './infra';
+import { GoldenConnect } from './golden-connect';
 import { goldenDifferences, pgGoldenAllowed, startDebeziumPostgres, stopDebeziumPostgres, waitForActiveSlot } from '../cdc-worker/golden';
 import { Infra, cleanup, infra, pgClient, readTopics, scratchName, startWorker, workerConfig, writeConfigFile } from '../cdc-worker/harness';
 
@@ -13,6 +14,7 @@ jest.setTimeout(300000);
 
 describe('cdc-worker events equal Debezium\'s (golden comparison)', () => {
   let env: Infra;
+  let connect: GoldenConnect | undefined;
   let connectUrl: string;
   let pg: Client;
   const name = scratchName('cdcw_gold');
@@ -23,7 +25,10 @@ describe('cdc-worker events equal Debezium\'s (golden comparison)', () => {
 
   beforeAll(async () => {
     env = infra();
-    connectUrl = requireInfra(['CONNECT_URL'] as const).CONNECT_URL;
+    // Debezium runs on a Connect worker of this test's own, as the Connect user the stack creates
+    connect = new GoldenConnect({ run: `gold${Date.now().toString(36).slice(-5)}`, port: 18291, produce: [`${dbzPrefix}.`] });
+    connect.up();
+    connectUrl = connect.url;
     pg = await pgClient(env);
     await pg.query(`
       CREATE SCHEMA ${s};
@@ -40,7 +45,8 @@ describe('cdc-worker events equal Debezium\'s (golden comparison)', () => {
   });
 
   afterAll(async () => {
-    await stopDebeziumPostgres(connectUrl, pg, dbzPrefix, dbzSlot);
+    if (connectUrl) await stopDebeziumPostgres(connectUrl, pg, dbzPrefix, dbzSlot);
+    connect?.down();
     await pg?.end();
     if (env) {
       await cleanup(env, name);
@@ -73,6 +79,8 @@ describe('cdc-worker events equal Debezium\'s (golden comparison)', () => {
       expect(theirs).toHaveLength(13);
       const differences = goldenDifferences(ours, ourPrefix, theirs, dbzPrefix, pgGoldenAllowed);
       expect(differences).toEqual([]);
+      expect(connect!.loginUsers()).toEqual([connect!.user]);
+      expect(connect!.authorizationErrors()).toEqual([]);
     } finally {
       worker.proc.kill('SIGKILL');
     }
