@@ -1,7 +1,8 @@
 /**
  * Golden comparison for the less common PostgreSQL types: ranges, point and the other geometric
  * types, tsvector/tsquery, pg_lsn, the oid aliases, the extension types citext/hstore/ltree/isn,
- * arrays of them and domains over them, captured by Debezium's PostgreSQL connector and by the CDC
+ * arrays of them and domains over them, captured by Debezium's PostgreSQL connector (on a
+ * least-privileged Connect worker of its own, test/integration/golden-connect.ts) and by the CDC
  * worker and compared field by field like test/integration/cdc-worker-golden.test.ts.
  *
  * It runs in a scratch database (the extensions are per database) whose default time zone is not
@@ -10,7 +11,7 @@
  * its events must be exactly the ones the worker cannot map.
  */
 import { Client } from 'pg';
-import { requireInfra } from './infra';
+import { GoldenConnect } from './golden-connect';
 import { goldenDifferences, pgGoldenAllowed, startDebeziumPostgres, stopDebeziumPostgres, waitForActiveSlot } from '../cdc-worker/golden';
 import { Infra, cleanup, infra, pgClient, readTopics, scratchName, startWorker, workerConfig, writeConfigFile } from '../cdc-worker/harness';
 
@@ -81,6 +82,7 @@ function insert(table: string, id: number, row: Record<string, string>): string 
 describe('cdc-worker events equal Debezium\'s for ranges, geometry, text search and extension types (golden comparison)', () => {
   let env: Infra;
   let dbEnv: Infra;
+  let connect: GoldenConnect | undefined;
   let connectUrl: string;
   let pg: Client;
   const name = scratchName('cdcw_goldt');
@@ -92,7 +94,10 @@ describe('cdc-worker events equal Debezium\'s for ranges, geometry, text search 
 
   beforeAll(async () => {
     env = infra();
-    connectUrl = requireInfra(['CONNECT_URL'] as const).CONNECT_URL;
+    // Debezium runs on a Connect worker of this test's own, as the Connect user the stack creates
+    connect = new GoldenConnect({ run: `goldt${Date.now().toString(36).slice(-5)}`, port: 18292, produce: [`${dbzPrefix}.`] });
+    connect.up();
+    connectUrl = connect.url;
     const admin = await pgClient(env);
     try {
       await admin.query(`CREATE DATABASE ${name}`);
@@ -124,7 +129,8 @@ describe('cdc-worker events equal Debezium\'s for ranges, geometry, text search 
   });
 
   afterAll(async () => {
-    await stopDebeziumPostgres(connectUrl, pg, dbzPrefix, dbzSlot);
+    if (connectUrl) await stopDebeziumPostgres(connectUrl, pg, dbzPrefix, dbzSlot);
+    connect?.down();
     await pg?.end();
     if (env) {
       await cleanup(dbEnv, name);
@@ -167,6 +173,8 @@ describe('cdc-worker events equal Debezium\'s for ranges, geometry, text search 
       const after = JSON.parse(theirs.find((r) => r.topic.endsWith('.more'))!.value!).schema.fields.find((f: { field: string }) => f.field === 'after');
       expect(after.fields.map((f: { field: string }) => f.field)).toEqual(expect.arrayContaining(['rtz', 'ar4', 'p', 'atv', 'hs', 'aisb', 'dtz', 'dhs']));
       expect(goldenDifferences(ours, ourPrefix, theirs, dbzPrefix, pgGoldenAllowed)).toEqual([]);
+      expect(connect!.loginUsers()).toEqual([connect!.user]);
+      expect(connect!.authorizationErrors()).toEqual([]);
     } finally {
       worker.proc.kill('SIGKILL');
     }
