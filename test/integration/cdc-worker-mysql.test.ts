@@ -2,10 +2,11 @@
  * The CDC worker's MariaDB source against the harness's MariaDB 10.11 and Kafka: snapshot then
  * streaming, several column types, order per key, a DDL change applied to later events, kill -9
  * in the middle of 6,000 changes then a restart (checked row by row), and a field-by-field golden
- * comparison with Debezium's MariaDB connector on the harness's Connect.
+ * comparison with Debezium's MariaDB connector on a least-privileged Connect worker of its own
+ * (test/integration/golden-connect.ts; its schema-history clients log in as the same user).
  */
 import { Connection } from 'mysql2/promise';
-import { requireInfra } from './infra';
+import { GoldenConnect } from './golden-connect';
 import { goldenDifferences } from '../cdc-worker/golden';
 import { KafkaRecord, readTopics, scratchName, writeConfigFile } from '../cdc-worker/harness';
 import { MySqlInfra, deleteTopics, mariadb, mysqlInfra, mysqlKafka, mysqlWorkerConfig, startMysqlWorker } from '../cdc-worker/mysql-harness';
@@ -325,12 +326,24 @@ const ALLOWED: Record<string, string> = {
 
 
 describe("cdc-worker MariaDB events equal Debezium's MariaDB connector (golden comparison)", () => {
+  let connect: GoldenConnect | undefined;
+  afterAll(() => connect?.down());
+
   test('same workload, same events', async () => {
-    const connectUrl = requireInfra(['CONNECT_URL'] as const).CONNECT_URL;
     const name = scratch('cdcw_mygold');
     const dbzPrefix = `${name}_dbz`;
     const ourPrefix = `${name}_cdcw`;
     prefixes.push(dbzPrefix, ourPrefix);
+    // Debezium runs on a Connect worker of this test's own, as the Connect user the stack creates
+    // (its topics, and the schema history the stack creates, read back with Debezium's default group)
+    connect = new GoldenConnect({
+      run: `mygold${Date.now().toString(36).slice(-5)}`,
+      port: 18293,
+      produce: [`${dbzPrefix}.`],
+      schemaHistory: [{ topic: `${dbzPrefix}.schema-history`, group: `${dbzPrefix}-schemahistory` }],
+    });
+    connect.up();
+    const connectUrl = connect.url;
     const kinds = `${name}_kinds`;
     const plain = `${name}_plain`;
     names.push(kinds, plain);
@@ -345,7 +358,7 @@ describe("cdc-worker MariaDB events equal Debezium's MariaDB connector (golden c
     await admin.connect();
     await admin.createTopics({ topics: [kinds, plain].map((t) => ({ topic: `${dbzPrefix}.${database}.${t}`, numPartitions: 1 })), waitForLeaders: true });
     await admin.disconnect();
-    const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${env.KAFKA_ADMIN_USER}" password="${env.KAFKA_ADMIN_PASSWORD}";`;
+    const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${connect.user}" password="${connect.password}";`;
     const sasl = (p: string) => ({ [`${p}.security.protocol`]: 'SASL_PLAINTEXT', [`${p}.sasl.mechanism`]: 'SCRAM-SHA-512', [`${p}.sasl.jaas.config`]: jaas });
     const res = await fetch(`${connectUrl}/connectors`, {
       method: 'POST',
@@ -395,6 +408,8 @@ describe("cdc-worker MariaDB events equal Debezium's MariaDB connector (golden c
         Boolean(ALLOWED[path]) && (!path.startsWith('value.payload.source.ts_') || ev.value?.payload?.op === 'r'),
       );
       expect(differences).toEqual([]);
+      expect(connect.loginUsers()).toEqual([connect.user]);
+      expect(connect.authorizationErrors()).toEqual([]);
     } finally {
       worker.proc.kill('SIGTERM');
       await worker.exited;

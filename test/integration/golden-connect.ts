@@ -13,6 +13,8 @@ import { SecretValue } from '../../constructs/core/secret-value';
 import { KafkaCluster } from '../../constructs/kafka/kafka-cluster';
 import { KafkaScramUser } from '../../constructs/kafka/kafka-scram-user';
 import { KafkaAccessGrant } from '../../constructs/kafka/kafka-access-grant';
+import { KafkaTopic } from '../../constructs/kafka/kafka-topic';
+import { SCHEMA_HISTORY_TOPIC_CONFIG } from '../../constructs/connect/debezium-common';
 import { KafkaConnectCluster } from '../../constructs/connect/kafka-connect-cluster';
 import { NamedConnectWorker, requireInfra } from './infra';
 import { TerraformWorkdir, withoutGoogle } from './terraform';
@@ -27,8 +29,9 @@ export interface GoldenConnectOptions {
   /** Topic prefixes the connectors produce to (e.g. `<topic.prefix>.`). */
   readonly produce: string[];
   /**
-   * Schema history topics (Debezium MySQL/MariaDB): produced to and read back (consumer group
-   * `<connector>-schemahistory`), their settings checked (DescribeConfigs). @default none
+   * Schema history topics (Debezium MySQL/MariaDB), created by the stack (one partition, kept
+   * forever): produced to, read back with consumer group `group`, their settings checked
+   * (DescribeConfigs). @default none
    */
   readonly schemaHistory?: { topic: string; group: string }[];
 }
@@ -38,6 +41,8 @@ export class GoldenConnect {
   public readonly worker: NamedConnectWorker;
   public readonly url: string;
   public readonly user: string;
+  /** The user's password. */
+  public readonly password: string;
   private readonly tf: TerraformWorkdir;
   private logMark = 0;
 
@@ -46,6 +51,7 @@ export class GoldenConnect {
     this.user = `${o.run}-connect`;
     this.url = `http://127.0.0.1:${o.port}`;
     const passwords = { kafka_admin_password: env.KAFKA_ADMIN_PASSWORD, connect_password: `c-${o.run}-secret` };
+    this.password = passwords.connect_password;
     const app: App = Testing.app();
     const stack = new TerraformStack(app, 'golden-connect-it');
     new GoogleProvider(stack, 'google', { project: 'acme-it' });
@@ -77,6 +83,7 @@ export class GoldenConnect {
       new KafkaAccessGrant(stack, `produce-${i}`, { platform: kafka, principal: user.principal, intent: 'produce', topic: prefix, topicIsPrefix: true });
     });
     (o.schemaHistory ?? []).forEach((h, i) => {
+      new KafkaTopic(stack, `history-topic-${i}`, { platform: kafka, name: h.topic, partitions: 1, replicationFactor: 1, config: SCHEMA_HISTORY_TOPIC_CONFIG });
       new KafkaAccessGrant(stack, `history-produce-${i}`, { platform: kafka, principal: user.principal, intent: 'produce', topic: h.topic });
       new KafkaAccessGrant(stack, `history-consume-${i}`, { platform: kafka, principal: user.principal, intent: 'consume', topic: h.topic, group: h.group });
       new KafkaAccessGrant(stack, `history-configs-${i}`, { platform: kafka, principal: user.principal, intent: 'describe-configs', topic: h.topic });
