@@ -93,13 +93,24 @@ export class BigQuerySink extends Construct {
     this.dataset = props.defaultDataset;
     this.topics = props.topics;
     const keySource = props.keySource ?? 'APPLICATION_DEFAULT';
-    const unwrap = props.unwrapDebezium ?? true;
+    this.writerMember = keySource === 'APPLICATION_DEFAULT' ? props.cluster.googleMember : undefined;
+    if (this.writerMember) props.cluster.grantBigQueryJobUser(props.project);
+    this.validate(props, keySource);
+    this.connector = new Connector(this, 'connector', {
+      cluster: props.cluster,
+      name: props.name,
+      connectorClass: BIGQUERY_SINK_CLASS,
+      tasksMax: props.tasksMax,
+      config: sinkConfig(props, keySource),
+      sensitiveConfig: keySource === 'JSON' && props.keyJson ? { keyfile: props.keyJson } : undefined,
+    });
+  }
+
+  /** Registers the synth-time checks of the props (all problems reported at once). */
+  private validate(props: BigQuerySinkProps, keySource: BigQueryKeySource): void {
     const upsert = props.upsertEnabled ?? false;
     const del = props.deleteEnabled ?? false;
     const mergeMs = props.mergeIntervalMs ?? 60000;
-    this.writerMember = keySource === 'APPLICATION_DEFAULT' ? props.cluster.googleMember : undefined;
-    if (this.writerMember) props.cluster.grantBigQueryJobUser(props.project);
-
     validateProps(this, (p) => {
       p.check((props.topics === undefined) !== (props.topicsRegex === undefined), 'topics/topicsRegex', props.topics ?? props.topicsRegex, 'exactly one of topics and topicsRegex');
       if (props.topics) p.check(props.topics.length > 0, 'topics', props.topics, 'at least one topic');
@@ -138,48 +149,48 @@ export class BigQuerySink extends Construct {
         p.check(props.extraConfig.bigQueryPartitionDecorator === 'false', "extraConfig['bigQueryPartitionDecorator']", props.extraConfig.bigQueryPartitionDecorator, 'false or unset with timestampPartitionFieldName: KCBQ accepts only one partitioning mode');
       }
     });
-
-    const config: Record<string, string> = {
-      ...(props.extraConfig ?? {}),
-      project: props.project,
-      defaultDataset: props.defaultDataset,
-      keySource,
-      autoCreateTables: String(props.autoCreateTables ?? true),
-      allowNewBigQueryFields: String(props.allowNewFields ?? true),
-      allowBigQueryRequiredFieldRelaxation: 'true',
-      sanitizeTopics: String(props.sanitizeTopics ?? true),
-    };
-    if (props.topics) config.topics = props.topics.join(',');
-    if (props.topicsRegex) config['topics.regex'] = props.topicsRegex;
-    if (keySource === 'FILE' && props.keyFile) config.keyfile = props.keyFile;
-    if (upsert || del) {
-      config.upsertEnabled = String(upsert);
-      config.deleteEnabled = String(del);
-      config.mergeIntervalMs = String(mergeMs);
-    }
-    if (props.kafkaKeyFieldName) config.kafkaKeyFieldName = props.kafkaKeyFieldName;
-    if (props.timestampPartitionFieldName) {
-      config.timestampPartitionFieldName = props.timestampPartitionFieldName;
-      // bigQueryPartitionDecorator defaults to true, and KCBQ's PartitioningModeValidator refuses it
-      // with a partition field ("Only one partitioning mode may be specified"): POST /connectors fails.
-      config.bigQueryPartitionDecorator = 'false';
-    }
-    if (props.partitionExpirationMs !== undefined) config.partitionExpirationMs = String(props.partitionExpirationMs);
-    if (props.clusteringFieldNames) config.clusteringPartitionFieldNames = props.clusteringFieldNames.join(',');
-    if (unwrap) {
-      config.transforms = 'unwrap';
-      config['transforms.unwrap.type'] = 'io.debezium.transforms.ExtractNewRecordState';
-      // With deletes on, keep the tombstones (the sink deletes on them); otherwise mark deleted rows.
-      config['transforms.unwrap.delete.tombstone.handling.mode'] = del ? 'tombstone' : 'rewrite';
-      config['transforms.unwrap.add.fields'] = 'op,source.ts_ms';
-    }
-    this.connector = new Connector(this, 'connector', {
-      cluster: props.cluster,
-      name: props.name,
-      connectorClass: BIGQUERY_SINK_CLASS,
-      tasksMax: props.tasksMax,
-      config,
-      sensitiveConfig: keySource === 'JSON' && props.keyJson ? { keyfile: props.keyJson } : undefined,
-    });
   }
+}
+
+/** The connector's (non-secret) config: extra config first, then every key this construct sets. */
+function sinkConfig(props: BigQuerySinkProps, keySource: BigQueryKeySource): Record<string, string> {
+  const unwrap = props.unwrapDebezium ?? true;
+  const upsert = props.upsertEnabled ?? false;
+  const del = props.deleteEnabled ?? false;
+  const mergeMs = props.mergeIntervalMs ?? 60000;
+  const config: Record<string, string> = {
+    ...(props.extraConfig ?? {}),
+    project: props.project,
+    defaultDataset: props.defaultDataset,
+    keySource,
+    autoCreateTables: String(props.autoCreateTables ?? true),
+    allowNewBigQueryFields: String(props.allowNewFields ?? true),
+    allowBigQueryRequiredFieldRelaxation: 'true',
+    sanitizeTopics: String(props.sanitizeTopics ?? true),
+  };
+  if (props.topics) config.topics = props.topics.join(',');
+  if (props.topicsRegex) config['topics.regex'] = props.topicsRegex;
+  if (keySource === 'FILE' && props.keyFile) config.keyfile = props.keyFile;
+  if (upsert || del) {
+    config.upsertEnabled = String(upsert);
+    config.deleteEnabled = String(del);
+    config.mergeIntervalMs = String(mergeMs);
+  }
+  if (props.kafkaKeyFieldName) config.kafkaKeyFieldName = props.kafkaKeyFieldName;
+  if (props.timestampPartitionFieldName) {
+    config.timestampPartitionFieldName = props.timestampPartitionFieldName;
+    // bigQueryPartitionDecorator defaults to true, and KCBQ's PartitioningModeValidator refuses it
+    // with a partition field ("Only one partitioning mode may be specified"): POST /connectors fails.
+    config.bigQueryPartitionDecorator = 'false';
+  }
+  if (props.partitionExpirationMs !== undefined) config.partitionExpirationMs = String(props.partitionExpirationMs);
+  if (props.clusteringFieldNames) config.clusteringPartitionFieldNames = props.clusteringFieldNames.join(',');
+  if (unwrap) {
+    config.transforms = 'unwrap';
+    config['transforms.unwrap.type'] = 'io.debezium.transforms.ExtractNewRecordState';
+    // With deletes on, keep the tombstones (the sink deletes on them); otherwise mark deleted rows.
+    config['transforms.unwrap.delete.tombstone.handling.mode'] = del ? 'tombstone' : 'rewrite';
+    config['transforms.unwrap.add.fields'] = 'op,source.ts_ms';
+  }
+  return config;
 }

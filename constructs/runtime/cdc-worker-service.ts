@@ -129,26 +129,38 @@ export class CdcWorkerService extends Construct {
     super(scope, id);
     // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
     validateProps.required(this, props, { project: 'string', region: 'string', image: 'string', database: 'ISourceDatabase', kafka: 'IKafkaPlatform' });
-    const db = props.database;
-    const prefix = props.topicPrefix ?? db.logicalName;
-    const name = props.serviceName ?? `cdc-${db.logicalName.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`;
-    this.serviceName = name;
-    const slot = props.slotName ?? `${prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_cdc_worker`;
-    const mode = props.deliveryMode ?? 'at-least-once';
-    const heartbeatMs = props.heartbeatIntervalMs ?? 10000;
-    const tables = (props.tables ?? db.tables.map((t) => t.name)).map((t) => qualifiedTableName(db.engine, db.databaseName, t));
-    const known = new Set(db.tables.map((t) => qualifiedTableName(db.engine, db.databaseName, t.name)));
-    const binlog = db.engine !== 'postgres';
-    const serverId = props.serverId ?? stableServerId(`${prefix}-cdc-worker`);
-    this.topicsByTable = Object.fromEntries(tables.map((t) => [t, cdcTopicName(prefix, t)]));
+    const s = resolveWorkerSettings(props);
+    this.serviceName = s.name;
+    this.topicsByTable = Object.fromEntries(s.tables.map((t) => [t, cdcTopicName(s.prefix, t)]));
     this.principal = props.kafkaIdentity ? `User:${props.kafkaIdentity.username}` : undefined;
-    const dbSecret = db.replicationPassword.secretManagerRef;
-    const hashSecret = props.detectionHashKey?.secretManagerRef;
-    const policy = props.detection?.policy;
-    const hashes = JSON.stringify(policy ?? {}).includes('"hash"');
-    const quarantineTopic = policy?.quarantineTopic;
-    const kafkaSecret = props.kafkaIdentity?.password.secretManagerRef;
+    this.validate(props, s);
+    this.workerConfig = workerConfigOf(props, s);
 
+    this.serviceAccount = new PipelineServiceAccount(this, 'account', {
+      project: props.project,
+      accountId: serviceAccountId(`cdc-${props.database.logicalName}`),
+      displayName: `CDC worker for ${props.database.logicalName}`,
+      projectRoles: ['roles/logging.logWriter', 'roles/monitoring.metricWriter'],
+    });
+    const { env, secretAccess } = this.grantSecrets(props, s);
+    if (props.detection?.backend === 'cloud-dlp') {
+      new ProjectIamMember(this, 'dlp-user', { project: props.detection.projectId ?? props.project, role: 'roles/dlp.user', member: this.serviceAccount.member });
+    }
+    this.service = this.createService(props, env, secretAccess);
+
+    if (props.createTopics ?? true) {
+      const created = this.createTopics(props, s);
+      this.quarantineTopic = created.quarantineTopic;
+      this.heartbeatTopic = created.heartbeatTopic;
+      this.offsetsTopic = created.offsetsTopic;
+    }
+    if (this.principal) this.grantProduce(props, s, this.principal);
+  }
+
+  /** Registers the synth-time checks of the props (all problems reported at once). */
+  private validate(props: CdcWorkerServiceProps, s: WorkerSettings): void {
+    const db = props.database;
+    const { name, slot, mode, heartbeatMs, tables, known, binlog, serverId, dbSecret, hashSecret, hashes, quarantineTopic, kafkaSecret } = s;
     validateProps(this, (p) => {
       p.check(['postgres', 'mysql', 'mariadb'].includes(db.engine), 'database.engine', db.engine, 'postgres, mysql or mariadb');
       p.check(
@@ -171,31 +183,14 @@ export class CdcWorkerService extends Construct {
       if (quarantineTopic !== undefined) p.check(/^[a-zA-Z0-9._-]{1,249}$/.test(quarantineTopic), 'detection.policy.quarantineTopic', quarantineTopic, "letters, digits, '.', '_' and '-', at most 249 characters");
       tables.forEach((t, i) => p.check(known.has(t), `tables[${i}]`, t, `a table of database ${db.logicalName}: ${[...known].join(', ')}`));
     });
+  }
 
-    this.workerConfig = {
-      source: binlog
-        ? { engine: db.engine, serverId, host: db.host, port: db.port, database: db.databaseName, user: db.replicationUser, tables }
-        : { host: db.host, port: db.port, database: db.databaseName, user: db.replicationUser, tables, slotName: slot, publicationName: `${slot}_pub` },
-      kafka: {
-        brokers: props.kafka.bootstrapServers,
-        ssl: props.kafka.tlsEnabled,
-        // The password comes from the CDC_KAFKA__SASL__PASSWORD environment variable (Secret Manager).
-        sasl: props.kafkaIdentity ? ({ mechanism: 'scram-sha-512', username: props.kafkaIdentity.username } as CdcWorkerConfig['kafka']['sasl']) : undefined,
-      },
-      output: { topicPrefix: prefix, heartbeatIntervalMs: heartbeatMs },
-      delivery: { mode },
-      ...(props.detection ? { detection: props.detection } : {}),
-    };
-
-    this.serviceAccount = new PipelineServiceAccount(this, 'account', {
-      project: props.project,
-      accountId: serviceAccountId(`cdc-${db.logicalName}`),
-      displayName: `CDC worker for ${db.logicalName}`,
-      projectRoles: ['roles/logging.logWriter', 'roles/monitoring.metricWriter'],
-    });
-    const env: { name: string; value?: string; valueSource?: { secretKeyRef: { secret: string; version: string } } }[] = [
-      { name: 'CDC_CONFIG_JSON', value: JSON.stringify(this.workerConfig) },
-    ];
+  /**
+   * The container's environment: the worker config, then one variable per Secret Manager secret,
+   * each with read access for the service account (database, Kafka, detection hash key).
+   */
+  private grantSecrets(props: CdcWorkerServiceProps, s: WorkerSettings): { env: WorkerEnvVar[]; secretAccess: SecretManagerSecretIamMember[] } {
+    const env: WorkerEnvVar[] = [{ name: 'CDC_CONFIG_JSON', value: JSON.stringify(this.workerConfig) }];
     const secretAccess: SecretManagerSecretIamMember[] = [];
     const secretEnv = (envName: string, ref: { secret: string; version: string; project?: string }, key: string) => {
       env.push({ name: envName, valueSource: { secretKeyRef: { secret: ref.secret, version: ref.version } } });
@@ -206,19 +201,20 @@ export class CdcWorkerService extends Construct {
         member: this.serviceAccount.member,
       }));
     };
-    if (dbSecret) secretEnv('CDC_SOURCE__PASSWORD', dbSecret, 'database');
-    if (kafkaSecret) secretEnv('CDC_KAFKA__SASL__PASSWORD', kafkaSecret, 'kafka');
-    if (hashSecret) secretEnv('CDC_DETECTION__HASH_KEY', hashSecret, 'detection-hash-key');
-    if (props.detection?.backend === 'cloud-dlp') {
-      new ProjectIamMember(this, 'dlp-user', { project: props.detection.projectId ?? props.project, role: 'roles/dlp.user', member: this.serviceAccount.member });
-    }
+    if (s.dbSecret) secretEnv('CDC_SOURCE__PASSWORD', s.dbSecret, 'database');
+    if (s.kafkaSecret) secretEnv('CDC_KAFKA__SASL__PASSWORD', s.kafkaSecret, 'kafka');
+    if (s.hashSecret) secretEnv('CDC_DETECTION__HASH_KEY', s.hashSecret, 'detection-hash-key');
+    return { env, secretAccess };
+  }
 
-    this.service = new CloudRunV2Service(this, 'service', {
+  /** The Cloud Run service: one always-on instance, created after its secrets are readable. */
+  private createService(props: CdcWorkerServiceProps, env: WorkerEnvVar[], secretAccess: SecretManagerSecretIamMember[]): CloudRunV2Service {
+    return new CloudRunV2Service(this, 'service', {
       // Cloud Run checks at deploy that the revision's account can read its secrets.
       dependsOn: secretAccess.length > 0 ? secretAccess : undefined,
       project: props.project,
       location: props.region,
-      name,
+      name: this.serviceName,
       ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
       labels: props.labels ?? { component: 'cdc-worker' },
       template: {
@@ -245,46 +241,129 @@ export class CdcWorkerService extends Construct {
         ],
       },
     });
+  }
 
-    if (props.createTopics ?? true) {
-      // RealtimePipeline's defaults: a write is acknowledged by two replicas where there are two.
-      const rf = props.topicReplicationFactor ?? props.kafka.defaultReplicationFactor;
-      const minInsyncReplicas = Math.min(2, rf);
-      const topic = (id: string, name: string, config: KafkaTopicConfig, partitions?: number) =>
-        new KafkaTopic(this, id, { platform: props.kafka, name, partitions, replicationFactor: rf, config });
-      for (const [table, name] of Object.entries(this.topicsByTable)) {
-        this.topics[table] = topic(`topic-${table}`, name, props.topicConfig ?? { cleanupPolicy: 'compact', minInsyncReplicas }, props.topicPartitions);
-      }
-      if (quarantineTopic && !quarantineTopic.startsWith(`${prefix}.`)) {
-        this.quarantineTopic = topic('quarantine-topic', quarantineTopic, { cleanupPolicy: 'delete', minInsyncReplicas });
-      }
-      if (heartbeatMs > 0) {
-        this.heartbeatTopic = topic('heartbeat-topic', heartbeatTopicName(prefix), { cleanupPolicy: 'delete', retentionMs: 86400000, minInsyncReplicas }, 1);
-      }
-      if (mode === 'exactly-once' || binlog) {
-        // Exactly-once (PostgreSQL) and the binlog sources keep their position in this compacted topic.
-        this.offsetsTopic = topic('offsets-topic', `${prefix}.cdc-worker.offsets`, { cleanupPolicy: 'compact', minInsyncReplicas }, 1);
-      }
+  /**
+   * The per-table topics (into {@link topics}), then the quarantine, heartbeat and offsets topics
+   * where they apply; returns the last three for the constructor to assign.
+   */
+  private createTopics(
+    props: CdcWorkerServiceProps,
+    s: WorkerSettings,
+  ): { quarantineTopic?: KafkaTopic; heartbeatTopic?: KafkaTopic; offsetsTopic?: KafkaTopic } {
+    const { prefix, mode, heartbeatMs, binlog, quarantineTopic } = s;
+    const created: { quarantineTopic?: KafkaTopic; heartbeatTopic?: KafkaTopic; offsetsTopic?: KafkaTopic } = {};
+    // RealtimePipeline's defaults: a write is acknowledged by two replicas where there are two.
+    const rf = props.topicReplicationFactor ?? props.kafka.defaultReplicationFactor;
+    const minInsyncReplicas = Math.min(2, rf);
+    const topic = (id: string, name: string, config: KafkaTopicConfig, partitions?: number) =>
+      new KafkaTopic(this, id, { platform: props.kafka, name, partitions, replicationFactor: rf, config });
+    for (const [table, name] of Object.entries(this.topicsByTable)) {
+      this.topics[table] = topic(`topic-${table}`, name, props.topicConfig ?? { cleanupPolicy: 'compact', minInsyncReplicas }, props.topicPartitions);
     }
-    if (this.principal) {
-      new KafkaAccessGrant(this, 'produce', {
-        platform: props.kafka,
-        principal: this.principal,
-        intent: 'produce',
-        topic: `${prefix}.`,
-        topicIsPrefix: true,
-        transactionalId: mode === 'exactly-once' ? `cdc-worker-${slot}` : undefined,
-      });
-      if (quarantineTopic && !quarantineTopic.startsWith(`${prefix}.`)) {
-        new KafkaAccessGrant(this, 'produce-quarantine', { platform: props.kafka, principal: this.principal, intent: 'produce', topic: quarantineTopic });
-      }
-      if (heartbeatMs > 0) new KafkaAccessGrant(this, 'produce-heartbeat', { platform: props.kafka, principal: this.principal, intent: 'produce', topic: heartbeatTopicName(prefix) });
-      if (mode === 'exactly-once' || binlog) {
-        // Resuming reads the stored source position back.
-        // The worker reads it with a fresh consumer group each start, under a fixed prefix.
-        const group = binlog ? 'cdc-worker-offsets-' : `cdc-worker-${slot}-offsets-`;
-        new KafkaAccessGrant(this, 'read-offsets', { platform: props.kafka, principal: this.principal, intent: 'consume', topic: `${prefix}.cdc-worker.offsets`, group, groupIsPrefix: true });
-      }
+    if (quarantineTopic && !quarantineTopic.startsWith(`${prefix}.`)) {
+      created.quarantineTopic = topic('quarantine-topic', quarantineTopic, { cleanupPolicy: 'delete', minInsyncReplicas });
+    }
+    if (heartbeatMs > 0) {
+      created.heartbeatTopic = topic('heartbeat-topic', heartbeatTopicName(prefix), { cleanupPolicy: 'delete', retentionMs: 86400000, minInsyncReplicas }, 1);
+    }
+    if (mode === 'exactly-once' || binlog) {
+      // Exactly-once (PostgreSQL) and the binlog sources keep their position in this compacted topic.
+      created.offsetsTopic = topic('offsets-topic', `${prefix}.cdc-worker.offsets`, { cleanupPolicy: 'compact', minInsyncReplicas }, 1);
+    }
+    return created;
+  }
+
+  /** Kafka ACLs of the worker's principal: produce on its topics, read back its stored position. */
+  private grantProduce(props: CdcWorkerServiceProps, s: WorkerSettings, principal: string): void {
+    const { prefix, slot, mode, heartbeatMs, binlog, quarantineTopic } = s;
+    new KafkaAccessGrant(this, 'produce', {
+      platform: props.kafka,
+      principal,
+      intent: 'produce',
+      topic: `${prefix}.`,
+      topicIsPrefix: true,
+      transactionalId: mode === 'exactly-once' ? `cdc-worker-${slot}` : undefined,
+    });
+    if (quarantineTopic && !quarantineTopic.startsWith(`${prefix}.`)) {
+      new KafkaAccessGrant(this, 'produce-quarantine', { platform: props.kafka, principal, intent: 'produce', topic: quarantineTopic });
+    }
+    if (heartbeatMs > 0) new KafkaAccessGrant(this, 'produce-heartbeat', { platform: props.kafka, principal, intent: 'produce', topic: heartbeatTopicName(prefix) });
+    if (mode === 'exactly-once' || binlog) {
+      // Resuming reads the stored source position back.
+      // The worker reads it with a fresh consumer group each start, under a fixed prefix.
+      const group = binlog ? 'cdc-worker-offsets-' : `cdc-worker-${slot}-offsets-`;
+      new KafkaAccessGrant(this, 'read-offsets', { platform: props.kafka, principal, intent: 'consume', topic: `${prefix}.cdc-worker.offsets`, group, groupIsPrefix: true });
     }
   }
+}
+
+/** An environment variable of the worker's container: a plain value or a Secret Manager reference. */
+type WorkerEnvVar = { name: string; value?: string; valueSource?: { secretKeyRef: { secret: string; version: string } } };
+
+/** A Secret Manager reference as {@link SecretValue} exposes it. */
+type SecretRef = NonNullable<SecretValue['secretManagerRef']>;
+
+/** The props with their defaults applied, and what is derived from them. */
+interface WorkerSettings {
+  readonly prefix: string;
+  readonly name: string;
+  readonly slot: string;
+  readonly mode: 'at-least-once' | 'exactly-once';
+  readonly heartbeatMs: number;
+  /** Captured tables, qualified. */
+  readonly tables: string[];
+  /** Every table of the database, qualified. */
+  readonly known: Set<string>;
+  /** MySQL or MariaDB (a binlog reader) rather than PostgreSQL. */
+  readonly binlog: boolean;
+  readonly serverId: number;
+  readonly dbSecret?: SecretRef;
+  readonly hashSecret?: SecretRef;
+  readonly kafkaSecret?: SecretRef;
+  /** Whether the detection policy has 'hash' actions. */
+  readonly hashes: boolean;
+  readonly quarantineTopic?: string;
+}
+
+function resolveWorkerSettings(props: CdcWorkerServiceProps): WorkerSettings {
+  const db = props.database;
+  const prefix = props.topicPrefix ?? db.logicalName;
+  const policy = props.detection?.policy;
+  return {
+    prefix,
+    name: props.serviceName ?? `cdc-${db.logicalName.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`,
+    slot: props.slotName ?? `${prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_cdc_worker`,
+    mode: props.deliveryMode ?? 'at-least-once',
+    heartbeatMs: props.heartbeatIntervalMs ?? 10000,
+    tables: (props.tables ?? db.tables.map((t) => t.name)).map((t) => qualifiedTableName(db.engine, db.databaseName, t)),
+    known: new Set(db.tables.map((t) => qualifiedTableName(db.engine, db.databaseName, t.name))),
+    binlog: db.engine !== 'postgres',
+    serverId: props.serverId ?? stableServerId(`${prefix}-cdc-worker`),
+    dbSecret: db.replicationPassword.secretManagerRef,
+    hashSecret: props.detectionHashKey?.secretManagerRef,
+    kafkaSecret: props.kafkaIdentity?.password.secretManagerRef,
+    hashes: JSON.stringify(policy ?? {}).includes('"hash"'),
+    quarantineTopic: policy?.quarantineTopic,
+  };
+}
+
+/** The worker configuration the container receives (passwords come from the environment). */
+function workerConfigOf(props: CdcWorkerServiceProps, s: WorkerSettings): CdcWorkerConfig {
+  const db = props.database;
+  const { prefix, slot, mode, heartbeatMs, tables, binlog, serverId } = s;
+  return {
+    source: binlog
+      ? { engine: db.engine, serverId, host: db.host, port: db.port, database: db.databaseName, user: db.replicationUser, tables }
+      : { host: db.host, port: db.port, database: db.databaseName, user: db.replicationUser, tables, slotName: slot, publicationName: `${slot}_pub` },
+    kafka: {
+      brokers: props.kafka.bootstrapServers,
+      ssl: props.kafka.tlsEnabled,
+      // The password comes from the CDC_KAFKA__SASL__PASSWORD environment variable (Secret Manager).
+      sasl: props.kafkaIdentity ? ({ mechanism: 'scram-sha-512', username: props.kafkaIdentity.username } as CdcWorkerConfig['kafka']['sasl']) : undefined,
+    },
+    output: { topicPrefix: prefix, heartbeatIntervalMs: heartbeatMs },
+    delivery: { mode },
+    ...(props.detection ? { detection: props.detection } : {}),
+  };
 }

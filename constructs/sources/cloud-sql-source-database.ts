@@ -183,21 +183,33 @@ export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase
     this.replicationPassword = props.replicationPassword;
     this.instanceName = props.instanceName ?? `${props.logicalName.toLowerCase().replace(/_/g, '-')}-db`;
     this.region = props.region;
-    const version = props.databaseVersion ?? (props.engine === 'mysql' ? 'MYSQL_8_0' : 'POSTGRES_16');
     this.edition = props.edition ?? 'ENTERPRISE';
-    const plus = this.edition === 'ENTERPRISE_PLUS';
-    const tier = props.tier ?? (plus ? 'db-perf-optimized-N-2' : 'db-custom-2-7680');
-    const psa = props.privateServiceAccess;
-    this.privateNetwork = props.privateNetwork ?? (psa instanceof PrivateServiceAccess ? psa.network : undefined);
+    const s = resolveInstanceSettings(props, this.edition);
+    this.privateNetwork = props.privateNetwork ?? (s.psa instanceof PrivateServiceAccess ? s.psa.network : undefined);
     this.publicIpEnabled = props.publicIp ?? this.privateNetwork === undefined;
-    const retention = props.logRetentionDays ?? 7;
-    // Provider 6.50 docs of transaction_log_retention_days: 1-7, "For PostgreSQL Enterprise Plus
-    // and SQL Server Enterprise Plus instances … from 1 to 35".
-    const maxRetention = plus && props.engine === 'postgres' ? 35 : 7;
-    const protect = props.deletionProtection ?? true;
-    const cdcFlags = CDC_FLAGS[props.engine] ?? {};
-    this.flags = { ...(props.extraFlags ?? {}), ...cdcFlags };
+    this.flags = { ...(props.extraFlags ?? {}), ...s.cdcFlags };
+    this.validate(props, s);
 
+    this.instance = this.createInstance(props, s);
+    this.host = this.privateNetwork ? this.instance.privateIpAddress : this.instance.publicIpAddress;
+    this.connectionName = this.instance.connectionName;
+    this.captureDependencies = this.createDatabaseAndUser(props);
+
+    if (props.engine === 'postgres') {
+      this.cdcPublication = props.publicationName ?? `${props.logicalName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_publication`;
+      this.cdcSetupSql = postgresCdcSetupSql(this.instanceName, props.databaseName, this.replicationUser, this.cdcPublication, props.tables.map((t) => t.name));
+      new TerraformOutput(this, 'cdc-setup-sql', {
+        value: this.cdcSetupSql,
+        description:
+          `CDC prerequisite of Cloud SQL instance ${this.instanceName}: run this SQL once before the capture starts ` +
+          '(REPLICATION for the replication user and the publication of the captured tables; no Terraform resource can).',
+      });
+    }
+  }
+
+  /** Registers the synth-time checks of the props (all problems reported at once). */
+  private validate(props: CloudSqlSourceDatabaseProps, s: InstanceSettings): void {
+    const { version, plus, tier, psa, retention, maxRetention, cdcFlags } = s;
     validateProps(this, (p) => {
       p.check(/^[A-Za-z][A-Za-z0-9_-]*$/.test(props.logicalName), 'logicalName', props.logicalName, "a letter, then letters, digits, '_' or '-'");
       p.check(['mysql', 'postgres'].includes(props.engine), 'engine', props.engine, 'mysql or postgres (Cloud SQL engines Debezium captures)');
@@ -245,8 +257,12 @@ export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase
       }
       checkTables(p, props.engine, props.tables);
     });
+  }
 
-    this.instance = new SqlDatabaseInstance(this, 'instance', {
+  /** The Cloud SQL instance, with the CDC flags and log retention, and no authorized networks. */
+  private createInstance(props: CloudSqlSourceDatabaseProps, s: InstanceSettings): SqlDatabaseInstance {
+    const { version, tier, psa, retention, protect } = s;
+    return new SqlDatabaseInstance(this, 'instance', {
       name: this.instanceName,
       project: props.project,
       region: props.region,
@@ -273,8 +289,10 @@ export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase
           : { ipv4Enabled: true, sslMode: 'ENCRYPTED_ONLY' },
       },
     });
-    this.host = this.privateNetwork ? this.instance.privateIpAddress : this.instance.publicIpAddress;
-    this.connectionName = this.instance.connectionName;
+  }
+
+  /** The database and the replication user on the instance; returns both (the capture dependencies). */
+  private createDatabaseAndUser(props: CloudSqlSourceDatabaseProps): ITerraformDependable[] {
     const database = new SqlDatabase(this, 'database', { project: props.project, instance: this.instance.name, name: props.databaseName });
     const user = new SqlUser(this, 'replication-user', {
       project: props.project,
@@ -285,19 +303,40 @@ export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase
       // A PostgreSQL user that owns a replication slot or publication cannot be dropped by the API.
       deletionPolicy: props.engine === 'postgres' ? 'ABANDON' : undefined,
     });
-    this.captureDependencies = [database, user];
-
-    if (props.engine === 'postgres') {
-      this.cdcPublication = props.publicationName ?? `${props.logicalName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_publication`;
-      this.cdcSetupSql = postgresCdcSetupSql(this.instanceName, props.databaseName, this.replicationUser, this.cdcPublication, props.tables.map((t) => t.name));
-      new TerraformOutput(this, 'cdc-setup-sql', {
-        value: this.cdcSetupSql,
-        description:
-          `CDC prerequisite of Cloud SQL instance ${this.instanceName}: run this SQL once before the capture starts ` +
-          '(REPLICATION for the replication user and the publication of the captured tables; no Terraform resource can).',
-      });
-    }
+    return [database, user];
   }
+}
+
+/** The instance props with their defaults applied, and what is derived from them. */
+interface InstanceSettings {
+  readonly version: string;
+  /** Enterprise Plus edition. */
+  readonly plus: boolean;
+  readonly tier: string;
+  readonly psa?: PrivateServiceAccess | 'existing';
+  /** Log retention in days, and the most the edition and engine allow. */
+  readonly retention: number;
+  readonly maxRetention: number;
+  /** Deletion protection. */
+  readonly protect: boolean;
+  /** The engine's CDC flags. */
+  readonly cdcFlags: Record<string, string>;
+}
+
+function resolveInstanceSettings(props: CloudSqlSourceDatabaseProps, edition: CloudSqlEdition): InstanceSettings {
+  const plus = edition === 'ENTERPRISE_PLUS';
+  return {
+    version: props.databaseVersion ?? (props.engine === 'mysql' ? 'MYSQL_8_0' : 'POSTGRES_16'),
+    plus,
+    tier: props.tier ?? (plus ? 'db-perf-optimized-N-2' : 'db-custom-2-7680'),
+    psa: props.privateServiceAccess,
+    retention: props.logRetentionDays ?? 7,
+    // Provider 6.50 docs of transaction_log_retention_days: 1-7, "For PostgreSQL Enterprise Plus
+    // and SQL Server Enterprise Plus instances … from 1 to 35".
+    maxRetention: plus && props.engine === 'postgres' ? 35 : 7,
+    protect: props.deletionProtection ?? true,
+    cdcFlags: CDC_FLAGS[props.engine] ?? {},
+  };
 }
 
 /** A PostgreSQL identifier, double-quoted. */
