@@ -206,23 +206,7 @@ export class DataDomain extends Construct implements IPlatformDomain {
     // The Kafka platform: the platform's own in its stack. In another stack, the same brokers:
     // topics created by the domain's deployer, ACLs and SCRAM users applied by the platform, in
     // the platform's stack (the deployer holds no cluster Alter; see DecentralizedPlatform).
-    if (separate && base instanceof KafkaCluster) {
-      const deployer = new KafkaCluster(this, 'kafka', {
-        bootstrapServers: base.bootstrapServers,
-        kafkaVersion: base.kafkaVersion,
-        tlsEnabled: base.tlsEnabled,
-        brokerCount: base.brokerCount,
-        defaultReplicationFactor: base.defaultReplicationFactor,
-        defaultPartitions: base.defaultPartitions,
-        sasl: { username: `${props.name}-deployer`, password: props.deployerPassword ?? SecretValue.fromVariable('kafka_deployer_password', `Kafka password of the ${props.name} domain's deployer`) },
-      });
-      this.kafka = new DelegatedKafkaPlatform(this, 'kafka-access', { topics: deployer, admin: base, adminScope: props.platform.domainAccessScope(props.name) });
-      // The platform's stack holds the deployer user and the domain's ACLs and users: it goes first.
-      TerraformStack.of(this).addDependency(TerraformStack.of(props.platform));
-    } else {
-      this.kafka = base;
-      if (separate) this.problems.push({ property: 'platform.kafka', value: base.node.path, allowed: 'a self-managed KafkaCluster when the domain has its own stack (its stack reaches the brokers with a deployer SCRAM user)' });
-    }
+    this.kafka = this.domainKafka(props, separate, base);
 
     // Identity: a SCRAM user for the domain's applications, with its namespace; a workload service account.
     this.user = new KafkaScramUser(this, 'user', {
@@ -231,46 +215,13 @@ export class DataDomain extends Construct implements IPlatformDomain {
       password: props.kafkaPassword ?? SecretValue.fromVariable(`${props.name.replace(/-/g, '_')}_kafka_password`, `Kafka password of the ${props.name} domain`),
     });
     this.kafkaPrincipal = this.user.principal;
-    const namespaceAcls = new Construct(this, 'namespace');
-    for (const operation of ['Write', 'Read', 'Describe'] as const) {
-      new KafkaAcl(namespaceAcls, `Topic-${operation}`, { platform: this.kafka, principal: this.kafkaPrincipal, operation, resourceType: 'Topic', resourceName: this.namespace, patternType: 'Prefixed' });
-    }
-    new KafkaAcl(namespaceAcls, 'Group-Read', { platform: this.kafka, principal: this.kafkaPrincipal, operation: 'Read', resourceType: 'Group', resourceName: this.namespace, patternType: 'Prefixed' });
+    this.grantNamespace();
     const accountId = serviceAccountId(`${props.name}-domain`);
     this.serviceAccount = props.platform.domainServiceAccount(props.name, this.project);
     this.serviceAccountEmail = `${accountId}@${this.project}.iam.gserviceaccount.com`;
 
     // Full: the domain's own Connect cluster, its workers' identities, and its realtime pipeline.
-    if (props.mode === 'full' && props.connect) {
-      const connectUser = new KafkaScramUser(this, 'connect-user', {
-        platform: this.kafka,
-        username: `${props.name}-connect`,
-        password: props.connect.kafkaPassword ?? SecretValue.fromVariable(`${props.name.replace(/-/g, '_')}_connect_kafka_password`, `Kafka password of the ${props.name} domain's Connect workers`),
-      });
-      // The workers' Google identity: the domain's BigQuery sinks write as it (write on their datasets, Job User).
-      const connectAccount = new PipelineServiceAccount(this, 'connect-account', {
-        project: this.project,
-        accountId: serviceAccountId(`${props.name}-connect`),
-        displayName: `Kafka Connect workers of the ${props.name} domain`,
-      });
-      this.connectCluster = new KafkaConnectCluster(this, 'connect', {
-        url: props.connect.url,
-        kafka: this.kafka,
-        workerPrincipal: connectUser.principal,
-        kafkaCredentials: { username: connectUser.username, password: connectUser.password },
-        // Several Connect clusters can share the platform's stack; each needs its own provider alias.
-        providerAlias: separate ? undefined : props.name,
-        secrets: props.connect.secrets,
-        // The workers' own group and internal topics, under the domain's `__connect.<name>.` namespace.
-        worker: {
-          groupId: `__connect.${props.name}`,
-          configStorageTopic: `${connectWorkerNamespace(props.name)}configs`,
-          offsetStorageTopic: `${connectWorkerNamespace(props.name)}offsets`,
-          statusStorageTopic: `${connectWorkerNamespace(props.name)}status`,
-        },
-        googleServiceAccount: connectAccount.email,
-      });
-    }
+    if (props.mode === 'full' && props.connect) this.connectCluster = this.createConnect(props, props.connect, separate);
 
     for (const d of props.datasets ?? []) {
       this.addDataset(`dataset-${d.name}`, `${this.datasetPrefix}_${d.name.replace(/-/g, '_')}`, d.description ?? `${d.name} of the ${props.name} domain`);
@@ -284,33 +235,7 @@ export class DataDomain extends Construct implements IPlatformDomain {
       this.topics.push(new KafkaTopic(this, `topic-${t.name}`, { platform: this.kafka, name: t.name, partitions: t.partitions, config: t.config }));
     }
 
-    if (props.mode === 'full' && this.connect && (props.sources ?? []).length > 0) {
-      const sources = props.sources ?? [];
-      this.pipeline = new RealtimePipeline(this, 'pipeline', {
-        kafka: this.kafka,
-        connect: this.connect,
-        sources,
-        warehouse: {
-          project: this.project,
-          location: props.location ?? props.platform.location,
-          datasetIdFor: (db) => `${this.datasetPrefix}_${db.logicalName.replace(/-/g, '_')}`,
-          labels: this.labels,
-        },
-        topicConfig: props.topicConfig ?? {
-          cleanupPolicy: 'compact',
-          minInsyncReplicas: Math.min(2, this.kafka.defaultReplicationFactor),
-          extra: { 'max.compaction.lag.ms': String(7 * 24 * 3600 * 1000) },
-        },
-        sourceOptions: Object.fromEntries(sources.map((s) => [s.logicalName, { topicPrefix: `${props.name}.${s.logicalName}` }])),
-        // The domain's Connect workers write with the domain's Connect account, granted below.
-        sink: { createServiceAccount: false },
-      });
-      for (const part of Object.values(this.pipeline.sources)) {
-        this.datasetIndex.set(part.dataset.datasetId, part.dataset);
-        this.datasets.push(part.dataset);
-      }
-      this.topics.push(...this.pipeline.topics);
-    }
+    if (props.mode === 'full' && this.connect && (props.sources ?? []).length > 0) this.pipeline = this.createPipeline(props, this.connect);
     for (const d of this.datasets) d.grantWrite(this.serviceAccount.member);
     if ((props.products ?? []).some((p) => (p.views ?? []).length > 0)) {
       this.productViews = new DataProductViews(this, 'product-views', {
@@ -325,19 +250,114 @@ export class DataDomain extends Construct implements IPlatformDomain {
 
     props.platform.registerDomain(this, subscriptions);
 
-    if (props.access) {
-      this.accessModel = new AccessModel(this, 'access', {
-        kafka: this.kafka,
-        datasets: this.datasets,
-        principals: props.access.principals,
-        roles: props.access.roles,
-        teams: props.access.teams,
-        // Subscribed topics live in the publisher's stack; read lazily, so later subscriptions count.
-        externalTopics: this.externalTopics,
-      });
-    }
+    if (props.access) this.accessModel = this.createAccessModel(props.access);
 
     validateProps(this, (p) => this.check(p));
+  }
+
+  /** The Kafka platform as seen from the domain's stack: a delegated one in a separate stack. */
+  private domainKafka(props: DataDomainProps, separate: boolean, base: IKafkaPlatform): IKafkaPlatform {
+    if (separate && base instanceof KafkaCluster) {
+      const deployer = new KafkaCluster(this, 'kafka', {
+        bootstrapServers: base.bootstrapServers,
+        kafkaVersion: base.kafkaVersion,
+        tlsEnabled: base.tlsEnabled,
+        brokerCount: base.brokerCount,
+        defaultReplicationFactor: base.defaultReplicationFactor,
+        defaultPartitions: base.defaultPartitions,
+        sasl: { username: `${props.name}-deployer`, password: props.deployerPassword ?? SecretValue.fromVariable('kafka_deployer_password', `Kafka password of the ${props.name} domain's deployer`) },
+      });
+      const kafka = new DelegatedKafkaPlatform(this, 'kafka-access', { topics: deployer, admin: base, adminScope: props.platform.domainAccessScope(props.name) });
+      // The platform's stack holds the deployer user and the domain's ACLs and users: it goes first.
+      TerraformStack.of(this).addDependency(TerraformStack.of(props.platform));
+      return kafka;
+    }
+    if (separate) this.problems.push({ property: 'platform.kafka', value: base.node.path, allowed: 'a self-managed KafkaCluster when the domain has its own stack (its stack reaches the brokers with a deployer SCRAM user)' });
+    return base;
+  }
+
+  /** The domain's applications write, read and describe its namespace's topics and read with its groups. */
+  private grantNamespace(): void {
+    const namespaceAcls = new Construct(this, 'namespace');
+    for (const operation of ['Write', 'Read', 'Describe'] as const) {
+      new KafkaAcl(namespaceAcls, `Topic-${operation}`, { platform: this.kafka, principal: this.kafkaPrincipal, operation, resourceType: 'Topic', resourceName: this.namespace, patternType: 'Prefixed' });
+    }
+    new KafkaAcl(namespaceAcls, 'Group-Read', { platform: this.kafka, principal: this.kafkaPrincipal, operation: 'Read', resourceType: 'Group', resourceName: this.namespace, patternType: 'Prefixed' });
+  }
+
+  /** The domain's own Connect cluster (full) and its workers' Kafka and Google identities. */
+  private createConnect(props: DataDomainProps, connect: NonNullable<DataDomainProps['connect']>, separate: boolean): KafkaConnectCluster {
+    const connectUser = new KafkaScramUser(this, 'connect-user', {
+      platform: this.kafka,
+      username: `${props.name}-connect`,
+      password: connect.kafkaPassword ?? SecretValue.fromVariable(`${props.name.replace(/-/g, '_')}_connect_kafka_password`, `Kafka password of the ${props.name} domain's Connect workers`),
+    });
+    // The workers' Google identity: the domain's BigQuery sinks write as it (write on their datasets, Job User).
+    const connectAccount = new PipelineServiceAccount(this, 'connect-account', {
+      project: this.project,
+      accountId: serviceAccountId(`${props.name}-connect`),
+      displayName: `Kafka Connect workers of the ${props.name} domain`,
+    });
+    return new KafkaConnectCluster(this, 'connect', {
+      url: connect.url,
+      kafka: this.kafka,
+      workerPrincipal: connectUser.principal,
+      kafkaCredentials: { username: connectUser.username, password: connectUser.password },
+      // Several Connect clusters can share the platform's stack; each needs its own provider alias.
+      providerAlias: separate ? undefined : props.name,
+      secrets: connect.secrets,
+      // The workers' own group and internal topics, under the domain's `__connect.<name>.` namespace.
+      worker: {
+        groupId: `__connect.${props.name}`,
+        configStorageTopic: `${connectWorkerNamespace(props.name)}configs`,
+        offsetStorageTopic: `${connectWorkerNamespace(props.name)}offsets`,
+        statusStorageTopic: `${connectWorkerNamespace(props.name)}status`,
+      },
+      googleServiceAccount: connectAccount.email,
+    });
+  }
+
+  /** The realtime pipeline over the domain's sources (full), its datasets and topics counted as the domain's. */
+  private createPipeline(props: DataDomainProps, connect: KafkaConnectCluster): RealtimePipeline {
+    const sources = props.sources ?? [];
+    const pipeline = new RealtimePipeline(this, 'pipeline', {
+      kafka: this.kafka,
+      connect,
+      sources,
+      warehouse: {
+        project: this.project,
+        location: props.location ?? props.platform.location,
+        datasetIdFor: (db) => `${this.datasetPrefix}_${db.logicalName.replace(/-/g, '_')}`,
+        labels: this.labels,
+      },
+      topicConfig: props.topicConfig ?? {
+        cleanupPolicy: 'compact',
+        minInsyncReplicas: Math.min(2, this.kafka.defaultReplicationFactor),
+        extra: { 'max.compaction.lag.ms': String(7 * 24 * 3600 * 1000) },
+      },
+      sourceOptions: Object.fromEntries(sources.map((s) => [s.logicalName, { topicPrefix: `${props.name}.${s.logicalName}` }])),
+      // The domain's Connect workers write with the domain's Connect account, granted by the constructor next.
+      sink: { createServiceAccount: false },
+    });
+    for (const part of Object.values(pipeline.sources)) {
+      this.datasetIndex.set(part.dataset.datasetId, part.dataset);
+      this.datasets.push(part.dataset);
+    }
+    this.topics.push(...pipeline.topics);
+    return pipeline;
+  }
+
+  /** The domain's access model over its Kafka platform, datasets and subscribed topics. */
+  private createAccessModel(access: NonNullable<DataDomainProps['access']>): AccessModel {
+    return new AccessModel(this, 'access', {
+      kafka: this.kafka,
+      datasets: this.datasets,
+      principals: access.principals,
+      roles: access.roles,
+      teams: access.teams,
+      // Subscribed topics live in the publisher's stack; read lazily, so later subscriptions count.
+      externalTopics: this.externalTopics,
+    });
   }
 
   /** Google members that read subscribed datasets: the domain's service account and its readers. */

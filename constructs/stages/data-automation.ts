@@ -149,19 +149,7 @@ export class DataAutomation extends Construct implements IWarehouseFeeds {
 
     // Classification: a taxonomy where the datasets are, tables whose labelled columns carry tags.
     this.classification = new DataClassification(this, 'classification', { project: props.project, region: location.toLowerCase() });
-    const tables = new Construct(this, 'tables');
-    for (const t of inventory.tables) {
-      const key = `${t.datasetId}.${t.tableId}`;
-      if (t.labels.length === 0 || this.classifiedTables[key]) continue;
-      this.classifiedTables[key] = new ClassifiedTable(tables, key, {
-        dataset: t.dataset,
-        tableId: t.tableId,
-        classification: this.classification,
-        columns: t.description.columns ?? [],
-        extraFields: fieldsAddedBySink(t.sinkConfig, t.description.primaryKey, t.description.columns),
-        adoptExisting: props.adoptExistingTables,
-      });
-    }
+    this.classifyTables(inventory, props.adoptExistingTables);
 
     // DLP: templates, findings, a scan per landed table.
     this.inspectTemplate = new DlpInspectTemplate(this, 'inspect', {
@@ -180,6 +168,47 @@ export class DataAutomation extends Construct implements IWarehouseFeeds {
     // The DLP service agent is created lazily: grants to it wait for the stack's first DLP resource.
     const afterDlp = [this.inspectTemplate.template];
     this.findings = new DlpFindings(this, 'dlp-findings', { project: props.project, location, retentionDays: dlp.findingsRetentionDays, grantsAfter: afterDlp });
+    this.scanTables(inventory, props.project, dlp, afterDlp);
+
+    // Monitoring.
+    this.channels = props.notify.map((n, i) => new AlertChannel(this, `channel-${i}`, { ...n, project: props.project }));
+    const workers = props.cdcWorkers ?? [];
+    if ((props.cdcWorkerAlerts ?? true) && workers.length > 0) {
+      this.cdcWorkerAlerts = new CdcWorkerAlerts(this, 'cdc-worker-alerts', { project: props.project, channels: this.channels, workers });
+    }
+    this.dlpAlerts = new DlpFindingAlerts(this, 'dlp-alerts', { project: props.project, channels: this.channels, scans: Object.values(this.scans) });
+
+    // Erasure: compacted topics with personal data compact within the bound. Kafka changes topic
+    // configs in place; the topic resource reads its config map at synth.
+    this.boundErasure(props.feeds, erasureDays, unbounded);
+
+    // Access, bound to the platform and the classification.
+    if (props.access) {
+      this.access = new AccessModel(this, 'access', { ...props.access, kafka: props.kafka, classification: this.classification });
+    }
+
+    this.governance = new GovernanceChecks(this, 'governance', { packs: props.packs ?? [gdprPack(), pciDssPack(), hipaaPack(), dataEngineeringPack()] });
+  }
+
+  /** A classified table per landed table with labelled columns, each once. */
+  private classifyTables(inventory: DataInventory, adoptExisting: DataAutomationProps['adoptExistingTables']): void {
+    const tables = new Construct(this, 'tables');
+    for (const t of inventory.tables) {
+      const key = `${t.datasetId}.${t.tableId}`;
+      if (t.labels.length === 0 || this.classifiedTables[key]) continue;
+      this.classifiedTables[key] = new ClassifiedTable(tables, key, {
+        dataset: t.dataset,
+        tableId: t.tableId,
+        classification: this.classification,
+        columns: t.description.columns ?? [],
+        extraFields: fieldsAddedBySink(t.sinkConfig, t.description.primaryKey, t.description.columns),
+        adoptExisting,
+      });
+    }
+  }
+
+  /** A DLP scan per landed table (unlabelled ones unless turned off), each once. */
+  private scanTables(inventory: DataInventory, project: string, dlp: DataAutomationDlpOptions, afterDlp: TerraformResource[]): void {
     const scans = new Construct(this, 'scans');
     for (const t of inventory.tables) {
       const key = `${t.datasetId}.${t.tableId}`;
@@ -192,7 +221,7 @@ export class DataAutomation extends Construct implements IWarehouseFeeds {
       });
       this.scans[key] = new DlpTableScan(scans, key, {
         dependsOn: tagReads,
-        project: props.project,
+        project,
         inspectTemplate: this.inspectTemplate,
         dataset: t.dataset,
         tableId: t.tableId,
@@ -202,20 +231,13 @@ export class DataAutomation extends Construct implements IWarehouseFeeds {
         findings: this.findings,
       });
     }
+  }
 
-    // Monitoring.
-    this.channels = props.notify.map((n, i) => new AlertChannel(this, `channel-${i}`, { ...n, project: props.project }));
-    const workers = props.cdcWorkers ?? [];
-    if ((props.cdcWorkerAlerts ?? true) && workers.length > 0) {
-      this.cdcWorkerAlerts = new CdcWorkerAlerts(this, 'cdc-worker-alerts', { project: props.project, channels: this.channels, workers });
-    }
-    this.dlpAlerts = new DlpFindingAlerts(this, 'dlp-alerts', { project: props.project, channels: this.channels, scans: Object.values(this.scans) });
-
-    // Erasure: compacted topics with personal data compact within the bound. Kafka changes topic
-    // configs in place; the topic resource reads its config map at synth.
+  /** Bounds the compaction lag of compacted topics with personal data; records those it cannot bound in `unbounded`. */
+  private boundErasure(feeds: WarehouseFeed[], erasureDays: number, unbounded: string[]): void {
     const lagMs = String(erasureDays * 86400000);
     const seen = new Set<KafkaTopic>();
-    for (const f of props.feeds) {
+    for (const f of feeds) {
       for (const t of f.tables) {
         if (seen.has(t.topic) || !sensitiveLabelsOf(t.description).some((l) => l === 'pii' || l === 'pii-high')) continue;
         seen.add(t.topic);
@@ -229,13 +251,6 @@ export class DataAutomation extends Construct implements IWarehouseFeeds {
         }
       }
     }
-
-    // Access, bound to the platform and the classification.
-    if (props.access) {
-      this.access = new AccessModel(this, 'access', { ...props.access, kafka: props.kafka, classification: this.classification });
-    }
-
-    this.governance = new GovernanceChecks(this, 'governance', { packs: props.packs ?? [gdprPack(), pciDssPack(), hipaaPack(), dataEngineeringPack()] });
   }
 }
 

@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import { TerraformResource } from 'cdktf';
 import { validateProps } from '../core/validation';
-import { SecretValue } from '../core/secret-value';
 import { IKafkaPlatform, KafkaAclSpec } from '../kafka/kafka-platform';
 import { KafkaTopic, KafkaTopicConfig } from '../kafka/kafka-topic';
 import { KafkaAcl } from '../kafka/kafka-acl';
@@ -13,121 +12,14 @@ import { DebeziumPostgresSource } from '../connect/debezium-postgres-source';
 import { DebeziumMySqlSource } from '../connect/debezium-mysql-source';
 import { DebeziumSourceOptions } from '../connect/debezium-common';
 import { captureDatabase } from '../connect/debezium-database-capture';
-import { BigQuerySink, BigQueryKeySource } from '../connect/bigquery-sink';
-import { ElasticsearchSink, ElasticsearchSinkProps } from '../connect/elasticsearch-sink';
-import { Neo4jSink, Neo4jSinkProps } from '../connect/neo4j-sink';
-import { JdbcSink, JdbcSinkProps } from '../connect/jdbc-sink';
-import { PubSubSink, PubSubSinkProps } from '../connect/pubsub-sink';
-import { addUnwrap, checkSinkSources, recordKeyFields, SinkSource, TransformChain } from '../connect/change-events';
+import { checkSinkSources, recordKeyFields } from '../connect/change-events';
 import { ISourceCapture } from '../connect/source-capture';
-import { WarehouseDataset } from '../bigquery/warehouse-dataset';
-import { PipelineServiceAccount, serviceAccountId } from '../bigquery/pipeline-service-account';
 import { ISourceDatabase } from '../sources/source-database';
 import { RealtimePipeline } from './realtime-pipeline';
+import { addSink, IntegrationSink, IntegrationWarehouseOptions, resolveSelectors, RoutableTable, selectorMatches, SINK_KINDS, SinkRoute, sinkSources, TopicSelector } from './integration-platform-sinks';
 
-/**
- * Which captured tables a sink subscribes to. Every field given must match (AND); a list means
- * any of its values. At least one field.
- */
-export interface TopicSelector {
-  /** Source logical name(s). @default any source */
-  readonly source?: string | string[];
-  /** Table name(s), qualified (`wepay.users`) or bare (`users`). @default any table */
-  readonly table?: string | string[];
-  /** Label(s); a table matches when it carries any of them. @default any labels */
-  readonly label?: string | string[];
-}
-
-/** What every sink of the platform has. */
-export interface IntegrationSinkCommon {
-  /** Connector name, unique in the Connect cluster. */
-  readonly name: string;
-  /** Tables the sink subscribes to; resolved to topics at synth. */
-  readonly select: TopicSelector | TopicSelector[];
-  /**
-   * `list`: the resolved topics, fixed at synth. `regex`: a regex that follows whole sources
-   * (a selector naming only sources matches `<prefix>\..+`, so new tables flow in) and exact
-   * topics otherwise. Not for jdbc and graph sinks, which configure each topic. @default 'list'
-   */
-  readonly topicsAs?: 'list' | 'regex';
-}
-
-/**
- * A BigQuery sink: a dataset and KCBQ. With APPLICATION_DEFAULT it writes as the Connect workers'
- * service account (`googleServiceAccount` of the Connect cluster), which gets write on the dataset
- * and Job User; with a JSON or FILE key, a service account of its own gets them (the key's account).
- */
-export interface IntegrationBigQuerySink extends IntegrationSinkCommon {
-  /** Kind. */
-  readonly kind: 'bigquery';
-  /** Dataset written to (created here). */
-  readonly datasetId: string;
-  /** Merge rows by key (upserts and deletes). @default true */
-  readonly upsert?: boolean;
-  /** Credentials of the sink. @default 'APPLICATION_DEFAULT' */
-  readonly keySource?: BigQueryKeySource;
-  /** Key JSON when keySource is JSON. @default none */
-  readonly keyJson?: SecretValue;
-}
-
-/** A search sink (Elasticsearch or OpenSearch). */
-export interface IntegrationSearchSink extends IntegrationSinkCommon {
-  /** Kind. */
-  readonly kind: 'search';
-  /** Options of {@link ElasticsearchSink}. */
-  readonly options: Omit<ElasticsearchSinkProps, 'cluster' | 'name' | 'topics' | 'topicsRegex'>;
-}
-
-/** A graph sink (Neo4j). */
-export interface IntegrationGraphSink extends IntegrationSinkCommon {
-  /** Kind. */
-  readonly kind: 'graph';
-  /** Options of {@link Neo4jSink}. */
-  readonly options: Omit<Neo4jSinkProps, 'cluster' | 'name' | 'topics'>;
-}
-
-/** A JDBC sink. */
-export interface IntegrationJdbcSink extends IntegrationSinkCommon {
-  /** Kind. */
-  readonly kind: 'jdbc';
-  /** Options of {@link JdbcSink}. */
-  readonly options: Omit<JdbcSinkProps, 'cluster' | 'name' | 'topics'>;
-}
-
-/** A Pub/Sub sink: the events as written, on a Pub/Sub topic created here. */
-export interface IntegrationPubSubSink extends IntegrationSinkCommon {
-  /** Kind. */
-  readonly kind: 'pubsub';
-  /** Options of {@link PubSubSink}. */
-  readonly options: Omit<PubSubSinkProps, 'cluster' | 'name' | 'topics' | 'topicsRegex' | 'sources'>;
-}
-
-/** Any other sink connector. */
-export interface IntegrationConnectorSink extends IntegrationSinkCommon {
-  /** Kind. */
-  readonly kind: 'connector';
-  /** Connector class. */
-  readonly connectorClass: string;
-  /** Plain config (topics are set from the selector). @default none */
-  readonly config?: Record<string, string>;
-  /** Secret config. @default none */
-  readonly sensitiveConfig?: Record<string, SecretValue>;
-  /** Maximum tasks. @default 1 */
-  readonly tasksMax?: number;
-}
-
-/** A sink of the integration platform. */
-export type IntegrationSink = IntegrationBigQuerySink | IntegrationSearchSink | IntegrationGraphSink | IntegrationJdbcSink | IntegrationPubSubSink | IntegrationConnectorSink;
-
-/** Where BigQuery sinks of the platform write. */
-export interface IntegrationWarehouseOptions {
-  /** Google Cloud project of the datasets. */
-  readonly project: string;
-  /** BigQuery location. @default 'US' */
-  readonly location?: string;
-  /** Labels on every dataset. @default { stage: 'integration' } */
-  readonly labels?: Record<string, string>;
-}
+export type { IntegrationBigQuerySink, IntegrationConnectorSink, IntegrationGraphSink, IntegrationJdbcSink, IntegrationPubSubSink, IntegrationSearchSink, IntegrationSink, IntegrationSinkCommon, IntegrationWarehouseOptions, RoutableTable, SinkRoute, TopicSelector } from './integration-platform-sinks';
+export { resolveSelectors, selectorMatches, sinkSources } from './integration-platform-sinks';
 
 /** Props of {@link IntegrationPlatform}. */
 export interface IntegrationPlatformProps {
@@ -155,107 +47,19 @@ export interface IntegrationPlatformProps {
   readonly topicConfig?: KafkaTopicConfig;
 }
 
-/** A table the platform can route, with its topic and labels. */
-export interface RoutableTable {
-  /** Source logical name. */
-  readonly source: string;
-  /** Kind of source (postgres, mysql, mongodb, spanner, cassandra, …). */
-  readonly sourceKind: string;
-  /** Topic prefix of the source. */
-  readonly prefix: string;
-  /** Qualified table name. */
-  readonly table: string;
-  /** Topic. */
-  readonly topic: string;
-  /** Labels of the table. */
-  readonly labels: string[];
-  /** Fields of the record key the source writes. @default unknown */
-  readonly keyFields?: string[];
-}
-
-/** Where a sink's selector led. */
-export interface SinkRoute {
-  /** Tables matched. */
-  readonly tables: RoutableTable[];
-  /** Topics matched, in catalog order. */
-  readonly topics: string[];
-  /** The regex form (see `topicsAs`). */
-  readonly regex: string;
-  /** Topic prefixes a regex follows in full (for Prefixed ACLs). */
-  readonly prefixes: string[];
-}
-
-const SINK_KINDS = ['bigquery', 'search', 'graph', 'jdbc', 'pubsub', 'connector'];
-
-function asList(value: string | string[] | undefined): string[] | undefined {
-  return value === undefined ? undefined : Array.isArray(value) ? value : [value];
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** True when `entry` matches `selector`. */
-export function selectorMatches(selector: TopicSelector, entry: RoutableTable): boolean {
-  const sources = asList(selector.source);
-  const tables = asList(selector.table);
-  const labels = asList(selector.label);
-  if (sources && !sources.includes(entry.source)) return false;
-  if (tables && !tables.some((t) => t === entry.table || t === entry.table.split('.').pop())) return false;
-  if (labels && !labels.some((l) => entry.labels.includes(l))) return false;
-  return true;
-}
-
-/** Resolves selectors against a catalog: the tables, topics and regex of the union. */
-export function resolveSelectors(selectors: TopicSelector[], catalog: RoutableTable[]): SinkRoute {
-  const tables = catalog.filter((e) => selectors.some((s) => selectorMatches(s, e)));
-  const whole = new Set<string>();
-  for (const s of selectors) {
-    if (s.table === undefined && s.label === undefined && s.source !== undefined) {
-      for (const src of asList(s.source)!) {
-        const e = catalog.find((x) => x.source === src);
-        if (e) whole.add(e.prefix);
-      }
-    }
-  }
-  const prefixes = [...whole];
-  const exact = tables.filter((t) => !prefixes.includes(t.prefix)).map((t) => escapeRegex(t.topic));
-  const regex = [...prefixes.map((p) => `${escapeRegex(p)}\\..+`), ...exact].join('|');
-  return { tables, topics: tables.map((t) => t.topic), regex, prefixes };
-}
-
-/**
- * The sources of a route as sinks describe them: kind, topics with their key fields, and the
- * prefix when a regex route follows the whole source.
- */
-export function sinkSources(route: SinkRoute, regex: boolean): SinkSource[] {
-  const bySource = new Map<string, RoutableTable[]>();
-  for (const t of route.tables) bySource.set(t.source, [...(bySource.get(t.source) ?? []), t]);
-  return [...bySource.values()].map((tables) => ({
-    kind: tables[0].sourceKind,
-    topics: tables.map((t) => ({ topic: t.topic, table: t.table, keyFields: t.keyFields ?? [] })),
-    topicPrefix: regex && route.prefixes.includes(tables[0].prefix) ? tables[0].prefix : undefined,
-  }));
-}
-
-/**
- * The BigQuery sink's unwrap when MongoDB topics are routed to it (ExtractNewRecordState cannot read
- * their JSON-string documents): the sink's own unwrap is off and the per-kind chain comes as
- * extra config. Nothing changes for routes without MongoDB.
- */
-function bigQueryUnwrap(sources: SinkSource[], deletes: boolean): { unwrapDebezium?: boolean; extraConfig?: Record<string, string> } {
-  if (!sources.some((s) => s.kind === 'mongodb')) return {};
-  const chain = new TransformChain();
-  addUnwrap(chain, sources, { deletes: deletes ? 'tombstone' : 'rewrite' });
-  return { unwrapDebezium: false, extraConfig: chain.toConfig() };
-}
-
 /** Whether an existing ACL already allows what `need` asks. */
 function covers(existing: KafkaAclSpec, principal: string, need: KafkaAclRequirement): boolean {
   if (existing.permission !== 'Allow' || existing.principal !== principal || existing.resourceType !== need.resourceType) return false;
   if (existing.operation !== need.operation && existing.operation !== 'All') return false;
   if (existing.patternType === 'Literal') return need.patternType === 'Literal' && existing.resourceName === need.resourceName;
   return need.resourceName.startsWith(existing.resourceName);
+}
+
+/** A selector of a sink that matches no captured table, by sink and selector index. */
+interface UnmatchedSelector {
+  readonly sink: number;
+  readonly selector: number;
+  readonly value: TopicSelector;
 }
 
 /**
@@ -299,7 +103,6 @@ export class IntegrationPlatform extends Construct {
     validateProps.required(this, props, { kafka: 'IKafkaPlatform', connect: 'KafkaConnectCluster', sinks: 'IntegrationSink[]' });
     const rf = props.topicReplicationFactor ?? props.kafka.defaultReplicationFactor;
     const topicConfig: KafkaTopicConfig = props.topicConfig ?? { cleanupPolicy: 'compact', minInsyncReplicas: Math.min(2, rf) };
-    const sourceNames: string[] = [];
     // ACLs the adopted realtime pipeline already grants; the platform adds only what is missing.
     this.known = props.realtime
       ? props.realtime.node.findAll().filter((c): c is KafkaAcl => c instanceof KafkaAcl).map((a) => ({ spec: a.spec, resource: a.resource }))
@@ -307,6 +110,19 @@ export class IntegrationPlatform extends Construct {
     // Topics a sink may read, for its depends_on: the realtime pipeline's and those created here.
     const realtimeTopics = new Map(Object.values(props.realtime?.sources ?? {}).flatMap((parts) => Object.values(parts.topics).map((t) => [t.name, t] as const)));
 
+    const sourceNames = this.addSources(props, rf, topicConfig);
+    const sinkNames = props.sinks.map((s) => s.name);
+    const unmatched = this.resolveRoutes(props.sinks, sinkNames);
+    this.validate(props, sourceNames, sinkNames, unmatched);
+    this.addSinks(props, sinkNames, realtimeTopics);
+  }
+
+  /**
+   * Adds the sources to the catalog, in order: the adopted realtime pipeline's tables, the
+   * databases captured here, the other captures. Returns every source name given, repeats included.
+   */
+  private addSources(props: IntegrationPlatformProps, rf: number, topicConfig: KafkaTopicConfig): string[] {
+    const sourceNames: string[] = [];
     // 1. Tables of the adopted realtime pipeline: routable as they are.
     for (const [name, parts] of Object.entries(props.realtime?.sources ?? {})) {
       sourceNames.push(name);
@@ -326,18 +142,24 @@ export class IntegrationPlatform extends Construct {
       this.captures[capture.sourceName] = capture;
       this.addCapture(capture, props, rf, topicConfig);
     }
+    return sourceNames;
+  }
 
-    // Routes.
-    const sinkNames = props.sinks.map((s) => s.name);
-    const unmatched: { sink: number; selector: number; value: TopicSelector }[] = [];
-    props.sinks.forEach((sink, i) => {
+  /** Resolves each sink's selectors (the first sink of a name wins); returns the selectors that match no table. */
+  private resolveRoutes(sinks: IntegrationSink[], sinkNames: string[]): UnmatchedSelector[] {
+    const unmatched: UnmatchedSelector[] = [];
+    sinks.forEach((sink, i) => {
       const selectors = Array.isArray(sink.select) ? sink.select : [sink.select];
       selectors.forEach((s, j) => {
         if (!this.catalog.some((e) => selectorMatches(s, e))) unmatched.push({ sink: i, selector: j, value: s });
       });
       if (sinkNames.indexOf(sink.name) === i) this.routes[sink.name] = resolveSelectors(selectors, this.catalog);
     });
+    return unmatched;
+  }
 
+  /** Checks the sources, options and sinks, reporting selectors that match nothing last. */
+  private validate(props: IntegrationPlatformProps, sourceNames: string[], sinkNames: string[], unmatched: UnmatchedSelector[]): void {
     validateProps(this, (p) => {
       p.check(sourceNames.length > 0, 'sources', sourceNames, 'at least one source: realtime, databases or captures');
       sourceNames.forEach((n, i) => p.check(sourceNames.indexOf(n) === i, 'sources', n, 'each source name once across realtime, databases and captures'));
@@ -371,16 +193,19 @@ export class IntegrationPlatform extends Construct {
         p.add(at, u.value, `a selector matching at least one captured table (sources: ${sources.join(', ') || 'none'}; labels: ${labels.join(', ') || 'none'})`);
       }
     });
+  }
 
+  /** Creates the sinks, the ACLs they need that are missing, and each sink's dependencies. */
+  private addSinks(props: IntegrationPlatformProps, sinkNames: string[], realtimeTopics: ReadonlyMap<string, KafkaTopic>): void {
     // Sinks and the ACLs they need.
     const needs: KafkaAclRequirement[] = [];
     const needsBySink = new Map<string, KafkaAclRequirement[]>();
     props.sinks.forEach((sink, i) => {
       if (sinkNames.indexOf(sink.name) !== i || !SINK_KINDS.includes(sink.kind)) return;
       const route = this.routes[sink.name];
-      if (route.tables.length === 0 || (sink.kind === 'bigquery' && !props.warehouse)) return; // reported above
+      if (route.tables.length === 0 || (sink.kind === 'bigquery' && !props.warehouse)) return; // reported by validate()
       const regex = (sink.topicsAs ?? 'list') === 'regex' && sink.kind !== 'jdbc' && sink.kind !== 'graph';
-      this.sinks[sink.name] = this.addSink(sink, route, regex, props);
+      this.sinks[sink.name] = addSink(this, sink, route, regex, props.connect, props.warehouse);
       const group = { group: `connect-${sink.name}` };
       const own: KafkaAclRequirement[] = [];
       if (regex) route.prefixes.forEach((prefix) => own.push(...aclsForIntent('consume', `${prefix}.`, 'Prefixed', group)));
@@ -466,73 +291,5 @@ export class IntegrationPlatform extends Construct {
     // Topics and ACLs first: a task started before its ACLs fails, and Connect does not restart it.
     const connector = (capture as { connector?: unknown }).connector;
     if (connector instanceof Connector) connector.addDependency(...resources);
-  }
-
-  private addSink(sink: IntegrationSink, route: SinkRoute, regex: boolean, props: IntegrationPlatformProps): Connector {
-    const scope = new Construct(this, `sink-${sink.name}`);
-    const topics = regex ? undefined : route.topics;
-    const topicsRegex = regex ? route.regex : undefined;
-    const sources = sinkSources(route, regex);
-    switch (sink.kind) {
-      case 'bigquery': {
-        const warehouse = props.warehouse!;
-        const upsert = sink.upsert ?? true;
-        const dataset = new WarehouseDataset(scope, 'dataset', {
-          project: warehouse.project,
-          datasetId: sink.datasetId,
-          location: warehouse.location,
-          labels: { stage: 'integration', ...(warehouse.labels ?? {}) },
-          description: `Tables routed by the integration platform to sink ${sink.name}`,
-        });
-        if ((sink.keySource ?? 'APPLICATION_DEFAULT') !== 'APPLICATION_DEFAULT') {
-          const account = new PipelineServiceAccount(scope, 'account', {
-            project: warehouse.project,
-            accountId: serviceAccountId(`sink-${sink.name}`),
-            displayName: `BigQuery sink ${sink.name}`,
-            projectRoles: ['roles/bigquery.jobUser'],
-          });
-          dataset.grantWrite(account.member);
-        }
-        const bigquery = new BigQuerySink(scope, 'sink', {
-          cluster: props.connect,
-          name: sink.name,
-          project: warehouse.project,
-          defaultDataset: sink.datasetId,
-          topics,
-          topicsRegex,
-          upsertEnabled: upsert,
-          deleteEnabled: upsert,
-          kafkaKeyFieldName: upsert ? 'kafka_key' : undefined,
-          ...bigQueryUnwrap(sources, upsert),
-          keySource: sink.keySource,
-          keyJson: sink.keyJson,
-        });
-        // APPLICATION_DEFAULT: the Connect workers' own account writes (the sink grants it Job User).
-        if (bigquery.writerMember) dataset.grantWrite(bigquery.writerMember);
-        return bigquery.connector;
-      }
-      case 'search':
-        return new ElasticsearchSink(scope, 'sink', { ...sink.options, cluster: props.connect, name: sink.name, topics, topicsRegex, sources }).connector;
-      case 'graph':
-        return new Neo4jSink(scope, 'sink', { ...sink.options, cluster: props.connect, name: sink.name, topics: route.topics, sources }).connector;
-      case 'jdbc':
-        return new JdbcSink(scope, 'sink', { ...sink.options, cluster: props.connect, name: sink.name, topics: route.topics, sources }).connector;
-      case 'pubsub':
-        return new PubSubSink(scope, 'sink', { ...sink.options, cluster: props.connect, name: sink.name, topics, topicsRegex, sources }).connector;
-      default: {
-        const generic = sink as IntegrationConnectorSink;
-        const config: Record<string, string> = { ...(generic.config ?? {}) };
-        if (topics) config.topics = topics.join(',');
-        else config['topics.regex'] = topicsRegex!;
-        return new Connector(scope, 'sink', {
-          cluster: props.connect,
-          name: generic.name,
-          connectorClass: generic.connectorClass,
-          tasksMax: generic.tasksMax,
-          config,
-          sensitiveConfig: generic.sensitiveConfig,
-        });
-      }
-    }
   }
 }
