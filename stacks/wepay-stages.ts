@@ -9,7 +9,7 @@ import { DebeziumCassandraAgent } from '../constructs/connect/debezium-cassandra
 import { CloudSqlSourceDatabase } from '../constructs/sources/cloud-sql-source-database';
 import { BatchPipeline } from '../constructs/stages/batch-pipeline';
 import { RealtimePipeline } from '../constructs/stages/realtime-pipeline';
-import { IntegrationPlatform } from '../constructs/stages/integration-platform';
+import { IntegrationPlatform, IntegrationPlatformProps } from '../constructs/stages/integration-platform';
 import { ReferenceStackConfig, useGoogleCloud } from './stack-config';
 import { balanceTables, ledgerTables, merchantProfileCollections, monolithTables, payoutsTables, riskEventTables, riskTables } from './wepay-company';
 
@@ -49,15 +49,10 @@ export function buildWePayCompany(stack: TerraformStack, stage: WePayStage, conf
   // The network and its Private Services Access (the peering Cloud SQL private IPs need) belong
   // to the network team: prerequisites of these stacks, declared as such ('existing').
   const network = `projects/${config.project}/global/networks/data-platform`;
-  const replicationPassword = SecretValue.fromVariable('mysql_cdc_password');
-  const labels = { owner: 'data-platform', classification: 'confidential' };
-  const cloudSql = (id: string, logicalName: string, databaseName: string, tables = monolithTables) =>
-    new CloudSqlSourceDatabase(stack, id, {
-      logicalName, engine: 'mysql', region: config.region, databaseName, tables, replicationPassword, privateNetwork: network, privateServiceAccess: 'existing', labels: { owner: 'data-platform' },
-    });
-  const databases = [cloudSql('monolith', 'monolith', 'wepay'), cloudSql('risk-service', 'risk', 'risk', riskTables), cloudSql('ledger-service', 'ledger', 'ledger', ledgerTables)];
+  const databases = buildWePayDatabases(stack, config, network);
   if (stage < 1) return { databases };
 
+  const labels = { owner: 'data-platform', classification: 'confidential' };
   const batch = new BatchPipeline(stack, 'batch', {
     sources: databases,
     project: config.project,
@@ -68,6 +63,31 @@ export function buildWePayCompany(stack: TerraformStack, stage: WePayStage, conf
   });
   if (stage < 2) return { databases, batch };
 
+  const { kafka, connect } = buildWePayStreaming(stack, config);
+  const realtime = new RealtimePipeline(stack, 'realtime', {
+    kafka,
+    connect,
+    sources: databases,
+    warehouse: { project: config.project, location: 'US', labels },
+  });
+  if (stage < 3) return { databases, batch, kafka, connect, realtime };
+
+  const integration = buildWePayIntegration(stack, config, { network, labels, kafka, connect, realtime });
+  return { databases, batch, kafka, connect, realtime, integration };
+}
+
+/** Stage 0: the monolith's and the first two services' MySQL databases on Cloud SQL, CDC-ready. */
+function buildWePayDatabases(stack: TerraformStack, config: ReferenceStackConfig, network: string): CloudSqlSourceDatabase[] {
+  const replicationPassword = SecretValue.fromVariable('mysql_cdc_password');
+  const cloudSql = (id: string, logicalName: string, databaseName: string, tables = monolithTables) =>
+    new CloudSqlSourceDatabase(stack, id, {
+      logicalName, engine: 'mysql', region: config.region, databaseName, tables, replicationPassword, privateNetwork: network, privateServiceAccess: 'existing', labels: { owner: 'data-platform' },
+    });
+  return [cloudSql('monolith', 'monolith', 'wepay'), cloudSql('risk-service', 'risk', 'risk', riskTables), cloudSql('ledger-service', 'ledger', 'ledger', ledgerTables)];
+}
+
+/** Stage 2: the Kafka cluster and the Connect workers (with the Google account they run as). */
+function buildWePayStreaming(stack: TerraformStack, config: ReferenceStackConfig): { kafka: KafkaCluster; connect: KafkaConnectCluster } {
   const kafka = new KafkaCluster(stack, 'kafka', {
     bootstrapServers: ['kafka-1.data.internal:9093', 'kafka-2.data.internal:9093', 'kafka-3.data.internal:9093'],
     kafkaVersion: '3.9.0',
@@ -89,14 +109,21 @@ export function buildWePayCompany(stack: TerraformStack, stage: WePayStage, conf
     // Connectors hold ${secrets:…} references, resolved on the workers from mounted Secret Manager files (audit #32).
     secrets: { mountPath: '/etc/kafka-connect/secrets' },
   });
-  const realtime = new RealtimePipeline(stack, 'realtime', {
-    kafka,
-    connect,
-    sources: databases,
-    warehouse: { project: config.project, location: 'US', labels },
-  });
-  if (stage < 3) return { databases, batch, kafka, connect, realtime };
+  return { kafka, connect };
+}
 
+/** What stage 3 builds on: the shared network and labels and the stage-2 platform. */
+interface WePayPlatform {
+  readonly network: string;
+  readonly labels: Record<string, string>;
+  readonly kafka: KafkaCluster;
+  readonly connect: KafkaConnectCluster;
+  readonly realtime: RealtimePipeline;
+}
+
+/** Stage 3: the new services' sources and the sinks they are routed to, on the stage-2 platform. */
+function buildWePayIntegration(stack: TerraformStack, config: ReferenceStackConfig, platform: WePayPlatform): IntegrationPlatform {
+  const { network, labels, kafka, connect, realtime } = platform;
   const payouts = new CloudSqlSourceDatabase(stack, 'payouts-service', {
     logicalName: 'payouts', engine: 'postgres', region: config.region, databaseName: 'payouts', tables: payoutsTables,
     replicationPassword: SecretValue.fromVariable('payouts_cdc_password'), privateNetwork: network, privateServiceAccess: 'existing', labels: { owner: 'payouts' },
@@ -126,57 +153,61 @@ export function buildWePayCompany(stack: TerraformStack, stage: WePayStage, conf
     tables: riskEventTables,
     kafkaPassword: SecretValue.fromVariable('cassandra_agent_kafka_password'),
   });
-  const integration = new IntegrationPlatform(stack, 'integration', {
+  return new IntegrationPlatform(stack, 'integration', {
     kafka,
     connect,
     realtime,
     databases: [payouts],
     captures: [profiles, balances, riskEvents],
     warehouse: { project: config.project, location: 'US', labels },
-    sinks: [
-      // Every new source lands in BigQuery; new tables of these sources follow automatically. Not the
-      // Cassandra risk events: their rows are cell structs no BigQuery sink chain can flatten (they go to Pub/Sub).
-      { kind: 'bigquery', name: 'integration-bigquery-sink', select: { source: ['payouts', 'profiles', 'balances'] }, topicsAs: 'regex', datasetId: 'integration_cdc' },
-      {
-        kind: 'search',
-        name: 'merchant-search-sink',
-        select: [{ label: 'search' }, { source: 'monolith', table: 'merchants' }],
-        options: { connectionUrls: ['https://search.data.internal:9200'], username: 'connect', password: SecretValue.fromVariable('search_password') },
-      },
-      {
-        kind: 'graph',
-        name: 'risk-graph-sink',
-        // One statement per table, generated from its label and key: MERGE (n:User {id: __key.id}) …
-        select: [{ label: 'risk', source: ['risk', 'balances'] }, { source: 'monolith', table: ['users', 'payments'] }],
-        options: {
-          uri: 'neo4j+s://graph.data.internal:7687',
-          username: 'connect',
-          password: SecretValue.fromVariable('graph_password'),
-        },
-      },
-      {
-        kind: 'jdbc',
-        name: 'finance-reporting-sink',
-        select: { label: 'finance' },
-        options: {
-          connectionUrl: 'jdbc:postgresql://reporting-db.data.internal:5432/reporting',
-          connectionUser: 'connect',
-          connectionPassword: SecretValue.fromVariable('reporting_db_password'),
-          flavor: 'debezium',
-          insertMode: 'upsert',
-          primaryKeyMode: 'record_key',
-          deleteEnabled: true,
-          autoCreate: true,
-        },
-      },
-      {
-        // The events as the agent wrote them, on a Pub/Sub topic created here; the Connect workers publish.
-        kind: 'pubsub',
-        name: 'risk-events-pubsub-sink',
-        select: { source: 'risk-events' },
-        options: { project: config.project, pubsubTopic: 'risk-events', labels: { owner: 'risk' } },
-      },
-    ],
+    sinks: wePayIntegrationSinks(config),
   });
-  return { databases, batch, kafka, connect, realtime, integration };
+}
+
+/** Stage 3's sinks, each with the selectors that route topics to it. */
+function wePayIntegrationSinks(config: ReferenceStackConfig): IntegrationPlatformProps['sinks'] {
+  return [
+    // Every new source lands in BigQuery; new tables of these sources follow automatically. Not the
+    // Cassandra risk events: their rows are cell structs no BigQuery sink chain can flatten (they go to Pub/Sub).
+    { kind: 'bigquery', name: 'integration-bigquery-sink', select: { source: ['payouts', 'profiles', 'balances'] }, topicsAs: 'regex', datasetId: 'integration_cdc' },
+    {
+      kind: 'search',
+      name: 'merchant-search-sink',
+      select: [{ label: 'search' }, { source: 'monolith', table: 'merchants' }],
+      options: { connectionUrls: ['https://search.data.internal:9200'], username: 'connect', password: SecretValue.fromVariable('search_password') },
+    },
+    {
+      kind: 'graph',
+      name: 'risk-graph-sink',
+      // One statement per table, generated from its label and key: MERGE (n:User {id: __key.id}) …
+      select: [{ label: 'risk', source: ['risk', 'balances'] }, { source: 'monolith', table: ['users', 'payments'] }],
+      options: {
+        uri: 'neo4j+s://graph.data.internal:7687',
+        username: 'connect',
+        password: SecretValue.fromVariable('graph_password'),
+      },
+    },
+    {
+      kind: 'jdbc',
+      name: 'finance-reporting-sink',
+      select: { label: 'finance' },
+      options: {
+        connectionUrl: 'jdbc:postgresql://reporting-db.data.internal:5432/reporting',
+        connectionUser: 'connect',
+        connectionPassword: SecretValue.fromVariable('reporting_db_password'),
+        flavor: 'debezium',
+        insertMode: 'upsert',
+        primaryKeyMode: 'record_key',
+        deleteEnabled: true,
+        autoCreate: true,
+      },
+    },
+    {
+      // The events as the agent wrote them, on a Pub/Sub topic created here; the Connect workers publish.
+      kind: 'pubsub',
+      name: 'risk-events-pubsub-sink',
+      select: { source: 'risk-events' },
+      options: { project: config.project, pubsubTopic: 'risk-events', labels: { owner: 'risk' } },
+    },
+  ];
 }
