@@ -50,7 +50,16 @@ export interface CompanyScopes {
  *   payments or fraud.
  */
 export function buildDecentralizedCompany(scopes: CompanyScopes, config: ReferenceStackConfig, existing?: { kafka: KafkaCluster; connect: KafkaConnectCluster; central: RealtimePipeline }): DecentralizedCompany {
-  const scope = scopes.platform;
+  const { central, platform } = buildCentralPlatform(scopes.platform, config, existing);
+  return { platform, central, domains: buildDomains(scopes, platform) };
+}
+
+/** The platform team's part: Kafka, the shared Connect cluster and the monolith's capture (unless they exist), and the platform. */
+function buildCentralPlatform(
+  scope: Construct,
+  config: ReferenceStackConfig,
+  existing?: { kafka: KafkaCluster; connect: KafkaConnectCluster; central: RealtimePipeline },
+): { central: RealtimePipeline; platform: DecentralizedPlatform } {
   const kafka = existing?.kafka ?? new KafkaCluster(scope, 'kafka', {
     bootstrapServers: ['kafka-1.data.internal:9093', 'kafka-2.data.internal:9093', 'kafka-3.data.internal:9093'],
     kafkaVersion: '3.9.0',
@@ -91,7 +100,11 @@ export function buildDecentralizedCompany(scopes: CompanyScopes, config: Referen
     datasets: [monolith.dataset],
     products: [{ name: 'merchants', description: 'Merchants of the monolith', topics: [monolith.topics['wepay.merchants'].name], datasets: [monolith.dataset.datasetId] }],
   });
+  return { central, platform };
+}
 
+/** The three teams' microwarehouses, each in its own scope: payments (full), fraud and marketing (partial). */
+function buildDomains(scopes: CompanyScopes, platform: DecentralizedPlatform): DecentralizedCompany['domains'] {
   const payments = new DataDomain(scopes.domain('payments'), 'payments', {
     platform,
     name: 'payments',
@@ -142,7 +155,7 @@ export function buildDecentralizedCompany(scopes: CompanyScopes, config: Referen
     subscriptions: [{ domain: 'central', product: 'merchants' }],
     readers: ['group:marketing@acme.com'],
   });
-  return { platform, central, domains: { payments, fraud, marketing } };
+  return { payments, fraud, marketing };
 }
 
 /** Names of the company's stacks: the platform's and one per domain. */
