@@ -93,6 +93,17 @@ export interface BatchSourceParts {
 
 const SCHEDULERS: readonly BatchScheduler[] = ['scheduled-query', 'composer'];
 
+/** What the per-scheduler builders of a source share. */
+interface SourceParts {
+  readonly scope: Construct;
+  readonly db: ISourceDatabase;
+  readonly props: BatchPipelineProps;
+  readonly dataset: WarehouseDataset;
+  readonly datasetId: string;
+  readonly tables: BatchDagTable[];
+  readonly tableMap: Record<string, string>;
+}
+
 /**
  * Stage 1, batch: a scheduler copies every table of every source into a BigQuery dataset per
  * source, on a schedule.
@@ -134,37 +145,7 @@ export class BatchPipeline extends Construct {
     const imageVersion = composerOptions.imageVersion ?? DEFAULT_COMPOSER_IMAGE;
     const names = props.sources.map((s) => s.logicalName);
 
-    validateProps(this, (p) => {
-      p.check(props.sources.length > 0, 'sources', names, 'at least one source database');
-      names.forEach((n, i) => p.check(names.indexOf(n) === i, `sources[${i}].logicalName`, n, 'a logical name used by one source only'));
-      p.check(SCHEDULERS.includes(this.scheduler), 'scheduler', this.scheduler, SCHEDULERS.join(' or '));
-      p.check(isIntIn(everyHours, 1, 168), 'everyHours', everyHours, 'an integer from 1 to 168');
-      if (this.scheduler === 'scheduled-query') {
-        props.sources.forEach((s, i) => {
-          if (!(s instanceof CloudSqlSourceDatabase)) {
-            p.add(`sources[${i}]`, s.logicalName, "a CloudSqlSourceDatabase: BigQuery federated queries reach only Cloud SQL; use scheduler 'composer' for other databases");
-          } else if (!s.publicIpEnabled) {
-            // BigQuery docs: "BigQuery Cloud SQL federation only supports Cloud SQL instances with public IP connectivity."
-            p.add(
-              `sources[${i}]`,
-              s.logicalName,
-              "a Cloud SQL instance with a public IP: BigQuery's Cloud SQL federation (EXTERNAL_QUERY) reaches no private IP; set publicIp: true on it (no authorized networks, so not reachable from the internet) or use scheduler 'composer'",
-            );
-          }
-        });
-        if (props.composer !== undefined) p.add('composer', props.composer, "only with scheduler 'composer'");
-      } else {
-        p.check(/^[a-z]([-a-z0-9]{0,62}[a-z0-9])?$/.test(environmentName), 'composer.environmentName', environmentName, "1-64 lowercase letters, digits or '-', starting with a letter");
-        p.check(isIntIn(retries, 0, 10), 'composer.retries', retries, 'an integer from 0 to 10');
-        if (composerOptions.subnetwork) p.check(!!composerOptions.network, 'composer.network', composerOptions.network, 'the network of composer.subnetwork');
-        const image = COMPOSER_IMAGE.exec(imageVersion);
-        if (!image) {
-          p.add('composer.imageVersion', imageVersion, 'composer-<major or a.b.c or latest>-airflow-<x, x.y or x.y.z>[-build.N] (the pattern of the Composer API)');
-        } else if (image[2] === '1' || /^2\.0\./.test(image[1])) {
-          p.add('composer.imageVersion', imageVersion, 'a Composer 2.1+ or 3 image: Composer 1 and 2.0.x reached end of life on 2026-09-15');
-        }
-      }
-    });
+    this.validate(props, { names, everyHours, environmentName, retries, imageVersion });
 
     if (this.scheduler === 'composer') {
       this.composerServiceAccount = new PipelineServiceAccount(this, 'airflow-account', {
@@ -217,51 +198,98 @@ export class BatchPipeline extends Construct {
     const tables = batchTables(db);
     const tableMap = Object.fromEntries(tables.map((t) => [t.source, t.destination]));
 
-    if (this.scheduler === 'composer') {
-      const account = this.composerServiceAccount!;
-      dataset.grantWrite(account.member);
-      const connectionId = `${db.logicalName.replace(/-/g, '_')}_db`;
-      const secret = new SecretManagerSecret(scope, 'airflow-connection', {
-        project: props.project,
-        secretId: `airflow-connections-${connectionId}`,
-        replication: { auto: {} },
-        labels: { stage: 'batch' },
-      });
-      const scheme = db.engine === 'postgres' ? 'postgresql' : 'mysql';
-      new SecretManagerSecretVersion(scope, 'airflow-connection-version', {
-        secret: secret.id,
-        secretData: `${scheme}://${db.replicationUser}:${Fn.urlencode(db.replicationPassword.resolve(scope))}@${db.host}:${db.port}/${db.databaseName}`,
-      });
-      new SecretManagerSecretIamMember(scope, 'airflow-connection-access', {
-        project: props.project,
-        secretId: secret.secretId,
-        role: 'roles/secretmanager.secretAccessor',
-        member: account.member,
-      });
-      const dag = renderBatchDag({
-        dagId: `${db.logicalName.replace(/-/g, '_')}_batch`,
-        source: db.logicalName,
-        engine: db.engine,
-        connectionId,
-        project: props.project,
-        dataset: datasetId,
-        tables,
-        everyHours,
-        owner: 'data-platform',
-        retries,
-      });
-      new StorageBucketObject(scope, 'dag', {
-        // dag_gcs_prefix is gs://<bucket>/dags
-        bucket: Fn.element(Fn.split('/', this.composer!.config.dagGcsPrefix), 2),
-        name: `dags/${dagFileName(`${db.logicalName}_batch`)}`,
-        content: dag,
-        contentType: 'text/x-python',
-      });
-      return { database: db, dataset, tables: tableMap, dag };
-    }
+    if (this.scheduler === 'composer') return this.addComposerSource({ scope, db, props, dataset, datasetId, tables, tableMap }, everyHours, retries);
 
     // scheduled-query: checked above that db is Cloud SQL; build nothing for others.
     if (!(db instanceof CloudSqlSourceDatabase)) return { database: db, dataset, tables: tableMap };
+    return this.addScheduledQuerySource({ scope, db, props, dataset, datasetId, tables, tableMap }, db, location, everyHours);
+  }
+
+  /** Every prop checked at once: the scheduler's options, and what each source must be for it. */
+  private validate(props: BatchPipelineProps, v: { names: string[]; everyHours: number; environmentName: string; retries: number; imageVersion: string }): void {
+    const { names, everyHours, environmentName, retries, imageVersion } = v;
+    const composerOptions = props.composer ?? {};
+    validateProps(this, (p) => {
+      p.check(props.sources.length > 0, 'sources', names, 'at least one source database');
+      names.forEach((n, i) => p.check(names.indexOf(n) === i, `sources[${i}].logicalName`, n, 'a logical name used by one source only'));
+      p.check(SCHEDULERS.includes(this.scheduler), 'scheduler', this.scheduler, SCHEDULERS.join(' or '));
+      p.check(isIntIn(everyHours, 1, 168), 'everyHours', everyHours, 'an integer from 1 to 168');
+      if (this.scheduler === 'scheduled-query') {
+        props.sources.forEach((s, i) => {
+          if (!(s instanceof CloudSqlSourceDatabase)) {
+            p.add(`sources[${i}]`, s.logicalName, "a CloudSqlSourceDatabase: BigQuery federated queries reach only Cloud SQL; use scheduler 'composer' for other databases");
+          } else if (!s.publicIpEnabled) {
+            // BigQuery docs: "BigQuery Cloud SQL federation only supports Cloud SQL instances with public IP connectivity."
+            p.add(
+              `sources[${i}]`,
+              s.logicalName,
+              "a Cloud SQL instance with a public IP: BigQuery's Cloud SQL federation (EXTERNAL_QUERY) reaches no private IP; set publicIp: true on it (no authorized networks, so not reachable from the internet) or use scheduler 'composer'",
+            );
+          }
+        });
+        if (props.composer !== undefined) p.add('composer', props.composer, "only with scheduler 'composer'");
+      } else {
+        p.check(/^[a-z]([-a-z0-9]{0,62}[a-z0-9])?$/.test(environmentName), 'composer.environmentName', environmentName, "1-64 lowercase letters, digits or '-', starting with a letter");
+        p.check(isIntIn(retries, 0, 10), 'composer.retries', retries, 'an integer from 0 to 10');
+        if (composerOptions.subnetwork) p.check(!!composerOptions.network, 'composer.network', composerOptions.network, 'the network of composer.subnetwork');
+        const image = COMPOSER_IMAGE.exec(imageVersion);
+        if (!image) {
+          p.add('composer.imageVersion', imageVersion, 'composer-<major or a.b.c or latest>-airflow-<x, x.y or x.y.z>[-build.N] (the pattern of the Composer API)');
+        } else if (image[2] === '1' || /^2\.0\./.test(image[1])) {
+          p.add('composer.imageVersion', imageVersion, 'a Composer 2.1+ or 3 image: Composer 1 and 2.0.x reached end of life on 2026-09-15');
+        }
+      }
+    });
+  }
+
+  /** Scheduler `composer`: the source's Airflow connection in Secret Manager and its generated DAG in the environment's bucket. */
+  private addComposerSource(source: SourceParts, everyHours: number, retries: number): BatchSourceParts {
+    const { scope, db, props, dataset, datasetId, tables, tableMap } = source;
+    const account = this.composerServiceAccount!;
+    dataset.grantWrite(account.member);
+    const connectionId = `${db.logicalName.replace(/-/g, '_')}_db`;
+    const secret = new SecretManagerSecret(scope, 'airflow-connection', {
+      project: props.project,
+      secretId: `airflow-connections-${connectionId}`,
+      replication: { auto: {} },
+      labels: { stage: 'batch' },
+    });
+    const scheme = db.engine === 'postgres' ? 'postgresql' : 'mysql';
+    new SecretManagerSecretVersion(scope, 'airflow-connection-version', {
+      secret: secret.id,
+      secretData: `${scheme}://${db.replicationUser}:${Fn.urlencode(db.replicationPassword.resolve(scope))}@${db.host}:${db.port}/${db.databaseName}`,
+    });
+    new SecretManagerSecretIamMember(scope, 'airflow-connection-access', {
+      project: props.project,
+      secretId: secret.secretId,
+      role: 'roles/secretmanager.secretAccessor',
+      member: account.member,
+    });
+    const dag = renderBatchDag({
+      dagId: `${db.logicalName.replace(/-/g, '_')}_batch`,
+      source: db.logicalName,
+      engine: db.engine,
+      connectionId,
+      project: props.project,
+      dataset: datasetId,
+      tables,
+      everyHours,
+      owner: 'data-platform',
+      retries,
+    });
+    new StorageBucketObject(scope, 'dag', {
+      // dag_gcs_prefix is gs://<bucket>/dags
+      bucket: Fn.element(Fn.split('/', this.composer!.config.dagGcsPrefix), 2),
+      name: `dags/${dagFileName(`${db.logicalName}_batch`)}`,
+      content: dag,
+      contentType: 'text/x-python',
+    });
+    return { database: db, dataset, tables: tableMap, dag };
+  }
+
+  /** Scheduler `scheduled-query`: a federated connection to the Cloud SQL instance and a scheduled query run as the source's own account. */
+  private addScheduledQuerySource(source: SourceParts, db: CloudSqlSourceDatabase, location: string, everyHours: number): BatchSourceParts {
+    const { scope, props, dataset, datasetId, tables, tableMap } = source;
     const account = new PipelineServiceAccount(scope, 'loader-account', {
       project: props.project,
       accountId: serviceAccountId(`load-${db.logicalName}`),
