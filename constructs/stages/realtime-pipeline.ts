@@ -144,10 +144,26 @@ export class RealtimePipeline extends Construct {
     const scope = new Construct(this, db.logicalName);
     const options = props.sourceOptions?.[db.logicalName] ?? {};
     const capture = captureDatabase(scope, 'capture', { cluster: props.connect, database: db, options });
-    const prefix = capture.topicPrefix;
     const tables: Record<string, SourceTable> = {};
     for (const t of db.tables) tables[qualifiedTableName(db.engine, db.databaseName, t.name)] = t;
 
+    const topics = this.addCaptureTopics(scope, capture, props, rf, topicConfig);
+    const { dataset, sink, sinkServiceAccount } = this.addWarehouseSink(scope, db, capture, topics, props, upsert, sinkOptions);
+    return { database: db, capture, topics, dataset, sink, sinkServiceAccount, tables };
+  }
+
+  /**
+   * The capture's table topics and the topics it needs besides them, with the ACLs its task needs;
+   * its connector depends on all of them. Returns the table topics by table.
+   */
+  private addCaptureTopics(
+    scope: Construct,
+    capture: RealtimeSourceParts['capture'],
+    props: RealtimePipelineProps,
+    rf: number,
+    topicConfig: KafkaTopicConfig,
+  ): Record<string, KafkaTopic> {
+    const prefix = capture.topicPrefix;
     const topics: Record<string, KafkaTopic> = {};
     for (const [table, topicName] of Object.entries(capture.topicsByTable)) {
       topics[table] = new KafkaTopic(scope, `topic-${table}`, {
@@ -177,7 +193,21 @@ export class RealtimePipeline extends Construct {
     // Topics first (a connector started before its topics would create them with broker
     // defaults), and the ACLs its task needs (a task started before them fails, for good).
     capture.connector.addDependency(...ownTopics.map((t) => t.resource), ...grants.flatMap((g) => g.resources));
+    return topics;
+  }
 
+  /** The source's dataset and its BigQuery sink (with its own account when it uses a key), granted to write and to consume the table topics. */
+  private addWarehouseSink(
+    scope: Construct,
+    db: ISourceDatabase,
+    capture: RealtimeSourceParts['capture'],
+    topics: Record<string, KafkaTopic>,
+    props: RealtimePipelineProps,
+    upsert: boolean,
+    sinkOptions: RealtimeSinkOptions,
+  ): Pick<RealtimeSourceParts, 'dataset' | 'sink' | 'sinkServiceAccount'> {
+    const prefix = capture.topicPrefix;
+    const connectPrincipal = props.connect.principal;
     const datasetId = props.warehouse.datasetIdFor ? props.warehouse.datasetIdFor(db) : `${db.logicalName.replace(/-/g, '_')}_cdc`;
     const dataset = new WarehouseDataset(scope, 'dataset', {
       project: props.warehouse.project,
@@ -223,7 +253,7 @@ export class RealtimePipeline extends Construct {
       group: `connect-${sinkName}`,
     });
     sink.connector.addDependency(...Object.values(topics).map((t) => t.resource), ...sinkConsume.resources);
-    return { database: db, capture, topics, dataset, sink, sinkServiceAccount, tables };
+    return { dataset, sink, sinkServiceAccount };
   }
 }
 
