@@ -56,6 +56,20 @@ const part = (id: string, description: string, required: boolean, found: string[
  *   the domains of them all, and their streaming platform serves this stack's stages 3 to 5.
  */
 export function assessStage(model: PipelineModel, company: PipelineModel[] = []): Assessment {
+  const checks = stageChecks(model, gatherEvidence(model, company));
+
+  const requiredMet = (c: Omit<StageCheck, 'reached'>) => c.parts.filter((p) => p.required).every((p) => p.present);
+  const streaming = requiredMet(checks[2]) || company.some((m) => assessStage(m).stages[2].reached);
+  const stages: StageCheck[] = checks.map((c) => ({
+    ...c,
+    reached: c.stage === 0 ? true : requiredMet(c) && (c.stage < 3 || streaming),
+  }));
+  const stage = Math.max(...stages.filter((s) => s.reached).map((s) => s.stage)) as StageNumber;
+  return { stack: model.stack, stage, stageName: STAGES[stage], next: stages[stage + 1], stages, company: company.map((m) => m.stack) };
+}
+
+/** What the model shows of each stage: its parts by kind, and what only later stages make. */
+function gatherEvidence(model: PipelineModel, company: PipelineModel[]) {
   const of = (kind: string) => model.nodes.filter((n) => n.kind === kind);
 
   const sources = of('source');
@@ -96,8 +110,13 @@ export function assessStage(model: PipelineModel, company: PipelineModel[] = [])
     const base = [...count].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
     return xs.filter((x) => kindOf(x) !== base).map((x) => `${x.label} (${kindOf(x)})`);
   };
+  return { of, sources, datasets, batch, captures, topics, sinks, kinds, warehouseSinks, otherSinks, sinkKindSet, captureTechs, nonRelational, batchDatasets, scanned, writerGrants, tagReaders, consumers, domains, withCompany, domainReaders, domainUsers, beyondBaseKind };
+}
 
-  const checks: Omit<StageCheck, 'reached'>[] = [
+/** Every stage's parts, each with the evidence found for it or what would add it. */
+function stageChecks(model: PipelineModel, evidence: ReturnType<typeof gatherEvidence>): Omit<StageCheck, 'reached'>[] {
+  const { of, sources, datasets, batch, captures, topics, sinks, kinds, warehouseSinks, otherSinks, sinkKindSet, captureTechs, nonRelational, batchDatasets, scanned, writerGrants, tagReaders, consumers, domains, withCompany, domainReaders, domainUsers, beyondBaseKind } = evidence;
+  return [
     {
       stage: 0, name: 'none', parts: [
         part('none.sources', 'source databases described (tables, keys, sensitivity)', false, sources.map((s) => s.label), 'add a CloudSqlSourceDatabase or ExternalSourceDatabase'),
@@ -158,15 +177,6 @@ export function assessStage(model: PipelineModel, company: PipelineModel[] = [])
       ],
     },
   ];
-
-  const requiredMet = (c: Omit<StageCheck, 'reached'>) => c.parts.filter((p) => p.required).every((p) => p.present);
-  const streaming = requiredMet(checks[2]) || company.some((m) => assessStage(m).stages[2].reached);
-  const stages: StageCheck[] = checks.map((c) => ({
-    ...c,
-    reached: c.stage === 0 ? true : requiredMet(c) && (c.stage < 3 || streaming),
-  }));
-  const stage = Math.max(...stages.filter((s) => s.reached).map((s) => s.stage)) as StageNumber;
-  return { stack: model.stack, stage, stageName: STAGES[stage], next: stages[stage + 1], stages, company: company.map((m) => m.stack) };
 }
 
 /** The assessment as text for a terminal. */
