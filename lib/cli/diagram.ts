@@ -168,23 +168,7 @@ export async function layoutDiagram(model: PipelineModel): Promise<DiagramLayout
 
   const degree = (id: string) => Math.max(edges.filter((e) => e.to === id).length, edges.filter((e) => e.from === id).length);
   const elkNode = (n: PipelineNode) => ({ id: n.id, ...sizeOf(lines.get(n.id)!, degree(n.id)) });
-  const layoutOptions = {
-    'elk.algorithm': 'layered',
-    'elk.direction': 'RIGHT',
-    'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
-    'elk.edgeRouting': 'ORTHOGONAL',
-    'elk.layered.spacing.nodeNodeBetweenLayers': '56',
-    'elk.layered.spacing.edgeNodeBetweenLayers': '18',
-    'elk.layered.spacing.edgeEdgeBetweenLayers': '12',
-    'elk.spacing.nodeNode': '16',
-    'elk.spacing.edgeNode': '14',
-    'elk.spacing.edgeEdge': '12',
-    'elk.spacing.componentComponent': '40',
-    'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
-    'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
-    'elk.layered.mergeEdges': 'false',
-    'elk.padding': '[top=20,left=20,bottom=20,right=20]',
-  };
+  const layoutOptions = elkLayoutOptions();
   // An edge is defined in the lowest node holding both ends, so ELK's coordinates for it are
   // relative to that node (the root or one group); we add the group's offset below.
   const container = (e: PipelineEdge) => {
@@ -214,6 +198,39 @@ export async function layoutDiagram(model: PipelineModel): Promise<DiagramLayout
   };
   const out = await elk.layout(graph);
 
+  const { placedNodes, placedGroups, placedEdges } = placeLayout(out, nodes, usedGroups, lines, edgeById);
+  return { title: model.stack, width: Math.ceil(out.width ?? 0), height: Math.ceil(out.height ?? 0), nodes: placedNodes, groups: placedGroups, edges: placedEdges };
+}
+
+/** ELK's options for the whole diagram: layered, left to right, orthogonal edges, groups laid out with their parent. */
+function elkLayoutOptions(): Record<string, string> {
+  return {
+    'elk.algorithm': 'layered',
+    'elk.direction': 'RIGHT',
+    'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
+    'elk.edgeRouting': 'ORTHOGONAL',
+    'elk.layered.spacing.nodeNodeBetweenLayers': '56',
+    'elk.layered.spacing.edgeNodeBetweenLayers': '18',
+    'elk.layered.spacing.edgeEdgeBetweenLayers': '12',
+    'elk.spacing.nodeNode': '16',
+    'elk.spacing.edgeNode': '14',
+    'elk.spacing.edgeEdge': '12',
+    'elk.spacing.componentComponent': '40',
+    'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
+    'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
+    'elk.layered.mergeEdges': 'false',
+    'elk.padding': '[top=20,left=20,bottom=20,right=20]',
+  };
+}
+
+/** ELK's result as absolute positions: groups, the nodes in and outside them, and each edge's points (drawn in its own direction). */
+function placeLayout(
+  out: any,
+  nodes: PipelineNode[],
+  usedGroups: PipelineModel['groups'],
+  lines: Map<string, string[]>,
+  edgeById: Map<string, PipelineEdge>,
+): { placedNodes: PlacedNode[]; placedGroups: PlacedGroup[]; placedEdges: PlacedEdge[] } {
   const placedNodes: PlacedNode[] = [];
   const placedGroups: PlacedGroup[] = [];
   const offset = new Map<string, { x: number; y: number }>([['root', { x: 0, y: 0 }]]);
@@ -243,7 +260,7 @@ export async function layoutDiagram(model: PipelineModel): Promise<DiagramLayout
   };
   collect(out, 'root');
   for (const child of out.children ?? []) if (offset.has(child.id)) collect(child, child.id);
-  return { title: model.stack, width: Math.ceil(out.width ?? 0), height: Math.ceil(out.height ?? 0), nodes: placedNodes, groups: placedGroups, edges: placedEdges };
+  return { placedNodes, placedGroups, placedEdges };
 }
 
 /**
