@@ -1,12 +1,11 @@
 import { Construct } from 'constructs';
 import { TerraformStack } from 'cdktf';
 import { AccessModel } from '../access/access-model';
-import { AccessPrincipal, AccessRole, AccessTeam } from '../access/access-types';
 import { PipelineServiceAccount, serviceAccountId } from '../bigquery/pipeline-service-account';
 import { WarehouseDataset } from '../bigquery/warehouse-dataset';
 import { BigQuerySink } from '../connect/bigquery-sink';
 import { Connector } from '../connect/connector';
-import { ConnectSecretsOptions, KafkaConnectCluster } from '../connect/kafka-connect-cluster';
+import { KafkaConnectCluster } from '../connect/kafka-connect-cluster';
 import { heartbeatTopicName } from '../connect/debezium-common';
 import { SecretValue } from '../core/secret-value';
 import { PropProblem, Problems, validateProps } from '../core/validation';
@@ -21,45 +20,10 @@ import { RealtimePipeline } from '../stages/realtime-pipeline';
 import { DataProductSpec, DataSubscriptionSpec, DecentralizationMode, IPlatformDomain, ResolvedSubscription } from './data-product';
 import { CENTRAL, DecentralizedPlatform } from './decentralized-platform';
 import { checkProducts } from './product-checks';
+import { DomainAccessSpec, DomainConnectOptions, DomainDatasetSpec, DomainTopicSpec } from './domain-specs';
 import { DataProductViews } from './data-product-views';
 
-/** A dataset of the domain's microwarehouse. */
-export interface DomainDatasetSpec {
-  /** Name within the domain; the dataset id is `<domain>_<name>` ('-' → '_'). */
-  readonly name: string;
-  /** Description. @default none */
-  readonly description?: string;
-}
-
-/** A topic the domain owns besides those its pipelines create. */
-export interface DomainTopicSpec {
-  /** Full topic name, under the domain's namespace `<domain>.`. */
-  readonly name: string;
-  /** Partitions. @default the platform's defaultPartitions */
-  readonly partitions?: number;
-  /** Topic configuration. @default broker defaults */
-  readonly config?: KafkaTopicConfig;
-}
-
-/** The domain's own Kafka Connect cluster (full decentralization). */
-export interface DomainConnectOptions {
-  /** REST URL of the domain's Connect cluster. */
-  readonly url: string;
-  /** Password of the Connect workers' SCRAM user `<domain>-connect`. @default sensitive variable `<domain>_connect_kafka_password` */
-  readonly kafkaPassword?: SecretValue;
-  /** Where the workers read connector secrets (see {@link KafkaConnectCluster}). @default none: secrets go to `config_sensitive` */
-  readonly secrets?: ConnectSecretsOptions;
-}
-
-/** The domain's access model: who in the team may read or write what the domain owns or subscribes to. */
-export interface DomainAccessSpec {
-  /** People, groups, service accounts and Kafka clients of the domain. */
-  readonly principals: AccessPrincipal[];
-  /** Roles; topic grants must stay under the domain's namespace or name subscribed topics, dataset grants name the domain's datasets. */
-  readonly roles: AccessRole[];
-  /** Teams. @default none */
-  readonly teams?: AccessTeam[];
-}
+export type { DomainAccessSpec, DomainConnectOptions, DomainDatasetSpec, DomainTopicSpec } from './domain-specs';
 
 /** Props of {@link DataDomain}. */
 export interface DataDomainProps {
