@@ -122,16 +122,17 @@ google_tarball() {
 
 build_google() {
   local tarball plat bin stamp want sha src t0 buildlog timefile rc=0
-  tarball=$(google_tarball)
-  sha=$(sha256sum "$tarball" | cut -d' ' -f1)
-  [[ "$sha" == "$GOOGLE_TARBALL_SHA256" ]] || die "hashicorp/google: $tarball has sha256 $sha, expected $GOOGLE_TARBALL_SHA256 (v$GOOGLE_PROVIDER_VERSION)"
   plat=$(go_platform)
   bin="$MIRROR/registry.terraform.io/hashicorp/google/$GOOGLE_PROVIDER_VERSION/$plat/terraform-provider-google_v$GOOGLE_PROVIDER_VERSION"
   stamp="$TF_DIR/stamps/hashicorp-google-$GOOGLE_PROVIDER_VERSION-$plat"
-  want="vendor-sha256=$sha $(go env GOVERSION) $plat"
+  want="vendor-sha256=$GOOGLE_TARBALL_SHA256 $(go env GOVERSION) $plat"
   if [[ -x "$bin" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    # Built from the pinned source (its sha256 is in the stamp): the tarball is not even needed.
     log "hashicorp/google $GOOGLE_PROVIDER_VERSION: cached ($bin)"
   else
+    tarball=$(google_tarball)
+    sha=$(sha256sum "$tarball" | cut -d' ' -f1)
+    [[ "$sha" == "$GOOGLE_TARBALL_SHA256" ]] || die "hashicorp/google: $tarball has sha256 $sha, expected $GOOGLE_TARBALL_SHA256 (v$GOOGLE_PROVIDER_VERSION)"
     t0=$(now_s)
     rm -f "$stamp"
     mkdir -p "$TF_DIR/stamps" "$SRC_DIR" "$(dirname "$bin")"
@@ -154,8 +155,13 @@ build_google() {
     fi
     mv "$bin.tmp" "$bin"
     printf '%s' "$want" >"$stamp"
-    printf 'source=%s seconds=%s go=%s\n' "$tarball" "$(($(now_s) - t0))" "$(go env GOVERSION)" >"$TF_DIR/stamps/hashicorp-google.buildinfo"
-    log "hashicorp/google $GOOGLE_PROVIDER_VERSION: built in $(($(now_s) - t0))s"
+    local secs=$(($(now_s) - t0)) rss="?"
+    if [[ -f "$timefile" ]]; then
+      rss=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$timefile")
+      rss="$((rss / 1024)) MiB"
+    fi
+    printf 'source=%s seconds=%s peak_rss=%s go=%s\n' "$tarball" "$secs" "$rss" "$(go env GOVERSION)" >"$TF_DIR/stamps/hashicorp-google.buildinfo"
+    log "hashicorp/google $GOOGLE_PROVIDER_VERSION: built in ${secs}s, peak RSS of go build: $rss (a warm Go build cache, $(go env GOCACHE), makes it minutes instead of ~16)"
     rm -rf "$src"
   fi
   local alt="$MIRROR/registry.opentofu.org/hashicorp/google/$GOOGLE_PROVIDER_VERSION/$plat"
@@ -223,6 +229,10 @@ check_init() {
   rm -rf "$work"
   mkdir -p "$work"
   cp "$CDP_INFRA_DIR/terraform/schema/main.tf" "$work/"
+  # hashicorp/google too, when it was built (not with CDP_SKIP_GOOGLE=1).
+  if [[ -d "$MIRROR/registry.terraform.io/hashicorp/google/$GOOGLE_PROVIDER_VERSION" ]]; then
+    sed -i "s|^  required_providers {|&\\n    google = {\\n      source  = \"hashicorp/google\"\\n      version = \"$GOOGLE_PROVIDER_VERSION\"\\n    }|" "$work/main.tf"
+  fi
   log "checking offline init: $tf init (in $work)"
   if ! (cd "$work" && TF_CLI_CONFIG_FILE="$TF_RC" TF_IN_AUTOMATION=1 "$tf" init -input=false -no-color) >"$CDP_LOGS/terraform-init-check.log" 2>&1; then
     tail_log "$CDP_LOGS/terraform-init-check.log"
@@ -277,10 +287,13 @@ cmd_status() {
   local plat
   need_go
   plat=$(go_platform)
-  for p in "kafka/$KAFKA_PROVIDER_VERSION" "kafka-connect/$KAFKA_CONNECT_PROVIDER_VERSION"; do
-    local bin="$MIRROR/registry.terraform.io/mongey/${p%/*}/${p#*/}/$plat/terraform-provider-${p%/*}_v${p#*/}"
-    if [[ -x "$bin" ]]; then echo "mongey/$p: $bin"; else echo "mongey/$p: not built"; fi
+  for p in "mongey/kafka/$KAFKA_PROVIDER_VERSION" "mongey/kafka-connect/$KAFKA_CONNECT_PROVIDER_VERSION" "hashicorp/google/$GOOGLE_PROVIDER_VERSION"; do
+    local type="${p#*/}" ver="${p##*/}"
+    type="${type%/*}"
+    local bin="$MIRROR/registry.terraform.io/${p%/*}/$ver/$plat/terraform-provider-${type}_v$ver"
+    if [[ -x "$bin" ]]; then echo "${p%/*} $ver: $bin"; else echo "${p%/*} $ver: not built (bash $0 up)"; fi
   done
+  [[ -f "$TF_DIR/stamps/hashicorp-google.buildinfo" ]] && echo "hashicorp/google build: $(cat "$TF_DIR/stamps/hashicorp-google.buildinfo")"
   echo "TF_CLI_CONFIG_FILE=$(infra_env_get TF_CLI_CONFIG_FILE)"
   echo "TERRAFORM_BIN=$(infra_env_get TERRAFORM_BIN)"
 }
