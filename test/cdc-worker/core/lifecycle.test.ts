@@ -79,6 +79,11 @@ function setup(opts: { heartbeatIntervalMs?: number; maxEventBytes?: number; ens
 
 const msgs = (lines: LogLine[], msg: string) => lines.filter((l) => l.msg === msg);
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits until `done()` holds, polling; a loaded machine may run timers late, never early. */
+async function until(done: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!done() && Date.now() < end) await tick(10);
+}
 
 describe('WorkerLifecycle', () => {
   test('start: the engine opens the sink (its position key, the tables\', heartbeat and extra topics), then streaming with its fields; the position is confirmed every status interval', async () => {
@@ -90,9 +95,12 @@ describe('WorkerLifecycle', () => {
     expect(msgs(lines, 'streaming started')).toEqual([expect.objectContaining({ from: 'here' })]);
     expect(worker.ready()).toBe(true);
     expect(worker.status()).toEqual({ phase: 'streaming', confirmed: 'P', bufferedRecords: 0, error: undefined });
-    await tick(250);
-    expect(calls.filter((c) => c === 'confirmPosition').length).toBeGreaterThanOrEqual(2);
-    await worker.stop();
+    try {
+      await until(() => calls.filter((c) => c === 'confirmPosition').length >= 2);
+      expect(calls.filter((c) => c === 'confirmPosition').length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await worker.stop();
+    }
   });
 
   test('topics that cannot be created are a warning naming them, not an error', async () => {
@@ -105,10 +113,13 @@ describe('WorkerLifecycle', () => {
   test('heartbeats: Debezium\'s heartbeat record, then the engine\'s afterHeartbeat', async () => {
     const { worker, calls, pushed } = setup({ heartbeatIntervalMs: 100 });
     await worker.start();
-    await tick(150);
-    expect(pushed[0]).toMatchObject({ record: { topic: '__debezium-heartbeat.p', key: expect.stringContaining('"serverName":"p"') } });
-    expect(calls).toContain('afterHeartbeat');
-    await worker.stop();
+    try {
+      await until(() => calls.includes('afterHeartbeat'));
+      expect(pushed[0]).toMatchObject({ record: { topic: '__debezium-heartbeat.p', key: expect.stringContaining('"serverName":"p"') } });
+      expect(calls).toContain('afterHeartbeat');
+    } finally {
+      await worker.stop();
+    }
   });
 
   test('a checkpoint the sink reports goes to the engine; a batch is counted', async () => {
