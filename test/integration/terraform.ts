@@ -97,10 +97,15 @@ export interface TfResult {
   readonly stderr: string;
 }
 
-/** The environment of every terraform command: the mirror, and nothing of the caller's Terraform settings. */
+/**
+ * The environment of every terraform command: the mirror, and nothing of the caller's Terraform
+ * settings. Nor the harness's KAFKA_* variables (.ci/run exports infra.env): the Mongey providers
+ * read KAFKA_SASL_MECHANISM and others as defaults, so a stack would be checked with settings it
+ * does not declare (the harness spells the mechanism scram-sha-512, which the provider refuses).
+ */
 function terraformEnv(tools: TerraformTools): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (/^(TF_VAR_|TF_LOG|TF_DATA_DIR|TF_WORKSPACE|TF_PLUGIN_CACHE)/.test(k)) delete env[k];
+  for (const k of Object.keys(env)) if (/^(TF_VAR_|TF_LOG|TF_DATA_DIR|TF_WORKSPACE|TF_PLUGIN_CACHE|KAFKA_)/.test(k)) delete env[k];
   return { ...env, TF_CLI_CONFIG_FILE: tools.TF_CLI_CONFIG_FILE, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
 }
 
