@@ -4,6 +4,15 @@
  * user, connector status, an event collector, and the stack's ACLs next to the broker's.
  */
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Admin, Consumer, Kafka, logLevel, ResourcePatternTypes } from 'kafkajs';
+import { Testing, TerraformStack } from 'cdktf';
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { SecretValue } from '../../constructs/core/secret-value';
+import { KafkaCluster } from '../../constructs/kafka/kafka-cluster';
+import { KafkaScramUser } from '../../constructs/kafka/kafka-scram-user';
+import { KafkaConnectCluster } from '../../constructs/connect/kafka-connect-cluster';
+import { ExternalSourceDatabase } from '../../constructs/sources/source-database';
+import { RealtimePipeline } from '../../constructs/stages/realtime-pipeline';
+import { validateAll } from '../../stacks/reference-app';
 import { TerraformWorkdir, TfResult } from './terraform';
 
 /** A kafkajs client logged in as `username` over SASL/SCRAM-SHA-512. */
@@ -217,4 +226,96 @@ export function resolveWorkerProperties(properties: Record<string, string>, vars
     });
   }
   return out;
+}
+
+/** What {@link leastPrivilegedPipelineStack} needs of the harness's environment (test/integration/infra.ts). */
+export interface PipelineStackEnv {
+  readonly KAFKA_BOOTSTRAP: string;
+  readonly KAFKA_VERSION: string;
+  readonly KAFKA_ADMIN_USER: string;
+  readonly PG_HOST: string;
+  readonly PG_PORT: string;
+  readonly PG_USER: string;
+  readonly PG_DATABASE: string;
+  readonly MARIADB_HOST: string;
+  readonly MARIADB_PORT: string;
+  readonly MARIADB_USER: string;
+  readonly MARIADB_DATABASE: string;
+}
+
+/** Options of {@link leastPrivilegedPipelineStack}. */
+export interface PipelineStackOptions {
+  /** Stack name. */
+  readonly stackName: string;
+  /** This run's prefix: logical names `<run>pg` and `<run>my`, internal topics `<run>-connect.*`. */
+  readonly run: string;
+  /** The harness's environment. */
+  readonly env: PipelineStackEnv;
+  /** REST URL of the named Connect worker the test starts. */
+  readonly connectUrl: string;
+  /** The Connect workers' SCRAM user, also their group id. */
+  readonly connectUser: string;
+  /** The captured PostgreSQL table. */
+  readonly pgTable: string;
+  /** The captured MariaDB table. */
+  readonly myTable: string;
+  /** Partitions of the workers' offsets topic. */
+  readonly offsetStoragePartitions: number;
+  /** Mount path of the workers' secrets directory: connector secrets become config-provider references. @default secrets in config_sensitive */
+  readonly secretsMountPath?: string;
+}
+
+/**
+ * The stack the Connect integration tests apply: the harness's PostgreSQL and MariaDB captured by a
+ * realtime pipeline on a Connect cluster whose workers log in as a SCRAM user the stack creates,
+ * with the group and internal topics the cluster declares (audit #23). Passwords are Terraform
+ * variables: kafka_admin_password, connect_password, pg_cdc_password, mariadb_cdc_password.
+ */
+export function leastPrivilegedPipelineStack(o: PipelineStackOptions): { json: any; pipeline: RealtimePipeline; connect: KafkaConnectCluster } {
+  const { env, run } = o;
+  const stack = new TerraformStack(Testing.app(), o.stackName);
+  new GoogleProvider(stack, 'google', { project: 'acme-it' });
+  const kafka = new KafkaCluster(stack, 'kafka', {
+    bootstrapServers: env.KAFKA_BOOTSTRAP.split(','),
+    kafkaVersion: env.KAFKA_VERSION,
+    tlsEnabled: false,
+    brokerCount: 1,
+    sasl: { username: env.KAFKA_ADMIN_USER, password: SecretValue.fromVariable('kafka_admin_password') },
+  });
+  const user = new KafkaScramUser(stack, 'connect-user', { platform: kafka, username: o.connectUser, password: SecretValue.fromVariable('connect_password') });
+  const connect = new KafkaConnectCluster(stack, 'connect', {
+    url: o.connectUrl,
+    kafka,
+    workerPrincipal: user.principal,
+    kafkaCredentials: { username: user.username, password: user.password },
+    secrets: o.secretsMountPath ? { mountPath: o.secretsMountPath } : undefined,
+    worker: {
+      groupId: o.connectUser,
+      configStorageTopic: `${run}-connect.configs`,
+      offsetStorageTopic: `${run}-connect.offsets`,
+      statusStorageTopic: `${run}-connect.status`,
+      offsetStoragePartitions: o.offsetStoragePartitions,
+      statusStoragePartitions: 1,
+      replicationFactor: 1,
+    },
+    // Only the BigQuery sinks (left out of the apply) use it.
+    googleServiceAccount: 'connect-it@acme-it.iam.gserviceaccount.com',
+  });
+  const pg = new ExternalSourceDatabase(stack, 'pg', {
+    logicalName: `${run}pg`, engine: 'postgres', host: env.PG_HOST, port: Number(env.PG_PORT), databaseName: env.PG_DATABASE,
+    replicationUser: env.PG_USER, replicationPassword: SecretValue.fromVariable('pg_cdc_password'),
+    tables: [{ name: o.pgTable, primaryKey: ['id'] }],
+  });
+  const maria = new ExternalSourceDatabase(stack, 'maria', {
+    logicalName: `${run}my`, engine: 'mariadb', host: env.MARIADB_HOST, port: Number(env.MARIADB_PORT), databaseName: env.MARIADB_DATABASE,
+    replicationUser: env.MARIADB_USER, replicationPassword: SecretValue.fromVariable('mariadb_cdc_password'),
+    tables: [{ name: o.myTable, primaryKey: ['id'] }],
+  });
+  const pipeline = new RealtimePipeline(stack, 'realtime', {
+    kafka, connect, sources: [pg, maria], warehouse: { project: 'acme-it' }, topicPartitions: 1,
+    sourceOptions: { [`${run}pg`]: { heartbeatIntervalMs: 1000 }, [`${run}my`]: { heartbeatIntervalMs: 1000 } },
+  });
+  const problems = validateAll([stack]);
+  if (problems.length) throw new Error(problems.join('\n'));
+  return { json: JSON.parse(Testing.synth(stack)), pipeline, connect };
 }

@@ -10,21 +10,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Testing, TerraformStack } from 'cdktf';
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { Client as PgClient } from 'pg';
 import * as mysql from 'mysql2/promise';
-import { SecretValue } from '../../constructs/core/secret-value';
-import { KafkaCluster } from '../../constructs/kafka/kafka-cluster';
-import { KafkaScramUser } from '../../constructs/kafka/kafka-scram-user';
-import { KafkaConnectCluster } from '../../constructs/connect/kafka-connect-cluster';
 import { BIGQUERY_SINK_CLASS } from '../../constructs/connect/bigquery-sink';
-import { ExternalSourceDatabase } from '../../constructs/sources/source-database';
-import { RealtimePipeline } from '../../constructs/stages/realtime-pipeline';
-import { validateAll } from '../../stacks/reference-app';
 import { NamedConnectWorker, requireInfra } from './infra';
 import { TerraformWorkdir, withoutGoogle } from './terraform';
-import { apply, applyKafkaResources, EventCollector, kafkaAs, resolveWorkerProperties, waitRunning } from './connect-harness';
+import { apply, applyKafkaResources, EventCollector, kafkaAs, resolveWorkerProperties, waitRunning , leastPrivilegedPipelineStack } from './connect-harness';
 
 jest.setTimeout(600_000);
 
@@ -46,48 +37,7 @@ const pgTable = `vault_${run}`;
 const myTable = `ledger_${run}`;
 
 function buildStack() {
-  const app: App = Testing.app();
-  const stack = new TerraformStack(app, 'connect-secrets-it');
-  new GoogleProvider(stack, 'google', { project: 'acme-it' });
-  const kafka = new KafkaCluster(stack, 'kafka', {
-    bootstrapServers: env.KAFKA_BOOTSTRAP.split(','), kafkaVersion: env.KAFKA_VERSION, tlsEnabled: false, brokerCount: 1,
-    sasl: { username: env.KAFKA_ADMIN_USER, password: SecretValue.fromVariable('kafka_admin_password') },
-  });
-  const user = new KafkaScramUser(stack, 'connect-user', { platform: kafka, username: connectUser, password: SecretValue.fromVariable('connect_password') });
-  const connect = new KafkaConnectCluster(stack, 'connect', {
-    url: connectUrl,
-    kafka,
-    workerPrincipal: user.principal,
-    kafkaCredentials: { username: user.username, password: user.password },
-    secrets: { mountPath: secretDir },
-    worker: {
-      groupId: `${run}-connect`,
-      configStorageTopic: `${run}-connect.configs`,
-      offsetStorageTopic: `${run}-connect.offsets`,
-      statusStorageTopic: `${run}-connect.status`,
-      offsetStoragePartitions: 1,
-      statusStoragePartitions: 1,
-      replicationFactor: 1,
-    },
-    googleServiceAccount: 'connect-it@acme-it.iam.gserviceaccount.com',
-  });
-  const pg = new ExternalSourceDatabase(stack, 'pg', {
-    logicalName: `${run}pg`, engine: 'postgres', host: env.PG_HOST, port: Number(env.PG_PORT), databaseName: env.PG_DATABASE,
-    replicationUser: env.PG_USER, replicationPassword: SecretValue.fromVariable('pg_cdc_password'),
-    tables: [{ name: pgTable, primaryKey: ['id'] }],
-  });
-  const maria = new ExternalSourceDatabase(stack, 'maria', {
-    logicalName: `${run}my`, engine: 'mariadb', host: env.MARIADB_HOST, port: Number(env.MARIADB_PORT), databaseName: env.MARIADB_DATABASE,
-    replicationUser: env.MARIADB_USER, replicationPassword: SecretValue.fromVariable('mariadb_cdc_password'),
-    tables: [{ name: myTable, primaryKey: ['id'] }],
-  });
-  const pipeline = new RealtimePipeline(stack, 'realtime', {
-    kafka, connect, sources: [pg, maria], warehouse: { project: 'acme-it' }, topicPartitions: 1,
-    sourceOptions: { [`${run}pg`]: { heartbeatIntervalMs: 1000 }, [`${run}my`]: { heartbeatIntervalMs: 1000 } },
-  });
-  const problems = validateAll([stack]);
-  if (problems.length) throw new Error(problems.join('\n'));
-  return { json: JSON.parse(Testing.synth(stack)), pipeline, connect };
+  return leastPrivilegedPipelineStack({ stackName: 'connect-secrets-it', run, env, connectUrl, connectUser, pgTable, myTable, offsetStoragePartitions: 1, secretsMountPath: secretDir });
 }
 
 describe('audit #32: connector secrets on the real Connect are config-provider references', () => {
