@@ -11,7 +11,15 @@ export type { PropProblem } from './constructs/core/validation';
 export { SecretValue } from './constructs/core/secret-value';
 export { AppValidationError, DataPipelinesApp, synthApp, validateApp, validateStacks } from './constructs/core/app-validation';
 export { KAFKA_ACL_OPERATIONS, KAFKA_ACL_RESOURCE_TYPES } from './constructs/kafka/kafka-platform';
-export type { IKafkaPlatform, KafkaAclOperation, KafkaAclPatternType, KafkaAclResourceType, KafkaAclSpec, KafkaScramCredentialSpec, KafkaTopicSpec } from './constructs/kafka/kafka-platform';
+export type {
+  IKafkaPlatform,
+  KafkaAclOperation,
+  KafkaAclPatternType,
+  KafkaAclResourceType,
+  KafkaAclSpec,
+  KafkaScramCredentialSpec,
+  KafkaTopicSpec,
+} from './constructs/kafka/kafka-platform';
 export { principalOf } from './constructs/kafka/kafka-principal';
 export type { IKafkaPrincipal, KafkaPrincipalLike } from './constructs/kafka/kafka-principal';
 export { KafkaCluster } from './constructs/kafka/kafka-cluster';
@@ -33,7 +41,12 @@ export type { KafkaScramUserProps } from './constructs/kafka/kafka-scram-user';
 export { DelegatedKafkaPlatform } from './constructs/kafka/delegated-kafka-platform';
 export type { DelegatedKafkaPlatformProps } from './constructs/kafka/delegated-kafka-platform';
 export { KafkaConnectCluster } from './constructs/connect/kafka-connect-cluster';
-export type { ConnectKafkaCredentials, ConnectSecretsOptions, ConnectWorkerOptions, KafkaConnectClusterProps } from './constructs/connect/kafka-connect-cluster';
+export type {
+  ConnectKafkaCredentials,
+  ConnectSecretsOptions,
+  ConnectWorkerOptions,
+  KafkaConnectClusterProps,
+} from './constructs/connect/kafka-connect-cluster';
 export { Connector } from './constructs/connect/connector';
 export type { ConnectorProps } from './constructs/connect/connector';
 export { cdcTopicName, DEFAULT_HEARTBEAT_INTERVAL_MS, heartbeatTopicName, SNAPSHOT_MODES } from './constructs/connect/debezium-common';
@@ -57,7 +70,18 @@ export { ExternalSourceDatabase, qualifiedTableName } from './constructs/sources
 export type { ExternalSourceDatabaseProps, ISourceDatabase, SourceEngine } from './constructs/sources/source-database';
 export { RealtimePipeline } from './constructs/stages/realtime-pipeline';
 export type { RealtimePipelineProps, RealtimeSinkOptions, RealtimeSourceParts, RealtimeWarehouseOptions } from './constructs/stages/realtime-pipeline';
-export type { AccessGrantSpec, AccessLevel, AccessPrincipal, AccessRole, AccessScramCredential, AccessTeam, ColumnBinding, DatasetBinding, IColumnAccessControl, ResolvedGrant } from './constructs/access/access-types';
+export type {
+  AccessGrantSpec,
+  AccessLevel,
+  AccessPrincipal,
+  AccessRole,
+  AccessScramCredential,
+  AccessTeam,
+  ColumnBinding,
+  DatasetBinding,
+  IColumnAccessControl,
+  ResolvedGrant,
+} from './constructs/access/access-types';
 export { AccessModel } from './constructs/access/access-model';
 export type { AccessModelProps } from './constructs/access/access-model';
 export { DataClassification, POLICY_TAG_DISPLAY_NAMES } from './constructs/catalog/data-classification';
@@ -90,7 +114,19 @@ export { DataInventory } from './constructs/catalog/data-inventory';
 export type { InventoriedTable, IWarehouseFeeds, WarehouseFeed, WarehouseFeedTable } from './constructs/catalog/data-inventory';
 export { COMPLIANT, nonCompliant, NOT_APPLICABLE, terraformAttributes, terraformTypeOf } from './constructs/governance/governance-rule';
 export type { GovernanceRule, RuleContext, RuleLevel, RuleResult } from './constructs/governance/governance-rule';
-export { columnTypesDeclared, datasetDeletionProtection, datasetOwnerAndClassification, kafkaTls, noInlineSecret, noPublicAccess, piiRetention, sensitiveColumnsTagged, sensitiveDatasetScanned, sensitiveTopicNoWildcardRead, topicDurability } from './constructs/governance/rules';
+export {
+  columnTypesDeclared,
+  datasetDeletionProtection,
+  datasetOwnerAndClassification,
+  kafkaTls,
+  noInlineSecret,
+  noPublicAccess,
+  piiRetention,
+  sensitiveColumnsTagged,
+  sensitiveDatasetScanned,
+  sensitiveTopicNoWildcardRead,
+  topicDurability,
+} from './constructs/governance/rules';
 export { dataEngineeringPack, gdprPack, hipaaPack, pciDssPack } from './constructs/governance/rule-packs';
 export type { GdprPackOptions, RulePack } from './constructs/governance/rule-packs';
 export { GovernanceChecks } from './constructs/governance/governance-checks';
@@ -118,10 +154,33 @@ export type { BatchDagSpec, BatchDagTable } from './constructs/stages/batch-dag'
 export { BatchPipeline, DEFAULT_COMPOSER_IMAGE } from './constructs/stages/batch-pipeline';
 export type { BatchComposerOptions, BatchPipelineProps, BatchScheduler, BatchSourceParts } from './constructs/stages/batch-pipeline';
 export { IntegrationPlatform } from './constructs/stages/integration-platform';
-export type { IntegrationBigQuerySink, IntegrationConnectorSink, IntegrationGraphSink, IntegrationJdbcSink, IntegrationPlatformProps, IntegrationPubSubSink, IntegrationSearchSink, IntegrationSink, IntegrationSinkCommon, IntegrationWarehouseOptions, RoutableTable, SinkRoute, TopicSelector } from './constructs/stages/integration-platform';
-export { DataAutomation } from './constructs/stages/data-automation';
-export type { DataAutomationDlpOptions, DataAutomationProps } from './constructs/stages/data-automation';
-export type { DataProductSpec, DataProductView, DataSubscriptionSpec, DecentralizationMode, IDataPublisher, IPlatformDomain, ResolvedSubscription, SubscriberIdentity } from './constructs/decentralization/data-product';
+export type {
+  IntegrationBigQuerySink,
+  IntegrationConnectorSink,
+  IntegrationGraphSink,
+  IntegrationJdbcSink,
+  IntegrationPlatformProps,
+  IntegrationPubSubSink,
+  IntegrationSearchSink,
+  IntegrationSink,
+  IntegrationSinkCommon,
+  IntegrationWarehouseOptions,
+  RoutableTable,
+  SinkRoute,
+  TopicSelector,
+} from './constructs/stages/integration-platform';
+export { DataAutomation, describeDatabaseTopics, describedTopicsOfIntegrationPlatform, feedsOfIntegrationPlatform } from './constructs/stages/data-automation';
+export type { DataAutomationDlpOptions, DataAutomationProps, DescribedTopic } from './constructs/stages/data-automation';
+export type {
+  DataProductSpec,
+  DataProductView,
+  DataSubscriptionSpec,
+  DecentralizationMode,
+  IDataPublisher,
+  IPlatformDomain,
+  ResolvedSubscription,
+  SubscriberIdentity,
+} from './constructs/decentralization/data-product';
 export { DataProductViews } from './constructs/decentralization/data-product-views';
 export type { DataProductViewsProps } from './constructs/decentralization/data-product-views';
 export type { ProductContext } from './constructs/decentralization/product-checks';

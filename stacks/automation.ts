@@ -5,7 +5,7 @@ import { PipelineServiceAccount } from '../constructs/bigquery/pipeline-service-
 import { feedsOfPipeline } from '../constructs/catalog/data-inventory';
 import { ISourceDatabase } from '../constructs/sources/source-database';
 import { GovernanceChecks } from '../constructs/governance/governance-checks';
-import { DataAutomation, describeDatabaseTopics, feedsOfIntegrationPlatform } from '../constructs/stages/data-automation';
+import { DataAutomation, describeDatabaseTopics, describedTopicsOfIntegrationPlatform, feedsOfIntegrationPlatform } from '../constructs/stages/data-automation';
 import { ReferenceStackConfig } from './stack-config';
 import { buildWePayCompany, WePayCompany } from './wepay-stages';
 
@@ -40,12 +40,22 @@ export class AutomationStack extends TerraformStack {
     ];
     // Workload identities of the two services the access model names: created here and named by
     // reference, so their grants follow them (a literal email fails while the account is missing).
-    const cardVault = new PipelineServiceAccount(this, 'card-vault-account', { project: config.project, accountId: 'card-vault', displayName: 'Card vault service' });
-    const fraudScorer = new PipelineServiceAccount(this, 'fraud-scorer-account', { project: config.project, accountId: 'fraud-scorer', displayName: 'Fraud scorer service' });
+    const cardVault = new PipelineServiceAccount(this, 'card-vault-account', {
+      project: config.project,
+      accountId: 'card-vault',
+      displayName: 'Card vault service',
+    });
+    const fraudScorer = new PipelineServiceAccount(this, 'fraud-scorer-account', {
+      project: config.project,
+      accountId: 'fraud-scorer',
+      displayName: 'Fraud scorer service',
+    });
     this.automation = new DataAutomation(this, 'automation', {
       project: config.project,
       location: 'US',
       feeds,
+      // Topics streamed elsewhere (risk events to Pub/Sub) carry personal data too: bounded for erasure.
+      streamedTopics: describedTopicsOfIntegrationPlatform(integration!, payouts ? describeDatabaseTopics(payouts) : {}),
       kafka,
       adoptExistingTables: true,
       notify: [
@@ -63,8 +73,16 @@ export class AutomationStack extends TerraformStack {
           { name: 'risk-contractors', kafkaPrincipal: 'User:risk-contractors', roles: ['risk-reader', 'no-payments'] },
         ],
         roles: [
-          { name: 'warehouse-reader', description: 'Reads the captured datasets; sensitive columns stay hidden.', grants: [{ dataset: 'monolith_cdc' }, { dataset: 'risk_cdc' }, { dataset: 'ledger_cdc' }, { dataset: 'integration_cdc' }] },
-          { name: 'personal-data-reader', description: 'Reads personal data columns (DSARs, erasure checks).', grants: [{ columns: ['pii', 'pii-high'] }, { dataset: 'dlp_findings' }] },
+          {
+            name: 'warehouse-reader',
+            description: 'Reads the captured datasets; sensitive columns stay hidden.',
+            grants: [{ dataset: 'monolith_cdc' }, { dataset: 'risk_cdc' }, { dataset: 'ledger_cdc' }, { dataset: 'integration_cdc' }],
+          },
+          {
+            name: 'personal-data-reader',
+            description: 'Reads personal data columns (DSARs, erasure checks).',
+            grants: [{ columns: ['pii', 'pii-high'] }, { dataset: 'dlp_findings' }],
+          },
           { name: 'ledger-reader', grants: [{ dataset: 'ledger_cdc' }] },
           { name: 'card-data-reader', description: 'Only the card vault reads card numbers.', grants: [{ columns: 'pci' }, { dataset: 'monolith_cdc' }] },
           {
@@ -76,7 +94,11 @@ export class AutomationStack extends TerraformStack {
             ],
           },
           { name: 'risk-reader', grants: [{ topicPrefix: 'risk.', group: 'risk-contractors' }] },
-          { name: 'no-payments', description: 'Contractors never read payments, whatever else they hold.', grants: [{ topic: 'monolith.wepay.payments', deny: true }] },
+          {
+            name: 'no-payments',
+            description: 'Contractors never read payments, whatever else they hold.',
+            grants: [{ topic: 'monolith.wepay.payments', deny: true }],
+          },
         ],
         teams: [
           { name: 'analytics', members: ['analysts'], roles: ['warehouse-reader'] },
@@ -89,6 +111,10 @@ export class AutomationStack extends TerraformStack {
     });
     // Findings accepted on purpose; the governance report lists them with these reasons.
     const tables = this.automation.classifiedTables;
-    GovernanceChecks.suppress(tables['integration_cdc.profiles_profiles_merchant_profiles'], 'ColumnTypesDeclared', 'MongoDB document fields land as the JSON types the sink sees; contact_email is a string');
+    GovernanceChecks.suppress(
+      tables['integration_cdc.profiles_profiles_merchant_profiles'],
+      'ColumnTypesDeclared',
+      'MongoDB document fields land as the JSON types the sink sees; contact_email is a string',
+    );
   }
 }

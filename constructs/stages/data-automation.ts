@@ -40,6 +40,14 @@ export interface DataAutomationDlpOptions {
   readonly findingsRetentionDays?: number;
 }
 
+/** A topic and the source table it carries. */
+export interface DescribedTopic {
+  /** The topic. */
+  readonly topic: KafkaTopic;
+  /** The source table: key, columns and sensitivity labels. */
+  readonly description: SourceTable;
+}
+
 /** Props of {@link DataAutomation}. */
 export interface DataAutomationProps {
   /** Google Cloud project of the warehouse. */
@@ -60,6 +68,13 @@ export interface DataAutomationProps {
   readonly cdcWorkers?: CdcWorkerService[];
   /** Alert on errors and restarts of `cdcWorkers` (their logs in this project); only with workers. @default true when cdcWorkers are given */
   readonly cdcWorkerAlerts?: boolean;
+  /**
+   * Topics the pipelines carry that no warehouse feed lands (streamed to Pub/Sub, a search index or a
+   * graph), each with the source table it carries, so the erasure bound covers them as it covers the
+   * feeds' topics (see describedTopicsOfIntegrationPlatform).
+   * @default none: only the feeds' topics
+   */
+  readonly streamedTopics?: DescribedTopic[];
   /** Days after which a row erased at the source is gone from compacted topics carrying personal data (max.compaction.lag.ms). @default 7 */
   readonly erasureLagDays?: number;
   /** Governance rule packs checked at synth. @default GDPR, PCI DSS, HIPAA and data-engineering practices */
@@ -140,7 +155,13 @@ export class DataAutomation extends Construct implements IWarehouseFeeds {
       p.check(props.feeds.length > 0, 'feeds', [], 'at least one feed (what a pipeline lands in the warehouse)');
       p.check(props.notify.length > 0, 'notify', [], 'at least one notification channel: stage 4 tells people, it does not wait to be asked');
       p.check(Number.isInteger(erasureDays) && erasureDays >= 1 && erasureDays <= 30, 'erasureLagDays', erasureDays, 'an integer from 1 to 30 days');
-      if (props.cdcWorkerAlerts === true) p.check((props.cdcWorkers ?? []).length > 0, 'cdcWorkerAlerts', true, 'true only with cdcWorkers: alerts on a CDC worker this app does not deploy can never fire');
+      if (props.cdcWorkerAlerts === true)
+        p.check(
+          (props.cdcWorkers ?? []).length > 0,
+          'cdcWorkerAlerts',
+          true,
+          'true only with cdcWorkers: alerts on a CDC worker this app does not deploy can never fire',
+        );
       unbounded.forEach((t) => p.add('feeds', t, 'topics carrying personal data created with some topic config (the erasure bound is added to it)'));
     });
 
@@ -167,7 +188,12 @@ export class DataAutomation extends Construct implements IWarehouseFeeds {
     });
     // The DLP service agent is created lazily: grants to it wait for the stack's first DLP resource.
     const afterDlp = [this.inspectTemplate.template];
-    this.findings = new DlpFindings(this, 'dlp-findings', { project: props.project, location, retentionDays: dlp.findingsRetentionDays, grantsAfter: afterDlp });
+    this.findings = new DlpFindings(this, 'dlp-findings', {
+      project: props.project,
+      location,
+      retentionDays: dlp.findingsRetentionDays,
+      grantsAfter: afterDlp,
+    });
     this.scanTables(inventory, props.project, dlp, afterDlp);
 
     // Monitoring.
@@ -180,7 +206,7 @@ export class DataAutomation extends Construct implements IWarehouseFeeds {
 
     // Erasure: compacted topics with personal data compact within the bound. Kafka changes topic
     // configs in place; the topic resource reads its config map at synth.
-    this.boundErasure(props.feeds, erasureDays, unbounded);
+    this.boundErasure([...props.feeds.flatMap((f) => f.tables), ...(props.streamedTopics ?? [])], erasureDays, unbounded);
 
     // Access, bound to the platform and the classification.
     if (props.access) {
@@ -234,20 +260,18 @@ export class DataAutomation extends Construct implements IWarehouseFeeds {
   }
 
   /** Bounds the compaction lag of compacted topics with personal data; records those it cannot bound in `unbounded`. */
-  private boundErasure(feeds: WarehouseFeed[], erasureDays: number, unbounded: string[]): void {
+  private boundErasure(carried: DescribedTopic[], erasureDays: number, unbounded: string[]): void {
     const lagMs = String(erasureDays * 86400000);
     const seen = new Set<KafkaTopic>();
-    for (const f of feeds) {
-      for (const t of f.tables) {
-        if (seen.has(t.topic) || !sensitiveLabelsOf(t.description).some((l) => l === 'pii' || l === 'pii-high')) continue;
-        seen.add(t.topic);
-        const config = t.topic.config;
-        if ((config['cleanup.policy'] ?? 'delete') === 'compact') {
-          if (Object.keys(config).length === 0) unbounded.push(t.topic.name);
-          else {
-            config['max.compaction.lag.ms'] = lagMs;
-            this.erasureBoundedTopics.push(t.topic.name);
-          }
+    for (const t of carried) {
+      if (seen.has(t.topic) || !sensitiveLabelsOf(t.description).some((l) => l === 'pii' || l === 'pii-high')) continue;
+      seen.add(t.topic);
+      const config = t.topic.config;
+      if ((config['cleanup.policy'] ?? 'delete') === 'compact') {
+        if (Object.keys(config).length === 0) unbounded.push(t.topic.name);
+        else {
+          config['max.compaction.lag.ms'] = lagMs;
+          this.erasureBoundedTopics.push(t.topic.name);
         }
       }
     }
@@ -261,16 +285,42 @@ export function describeDatabaseTopics(db: ISourceDatabase, topicPrefix = db.log
   return out;
 }
 
+/** The captured topics' source tables: `descriptions` first, then what the platform's captures say. */
+function describedTopicNames(platform: IntegrationPlatform, descriptions: Record<string, SourceTable>): Record<string, SourceTable> {
+  const described: Record<string, SourceTable> = { ...descriptions };
+  for (const capture of Object.values(platform.captures)) {
+    for (const c of (capture as { captured?: { topic: string; description: SourceTable }[] }).captured ?? []) described[c.topic] ??= c.description;
+  }
+  return described;
+}
+
+/**
+ * Every topic of an {@link IntegrationPlatform} whose source table is known (from the platform's
+ * captures and from `descriptions`, topic → source table), whichever sink reads it: what
+ * DataAutomation's `streamedTopics` takes, so topics streamed elsewhere than the warehouse are
+ * bounded for erasure too. `topics` adds topics the platform reads but does not own.
+ */
+export function describedTopicsOfIntegrationPlatform(
+  platform: IntegrationPlatform,
+  descriptions: Record<string, SourceTable> = {},
+  topics: KafkaTopic[] = [],
+): DescribedTopic[] {
+  const described = describedTopicNames(platform, descriptions);
+  const all = [...Object.values(platform.topics), ...topics];
+  return all.filter((t, i) => all.indexOf(t) === i && described[t.name]).map((topic) => ({ topic, description: described[topic.name] }));
+}
+
 /**
  * The feeds of an {@link IntegrationPlatform}'s BigQuery sinks: for each, the dataset and the
  * tables its selectors route there, described from the platform's captures and from
  * `descriptions` (topic → source table) for the relational databases it captures.
  */
-export function feedsOfIntegrationPlatform(platform: IntegrationPlatform, descriptions: Record<string, SourceTable> = {}, topics: KafkaTopic[] = []): WarehouseFeed[] {
-  const described: Record<string, SourceTable> = { ...descriptions };
-  for (const capture of Object.values(platform.captures)) {
-    for (const c of (capture as { captured?: { topic: string; description: SourceTable }[] }).captured ?? []) described[c.topic] ??= c.description;
-  }
+export function feedsOfIntegrationPlatform(
+  platform: IntegrationPlatform,
+  descriptions: Record<string, SourceTable> = {},
+  topics: KafkaTopic[] = [],
+): WarehouseFeed[] {
+  const described = describedTopicNames(platform, descriptions);
   const topicOf = (name: string): KafkaTopic | undefined => platform.topics[name] ?? topics.find((t) => t.name === name);
   const feeds: WarehouseFeed[] = [];
   for (const [name, route] of Object.entries(platform.routes)) {

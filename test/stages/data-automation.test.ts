@@ -5,6 +5,7 @@ import { DataAutomation, DataAutomationProps } from '../../constructs/stages/dat
 import { RealtimePipeline } from '../../constructs/stages/realtime-pipeline';
 import { CdcWorkerService } from '../../constructs/runtime/cdc-worker-service';
 import { SecretValue } from '../../constructs/core/secret-value';
+import { KafkaTopic } from '../../constructs/kafka/kafka-topic';
 import { aclSet, problems, resources, synth } from '../helpers';
 import { connectCluster, kafkaCluster, mysqlSource, postgresSource } from '../fixtures';
 
@@ -51,7 +52,10 @@ describe('DataAutomation', () => {
 
   test('every landed table is scanned; only tables expected clean publish finding counts', () => {
     const json = synth((stack) => build(stack));
-    const triggers = resources(json, 'google_data_loss_prevention_job_trigger').map((t) => [t.trigger_id, t.inspect_job.actions.map((a: any) => Object.keys(a)[0]).join(',')]);
+    const triggers = resources(json, 'google_data_loss_prevention_job_trigger').map((t) => [
+      t.trigger_id,
+      t.inspect_job.actions.map((a: any) => Object.keys(a)[0]).join(','),
+    ]);
     expect(triggers.sort()).toEqual([
       ['scan-legacy_cdc-legacy_app_payments', 'save_findings,pub_sub,publish_to_stackdriver'],
       ['scan-legacy_cdc-legacy_app_users', 'save_findings,pub_sub,publish_to_stackdriver'],
@@ -81,6 +85,28 @@ describe('DataAutomation', () => {
     });
   });
 
+  test('topics streamed elsewhere than the warehouse (streamedTopics) are bounded too when they carry personal data', () => {
+    let stage4: DataAutomation | undefined;
+    const json = synth((stack) => {
+      const kafka = kafkaCluster(new Construct(stack, 'risk'));
+      const compact = { cleanupPolicy: 'compact' as const, minInsyncReplicas: 2 };
+      const toPubSub = new KafkaTopic(stack, 'to-pubsub', { platform: kafka, name: 'risk.device_events', config: compact });
+      const toSearch = new KafkaTopic(stack, 'to-search', { platform: kafka, name: 'catalog.products', config: compact });
+      const ip = { name: 'device_events', primaryKey: ['id'], columns: [{ name: 'ip_address', sensitivity: 'pii' as const }] };
+      const products = { name: 'products', primaryKey: ['id'], columns: [{ name: 'title' }] };
+      stage4 = build(stack, {
+        streamedTopics: [
+          { topic: toPubSub, description: ip },
+          { topic: toSearch, description: products },
+        ],
+      }).stage4;
+    });
+    expect(stage4!.erasureBoundedTopics).toEqual(['shop.public.orders', 'risk.device_events']);
+    const configs = Object.fromEntries(resources(json, 'kafka_topic').map((t) => [t.name, t.config['max.compaction.lag.ms']]));
+    expect(configs['risk.device_events']).toBe(String(7 * 86400000));
+    expect(configs['catalog.products']).toBeUndefined();
+  });
+
   test('the access model binds to the Kafka platform and the classification', () => {
     const json = synth((stack) => build(stack));
     expect(aclSet(json).filter((a) => a.includes('User:loader'))).toEqual([
@@ -89,7 +115,11 @@ describe('DataAutomation', () => {
       'Allow User:loader Read Topic:Literal:shop.public.orders',
     ]);
     expect(resources(json, 'google_data_catalog_policy_tag_iam_member').filter((m) => !m.member.includes('dlp-api'))).toEqual([
-      expect.objectContaining({ role: 'roles/datacatalog.categoryFineGrainedReader', member: 'group:privacy@acme.com', policy_tag: expect.stringMatching(/^\$\{google_data_catalog_policy_tag\.automation_classification_tag-pii_[0-9A-F]+\.name\}$/) }),
+      expect.objectContaining({
+        role: 'roles/datacatalog.categoryFineGrainedReader',
+        member: 'group:privacy@acme.com',
+        policy_tag: expect.stringMatching(/^\$\{google_data_catalog_policy_tag\.automation_classification_tag-pii_[0-9A-F]+\.name\}$/),
+      }),
     ]);
   });
 
@@ -108,18 +138,22 @@ describe('DataAutomation', () => {
       {
         id: 'projects/acme-data/datasets/shop_cdc/tables/shop_public_orders',
         to: expect.stringMatching(/^google_bigquery_table\.automation_tables_shop_cdcshop_public_orders_table_[0-9A-F]+$/),
-        for_each: expect.stringMatching(/^\$\{toset\(\[for t in flatten\(data\.google_bigquery_tables\.[^[]+\[\*\]\.tables\) : t\.table_id if t\.table_id == "shop_public_orders"\]\)\}$/),
+        for_each: expect.stringMatching(
+          /^\$\{toset\(\[for t in flatten\(data\.google_bigquery_tables\.[^[]+\[\*\]\.tables\) : t\.table_id if t\.table_id == "shop_public_orders"\]\)\}$/,
+        ),
       },
     ]);
   });
 
-  test("audit #19: the DLP service agent reads the tagged columns it scans as a Fine-Grained Reader of their policy tags (only those), granted before the scan runs", () => {
+  test('audit #19: the DLP service agent reads the tagged columns it scans as a Fine-Grained Reader of their policy tags (only those), granted before the scan runs', () => {
     const json = synth((stack) => build(stack));
     const agent = /^serviceAccount:service-\$\{data\.google_project\.automation_dlp-findings_project_[0-9A-F]+\.number\}@dlp-api\.iam\.gserviceaccount\.com$/;
     const reads = Object.entries<any>(json.resource.google_data_catalog_policy_tag_iam_member).filter(([, m]) => agent.test(m.member));
     // shop.public.orders has one tagged column (email, pii): the agent reads the pii tag, nothing else.
     expect(reads.map(([, m]) => `${m.role} ${m.policy_tag}`)).toEqual([
-      expect.stringMatching(/^roles\/datacatalog\.categoryFineGrainedReader \$\{google_data_catalog_policy_tag\.automation_classification_tag-pii_[0-9A-F]+\.name\}$/),
+      expect.stringMatching(
+        /^roles\/datacatalog\.categoryFineGrainedReader \$\{google_data_catalog_policy_tag\.automation_classification_tag-pii_[0-9A-F]+\.name\}$/,
+      ),
     ]);
     // The grant waits for the first DLP resource (audit #18), and the scan of that table for the grant.
     expect(reads[0][1].depends_on).toEqual([expect.stringMatching(/^google_data_loss_prevention_inspect_template\./)]);
@@ -149,13 +183,20 @@ describe('DataAutomation', () => {
     const withWorker = synth((stack) => {
       const runtime = new Construct(stack, 'runtime');
       const worker = new CdcWorkerService(runtime, 'cdc', {
-        project: 'acme-data', region: 'us-central1', image: 'img:1', kafka: kafkaCluster(runtime),
+        project: 'acme-data',
+        region: 'us-central1',
+        image: 'img:1',
+        kafka: kafkaCluster(runtime),
         database: postgresSource(runtime, { logicalName: 'billing', replicationPassword: SecretValue.fromSecretManager('billing-cdc') }),
         kafkaIdentity: { username: 'cdc-billing', password: SecretValue.fromSecretManager('kafka-cdc-billing') },
       });
       build(stack, { cdcWorkers: [worker] });
     });
-    expect(resources(withWorker, 'google_monitoring_alert_policy').map((p) => p.display_name).sort()).toEqual(['CDC worker errors', 'CDC worker restarting', 'Sensitive data where none was expected']);
+    expect(
+      resources(withWorker, 'google_monitoring_alert_policy')
+        .map((p) => p.display_name)
+        .sort(),
+    ).toEqual(['CDC worker errors', 'CDC worker restarting', 'Sensitive data where none was expected']);
     expect(resources(withWorker, 'google_logging_metric').map((m) => m.filter)).toEqual([
       'jsonPayload.service="cdc-worker" AND resource.type="cloud_run_revision" AND resource.labels.service_name="cdc-billing" AND severity>=ERROR',
       'jsonPayload.service="cdc-worker" AND resource.type="cloud_run_revision" AND resource.labels.service_name="cdc-billing" AND jsonPayload.msg="streaming started"',
@@ -163,11 +204,15 @@ describe('DataAutomation', () => {
   });
 
   test('without feeds or channels, or with an unbounded erasure lag, it says so', () => {
-    const found = problems((stack) => new DataAutomation(stack, 'automation', { project: 'acme-data', feeds: [], notify: [], erasureLagDays: 90, cdcWorkerAlerts: false }));
-    expect(found).toEqual(expect.arrayContaining([
-      '[test/automation] feeds: [] is not valid; allowed: at least one feed (what a pipeline lands in the warehouse)',
-      '[test/automation] notify: [] is not valid; allowed: at least one notification channel: stage 4 tells people, it does not wait to be asked',
-      '[test/automation] erasureLagDays: 90 is not valid; allowed: an integer from 1 to 30 days',
-    ]));
+    const found = problems(
+      (stack) => new DataAutomation(stack, 'automation', { project: 'acme-data', feeds: [], notify: [], erasureLagDays: 90, cdcWorkerAlerts: false }),
+    );
+    expect(found).toEqual(
+      expect.arrayContaining([
+        '[test/automation] feeds: [] is not valid; allowed: at least one feed (what a pipeline lands in the warehouse)',
+        '[test/automation] notify: [] is not valid; allowed: at least one notification channel: stage 4 tells people, it does not wait to be asked',
+        '[test/automation] erasureLagDays: 90 is not valid; allowed: an integer from 1 to 30 days',
+      ]),
+    );
   });
 });
