@@ -23,6 +23,11 @@ export interface PgPositions {
   serverWalEnd: bigint;
 }
 
+/** A server keepalive received while something was pending (its position is the inbox item's `walStart`). */
+interface KeepaliveMark {
+  tag: 'keepalive';
+}
+
 interface OpenTransaction {
   xid: number;
   finalLsn: bigint;
@@ -34,13 +39,15 @@ interface OpenTransaction {
 
 export class PgChangeStream {
   private readonly models = new Map<number, TableModel>();
-  private readonly inbox: { walStart: bigint; msg: PgOutputMessage }[] = [];
+  private readonly inbox: { walStart: bigint; msg: PgOutputMessage | KeepaliveMark }[] = [];
   private inboxHead = 0;
   private pumping = false;
   private paused = false;
   private tx: OpenTransaction | null = null;
   private lastCommitLsn: bigint | null = null;
   private skipTx = false;
+  /** The keepalive position last pushed as a checkpoint (one at a time is in the sink). */
+  private keepalivePushed = 0n;
   repl: ReplicationConnection | null = null;
 
   constructor(
@@ -64,7 +71,7 @@ export class PgChangeStream {
       // Nothing pending anywhere: everything the server sent before this keepalive is delivered.
       if (!this.tx && !this.pumping && this.inboxHead >= this.inbox.length && this.ctx.sink.idle && m.walEnd > p.acked) {
         p.acked = m.walEnd;
-      }
+      } else if (m.walEnd > p.acked && this.ctx.phase !== 'failed') this.queueKeepalive(m.walEnd);
       if (m.replyRequested) this.replyRequested();
       return;
     }
@@ -74,6 +81,25 @@ export class PgChangeStream {
     // Backpressure: stop reading while decoded messages pile up (e.g. during a catalog look-up).
     if (this.inbox.length - this.inboxHead >= this.ctx.cfg.delivery.maxBufferedEvents) this.pauseReading();
     if (!this.pumping) void this.pump();
+  }
+
+  /**
+   * Something is pending: the keepalive's position goes in order behind what was received before
+   * it, and becomes a checkpoint (confirmed once Kafka has everything before it). Consecutive
+   * keepalives waiting in the inbox collapse into the latest.
+   */
+  private queueKeepalive(walEnd: bigint): void {
+    const last = this.inbox.length > this.inboxHead ? this.inbox[this.inbox.length - 1] : null;
+    if (last?.msg.tag === 'keepalive') last.walStart = walEnd;
+    else this.inbox.push({ walStart: walEnd, msg: { tag: 'keepalive' } });
+    if (!this.pumping) void this.pump();
+  }
+
+  /** A keepalive's turn: outside a transaction, with no keepalive checkpoint still in the sink, it becomes one. */
+  private keepalive(walEnd: bigint): void {
+    if (this.tx || this.keepalivePushed > this.positions.acked || walEnd <= this.positions.acked) return;
+    this.keepalivePushed = walEnd;
+    this.ctx.sink.push({ checkpoint: walEnd, commitTimeMicros: Date.now() * 1000 });
   }
 
   private pauseReading(): void {
@@ -162,8 +188,10 @@ export class PgChangeStream {
     return m;
   }
 
-  private handle(msg: PgOutputMessage, lsn: bigint): void {
+  private handle(msg: PgOutputMessage | KeepaliveMark, lsn: bigint): void {
     switch (msg.tag) {
+      case 'keepalive':
+        return this.keepalive(lsn);
       case 'begin':
         return this.begin(msg);
       case 'insert':
