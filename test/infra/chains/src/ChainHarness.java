@@ -2,6 +2,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -31,8 +32,14 @@ import io.debezium.data.Json;
  * constructs synthesize it) on change events built with Debezium's classes, and prints what the sink
  * would receive. Request on stdin:
  *
- * <pre>{"config": {...connector config...}, "records": [{"kind": "relational"|"mongodb", "topic": "t",
- *   "op": "c"|"u"|"d"|"tombstone", "key": {...}, "before": {...}, "after": {...}}]}</pre>
+ * <pre>{"config": {...connector config...}, "records": [{"kind": "relational"|"mongodb"|"cassandra", "topic": "t",
+ *   "op": "c"|"u"|"d"|"tombstone", "key": {...}, "before": {...}, "after": {...},
+ *   "connector": "postgresql"|"mysql"|"mariadb"|"spanner" (relational; default postgresql)}]};
+ * or {"kind": "bytes", "topic": "t", "key": base64, "value": base64}: a record as stored in Kafka
+ * (e.g. by our CDC worker), read with JsonConverter and schemas.</pre>
+ *
+ * With {"serialize": true} it prints instead each record's key and value as stored in Kafka
+ * (JsonConverter with schemas, base64), for a sink that reads the bytes as written.
  *
  * Answer on stdout: one entry per record, {"dropped": true} or {"keyType", "key", "valueType",
  * "value"} (key and value as schemaless JSON), or {"error": "..."} when a transform throws.
@@ -45,6 +52,10 @@ public class ChainHarness {
         JsonNode request = JSON.readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         Map<String, String> config = new LinkedHashMap<>();
         request.get("config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
+        if (request.path("serialize").asBoolean(false)) {
+            System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(serialize(request.get("records"))));
+            return;
+        }
         List<Step> chain = chain(config);
         JsonConverter printer = new JsonConverter();
         printer.configure(Map.of("schemas.enable", "false", "converter.type", "value"));
@@ -79,6 +90,27 @@ public class ChainHarness {
             }
         }
         System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+    }
+
+    /**
+     * The records as a Debezium source on the harness's workers stores them in Kafka: key and value
+     * through JsonConverter with schemas (the workers' converters), base64.
+     */
+    private static ArrayNode serialize(JsonNode records) throws Exception {
+        JsonConverter keys = new JsonConverter();
+        keys.configure(Map.of("schemas.enable", "true"), true);
+        JsonConverter values = new JsonConverter();
+        values.configure(Map.of("schemas.enable", "true"), false);
+        ArrayNode out = JSON.createArrayNode();
+        for (JsonNode r : records) {
+            SinkRecord record = build(r);
+            ObjectNode o = out.addObject().put("topic", record.topic());
+            byte[] key = keys.fromConnectData(record.topic(), record.keySchema(), record.key());
+            byte[] value = values.fromConnectData(record.topic(), record.valueSchema(), record.value());
+            o.put("key", key == null ? null : Base64.getEncoder().encodeToString(key));
+            o.put("value", value == null ? null : Base64.getEncoder().encodeToString(value));
+        }
+        return out;
     }
 
     private static String print(JsonConverter printer, String topic, Schema schema, Object value) {
@@ -143,17 +175,20 @@ public class ChainHarness {
 
     private static SinkRecord build(JsonNode r) throws Exception {
         String topic = r.get("topic").asText();
-        String op = r.get("op").asText();
+        String op = r.path("op").asText();
+        if ("bytes".equals(r.get("kind").asText())) return fromBytes(r, topic);
         if ("mongodb".equals(r.get("kind").asText())) return buildMongo(r, topic, op);
+        if ("cassandra".equals(r.get("kind").asText())) return buildCassandra(r, topic, op);
         // Relational (PostgreSQL, MySQL, MariaDB, Spanner): Debezium's Envelope over the row's schema.
         Schema keySchema = structSchema(topic + ".Key", r.get("key"), false);
         Struct key = struct(keySchema, r.get("key"));
         if ("tombstone".equals(op)) return new SinkRecord(topic, 0, keySchema, key, null, null, 0);
         JsonNode shape = r.hasNonNull("after") ? r.get("after") : r.get("before");
         Schema rowSchema = structSchema(topic + ".Value", shape, true);
-        Schema sourceSchema = sourceSchema("postgresql");
+        String connector = r.path("connector").asText("postgresql");
+        Schema sourceSchema = sourceSchema(connector);
         Envelope envelope = Envelope.defineSchema().withName(Envelope.schemaName(topic)).withRecord(rowSchema).withSource(sourceSchema).build();
-        Struct src = source(sourceSchema, "postgresql");
+        Struct src = source(sourceSchema, connector);
         Instant ts = Instant.ofEpochMilli(1700000000001L);
         Struct value;
         switch (op) {
@@ -163,6 +198,56 @@ public class ChainHarness {
             default: throw new IllegalArgumentException("op " + op);
         }
         return new SinkRecord(topic, 0, keySchema, key, envelope.schema(), value, 0);
+    }
+
+    /**
+     * A record as stored in Kafka (key and value base64, null for none), read back as the sink's
+     * worker reads it: JsonConverter with schemas, the harness's workers' converter.
+     */
+    private static SinkRecord fromBytes(JsonNode r, String topic) {
+        JsonConverter keys = new JsonConverter();
+        keys.configure(Map.of("schemas.enable", "true"), true);
+        JsonConverter values = new JsonConverter();
+        values.configure(Map.of("schemas.enable", "true"), false);
+        JsonNode k = r.get("key");
+        JsonNode v = r.get("value");
+        var key = keys.toConnectData(topic, k == null || k.isNull() ? null : Base64.getDecoder().decode(k.asText()));
+        var value = values.toConnectData(topic, v == null || v.isNull() ? null : Base64.getDecoder().decode(v.asText()));
+        return new SinkRecord(topic, 0, key.schema(), key.value(), value.schema(), value.value(), 0);
+    }
+
+    /**
+     * Cassandra: the layout of Debezium's Cassandra agent (no Debezium class builds it outside a
+     * Cassandra node): a key struct of the partition key, and a value with ts_ms, op, source and an
+     * after struct holding each column as a cell struct {value, deletion_ts, set}.
+     */
+    private static SinkRecord buildCassandra(JsonNode r, String topic, String op) {
+        Schema keySchema = structSchema(topic + ".Key", r.get("key"), false);
+        Struct key = struct(keySchema, r.get("key"));
+        if ("tombstone".equals(op)) return new SinkRecord(topic, 0, keySchema, key, null, null, 0);
+        JsonNode row = r.get("after");
+        SchemaBuilder after = SchemaBuilder.struct().name(topic + ".after");
+        Map<String, Schema> cells = new LinkedHashMap<>();
+        row.fields().forEachRemaining(e -> {
+            Schema valueSchema = structSchema("v", row, true).field(e.getKey()).schema();
+            Schema cell = SchemaBuilder.struct().name(e.getKey()).optional().field("value", valueSchema)
+                    .field("deletion_ts", Schema.OPTIONAL_INT64_SCHEMA).field("set", Schema.BOOLEAN_SCHEMA).build();
+            cells.put(e.getKey(), cell);
+            after.field(e.getKey(), cell);
+        });
+        Schema sourceSchema = SchemaBuilder.struct().name("source").field("version", Schema.STRING_SCHEMA).field("connector", Schema.STRING_SCHEMA)
+                .field("name", Schema.STRING_SCHEMA).field("ts_ms", Schema.INT64_SCHEMA).field("cluster", Schema.STRING_SCHEMA)
+                .field("keyspace", Schema.STRING_SCHEMA).field("table", Schema.STRING_SCHEMA).build();
+        Schema afterSchema = after.build();
+        Schema valueSchema = SchemaBuilder.struct().name(topic + ".Value").field("ts_ms", Schema.INT64_SCHEMA).field("op", Schema.STRING_SCHEMA)
+                .field("source", sourceSchema).field("after", afterSchema).build();
+        Struct afterValue = new Struct(afterSchema);
+        Struct flat = struct(structSchema("v", row, true), row);
+        cells.forEach((name, cell) -> afterValue.put(name, new Struct(cell).put("value", flat.get(name)).put("set", true)));
+        Struct source = new Struct(sourceSchema).put("version", "3.6.1.Final").put("connector", "cassandra").put("name", "harness")
+                .put("ts_ms", 1700000000000L).put("cluster", "harness").put("keyspace", "app").put("table", "users");
+        Struct value = new Struct(valueSchema).put("ts_ms", 1700000000001L).put("op", "c".equals(op) ? "i" : op).put("source", source).put("after", afterValue);
+        return new SinkRecord(topic, 0, keySchema, key, valueSchema, value, 0);
     }
 
     /** MongoDB: the key {id: <_id as JSON>} and the value with JSON-string documents, laid out as MongoDbSchema does. */
