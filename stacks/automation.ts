@@ -5,7 +5,13 @@ import { PipelineServiceAccount } from '../constructs/bigquery/pipeline-service-
 import { feedsOfPipeline } from '../constructs/catalog/data-inventory';
 import { ISourceDatabase } from '../constructs/sources/source-database';
 import { GovernanceChecks } from '../constructs/governance/governance-checks';
-import { DataAutomation, describeDatabaseTopics, describedTopicsOfIntegrationPlatform, feedsOfIntegrationPlatform } from '../constructs/stages/data-automation';
+import {
+  DataAutomation,
+  DataAutomationProps,
+  describeDatabaseTopics,
+  describedTopicsOfIntegrationPlatform,
+  feedsOfIntegrationPlatform,
+} from '../constructs/stages/data-automation';
 import { ReferenceStackConfig } from './stack-config';
 import { buildWePayCompany, WePayCompany } from './wepay-stages';
 
@@ -63,51 +69,7 @@ export class AutomationStack extends TerraformStack {
         { kind: 'email', displayName: 'Privacy office', address: 'privacy@wepay.example' },
         { kind: 'slack', displayName: 'Slack #data-alerts', address: '#data-alerts', secret: SecretValue.fromVariable('slack_alerts_token') },
       ],
-      access: {
-        principals: [
-          { name: 'analysts', google: 'group:analysts@wepay.example' },
-          { name: 'privacy-office', google: 'group:privacy@wepay.example' },
-          { name: 'finance', google: 'group:finance@wepay.example' },
-          { name: 'card-vault', google: cardVault.member },
-          { name: 'fraud-scorer', scram: { password: SecretValue.fromVariable('fraud_scorer_kafka_password') }, google: fraudScorer.member },
-          { name: 'risk-contractors', kafkaPrincipal: 'User:risk-contractors', roles: ['risk-reader', 'no-payments'] },
-        ],
-        roles: [
-          {
-            name: 'warehouse-reader',
-            description: 'Reads the captured datasets; sensitive columns stay hidden.',
-            grants: [{ dataset: 'monolith_cdc' }, { dataset: 'risk_cdc' }, { dataset: 'ledger_cdc' }, { dataset: 'integration_cdc' }],
-          },
-          {
-            name: 'personal-data-reader',
-            description: 'Reads personal data columns (DSARs, erasure checks).',
-            grants: [{ columns: ['pii', 'pii-high'] }, { dataset: 'dlp_findings' }],
-          },
-          { name: 'ledger-reader', grants: [{ dataset: 'ledger_cdc' }] },
-          { name: 'card-data-reader', description: 'Only the card vault reads card numbers.', grants: [{ columns: 'pci' }, { dataset: 'monolith_cdc' }] },
-          {
-            name: 'fraud-scoring',
-            grants: [
-              { topic: 'monolith.wepay.payments', group: 'fraud-scorer' },
-              { topicPrefix: 'risk.', group: 'fraud-scorer' },
-              { dataset: 'risk_cdc', access: 'write' },
-            ],
-          },
-          { name: 'risk-reader', grants: [{ topicPrefix: 'risk.', group: 'risk-contractors' }] },
-          {
-            name: 'no-payments',
-            description: 'Contractors never read payments, whatever else they hold.',
-            grants: [{ topic: 'monolith.wepay.payments', deny: true }],
-          },
-        ],
-        teams: [
-          { name: 'analytics', members: ['analysts'], roles: ['warehouse-reader'] },
-          { name: 'privacy', members: ['privacy-office'], roles: ['warehouse-reader', 'personal-data-reader'] },
-          { name: 'finance', members: ['finance'], roles: ['ledger-reader'] },
-          { name: 'payments-security', members: ['card-vault'], roles: ['card-data-reader'] },
-          { name: 'risk', members: ['fraud-scorer'], roles: ['fraud-scoring'] },
-        ],
-      },
+      access: accessModel(cardVault.member, fraudScorer.member),
     });
     // Findings accepted on purpose; the governance report lists them with these reasons.
     const tables = this.automation.classifiedTables;
@@ -117,4 +79,57 @@ export class AutomationStack extends TerraformStack {
       'MongoDB document fields land as the JSON types the sink sees; contact_email is a string',
     );
   }
+}
+
+/**
+ * Stage 4's one access model: who reads the warehouse, personal data, the ledger and card numbers,
+ * what the fraud scorer and the risk contractors may read on Kafka, and the teams that hold them.
+ * The card vault and the fraud scorer are named by their service accounts' members.
+ */
+function accessModel(cardVault: string, fraudScorer: string): DataAutomationProps['access'] {
+  return {
+    principals: [
+      { name: 'analysts', google: 'group:analysts@wepay.example' },
+      { name: 'privacy-office', google: 'group:privacy@wepay.example' },
+      { name: 'finance', google: 'group:finance@wepay.example' },
+      { name: 'card-vault', google: cardVault },
+      { name: 'fraud-scorer', scram: { password: SecretValue.fromVariable('fraud_scorer_kafka_password') }, google: fraudScorer },
+      { name: 'risk-contractors', kafkaPrincipal: 'User:risk-contractors', roles: ['risk-reader', 'no-payments'] },
+    ],
+    roles: [
+      {
+        name: 'warehouse-reader',
+        description: 'Reads the captured datasets; sensitive columns stay hidden.',
+        grants: [{ dataset: 'monolith_cdc' }, { dataset: 'risk_cdc' }, { dataset: 'ledger_cdc' }, { dataset: 'integration_cdc' }],
+      },
+      {
+        name: 'personal-data-reader',
+        description: 'Reads personal data columns (DSARs, erasure checks).',
+        grants: [{ columns: ['pii', 'pii-high'] }, { dataset: 'dlp_findings' }],
+      },
+      { name: 'ledger-reader', grants: [{ dataset: 'ledger_cdc' }] },
+      { name: 'card-data-reader', description: 'Only the card vault reads card numbers.', grants: [{ columns: 'pci' }, { dataset: 'monolith_cdc' }] },
+      {
+        name: 'fraud-scoring',
+        grants: [
+          { topic: 'monolith.wepay.payments', group: 'fraud-scorer' },
+          { topicPrefix: 'risk.', group: 'fraud-scorer' },
+          { dataset: 'risk_cdc', access: 'write' },
+        ],
+      },
+      { name: 'risk-reader', grants: [{ topicPrefix: 'risk.', group: 'risk-contractors' }] },
+      {
+        name: 'no-payments',
+        description: 'Contractors never read payments, whatever else they hold.',
+        grants: [{ topic: 'monolith.wepay.payments', deny: true }],
+      },
+    ],
+    teams: [
+      { name: 'analytics', members: ['analysts'], roles: ['warehouse-reader'] },
+      { name: 'privacy', members: ['privacy-office'], roles: ['warehouse-reader', 'personal-data-reader'] },
+      { name: 'finance', members: ['finance'], roles: ['ledger-reader'] },
+      { name: 'payments-security', members: ['card-vault'], roles: ['card-data-reader'] },
+      { name: 'risk', members: ['fraud-scorer'], roles: ['fraud-scoring'] },
+    ],
+  };
 }

@@ -137,55 +137,23 @@ export class ClassifiedTable extends Construct {
     this.datasetId = props.dataset.datasetId;
     const classification = props.classification;
     const allFields: WarehouseField[] = [
-      ...props.columns.map((c): WarehouseField => ({ name: c.name, type: bigQueryTypeOf(c.type), sensitivity: c.sensitivity ?? 'internal', guessedType: !c.type })),
+      ...props.columns.map((c): WarehouseField => ({
+        name: c.name,
+        type: bigQueryTypeOf(c.type),
+        sensitivity: c.sensitivity ?? 'internal',
+        guessedType: !c.type,
+      })),
       ...(props.extraFields ?? []),
     ];
-    const isTagged = (f: WarehouseField): boolean => (f.sensitivity !== undefined && classification.policyTagName(f.sensitivity) !== undefined) || (f.fields ?? []).some(isTagged);
+    const isTagged = (f: WarehouseField): boolean =>
+      (f.sensitivity !== undefined && classification.policyTagName(f.sensitivity) !== undefined) || (f.fields ?? []).some(isTagged);
     this.fields = allFields.filter(isTagged);
     this.untypedColumns = this.fields.filter((f) => f.guessedType && !f.fields).map((f) => f.name);
-    const names = allFields.map((f) => f.name.toLowerCase());
-    const datasetLocation = (props.dataset.dataset.locationInput ?? 'US').toLowerCase();
-    validateProps(this, (p) => {
-      p.check(/^[A-Za-z0-9_]{1,1024}$/.test(props.tableId), 'tableId', props.tableId, "1-1024 letters, digits or '_'");
-      p.check(props.columns.length > 0, 'columns', props.columns, 'at least one column');
-      allFields.forEach((f, i) => {
-        p.check(COLUMN_NAME.test(f.name), `fields[${i}].name`, f.name, "a letter or '_' then up to 299 letters, digits or '_'");
-        p.check(names.indexOf(f.name.toLowerCase()) === i, `fields[${i}].name`, f.name, 'each column once (BigQuery names are case-insensitive)');
-        if (f.sensitivity !== undefined) p.check(DATA_SENSITIVITIES.includes(f.sensitivity), `fields[${i}].sensitivity`, f.sensitivity, DATA_SENSITIVITIES.join(', '));
-      });
-      this.fields.forEach((f, i) =>
-        (f.fields ?? []).forEach((sub, j) => {
-          if (sub.guessedType) {
-            p.add(
-              `fields[${i}].fields[${j}].type`,
-              sub.name,
-              `a declared source type: key column ${sub.name} is in a RECORD that carries a tagged column, so Terraform declares it, and a wrong type would force replacing the table`,
-            );
-          }
-        }),
-      );
-      p.check(
-        classification.region === datasetLocation,
-        'classification',
-        classification.region,
-        `a taxonomy in the dataset's location (${datasetLocation}): policy tags apply only to tables in their own location`,
-      );
-    });
+    this.validate(props, allFields);
     for (const f of allFields) {
       if (f.sensitivity && classification.policyTagName(f.sensitivity)) this.taggedColumns[f.name] = f.sensitivity;
     }
-    const render = (f: WarehouseField): Record<string, unknown> => {
-      const tag = f.sensitivity ? classification.policyTagName(f.sensitivity) : undefined;
-      return {
-        name: f.name,
-        type: f.type,
-        mode: f.mode ?? 'NULLABLE',
-        ...(f.description ? { description: f.description } : f.sensitivity && f.sensitivity !== 'internal' ? { description: `sensitivity: ${f.sensitivity}` } : {}),
-        ...(f.fields ? { fields: f.fields.map(render) } : {}),
-        ...(tag ? { policyTags: { names: [tag] } } : {}),
-      };
-    };
-    const declared = this.fields.map(render);
+    const declared = this.fields.map((f) => renderField(f, classification));
     const tagged = Object.entries(this.taggedColumns);
     this.table = new BigqueryTable(this, 'table', {
       project: props.dataset.project,
@@ -203,6 +171,39 @@ export class ClassifiedTable extends Construct {
       lifecycle: { preventDestroy: true },
     });
     if (props.adoptExisting) this.adopt(props, declared);
+  }
+
+  /** Checks the table id, the columns' names and sensitivities, the types of key columns Terraform declares, and the taxonomy's location. */
+  private validate(props: ClassifiedTableProps, allFields: WarehouseField[]): void {
+    const names = allFields.map((f) => f.name.toLowerCase());
+    const datasetLocation = (props.dataset.dataset.locationInput ?? 'US').toLowerCase();
+    validateProps(this, (p) => {
+      p.check(/^[A-Za-z0-9_]{1,1024}$/.test(props.tableId), 'tableId', props.tableId, "1-1024 letters, digits or '_'");
+      p.check(props.columns.length > 0, 'columns', props.columns, 'at least one column');
+      allFields.forEach((f, i) => {
+        p.check(COLUMN_NAME.test(f.name), `fields[${i}].name`, f.name, "a letter or '_' then up to 299 letters, digits or '_'");
+        p.check(names.indexOf(f.name.toLowerCase()) === i, `fields[${i}].name`, f.name, 'each column once (BigQuery names are case-insensitive)');
+        if (f.sensitivity !== undefined)
+          p.check(DATA_SENSITIVITIES.includes(f.sensitivity), `fields[${i}].sensitivity`, f.sensitivity, DATA_SENSITIVITIES.join(', '));
+      });
+      this.fields.forEach((f, i) =>
+        (f.fields ?? []).forEach((sub, j) => {
+          if (sub.guessedType) {
+            p.add(
+              `fields[${i}].fields[${j}].type`,
+              sub.name,
+              `a declared source type: key column ${sub.name} is in a RECORD that carries a tagged column, so Terraform declares it, and a wrong type would force replacing the table`,
+            );
+          }
+        }),
+      );
+      p.check(
+        props.classification.region === datasetLocation,
+        'classification',
+        props.classification.region,
+        `a taxonomy in the dataset's location (${datasetLocation}): policy tags apply only to tables in their own location`,
+      );
+    });
   }
 
   /** Imports the table if it exists, and declares the columns it has at adoption with the tags merged in. */
@@ -227,7 +228,10 @@ export class ClassifiedTable extends Construct {
     const liveAddress = `data.${live.terraformResourceType}.${live.friendlyUniqueId}`;
     // The live columns as read at adoption; ignore_changes keeps them, and `.input` is known at plan.
     const adopted = new DataResource(this, 'adopted-columns', { lifecycle: { ignoreChanges: ['input'] } });
-    adopted.addOverride('input', `\${replace(jsonencode(flatten([for s in ${liveAddress}[*].schema : jsondecode(s)])), "\\"mode\\":\\"REQUIRED\\"", "\\"mode\\":\\"NULLABLE\\"")}`);
+    adopted.addOverride(
+      'input',
+      `\${replace(jsonencode(flatten([for s in ${liveAddress}[*].schema : jsondecode(s)])), "\\"mode\\":\\"REQUIRED\\"", "\\"mode\\":\\"NULLABLE\\"")}`,
+    );
     const declaredLocal = new TerraformLocal(this, 'declared-columns', declared);
     const d = `local.${declaredLocal.friendlyUniqueId}`;
     const byNameLocal = new TerraformLocal(this, 'declared-columns-by-name', `\${{ for c in ${d} : c.name => c }}`);
@@ -293,7 +297,21 @@ export function fieldsAddedBySink(sinkConfig: Record<string, string>, primaryKey
   if (sinkConfig.transforms?.split(',').includes('unwrap')) {
     const added = (sinkConfig['transforms.unwrap.add.fields'] ?? '').split(',').filter(Boolean);
     for (const a of added) out.push({ name: `__${a.replace(/\./g, '_')}`, type: a.endsWith('ts_ms') ? 'INTEGER' : 'STRING', description: `Debezium ${a}` });
-    if (sinkConfig['transforms.unwrap.delete.tombstone.handling.mode'] === 'rewrite') out.push({ name: '__deleted', type: 'STRING', description: 'Debezium delete marker' });
+    if (sinkConfig['transforms.unwrap.delete.tombstone.handling.mode'] === 'rewrite')
+      out.push({ name: '__deleted', type: 'STRING', description: 'Debezium delete marker' });
   }
   return out;
+}
+
+/** One declared column as BigQuery's schema JSON: mode NULLABLE unless set, its description (or its sensitivity), its RECORD fields, its policy tag. */
+function renderField(f: WarehouseField, classification: DataClassification): Record<string, unknown> {
+  const tag = f.sensitivity ? classification.policyTagName(f.sensitivity) : undefined;
+  return {
+    name: f.name,
+    type: f.type,
+    mode: f.mode ?? 'NULLABLE',
+    ...(f.description ? { description: f.description } : f.sensitivity && f.sensitivity !== 'internal' ? { description: `sensitivity: ${f.sensitivity}` } : {}),
+    ...(f.fields ? { fields: f.fields.map((sub) => renderField(sub, classification)) } : {}),
+    ...(tag ? { policyTags: { names: [tag] } } : {}),
+  };
 }

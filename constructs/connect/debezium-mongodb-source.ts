@@ -8,7 +8,8 @@ import { KafkaConnectCluster } from './kafka-connect-cluster';
 import { CaptureInternalTopic, CapturedTable, checkCapturedTables, describeCaptured, ISourceCapture } from './source-capture';
 
 /** How Debezium reads MongoDB change streams. */
-export type MongoDbCaptureMode = 'change_streams' | 'change_streams_update_full' | 'change_streams_with_pre_image' | 'change_streams_update_full_with_pre_image';
+export type MongoDbCaptureMode =
+  'change_streams' | 'change_streams_update_full' | 'change_streams_with_pre_image' | 'change_streams_update_full_with_pre_image';
 
 /** Snapshot modes of the MongoDB connector. */
 export type MongoDbSnapshotMode = 'initial' | 'initial_only' | 'no_data' | 'when_needed';
@@ -47,7 +48,12 @@ export interface DebeziumMongoDbSourceProps {
   readonly extraConfig?: Record<string, string>;
 }
 
-const CAPTURE_MODES: readonly MongoDbCaptureMode[] = ['change_streams', 'change_streams_update_full', 'change_streams_with_pre_image', 'change_streams_update_full_with_pre_image'];
+const CAPTURE_MODES: readonly MongoDbCaptureMode[] = [
+  'change_streams',
+  'change_streams_update_full',
+  'change_streams_with_pre_image',
+  'change_streams_update_full_with_pre_image',
+];
 const SNAPSHOT_MODES: readonly MongoDbSnapshotMode[] = ['initial', 'initial_only', 'no_data', 'when_needed'];
 
 /**
@@ -69,7 +75,13 @@ export class DebeziumMongoDbSource extends Construct implements ISourceCapture {
   constructor(scope: Construct, id: string, props: DebeziumMongoDbSourceProps) {
     super(scope, id);
     // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
-    validateProps.required(this, props, { cluster: 'KafkaConnectCluster', logicalName: 'string', connectionString: 'string', databaseName: 'string', collections: 'SourceTable[]' });
+    validateProps.required(this, props, {
+      cluster: 'KafkaConnectCluster',
+      logicalName: 'string',
+      connectionString: 'string',
+      databaseName: 'string',
+      collections: 'SourceTable[]',
+    });
     this.sourceName = props.logicalName;
     this.topicPrefix = props.topicPrefix ?? props.logicalName;
     this.producerPrincipal = props.cluster.principal;
@@ -96,22 +108,7 @@ export class DebeziumMongoDbSource extends Construct implements ISourceCapture {
       base['mongodb.authsource'] = props.authSource ?? 'admin';
     }
 
-    validateProps(this, (p) => {
-      p.check(/^[A-Za-z][A-Za-z0-9_-]*$/.test(props.logicalName), 'logicalName', props.logicalName, "a letter, then letters, digits, '_' or '-'");
-      p.check(/^[A-Za-z0-9._-]+$/.test(this.topicPrefix), 'topicPrefix', this.topicPrefix, "letters, digits, '.', '_' and '-'");
-      if (p.check(/^mongodb(\+srv)?:\/\/\S+$/.test(props.connectionString), 'connectionString', props.connectionString, "a 'mongodb://' or 'mongodb+srv://' connection string")) {
-        p.check(!/^mongodb(\+srv)?:\/\/[^/@]*@/.test(props.connectionString), 'connectionString', '(hidden: contains credentials)', 'a connection string without user or password; pass user and password as props');
-      }
-      p.check(/^[A-Za-z0-9_-]{1,63}$/.test(props.databaseName), 'databaseName', props.databaseName, "1-63 letters, digits, '_' or '-'");
-      checkCapturedTables(p, 'collections', props.collections, this.captured, /^([A-Za-z0-9_-]{1,63}\.)?[A-Za-z_][A-Za-z0-9_-]*$/, "'collection' or 'database.collection' of letters, digits, '_' and '-'");
-      p.check((props.user === undefined) === (props.password === undefined), 'user/password', props.user, 'both or neither');
-      p.check(CAPTURE_MODES.includes(captureMode), 'captureMode', captureMode, CAPTURE_MODES.join(', '));
-      p.check(SNAPSHOT_MODES.includes(snapshotMode), 'snapshotMode', snapshotMode, SNAPSHOT_MODES.join(', '));
-      checkHeartbeatInterval(p, heartbeatMs);
-      for (const key of Object.keys(props.extraConfig ?? {})) {
-        if (key in base || key === 'mongodb.password') p.add(`extraConfig['${key}']`, props.extraConfig![key], 'a key this construct does not set itself; use the matching prop');
-      }
-    });
+    this.validate(props, base, captureMode, snapshotMode, heartbeatMs);
 
     this.connector = new Connector(this, 'connector', {
       cluster: props.cluster,
@@ -120,6 +117,52 @@ export class DebeziumMongoDbSource extends Construct implements ISourceCapture {
       tasksMax: 1,
       config: { ...(props.extraConfig ?? {}), ...base },
       sensitiveConfig: props.password ? { 'mongodb.password': props.password } : undefined,
+    });
+  }
+
+  /** Checks the names, the connection string (which must carry no credentials), the collections, the modes, the heartbeat and that extraConfig overrides no key set here. */
+  private validate(
+    props: DebeziumMongoDbSourceProps,
+    base: Record<string, string>,
+    captureMode: MongoDbCaptureMode,
+    snapshotMode: MongoDbSnapshotMode,
+    heartbeatMs: number,
+  ): void {
+    validateProps(this, (p) => {
+      p.check(/^[A-Za-z][A-Za-z0-9_-]*$/.test(props.logicalName), 'logicalName', props.logicalName, "a letter, then letters, digits, '_' or '-'");
+      p.check(/^[A-Za-z0-9._-]+$/.test(this.topicPrefix), 'topicPrefix', this.topicPrefix, "letters, digits, '.', '_' and '-'");
+      if (
+        p.check(
+          /^mongodb(\+srv)?:\/\/\S+$/.test(props.connectionString),
+          'connectionString',
+          props.connectionString,
+          "a 'mongodb://' or 'mongodb+srv://' connection string",
+        )
+      ) {
+        p.check(
+          !/^mongodb(\+srv)?:\/\/[^/@]*@/.test(props.connectionString),
+          'connectionString',
+          '(hidden: contains credentials)',
+          'a connection string without user or password; pass user and password as props',
+        );
+      }
+      p.check(/^[A-Za-z0-9_-]{1,63}$/.test(props.databaseName), 'databaseName', props.databaseName, "1-63 letters, digits, '_' or '-'");
+      checkCapturedTables(
+        p,
+        'collections',
+        props.collections,
+        this.captured,
+        /^([A-Za-z0-9_-]{1,63}\.)?[A-Za-z_][A-Za-z0-9_-]*$/,
+        "'collection' or 'database.collection' of letters, digits, '_' and '-'",
+      );
+      p.check((props.user === undefined) === (props.password === undefined), 'user/password', props.user, 'both or neither');
+      p.check(CAPTURE_MODES.includes(captureMode), 'captureMode', captureMode, CAPTURE_MODES.join(', '));
+      p.check(SNAPSHOT_MODES.includes(snapshotMode), 'snapshotMode', snapshotMode, SNAPSHOT_MODES.join(', '));
+      checkHeartbeatInterval(p, heartbeatMs);
+      for (const key of Object.keys(props.extraConfig ?? {})) {
+        if (key in base || key === 'mongodb.password')
+          p.add(`extraConfig['${key}']`, props.extraConfig![key], 'a key this construct does not set itself; use the matching prop');
+      }
     });
   }
 

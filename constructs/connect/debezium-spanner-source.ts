@@ -63,7 +63,15 @@ export class DebeziumSpannerSource extends Construct implements ISourceCapture {
   constructor(scope: Construct, id: string, props: DebeziumSpannerSourceProps) {
     super(scope, id);
     // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
-    validateProps.required(this, props, { cluster: 'KafkaConnectCluster', logicalName: 'string', project: 'string', instanceId: 'string', databaseId: 'string', changeStream: 'string', tables: 'SourceTable[]' });
+    validateProps.required(this, props, {
+      cluster: 'KafkaConnectCluster',
+      logicalName: 'string',
+      project: 'string',
+      instanceId: 'string',
+      databaseId: 'string',
+      changeStream: 'string',
+      tables: 'SourceTable[]',
+    });
     this.sourceName = props.logicalName;
     this.topicPrefix = props.topicPrefix ?? props.logicalName;
     this.producerPrincipal = props.cluster.principal;
@@ -75,12 +83,35 @@ export class DebeziumSpannerSource extends Construct implements ISourceCapture {
     this.captured = describeCaptured(this.topicPrefix, props.tables, (n) => n);
     this.internalTopics = [
       { name: this.syncTopic, partitions: 1, config: { cleanupPolicy: 'compact' }, consumed: true, group: name, groupIsPrefix: true },
-      { name: this.rebalancingTopic, partitions: Math.max(1, tasksMax), config: { cleanupPolicy: 'delete', retentionMs: 86400000 }, consumed: true, group: name, groupIsPrefix: true },
+      {
+        name: this.rebalancingTopic,
+        partitions: Math.max(1, tasksMax),
+        config: { cleanupPolicy: 'delete', retentionMs: 86400000 },
+        consumed: true,
+        group: name,
+        groupIsPrefix: true,
+      },
       // Written to partition 0 only (SpannerHeartbeat builds each record with partition 0).
       heartbeatInternalTopic(this.topicPrefix),
     ];
     const client = props.cluster.clientSettings(this, 'kafka.internal.client.');
-    const base: Record<string, string> = {
+    const base = this.connectorConfig(props, client.config);
+    this.validate(props, tasksMax, base);
+
+    this.connector = new Connector(this, 'connector', {
+      cluster: props.cluster,
+      name,
+      connectorClass: 'io.debezium.connector.spanner.SpannerConnector',
+      tasksMax,
+      config: { ...(props.extraConfig ?? {}), ...base },
+      sensitiveConfig: props.credentialsJson ? { 'gcp.spanner.credentials.json': props.credentialsJson } : undefined,
+      rawSensitiveConfig: client.sensitive,
+    });
+  }
+
+  /** The connector's own keys: the change stream, the topics, and the tasks' Kafka client for the sync and rebalancing topics. */
+  private connectorConfig(props: DebeziumSpannerSourceProps, client: Record<string, string>): Record<string, string> {
+    return {
       'gcp.spanner.project.id': props.project,
       'gcp.spanner.instance.id': props.instanceId,
       'gcp.spanner.database.id': props.databaseId,
@@ -91,31 +122,52 @@ export class DebeziumSpannerSource extends Construct implements ISourceCapture {
       'connector.spanner.sync.kafka.bootstrap.servers': props.cluster.kafka.bootstrapServers.join(','),
       'connector.spanner.sync.topic': this.syncTopic,
       'connector.spanner.rebalancing.topic': this.rebalancingTopic,
-      ...client.config,
+      ...client,
     };
+  }
 
+  /** Checks the names, the Spanner ids, the tables, the task count and that extraConfig overrides no key set here. */
+  private validate(props: DebeziumSpannerSourceProps, tasksMax: number, base: Record<string, string>): void {
     validateProps(this, (p) => {
       p.check(/^[A-Za-z][A-Za-z0-9_-]*$/.test(props.logicalName), 'logicalName', props.logicalName, "a letter, then letters, digits, '_' or '-'");
       p.check(/^[A-Za-z0-9._-]+$/.test(this.topicPrefix), 'topicPrefix', this.topicPrefix, "letters, digits, '.', '_' and '-'");
-      p.check(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(props.project) || props.project.includes('${'), 'project', props.project, 'a Google Cloud project id (6-30 lowercase letters, digits, hyphens)');
-      p.check(/^[a-z][-a-z0-9]{0,62}[a-z0-9]$/.test(props.instanceId), 'instanceId', props.instanceId, "2-64 lowercase letters, digits or '-', starting with a letter");
-      p.check(/^[a-z][a-z0-9_-]{0,28}[a-z0-9]$/.test(props.databaseId), 'databaseId', props.databaseId, "2-30 lowercase letters, digits, '_' or '-', starting with a letter");
-      p.check(/^[A-Za-z][A-Za-z0-9_]{0,127}$/.test(props.changeStream), 'changeStream', props.changeStream, "a Spanner identifier: a letter, then letters, digits or '_'");
-      checkCapturedTables(p, 'tables', props.tables, this.captured, /^[A-Za-z][A-Za-z0-9_]{0,127}$/, "a Spanner table name: a letter, then letters, digits or '_'");
+      p.check(
+        /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(props.project) || props.project.includes('${'),
+        'project',
+        props.project,
+        'a Google Cloud project id (6-30 lowercase letters, digits, hyphens)',
+      );
+      p.check(
+        /^[a-z][-a-z0-9]{0,62}[a-z0-9]$/.test(props.instanceId),
+        'instanceId',
+        props.instanceId,
+        "2-64 lowercase letters, digits or '-', starting with a letter",
+      );
+      p.check(
+        /^[a-z][a-z0-9_-]{0,28}[a-z0-9]$/.test(props.databaseId),
+        'databaseId',
+        props.databaseId,
+        "2-30 lowercase letters, digits, '_' or '-', starting with a letter",
+      );
+      p.check(
+        /^[A-Za-z][A-Za-z0-9_]{0,127}$/.test(props.changeStream),
+        'changeStream',
+        props.changeStream,
+        "a Spanner identifier: a letter, then letters, digits or '_'",
+      );
+      checkCapturedTables(
+        p,
+        'tables',
+        props.tables,
+        this.captured,
+        /^[A-Za-z][A-Za-z0-9_]{0,127}$/,
+        "a Spanner table name: a letter, then letters, digits or '_'",
+      );
       p.check(isIntIn(tasksMax, 1, 1000), 'tasksMax', tasksMax, 'an integer from 1 to 1000');
       for (const key of Object.keys(props.extraConfig ?? {})) {
-        if (key in base || key.startsWith('gcp.spanner.credentials')) p.add(`extraConfig['${key}']`, props.extraConfig![key], 'a key this construct does not set itself; use the matching prop');
+        if (key in base || key.startsWith('gcp.spanner.credentials'))
+          p.add(`extraConfig['${key}']`, props.extraConfig![key], 'a key this construct does not set itself; use the matching prop');
       }
-    });
-
-    this.connector = new Connector(this, 'connector', {
-      cluster: props.cluster,
-      name,
-      connectorClass: 'io.debezium.connector.spanner.SpannerConnector',
-      tasksMax,
-      config: { ...(props.extraConfig ?? {}), ...base },
-      sensitiveConfig: props.credentialsJson ? { 'gcp.spanner.credentials.json': props.credentialsJson } : undefined,
-      rawSensitiveConfig: client.sensitive,
     });
   }
 
