@@ -47,7 +47,11 @@ export interface Assessment {
 
 const names = (xs: string[], max = 6) => (xs.length <= max ? xs.join(', ') : `${xs.slice(0, max).join(', ')} and ${xs.length - max} more`);
 const part = (id: string, description: string, required: boolean, found: string[], missing: string): StagePart => ({
-  id, description, required, present: found.length > 0, evidence: found.length > 0 ? names(found) : missing,
+  id,
+  description,
+  required,
+  present: found.length > 0,
+  evidence: found.length > 0 ? names(found) : missing,
 });
 
 /**
@@ -97,11 +101,17 @@ function gatherEvidence(model: PipelineModel, company: PipelineModel[]) {
   // nothing about domains.
   const domainData = new Set([
     ...datasets.filter((d) => d.details.some((x) => x.startsWith('domain '))).map((d) => d.id),
-    ...of('topic').filter((t) => domains.some((d) => t.label.startsWith(`${d}.`))).map((t) => t.id),
+    ...of('topic')
+      .filter((t) => domains.some((d) => t.label.startsWith(`${d}.`)))
+      .map((t) => t.id),
   ]);
   const isDomainPrincipal = (principal: string) => domains.some((d) => principal === `User:${d}` || principal === `serviceAccount:${d}-domain`);
-  const domainReaders = consumers.filter((c) => model.edges.some((e) => e.to === c.id && e.kind === 'reads' && (domainData.has(e.from) || isDomainPrincipal(c.label))));
-  const domainUsers = consumers.filter((c) => domains.some((d) => c.label === `User:${d}`) && model.edges.some((e) => e.to === c.id && e.from.startsWith('topic:')));
+  const domainReaders = consumers.filter((c) =>
+    model.edges.some((e) => e.to === c.id && e.kind === 'reads' && (domainData.has(e.from) || isDomainPrincipal(c.label))),
+  );
+  const domainUsers = consumers.filter(
+    (c) => domains.some((d) => c.label === `User:${d}`) && model.edges.some((e) => e.to === c.id && e.from.startsWith('topic:')),
+  );
   // Stage 3 evidence is what goes beyond stage 2's one kind of capture and sink: the captures and
   // sinks of every kind but the most common one (which a stage-2 pipeline already has).
   const beyondBaseKind = <T extends { label: string }>(xs: T[], kindOf: (x: T) => string): string[] => {
@@ -110,72 +120,241 @@ function gatherEvidence(model: PipelineModel, company: PipelineModel[]) {
     const base = [...count].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
     return xs.filter((x) => kindOf(x) !== base).map((x) => `${x.label} (${kindOf(x)})`);
   };
-  return { of, sources, datasets, batch, captures, topics, sinks, kinds, warehouseSinks, otherSinks, sinkKindSet, captureTechs, nonRelational, batchDatasets, scanned, writerGrants, tagReaders, consumers, domains, withCompany, domainReaders, domainUsers, beyondBaseKind };
+  return {
+    of,
+    sources,
+    datasets,
+    batch,
+    captures,
+    topics,
+    sinks,
+    kinds,
+    warehouseSinks,
+    otherSinks,
+    sinkKindSet,
+    captureTechs,
+    nonRelational,
+    batchDatasets,
+    scanned,
+    writerGrants,
+    tagReaders,
+    consumers,
+    domains,
+    withCompany,
+    domainReaders,
+    domainUsers,
+    beyondBaseKind,
+  };
 }
 
+type Evidence = ReturnType<typeof gatherEvidence>;
+
 /** Every stage's parts, each with the evidence found for it or what would add it. */
-function stageChecks(model: PipelineModel, evidence: ReturnType<typeof gatherEvidence>): Omit<StageCheck, 'reached'>[] {
-  const { of, sources, datasets, batch, captures, topics, sinks, kinds, warehouseSinks, otherSinks, sinkKindSet, captureTechs, nonRelational, batchDatasets, scanned, writerGrants, tagReaders, consumers, domains, withCompany, domainReaders, domainUsers, beyondBaseKind } = evidence;
+function stageChecks(model: PipelineModel, evidence: Evidence): Omit<StageCheck, 'reached'>[] {
+  const partsOf = [noneParts, batchParts, realtimeParts, integrationParts, automationParts, decentralizationParts];
+  return partsOf.map((parts, stage) => ({ stage: stage as StageNumber, name: STAGES[stage], parts: parts(model, evidence) }));
+}
+
+/** Stage 0: the source databases, described and ready for change data capture. */
+function noneParts(model: PipelineModel, { sources }: Evidence): StagePart[] {
   return [
-    {
-      stage: 0, name: 'none', parts: [
-        part('none.sources', 'source databases described (tables, keys, sensitivity)', false, sources.map((s) => s.label), 'add a CloudSqlSourceDatabase or ExternalSourceDatabase'),
-        part('none.cdc-ready', 'source databases ready for change data capture (row binlog / logical decoding)', false, model.facts.cdcReadySources, 'turn on binary logging (MySQL) or cloudsql.logical_decoding (PostgreSQL)'),
-      ],
-    },
-    {
-      stage: 1, name: 'batch', parts: [
-        part('batch.scheduler', 'a scheduler copying tables on a schedule (Airflow on Composer, BigQuery scheduled queries)', true, batch.map((b) => b.label), 'add a BatchPipeline'),
-        part('batch.warehouse', 'warehouse datasets the scheduler loads', true, batchDatasets.map((d) => d.label), 'give the BatchPipeline a warehouse'),
-        part('batch.least-privilege', 'the loader writes through dataset grants, not project-wide roles', false,
-          writerGrants.filter((g) => batchDatasets.some((d) => d.id === g.on)).map((g) => `${g.principal} → ${g.on.slice(8)}`), 'grant the loader write on its datasets only'),
-      ],
-    },
-    {
-      stage: 2, name: 'realtime', parts: [
-        part('realtime.topics', 'Kafka topics carrying the changes', true, topics.map((t) => t.label), 'add a KafkaCluster and topics (RealtimePipeline derives them)'),
-        part('realtime.connectors', 'Kafka Connect connectors or the CDC worker moving data in or out of Kafka', true,
-          [...captures.filter((c) => c.tech !== 'Kafka producer'), ...sinks].map((n) => n.label), 'add a KafkaConnectCluster with a capture or a sink'),
-        part('realtime.capture', 'change data capture from a source database (Debezium or the CDC worker)', false,
-          captures.filter((c) => model.edges.some((e) => e.to === c.id && e.kind === 'captures')).map((c) => c.label), 'add a Debezium source or CdcWorkerService'),
-        part('realtime.warehouse-sink', 'a sink keeping the warehouse current (BigQuery sink)', false, warehouseSinks.map((s) => s.label), 'add a BigQuerySink'),
-        part('realtime.acls', 'Kafka ACLs for the pipeline principals', false, model.facts.kafkaAcls > 0 ? [`${model.facts.kafkaAcls} ACLs`] : [], 'grant produce/consume on the topics'),
-      ],
-    },
-    {
-      stage: 3, name: 'integration', parts: [
-        part('integration.capture-kinds', 'several kinds of source capture on one platform', true,
-          captureTechs.length >= 2 ? beyondBaseKind(captures, (c) => c.tech ?? 'capture') : [], `${captureTechs.length ? `only ${names(captureTechs)}` : 'no capture yet'}; add another engine (PostgreSQL, MongoDB, Cassandra, Spanner)`),
-        part('integration.sink-kinds', 'several kinds of sink (warehouse, search, graph, relational, messaging)', true,
-          sinkKindSet.length >= 2 ? beyondBaseKind(sinks, (s) => kinds.get(s.id) ?? 'other') : [], `${sinkKindSet.length ? `only ${names(sinkKindSet)}` : 'no sink yet'}; add a search, graph or JDBC sink`),
-        part('integration.nosql', 'a NoSQL or NewSQL source (MongoDB, Cassandra, Spanner)', false, nonRelational.map((c) => `${c.label} (${c.tech})`), 'add DebeziumMongoDbSource, DebeziumCassandraAgent or DebeziumSpannerSource'),
-        part('integration.non-warehouse-sinks', 'sinks beyond the warehouse', false, otherSinks.map((s) => `${s.label} (${s.tech})`), 'add an Elasticsearch, Neo4j or JDBC sink'),
-      ],
-    },
-    {
-      stage: 4, name: 'automation', parts: [
-        part('automation.dlp', 'DLP scans of the warehouse datasets', true,
-          of('dlp').filter((n) => model.edges.some((e) => e.from === n.id && e.kind === 'scans')).map((n) => `${n.label} (${n.details.length} table${n.details.length === 1 ? '' : 's'})`),
-          'add DlpTableScan for datasets holding sensitive data'),
-        part('automation.classification', 'a classification taxonomy with policy tags', true, model.facts.policyTags, 'add DataClassification'),
-        part('automation.column-tags', 'warehouse columns carrying policy tags (column-level security)', false, model.facts.classifiedTables, 'declare tables with ClassifiedTable'),
-        part('automation.access', 'people and teams granted access by declared roles (dataset readers, topic consumers, policy-tag readers)', false,
-          [...new Set([...consumers.map((c) => c.label), ...tagReaders])], 'describe principals and roles with AccessModel'),
-        part('automation.monitoring', 'alerts for what breaks without a human noticing', false, model.facts.alertPolicies, 'add alert policies (CDC worker errors, unexpected DLP findings)'),
-        part('automation.dlp-coverage', 'every dataset covered by a DLP scan', false,
-          datasets.length > 0 && datasets.every((d) => scanned.has(d.id)) ? [`${datasets.length} of ${datasets.length} datasets`] : [],
-          `${datasets.filter((d) => !scanned.has(d.id)).length} of ${datasets.length} datasets without a scan`),
-      ],
-    },
-    {
-      stage: 5, name: 'decentralization', parts: [
-        part('decentralization.domains', `several team domains, each with its own microwarehouse (DataDomain)${withCompany}`, true, domains.length >= 2 ? domains : [],
-          `${domains.length ? `only domain ${names(domains)}` : 'no domain yet'}; give each team a DataDomain`),
-        part('decentralization.consumers', 'domains reading others\' data through declared grants', false, domainReaders.map((c) => c.label), 'publish data products and subscribe to them'),
-        part('decentralization.projects', 'domains in their own Google projects', false, model.facts.datasetProjects.length >= 2 ? model.facts.datasetProjects : [], 'give domains their own projects'),
-        part('decentralization.topic-namespaces', 'team principals with their own topic grants', false, domainUsers.map((c) => c.label), 'give each domain a prefixed topic namespace'),
-      ],
-    },
+    part(
+      'none.sources',
+      'source databases described (tables, keys, sensitivity)',
+      false,
+      sources.map((s) => s.label),
+      'add a CloudSqlSourceDatabase or ExternalSourceDatabase',
+    ),
+    part(
+      'none.cdc-ready',
+      'source databases ready for change data capture (row binlog / logical decoding)',
+      false,
+      model.facts.cdcReadySources,
+      'turn on binary logging (MySQL) or cloudsql.logical_decoding (PostgreSQL)',
+    ),
+  ];
+}
+
+/** Stage 1: a scheduler copying tables into warehouse datasets, through dataset grants. */
+function batchParts(_model: PipelineModel, { batch, batchDatasets, writerGrants }: Evidence): StagePart[] {
+  return [
+    part(
+      'batch.scheduler',
+      'a scheduler copying tables on a schedule (Airflow on Composer, BigQuery scheduled queries)',
+      true,
+      batch.map((b) => b.label),
+      'add a BatchPipeline',
+    ),
+    part(
+      'batch.warehouse',
+      'warehouse datasets the scheduler loads',
+      true,
+      batchDatasets.map((d) => d.label),
+      'give the BatchPipeline a warehouse',
+    ),
+    part(
+      'batch.least-privilege',
+      'the loader writes through dataset grants, not project-wide roles',
+      false,
+      writerGrants.filter((g) => batchDatasets.some((d) => d.id === g.on)).map((g) => `${g.principal} → ${g.on.slice(8)}`),
+      'grant the loader write on its datasets only',
+    ),
+  ];
+}
+
+/** Stage 2: Kafka topics, connectors or the CDC worker, change data capture, a warehouse sink, ACLs. */
+function realtimeParts(model: PipelineModel, { captures, topics, sinks, warehouseSinks }: Evidence): StagePart[] {
+  return [
+    part(
+      'realtime.topics',
+      'Kafka topics carrying the changes',
+      true,
+      topics.map((t) => t.label),
+      'add a KafkaCluster and topics (RealtimePipeline derives them)',
+    ),
+    part(
+      'realtime.connectors',
+      'Kafka Connect connectors or the CDC worker moving data in or out of Kafka',
+      true,
+      [...captures.filter((c) => c.tech !== 'Kafka producer'), ...sinks].map((n) => n.label),
+      'add a KafkaConnectCluster with a capture or a sink',
+    ),
+    part(
+      'realtime.capture',
+      'change data capture from a source database (Debezium or the CDC worker)',
+      false,
+      captures.filter((c) => model.edges.some((e) => e.to === c.id && e.kind === 'captures')).map((c) => c.label),
+      'add a Debezium source or CdcWorkerService',
+    ),
+    part(
+      'realtime.warehouse-sink',
+      'a sink keeping the warehouse current (BigQuery sink)',
+      false,
+      warehouseSinks.map((s) => s.label),
+      'add a BigQuerySink',
+    ),
+    part(
+      'realtime.acls',
+      'Kafka ACLs for the pipeline principals',
+      false,
+      model.facts.kafkaAcls > 0 ? [`${model.facts.kafkaAcls} ACLs`] : [],
+      'grant produce/consume on the topics',
+    ),
+  ];
+}
+
+/** Stage 3: several kinds of capture and of sink on one platform, NoSQL sources, sinks beyond the warehouse. */
+function integrationParts(
+  _model: PipelineModel,
+  { captures, sinks, kinds, otherSinks, sinkKindSet, captureTechs, nonRelational, beyondBaseKind }: Evidence,
+): StagePart[] {
+  return [
+    part(
+      'integration.capture-kinds',
+      'several kinds of source capture on one platform',
+      true,
+      captureTechs.length >= 2 ? beyondBaseKind(captures, (c) => c.tech ?? 'capture') : [],
+      `${captureTechs.length ? `only ${names(captureTechs)}` : 'no capture yet'}; add another engine (PostgreSQL, MongoDB, Cassandra, Spanner)`,
+    ),
+    part(
+      'integration.sink-kinds',
+      'several kinds of sink (warehouse, search, graph, relational, messaging)',
+      true,
+      sinkKindSet.length >= 2 ? beyondBaseKind(sinks, (s) => kinds.get(s.id) ?? 'other') : [],
+      `${sinkKindSet.length ? `only ${names(sinkKindSet)}` : 'no sink yet'}; add a search, graph or JDBC sink`,
+    ),
+    part(
+      'integration.nosql',
+      'a NoSQL or NewSQL source (MongoDB, Cassandra, Spanner)',
+      false,
+      nonRelational.map((c) => `${c.label} (${c.tech})`),
+      'add DebeziumMongoDbSource, DebeziumCassandraAgent or DebeziumSpannerSource',
+    ),
+    part(
+      'integration.non-warehouse-sinks',
+      'sinks beyond the warehouse',
+      false,
+      otherSinks.map((s) => `${s.label} (${s.tech})`),
+      'add an Elasticsearch, Neo4j or JDBC sink',
+    ),
+  ];
+}
+
+/** Stage 4: DLP scans, a classification with policy tags, declared access, alerts, every dataset scanned. */
+function automationParts(model: PipelineModel, { of, datasets, scanned, tagReaders, consumers }: Evidence): StagePart[] {
+  return [
+    part(
+      'automation.dlp',
+      'DLP scans of the warehouse datasets',
+      true,
+      of('dlp')
+        .filter((n) => model.edges.some((e) => e.from === n.id && e.kind === 'scans'))
+        .map((n) => `${n.label} (${n.details.length} table${n.details.length === 1 ? '' : 's'})`),
+      'add DlpTableScan for datasets holding sensitive data',
+    ),
+    part('automation.classification', 'a classification taxonomy with policy tags', true, model.facts.policyTags, 'add DataClassification'),
+    part(
+      'automation.column-tags',
+      'warehouse columns carrying policy tags (column-level security)',
+      false,
+      model.facts.classifiedTables,
+      'declare tables with ClassifiedTable',
+    ),
+    part(
+      'automation.access',
+      'people and teams granted access by declared roles (dataset readers, topic consumers, policy-tag readers)',
+      false,
+      [...new Set([...consumers.map((c) => c.label), ...tagReaders])],
+      'describe principals and roles with AccessModel',
+    ),
+    part(
+      'automation.monitoring',
+      'alerts for what breaks without a human noticing',
+      false,
+      model.facts.alertPolicies,
+      'add alert policies (CDC worker errors, unexpected DLP findings)',
+    ),
+    part(
+      'automation.dlp-coverage',
+      'every dataset covered by a DLP scan',
+      false,
+      datasets.length > 0 && datasets.every((d) => scanned.has(d.id)) ? [`${datasets.length} of ${datasets.length} datasets`] : [],
+      `${datasets.filter((d) => !scanned.has(d.id)).length} of ${datasets.length} datasets without a scan`,
+    ),
+  ];
+}
+
+/** Stage 5: several team domains with their own projects, topic namespaces and readers of each other's data. */
+function decentralizationParts(model: PipelineModel, { domains, withCompany, domainReaders, domainUsers }: Evidence): StagePart[] {
+  return [
+    part(
+      'decentralization.domains',
+      `several team domains, each with its own microwarehouse (DataDomain)${withCompany}`,
+      true,
+      domains.length >= 2 ? domains : [],
+      `${domains.length ? `only domain ${names(domains)}` : 'no domain yet'}; give each team a DataDomain`,
+    ),
+    part(
+      'decentralization.consumers',
+      "domains reading others' data through declared grants",
+      false,
+      domainReaders.map((c) => c.label),
+      'publish data products and subscribe to them',
+    ),
+    part(
+      'decentralization.projects',
+      'domains in their own Google projects',
+      false,
+      model.facts.datasetProjects.length >= 2 ? model.facts.datasetProjects : [],
+      'give domains their own projects',
+    ),
+    part(
+      'decentralization.topic-namespaces',
+      'team principals with their own topic grants',
+      false,
+      domainUsers.map((c) => c.label),
+      'give each domain a prefixed topic namespace',
+    ),
   ];
 }
 
