@@ -19,7 +19,7 @@ import { ISourceDatabase } from '../sources/source-database';
 import { RealtimePipeline } from '../stages/realtime-pipeline';
 import { DataProductSpec, DataSubscriptionSpec, DecentralizationMode, IPlatformDomain, ResolvedSubscription } from './data-product';
 import { CENTRAL, DecentralizedPlatform } from './decentralized-platform';
-import { checkProducts } from './product-checks';
+import { checkDomain } from './domain-checks';
 import { DomainAccessSpec, DomainConnectOptions, DomainDatasetSpec, DomainTopicSpec } from './domain-specs';
 import { DataProductViews } from './data-product-views';
 
@@ -62,8 +62,6 @@ export interface DataDomainProps {
   /** Password of the domain's deployer user `<name>-deployer`, when the domain has its own stack. @default sensitive variable `kafka_deployer_password` of the domain's stack */
   readonly deployerPassword?: SecretValue;
 }
-
-const DOMAIN_NAME = /^[a-z][a-z0-9-]{1,19}$/;
 
 /**
  * Namespace of a full domain's Connect workers' internal topics, `__connect.<name>.`: outside the
@@ -160,9 +158,10 @@ export class DataDomain extends Construct implements IPlatformDomain {
     this.mode = props.mode;
     this.project = props.project ?? props.platform.project;
     this.namespace = `${props.name}.`;
-    this.namespaces = props.mode === 'full'
-      ? [this.namespace, heartbeatTopicName(this.namespace), `schema-history.${this.namespace}`, connectWorkerNamespace(props.name)]
-      : [this.namespace];
+    this.namespaces =
+      props.mode === 'full'
+        ? [this.namespace, heartbeatTopicName(this.namespace), `schema-history.${this.namespace}`, connectWorkerNamespace(props.name)]
+        : [this.namespace];
     this.products = new Map((props.products ?? []).map((p) => [p.name, p]));
     const separate = props.platform.isSeparate(this);
     const base = props.platform.kafka;
@@ -176,7 +175,8 @@ export class DataDomain extends Construct implements IPlatformDomain {
     this.user = new KafkaScramUser(this, 'user', {
       platform: this.kafka,
       username: props.name,
-      password: props.kafkaPassword ?? SecretValue.fromVariable(`${props.name.replace(/-/g, '_')}_kafka_password`, `Kafka password of the ${props.name} domain`),
+      password:
+        props.kafkaPassword ?? SecretValue.fromVariable(`${props.name.replace(/-/g, '_')}_kafka_password`, `Kafka password of the ${props.name} domain`),
     });
     this.kafkaPrincipal = this.user.principal;
     this.grantNamespace();
@@ -193,7 +193,11 @@ export class DataDomain extends Construct implements IPlatformDomain {
     const subscriptions = props.subscriptions ?? [];
     if (subscriptions.some((s) => s.land ?? props.mode === 'partial')) {
       // Written by the landing sinks' Connect workers (see land()).
-      this.landingDataset = this.addDataset('subscriptions', `${this.datasetPrefix}_subscriptions`, `Data products the ${props.name} domain subscribes to, landed from Kafka`);
+      this.landingDataset = this.addDataset(
+        'subscriptions',
+        `${this.datasetPrefix}_subscriptions`,
+        `Data products the ${props.name} domain subscribes to, landed from Kafka`,
+      );
     }
     for (const t of props.topics ?? []) {
       this.topics.push(new KafkaTopic(this, `topic-${t.name}`, { platform: this.kafka, name: t.name, partitions: t.partitions, config: t.config }));
@@ -229,14 +233,26 @@ export class DataDomain extends Construct implements IPlatformDomain {
         brokerCount: base.brokerCount,
         defaultReplicationFactor: base.defaultReplicationFactor,
         defaultPartitions: base.defaultPartitions,
-        sasl: { username: `${props.name}-deployer`, password: props.deployerPassword ?? SecretValue.fromVariable('kafka_deployer_password', `Kafka password of the ${props.name} domain's deployer`) },
+        sasl: {
+          username: `${props.name}-deployer`,
+          password: props.deployerPassword ?? SecretValue.fromVariable('kafka_deployer_password', `Kafka password of the ${props.name} domain's deployer`),
+        },
       });
-      const kafka = new DelegatedKafkaPlatform(this, 'kafka-access', { topics: deployer, admin: base, adminScope: props.platform.domainAccessScope(props.name) });
+      const kafka = new DelegatedKafkaPlatform(this, 'kafka-access', {
+        topics: deployer,
+        admin: base,
+        adminScope: props.platform.domainAccessScope(props.name),
+      });
       // The platform's stack holds the deployer user and the domain's ACLs and users: it goes first.
       TerraformStack.of(this).addDependency(TerraformStack.of(props.platform));
       return kafka;
     }
-    if (separate) this.problems.push({ property: 'platform.kafka', value: base.node.path, allowed: 'a self-managed KafkaCluster when the domain has its own stack (its stack reaches the brokers with a deployer SCRAM user)' });
+    if (separate)
+      this.problems.push({
+        property: 'platform.kafka',
+        value: base.node.path,
+        allowed: 'a self-managed KafkaCluster when the domain has its own stack (its stack reaches the brokers with a deployer SCRAM user)',
+      });
     return base;
   }
 
@@ -244,9 +260,23 @@ export class DataDomain extends Construct implements IPlatformDomain {
   private grantNamespace(): void {
     const namespaceAcls = new Construct(this, 'namespace');
     for (const operation of ['Write', 'Read', 'Describe'] as const) {
-      new KafkaAcl(namespaceAcls, `Topic-${operation}`, { platform: this.kafka, principal: this.kafkaPrincipal, operation, resourceType: 'Topic', resourceName: this.namespace, patternType: 'Prefixed' });
+      new KafkaAcl(namespaceAcls, `Topic-${operation}`, {
+        platform: this.kafka,
+        principal: this.kafkaPrincipal,
+        operation,
+        resourceType: 'Topic',
+        resourceName: this.namespace,
+        patternType: 'Prefixed',
+      });
     }
-    new KafkaAcl(namespaceAcls, 'Group-Read', { platform: this.kafka, principal: this.kafkaPrincipal, operation: 'Read', resourceType: 'Group', resourceName: this.namespace, patternType: 'Prefixed' });
+    new KafkaAcl(namespaceAcls, 'Group-Read', {
+      platform: this.kafka,
+      principal: this.kafkaPrincipal,
+      operation: 'Read',
+      resourceType: 'Group',
+      resourceName: this.namespace,
+      patternType: 'Prefixed',
+    });
   }
 
   /** The domain's own Connect cluster (full) and its workers' Kafka and Google identities. */
@@ -254,7 +284,9 @@ export class DataDomain extends Construct implements IPlatformDomain {
     const connectUser = new KafkaScramUser(this, 'connect-user', {
       platform: this.kafka,
       username: `${props.name}-connect`,
-      password: connect.kafkaPassword ?? SecretValue.fromVariable(`${props.name.replace(/-/g, '_')}_connect_kafka_password`, `Kafka password of the ${props.name} domain's Connect workers`),
+      password:
+        connect.kafkaPassword ??
+        SecretValue.fromVariable(`${props.name.replace(/-/g, '_')}_connect_kafka_password`, `Kafka password of the ${props.name} domain's Connect workers`),
     });
     // The workers' Google identity: the domain's BigQuery sinks write as it (write on their datasets, Job User).
     const connectAccount = new PipelineServiceAccount(this, 'connect-account', {
@@ -361,7 +393,10 @@ export class DataDomain extends Construct implements IPlatformDomain {
       project: this.project,
       defaultDataset: this.landingDataset!.datasetId,
       topics: product.topicPrefix === undefined ? topics : undefined,
-      topicsRegex: product.topicPrefix !== undefined ? [...topics, `${product.topicPrefix}.*`].map((t) => t.replace(/[.]/g, '\\.').replace('\\.*', '.*')).join('|') : undefined,
+      topicsRegex:
+        product.topicPrefix !== undefined
+          ? [...topics, `${product.topicPrefix}.*`].map((t) => t.replace(/[.]/g, '\\.').replace('\\.*', '.*')).join('|')
+          : undefined,
       upsertEnabled: true,
       deleteEnabled: true,
       kafkaKeyFieldName: 'kafka_key',
@@ -383,7 +418,11 @@ export class DataDomain extends Construct implements IPlatformDomain {
   /** Reports a subscription naming a product its publisher does not publish (called by the platform). */
   public reportMissingProduct(spec: DataSubscriptionSpec, known: string[]): void {
     const i = (this.props.subscriptions ?? []).indexOf(spec);
-    this.problems.push({ property: `subscriptions[${i}].product`, value: spec.product, allowed: `a product of ${spec.domain}: ${known.join(', ') || 'it publishes none'}` });
+    this.problems.push({
+      property: `subscriptions[${i}].product`,
+      value: spec.product,
+      allowed: `a product of ${spec.domain}: ${known.join(', ') || 'it publishes none'}`,
+    });
   }
 
   /** Reports a name another domain of the platform already has (called by the platform). */
@@ -430,52 +469,15 @@ export class DataDomain extends Construct implements IPlatformDomain {
   }
 
   private check(p: Problems): void {
-    const props = this.props;
-    p.check(DOMAIN_NAME.test(props.name), 'name', props.name, "2-20 lowercase letters, digits or '-', starting with a letter");
-    p.check(['full', 'partial'].includes(props.mode), 'mode', props.mode, 'full or partial');
-    if (props.mode === 'full') {
-      p.check(props.connect !== undefined, 'connect', undefined, "the domain's own Connect cluster when mode is full (a full domain runs its own connectors)");
-    } else {
-      p.check((props.sources ?? []).length === 0, 'sources', (props.sources ?? []).map((s) => s.logicalName), "none when mode is partial (its data comes from subscriptions; use mode 'full' to run its own captures)");
-      p.check(props.connect === undefined, 'connect', props.connect?.url, "none when mode is partial (landing sinks run on the platform's shared Connect cluster)");
-    }
-    (props.topics ?? []).forEach((t, i) => p.check(t.name.startsWith(this.namespace), `topics[${i}].name`, t.name, `a topic under the domain's namespace "${this.namespace}"`));
-    (props.readers ?? []).forEach((r, i) => p.check(/^(user|group|serviceAccount|domain):.+$/.test(r), `readers[${i}]`, r, "an IAM member 'user:…', 'group:…', 'serviceAccount:…' or 'domain:…'"));
-    const own = new Set(this.topics.map((t) => t.name));
-    checkProducts(p, props.products ?? [], {
-      topicAllowed: (t) => this.namespaces.some((n) => t.startsWith(n)),
-      topicExists: (t) => own.has(t),
-      prefixExists: (x) => [...own].some((t) => t.startsWith(x)),
+    checkDomain(p, this.props, {
+      namespace: this.namespace,
+      namespaces: this.namespaces,
+      ownTopics: this.topics.map((t) => t.name),
       datasetExists: (d) => this.datasetIndex.has(d),
-      where: `domain "${this.name}"`,
+      readable: () => this.readableTopics(),
+      publishers: [CENTRAL, ...[...this.platform.domains.keys()].filter((n) => n !== this.name)],
+      unresolved: this.platform.unresolvedOf(this),
+      problems: this.problems,
     });
-    // The access model may grant only what the domain owns or subscribes to.
-    const readable = this.readableTopics();
-    (props.access?.roles ?? []).forEach((role, i) =>
-      role.grants.forEach((g, j) => {
-        const at = `access.roles[${i}].grants[${j}]`;
-        const underOwn = (x: string) => this.namespaces.some((n) => x.startsWith(n));
-        if (g.topic !== undefined) {
-          const ok = underOwn(g.topic) || ((g.access ?? 'read') === 'read' && (readable.names.includes(g.topic) || readable.prefixes.some((x) => g.topic!.startsWith(x))));
-          p.check(ok, `${at}.topic`, g.topic, `a topic under "${this.namespace}", or (read only) a topic of a product the domain subscribes to`);
-        }
-        if (g.topicPrefix !== undefined) {
-          const ok = underOwn(g.topicPrefix) || ((g.access ?? 'read') === 'read' && readable.prefixes.some((x) => g.topicPrefix!.startsWith(x)));
-          p.check(ok, `${at}.topicPrefix`, g.topicPrefix, `a prefix under "${this.namespace}", or (read only) under a prefix of a product the domain subscribes to`);
-        }
-      }),
-    );
-    // Subscriptions whose publisher never joined the platform (or that name the domain itself).
-    const known = [CENTRAL, ...[...this.platform.domains.keys()].filter((n) => n !== this.name)];
-    for (const spec of this.platform.unresolvedOf(this)) {
-      const i = (props.subscriptions ?? []).indexOf(spec);
-      p.add(
-        `subscriptions[${i}].domain`,
-        spec.domain,
-        spec.domain === this.name ? 'another domain (a domain reads its own data without subscribing)' : `a domain of the platform: ${known.join(', ')}`,
-      );
-    }
-    // Problems found while building (duplicate name, missing products, platform kind).
-    for (const x of this.problems) p.add(x.property, x.value, x.allowed);
   }
 }
