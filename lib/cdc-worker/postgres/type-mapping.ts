@@ -9,10 +9,21 @@
  */
 
 import { ConnectSchema, bigNumber } from '../core/json';
-import { dateToEpochDays, formatZonedTime, formatZonedTimestamp, intervalToMicros, parseDecimal, timeToMicros, timestampToEpochMicros, twosComplementBytes } from '../core/values';
+import {
+  dateToEpochDays,
+  formatZonedTime,
+  formatZonedTimestamp,
+  intervalToMicros,
+  parseDecimal,
+  timeToMicros,
+  timestampToEpochMicros,
+  twosComplementBytes,
+} from '../core/values';
 import { floatValue, hstoreToJson, jacksonString, parseArrayLiteral, pointValue, tstzrangeInUtc } from './literals';
+import { BUILTIN_ARRAYS, DEBEZIUM_LEAVES_OUT, OID } from './type-oids';
 
 export type { ConnectSchema };
+export { OID };
 
 /** What the catalog says about a type that is not built in. */
 export interface PgTypeInfo {
@@ -55,50 +66,6 @@ export class UnknownTypeError extends Error {
 }
 
 export const UNAVAILABLE_VALUE_PLACEHOLDER = '__debezium_unavailable_value';
-
-/** Built-in type OIDs (pg_type.dat). */
-export const OID = {
-  bool: 16, bytea: 17, char: 18, name: 19, int8: 20, int2: 21, int4: 23, text: 25, oid: 26,
-  json: 114, xml: 142, cidr: 650, float4: 700, float8: 701, money: 790, macaddr: 829, inet: 869,
-  bpchar: 1042, varchar: 1043, date: 1082, time: 1083, timestamp: 1114, timestamptz: 1184,
-  interval: 1186, timetz: 1266, bit: 1560, varbit: 1562, numeric: 1700, uuid: 2950, macaddr8: 774,
-  jsonb: 3802, citext: -1, point: 600, tsvector: 3614,
-  int4range: 3904, int8range: 3926, numrange: 3906, tsrange: 3908, tstzrange: 3910, daterange: 3912,
-} as const;
-
-/** Built-in array type OID → element type OID. */
-export const BUILTIN_ARRAYS: Record<number, number> = {
-  1000: OID.bool, 1001: OID.bytea, 1002: OID.char, 1003: OID.name, 1016: OID.int8, 1005: OID.int2,
-  1007: OID.int4, 1009: OID.text, 1028: OID.oid, 199: OID.json, 143: OID.xml, 651: OID.cidr,
-  1021: OID.float4, 1022: OID.float8, 791: OID.money, 1040: OID.macaddr, 1041: OID.inet,
-  1014: OID.bpchar, 1015: OID.varchar, 1182: OID.date, 1183: OID.time, 1115: OID.timestamp,
-  1185: OID.timestamptz, 1187: OID.interval, 1270: OID.timetz, 1561: OID.bit, 1563: OID.varbit,
-  1231: OID.numeric, 2951: OID.uuid, 3807: OID.jsonb,
-  3905: OID.int4range, 3927: OID.int8range, 3907: OID.numrange, 3909: OID.tsrange, 3911: OID.tstzrange, 3913: OID.daterange,
-  3643: OID.tsvector,
-};
-
-/**
- * Built-in types whose columns Debezium's PostgreSQL connector leaves out of its events (no schema
- * for them with `include.unknown.datatypes=false`), seen in Debezium 3.6.1's events: multiranges,
- * the geometric types other than point, point[], tsquery, pg_lsn, the oid aliases (reg*), the
- * transaction and tuple identifiers, and their arrays. The worker treats them as unknown types, so
- * `output.unknownTypes=skip` gives Debezium's events and `fail` stops with the column named.
- */
-export const DEBEZIUM_LEAVES_OUT: Readonly<Record<number, string>> = {
-  4451: 'int4multirange', 6150: '_int4multirange', 4536: 'int8multirange', 6157: '_int8multirange',
-  4532: 'nummultirange', 6151: '_nummultirange', 4533: 'tsmultirange', 6152: '_tsmultirange',
-  4534: 'tstzmultirange', 6153: '_tstzmultirange', 4535: 'datemultirange', 6155: '_datemultirange',
-  1017: '_point', 628: 'line', 629: '_line', 601: 'lseg', 1018: '_lseg', 603: 'box', 1020: '_box',
-  602: 'path', 1019: '_path', 604: 'polygon', 1027: '_polygon', 718: 'circle', 719: '_circle',
-  3615: 'tsquery', 3645: '_tsquery', 3220: 'pg_lsn', 3221: '_pg_lsn',
-  24: 'regproc', 1008: '_regproc', 2202: 'regprocedure', 2207: '_regprocedure', 2203: 'regoper', 2208: '_regoper',
-  2204: 'regoperator', 2209: '_regoperator', 2205: 'regclass', 2210: '_regclass', 2206: 'regtype', 2211: '_regtype',
-  3734: 'regconfig', 3735: '_regconfig', 3769: 'regdictionary', 3770: '_regdictionary',
-  4089: 'regnamespace', 4090: '_regnamespace', 4096: 'regrole', 4097: '_regrole', 4191: 'regcollation', 4192: '_regcollation',
-  28: 'xid', 1011: '_xid', 5069: 'xid8', 271: '_xid8', 29: 'cid', 1012: '_cid', 27: 'tid', 1010: '_tid',
-  2970: 'txid_snapshot', 2949: '_txid_snapshot', 5038: 'pg_snapshot', 5039: '_pg_snapshot',
-};
 
 // PGStatement.DATE_POSITIVE_INFINITY / DATE_NEGATIVE_INFINITY, which Debezium emits for ±infinity.
 const POS_INFINITY_MICROS = '9223372036825200000';
@@ -162,12 +129,7 @@ function text(name?: string, asElement: ElementTraits = NEWER_ELEMENT): TypeMapp
   return { schema: scalar('string', name, name ? 1 : undefined), convert: str, asElement };
 }
 
-function mapType(
-  oid: number,
-  typmod: number,
-  opts: TypeMappingOptions,
-  lookup: (oid: number) => PgTypeInfo | undefined,
-): TypeMapping {
+function mapType(oid: number, typmod: number, opts: TypeMappingOptions, lookup: (oid: number) => PgTypeInfo | undefined): TypeMapping {
   if (DEBEZIUM_LEAVES_OUT[oid]) throw new UnknownTypeError(oid, lookup(oid)?.name ?? DEBEZIUM_LEAVES_OUT[oid]);
   const builtin = mapBuiltinType(oid, typmod, opts);
   if (builtin) return builtin;
@@ -177,12 +139,7 @@ function mapType(
 }
 
 /** Enums, domains, arrays of non-built-in types and the extension types Debezium knows by name. */
-function mapCatalogType(
-  oid: number,
-  typmod: number,
-  opts: TypeMappingOptions,
-  lookup: (oid: number) => PgTypeInfo | undefined,
-): TypeMapping {
+function mapCatalogType(oid: number, typmod: number, opts: TypeMappingOptions, lookup: (oid: number) => PgTypeInfo | undefined): TypeMapping {
   const info = lookup(oid);
   if (info) {
     if (info.kind === 'e') {
@@ -223,7 +180,10 @@ function mapCatalogType(
 function mapTemporalType(oid: number, typmod: number): TypeMapping | null {
   switch (oid) {
     case OID.date:
-      return { schema: scalar('int32', 'io.debezium.time.Date', 1), convert: (t) => (t === 'infinity' ? 2147483647 : t === '-infinity' ? -2147483648 : dateToEpochDays(t)) };
+      return {
+        schema: scalar('int32', 'io.debezium.time.Date', 1),
+        convert: (t) => (t === 'infinity' ? 2147483647 : t === '-infinity' ? -2147483648 : dateToEpochDays(t)),
+      };
     case OID.timestamp: {
       const precision = typmod < 0 ? 6 : typmod;
       if (precision <= 3) {
@@ -410,16 +370,10 @@ function moneyMapping(opts: TypeMappingOptions): TypeMapping {
   };
 }
 
-function arrayMapping(
-  elemOid: number,
-  typmod: number,
-  opts: TypeMappingOptions,
-  lookup: (oid: number) => PgTypeInfo | undefined,
-): TypeMapping {
+function arrayMapping(elemOid: number, typmod: number, opts: TypeMappingOptions, lookup: (oid: number) => PgTypeInfo | undefined): TypeMapping {
   const inner = mapType(elemOid, typmod, opts, lookup);
   const traits = inner.asElement ?? {};
-  const convertAll = (items: unknown[]): unknown[] =>
-    items.map((v) => (v === null ? null : Array.isArray(v) ? convertAll(v) : inner.convert(v as string)));
+  const convertAll = (items: unknown[]): unknown[] => items.map((v) => (v === null ? null : Array.isArray(v) ? convertAll(v) : inner.convert(v as string)));
   const hasNull = (items: unknown[]): boolean => items.some((v) => v === null || (Array.isArray(v) && hasNull(v)));
   return {
     schema: { type: 'array', items: { ...inner.schema, optional: !traits.itemsRequired }, optional: true },
