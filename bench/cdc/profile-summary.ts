@@ -1,0 +1,88 @@
+/**
+ * Summarises a V8 CPU profile of the worker (`node --cpu-prof`, see BENCHMARKS.md): self time
+ * per concern of a row's path (decode, value conversion, envelope, JSON, kafkajs encoding, CRC,
+ * compression, partitioner, GC, idle: waiting on the database or on acks), over the busiest
+ * stretch of the profile (the backlog catch-up), and the top functions.
+ *
+ * Usage: ts-node --transpile-only bench/cdc/profile-summary.ts <file.cpuprofile> [seconds]
+ */
+import { readFileSync } from 'fs';
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+}
+
+/** The concern of a function, by its file and name (first match wins). */
+const CONCERNS: [string, RegExp][] = [
+  ['idle (waiting: socket, acks, database)', /^\(idle\)/],
+  ['garbage collection', /^\(garbage collector\)/],
+  ['pgoutput decode', /postgres\/protocol|pgoutput|pg-protocol|replication/],
+  ['value conversion', /type-mapping|literals|core\/values|mysql\/type-mapping/],
+  ['envelope building', /envelope|postgres\/stream|binlog-events/],
+  ['JSON (stringify, schema text)', /core\/json|JSON|stringify/],
+  ['kafkajs CRC32C', /crc32/i],
+  ['kafkajs compression (gzip)', /gzip|zlib|compression/i],
+  ['partitioner (murmur2)', /partitioner|murmur/],
+  ['kafkajs encoding (records, batches)', /kafkajs\/src\/protocol/],
+  ['kafkajs client (producer, network)', /kafkajs/],
+  ['sink queue', /kafka\/sink|lifecycle|core\/sink/],
+  ['metrics, logging', /prom-client|pino|metrics/],
+  ['Node internals, other', /./],
+];
+
+function concernOf(n: Node): string {
+  const key =
+    `${n.callFrame.functionName === '(idle)' || n.callFrame.functionName.startsWith('(') ? n.callFrame.functionName : ''} ${n.callFrame.url} ${n.callFrame.functionName}`.trim();
+  for (const [name, re] of CONCERNS) if (re.test(key)) return name;
+  return 'Node internals, other';
+}
+
+function main(): void {
+  const [file, secondsArg] = process.argv.slice(2);
+  const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  // time of each sample
+  const times: number[] = [];
+  let t = p.startTime;
+  for (const d of p.timeDeltas) times.push((t += d));
+  // the busiest window of `seconds` (default 5): where the backlog is caught up
+  const win = Number(secondsArg ?? 5) * 1e6;
+  let best = 0;
+  let bestStart = 0;
+  let busy = 0;
+  let j = 0;
+  const idle = (i: number) => byId.get(p.samples[i])!.callFrame.functionName === '(idle)';
+  for (let i = 0; i < times.length; i++) {
+    if (!idle(i)) busy++;
+    while (times[i] - times[j] > win) if (!idle(j++)) busy--;
+    if (busy > best) [best, bestStart] = [busy, j];
+  }
+  const self = new Map<string, number>();
+  const fns = new Map<string, number>();
+  let total = 0;
+  for (let i = bestStart; i < times.length && times[i] - times[bestStart] <= win; i++) {
+    const dt = i + 1 < times.length ? times[i + 1] - times[i] : 0;
+    const n = byId.get(p.samples[i])!;
+    const c = concernOf(n);
+    self.set(c, (self.get(c) ?? 0) + dt);
+    const fn = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/.*\/(node_modules\/)?/, '')}:${n.callFrame.lineNumber + 1}`;
+    fns.set(fn, (fns.get(fn) ?? 0) + dt);
+    total += dt;
+  }
+  const row = (k: string, v: number) => `| ${k} | ${(v / 1000).toFixed(0)} | ${((100 * v) / total).toFixed(1)}% |`;
+  console.log(`window: ${(total / 1e6).toFixed(2)} s of ${((times[times.length - 1] - p.startTime) / 1e6).toFixed(1)} s profiled\n`);
+  console.log('| concern | self ms | share |\n| --- | --- | --- |');
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1])) console.log(row(k, v));
+  console.log('\n| function | self ms | share |\n| --- | --- | --- |');
+  for (const [k, v] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(row(k, v));
+}
+
+main();
