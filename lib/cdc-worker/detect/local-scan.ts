@@ -3,6 +3,23 @@
  * once), the digit groups of the current cluster (preallocated), and the layout checks on them.
  */
 
+/** The info types by number (see TYPE_NAMES in local.ts). */
+export const PHONE = 0;
+export const EMAIL = 1;
+export const CARD = 2;
+export const SSN = 3;
+export const IP = 4;
+export const IBAN = 5;
+
+// Likelihood ranks, as in LIKELIHOODS.
+export const UNLIKELY = 1;
+export const POSSIBLE = 2;
+export const LIKELY = 3;
+export const VERY_LIKELY = 4;
+
+/** Reports a match: its info type, its UTF-16 offsets, and its likelihood rank without and with context words. */
+export type Emit = (type: number, start: number, end: number, base: number, withContext: number) => void;
+
 export const MAX_GROUPS = 64;
 export const gStart = new Int32Array(MAX_GROUPS);
 export const gEnd = new Int32Array(MAX_GROUPS);

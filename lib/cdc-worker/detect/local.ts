@@ -11,22 +11,31 @@
  */
 import { Finding, InspectOptions, LOCAL_INFO_TYPES, LIKELIHOODS, likelihoodRank, Row, SensitiveDataDetector } from './types';
 import { cellText, OffsetCursor } from './text';
-import { creditCardValid, IBAN_LENGTHS, ibanChecksumValid, ipv4Valid, ipv6Valid, ssnValid } from './validators';
-import { CLASS, MAX_GROUPS, domainValid, gDigits, gEnd, gStart, isDomainCode, isHexColonDot, isLocalPartCode, isWordCode, nanpValid, phoneParensOk } from './local-scan';
+import { creditCardValid, ipv4Valid, ssnValid } from './validators';
+import {
+  CARD,
+  CLASS,
+  Emit,
+  EMAIL,
+  gDigits,
+  gEnd,
+  gStart,
+  IBAN,
+  IP,
+  isWordCode,
+  LIKELY,
+  MAX_GROUPS,
+  nanpValid,
+  phoneParensOk,
+  PHONE,
+  POSSIBLE,
+  SSN,
+  UNLIKELY,
+  VERY_LIKELY,
+} from './local-scan';
+import { emailAt, ibanAt, ipv6At } from './local-tokens';
 
-const PHONE = 0;
-const EMAIL = 1;
-const CARD = 2;
-const SSN = 3;
-const IP = 4;
-const IBAN = 5;
 const TYPE_NAMES = ['PHONE_NUMBER', 'EMAIL_ADDRESS', 'CREDIT_CARD_NUMBER', 'US_SOCIAL_SECURITY_NUMBER', 'IP_ADDRESS', 'IBAN_CODE'];
-
-// Likelihood ranks, as in LIKELIHOODS.
-const UNLIKELY = 1;
-const POSSIBLE = 2;
-const LIKELY = 3;
-const VERY_LIKELY = 4;
 
 /** Hotwords per type: looked for in the 40 characters before a match and in the column name. */
 const HOTWORDS: readonly RegExp[] = [
@@ -64,6 +73,8 @@ export class LocalDetector implements SensitiveDataDetector {
   private readonly includeQuote: boolean;
   private readonly matches: RawMatch[] = [];
   private column = '';
+  /** {@link emit} for the token detectors (local-tokens.ts). */
+  private readonly emitMatch: Emit = (type, start, end, base, withContext) => this.emit(type, start, end, base, withContext);
   private text = '';
 
   constructor(options: LocalDetectorOptions = {}) {
@@ -131,8 +142,7 @@ export class LocalDetector implements SensitiveDataDetector {
     }
     const starts = new OffsetCursor(text);
     const ends = new OffsetCursor(text);
-    const contentLocations =
-      column === undefined ? [] : [{ containerName, recordLocation: { fieldId: { name: column }, tableLocation: { rowIndex } } }];
+    const contentLocations = column === undefined ? [] : [{ containerName, recordLocation: { fieldId: { name: column }, tableLocation: { rowIndex } } }];
     for (const m of matches) {
       const s = starts.at(m.start);
       const e = ends.at(m.end);
@@ -143,9 +153,7 @@ export class LocalDetector implements SensitiveDataDetector {
         codepointRange: { start: s.codepoint, end: e.codepoint },
         contentLocations,
       };
-      const finding: Finding = this.includeQuote
-        ? { quote: text.slice(m.start, m.end), infoType, likelihood, location }
-        : { infoType, likelihood, location };
+      const finding: Finding = this.includeQuote ? { quote: text.slice(m.start, m.end), infoType, likelihood, location } : { infoType, likelihood, location };
       out.push(finding);
     }
     matches.length = 0;
@@ -207,7 +215,7 @@ export class LocalDetector implements SensitiveDataDetector {
         continue;
       }
       if (k === 2 && ibans && i + 3 < n && CLASS[s.charCodeAt(i + 1)] === 2 && CLASS[s.charCodeAt(i + 2)] === 1) {
-        const end = this.iban(s, i);
+        const end = ibanAt(s, i, this.emitMatch);
         if (end > 0) {
           i = end;
           continue;
@@ -219,11 +227,11 @@ export class LocalDetector implements SensitiveDataDetector {
         continue;
       }
       if (k === 4 && emails) {
-        i = this.email(s, i);
+        i = emailAt(s, i, this.emitMatch);
         continue;
       }
       if (k === 5 && ipv6 && i >= colonTokenEnd) {
-        const end = this.ipv6(s, i);
+        const end = ipv6At(s, i, this.emitMatch);
         if (end > 0) {
           i = end;
           continue;
@@ -389,8 +397,7 @@ export class LocalDetector implements SensitiveDataDetector {
       }
       if (first >= 0) {
         const rest = b - first + 1;
-        const formatted =
-          rest === 3 && gDigits[first + 1] - gDigits[first] === 3 && gDigits[first + 2] - gDigits[first + 1] === 3;
+        const formatted = rest === 3 && gDigits[first + 1] - gDigits[first] === 3 && gDigits[first + 2] - gDigits[first + 1] === 3;
         if ((formatted || (rest === 1 && nd === 10)) && nanpValid(s, first, b, 10)) {
           if (formatted) this.emit(PHONE, start, gEnd[b], LIKELY, VERY_LIKELY);
           else this.emit(PHONE, start, gEnd[b], UNLIKELY, LIKELY);
@@ -408,78 +415,6 @@ export class LocalDetector implements SensitiveDataDetector {
       }
     }
     return false;
-  }
-
-
-
-  /** The e-mail address around the `@` at `at`, if any; returns where scanning continues. */
-  private email(s: string, at: number): number {
-    const n = s.length;
-    let ls = at;
-    while (ls > 0 && isLocalPartCode(s.charCodeAt(ls - 1))) ls--;
-    while (ls < at && s.charCodeAt(ls) === 46) ls++;
-    let de = at + 1;
-    while (de < n && isDomainCode(s.charCodeAt(de))) de++;
-    while (de > at + 1 && (s.charCodeAt(de - 1) === 46 || s.charCodeAt(de - 1) === 45)) de--;
-    if (ls < at && at - ls <= 64 && s.charCodeAt(at - 1) !== 46 && domainValid(s, at + 1, de)) {
-      this.emit(EMAIL, ls, de, LIKELY, VERY_LIKELY);
-      return de;
-    }
-    return at + 1;
-  }
-
-
-  /**
-   * The IPv6 address through the `:` at `p`: returns its end when one was found, otherwise
-   * minus the end of the token of hex digits, colons and dots (colons before it need no look).
-   */
-  private ipv6(s: string, p: number): number {
-    const n = s.length;
-    let l = p;
-    while (l > 0 && isHexColonDot(s.charCodeAt(l - 1))) l--;
-    let r = p + 1;
-    while (r < n && isHexColonDot(s.charCodeAt(r))) r++;
-    const tokenEnd = r;
-    while (l < p && s.charCodeAt(l) === 46) l++;
-    while (r > p && s.charCodeAt(r - 1) === 46) r--;
-    if ((l === 0 || !isWordCode(s.charCodeAt(l - 1))) && (r === n || !isWordCode(s.charCodeAt(r))) && r - l >= 3) {
-      let colons = 0;
-      for (let i = l; i < r; i++) if (s.charCodeAt(i) === 58) colons++;
-      if (colons >= 2 && ipv6Valid(s, l, r)) {
-        this.emit(IP, l, r, LIKELY, VERY_LIKELY);
-        return r;
-      }
-    }
-    return -tokenEnd;
-  }
-
-  /** The IBAN starting at the capital at `start`, if any: returns its end, or -1. */
-  private iban(s: string, start: number): number {
-    const n = s.length;
-    const c1 = s.charCodeAt(start + 1);
-    const c2 = s.charCodeAt(start + 2);
-    const c3 = s.charCodeAt(start + 3);
-    if (!(c1 >= 65 && c1 <= 90 && c2 >= 48 && c2 <= 57 && c3 >= 48 && c3 <= 57)) return -1;
-    const length = IBAN_LENGTHS[s.slice(start, start + 2)];
-    if (length === undefined) return -1;
-    const grouped = s.charCodeAt(start + 4) === 32;
-    let count = 0;
-    let i = start;
-    while (i < n && count < length) {
-      const c = s.charCodeAt(i);
-      if (c === 32) {
-        if (!grouped || count % 4 !== 0 || s.charCodeAt(i - 1) === 32) break;
-        i++;
-        continue;
-      }
-      if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90))) break;
-      count++;
-      i++;
-    }
-    if (count !== length || (i < n && isWordCode(s.charCodeAt(i)))) return -1;
-    if (!ibanChecksumValid(s, start, i)) return -1;
-    this.emit(IBAN, start, i, LIKELY, VERY_LIKELY);
-    return i;
   }
 }
 
