@@ -16,6 +16,9 @@
 import { readFileSync } from 'fs';
 import Ajv, { ErrorObject } from 'ajv';
 import { DETECTION_CONFIG_SCHEMA, DetectionConfig, validateDetectionConfig } from '../detect/config';
+import { CdcSignalConfig, SIGNAL_CONFIG_SCHEMA, signalProblems } from './signal-config';
+
+export type { CdcSignalConfig };
 
 /** The PostgreSQL database the worker captures. */
 export interface CdcSourceConfig {
@@ -37,14 +40,20 @@ export interface CdcSourceConfig {
   readonly slotName?: string;
   /** Publication; created (FOR TABLE the tables) if missing, reused otherwise. @default "cdc_worker" */
   readonly publicationName?: string;
-  /** `initial`: snapshot the tables when the slot is created; `never`: stream only. @default "initial" */
-  readonly snapshotMode?: 'initial' | 'never';
+  /** Debezium's `snapshot.mode` (see signal-config.ts for each value's meaning). @default "initial" */
+  readonly snapshotMode?: 'initial' | 'never' | 'no_data' | 'initial_only' | 'when_needed';
   /** Rows fetched per round trip during the snapshot. @default 5000 */
   readonly snapshotFetchSize?: number;
   /** The database engine: `postgres` (logical replication) or `mysql` / `mariadb` (binlog; tables as `database.table`, see mysql/engine.ts). @default "postgres" */
   readonly engine?: 'postgres' | 'mysql' | 'mariadb';
   /** MySQL/MariaDB: the replica server id the binlog connection uses; unique among the server's replicas. @default 184054 */
   readonly serverId?: number;
+  /**
+   * PostgreSQL: how often, in ms, the slot's retained WAL and confirmed position are read from
+   * `pg_replication_slots` on a connection of their own (metrics and a `replication slot status`
+   * log line); 0 = off. @default 30000
+   */
+  readonly slotMonitorIntervalMs?: number;
 }
 
 /** The Kafka cluster events go to. */
@@ -109,6 +118,12 @@ export interface CdcOutputConfig {
   readonly heartbeatIntervalMs?: number;
   /** @default "__debezium-heartbeat" */
   readonly heartbeatTopicsPrefix?: string;
+  /**
+   * Debezium's `heartbeat.action.query`: SQL run on the source at each heartbeat (PostgreSQL only),
+   * e.g. `SELECT pg_logical_emit_message(false, 'heartbeat', now()::text)`, which writes WAL so a
+   * slot on a database with no other traffic still advances. @default "" (none)
+   */
+  readonly heartbeatActionQuery?: string;
   /** Emit BEGIN/END records to `<topicPrefix>.transaction` and a `transaction` block in events. @default false */
   readonly provideTransactionMetadata?: boolean;
   /** Debezium version string put in `source.version` (the format follows Debezium 3.x). @default "3.6.1.Final" */
@@ -135,12 +150,13 @@ export interface CdcDeliveryConfig {
   readonly statusIntervalMs?: number;
 }
 
-/** The worker's whole configuration file. */
 export interface CdcWorkerConfig {
   readonly source: CdcSourceConfig;
   readonly kafka: CdcKafkaConfig;
   readonly output: CdcOutputConfig;
   readonly delivery?: CdcDeliveryConfig;
+  /** Signals and incremental snapshots (off when absent). */
+  readonly signal?: CdcSignalConfig;
   /** Health and metrics endpoint. */
   readonly http?: {
     /** @default 8080 (or `PORT`) */
@@ -163,8 +179,9 @@ type DeepRequired<T> = T extends (infer U)[]
     : T;
 
 /** The configuration after defaults are applied (`kafka.sasl` and `source.password` stay optional). */
-export type ResolvedCdcWorkerConfig = Omit<DeepRequired<CdcWorkerConfig>, 'kafka' | 'source' | 'detection'> & {
+export type ResolvedCdcWorkerConfig = Omit<DeepRequired<CdcWorkerConfig>, 'kafka' | 'source' | 'detection' | 'signal'> & {
   readonly detection?: DetectionConfig;
+  readonly signal?: { readonly table: string; readonly kafkaTopic?: string; readonly chunkSize: number };
   readonly kafka: Omit<DeepRequired<CdcKafkaConfig>, 'sasl'> & {
     readonly sasl?: { readonly mechanism: 'scram-sha-512' | 'scram-sha-256' | 'plain'; readonly username: string; readonly password: string };
   };
@@ -200,10 +217,11 @@ export const CDC_WORKER_CONFIG_SCHEMA = {
         tables: { type: 'array', minItems: 1, uniqueItems: true, items: qualifiedTable },
         slotName: { ...identifier, pattern: '^[a-z0-9_]+$', default: 'cdc_worker' },
         publicationName: { ...identifier, default: 'cdc_worker' },
-        snapshotMode: { enum: ['initial', 'never'], default: 'initial' },
+        snapshotMode: { enum: ['initial', 'never', 'no_data', 'initial_only', 'when_needed'], default: 'initial' },
         snapshotFetchSize: { type: 'integer', minimum: 1, default: 5000 },
         engine: { enum: ['postgres', 'mysql', 'mariadb'], default: 'postgres' },
         serverId: { type: 'integer', minimum: 1, maximum: 4294967295, default: 184054 },
+        slotMonitorIntervalMs: { type: 'integer', minimum: 0, default: 30000 },
       },
     },
     kafka: {
@@ -244,6 +262,7 @@ export const CDC_WORKER_CONFIG_SCHEMA = {
         maxEventBytes: { type: 'integer', minimum: 1024, default: 1000000 },
         heartbeatIntervalMs: { type: 'integer', minimum: 0, default: 0 },
         heartbeatTopicsPrefix: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', default: '__debezium-heartbeat' },
+        heartbeatActionQuery: { type: 'string', default: '' },
         provideTransactionMetadata: { type: 'boolean', default: false },
         debeziumVersion: { type: 'string', minLength: 1, default: '3.6.1.Final' },
       },
@@ -260,6 +279,7 @@ export const CDC_WORKER_CONFIG_SCHEMA = {
         statusIntervalMs: { type: 'integer', minimum: 100, default: 1000 },
       },
     },
+    signal: SIGNAL_CONFIG_SCHEMA,
     http: {
       type: 'object',
       additionalProperties: false,
@@ -400,6 +420,10 @@ export function validateConfig(raw: unknown, sources: Map<string, string> = new 
   if (c.source.engine !== 'postgres' && c.delivery.mode === 'exactly-once') {
     problems.push(`delivery.mode "exactly-once" is supported with source.engine "postgres" only (got source.engine "${c.source.engine}"); use "at-least-once"`);
   }
+  if (c.output.heartbeatActionQuery.trim() !== '' && (c.source.engine !== 'postgres' || c.output.heartbeatIntervalMs === 0)) {
+    problems.push(`output.heartbeatActionQuery needs source.engine "postgres" and output.heartbeatIntervalMs > 0 (got engine "${c.source.engine}", heartbeatIntervalMs ${c.output.heartbeatIntervalMs})`);
+  }
+  problems.push(...signalProblems(c));
   if (c.detection) {
     problems.push(...validateDetectionConfig(c.detection));
     if (c.detection.hashKey && !sources.has('/detection/hashKey')) {

@@ -15,6 +15,9 @@ import { formatLsn } from './protocol';
 import { ReplicationConnection } from './replication';
 import { slotLease } from './lease';
 import { markSnapshot, readInitialSnapshot, snapshotPending } from './snapshot';
+import { PgIncrementalSnapshots, preparePublication } from './incremental';
+import { dropLostSlot, snapshotsNewSlot, stopAfterSnapshot } from './snapshot-mode';
+import { SlotMonitor } from './slot-monitor';
 import { PgChangeStream, PgPositions } from './stream';
 
 export class PostgresEngine implements SourceEngine {
@@ -25,6 +28,8 @@ export class PostgresEngine implements SourceEngine {
   private catalog!: Catalog;
   private repl: ReplicationConnection | null = null;
   private stream: PgChangeStream | null = null;
+  private incremental: PgIncrementalSnapshots | null = null;
+  private monitor: SlotMonitor | null = null;
   private readonly positions: PgPositions = { acked: 0n, stored: null, serverWalEnd: 0n };
   private sentLsn = -1n;
   private lastStatusAt = 0;
@@ -57,7 +62,8 @@ export class PostgresEngine implements SourceEngine {
     await ctx.acquireLease(slotLease(this.catalogClient, source.slotName));
     this.catalog = new Catalog(this.catalogClient);
 
-    const pub = await this.catalog.ensurePublication(source.publicationName, source.tables);
+    if (ctx.cfg.signal) this.incremental = new PgIncrementalSnapshots(ctx, this.opts, ctx.cfg.signal.table);
+    const pub = await preparePublication(ctx, this.catalogClient, this.catalog, this.incremental);
     ctx.log.info({ publication: source.publicationName, ...pub }, 'publication ready');
     await ctx.openSink(output.provideTransactionMetadata ? [`${output.topicPrefix}.transaction`] : []);
 
@@ -69,13 +75,18 @@ export class PostgresEngine implements SourceEngine {
       this.positions.acked = slot.confirmedFlushLsn ?? 0n;
       ctx.log.info({ slot: source.slotName, confirmedFlushLsn: formatLsn(this.positions.acked) }, 'reusing replication slot');
     }
+    if (source.snapshotMode === 'initial_only') return stopAfterSnapshot(ctx, !slot);
     await this.resumeFromKafka();
     this.sentLsn = -1n;
 
     this.stream = new PgChangeStream(ctx, this.catalog, this.opts, this.positions, () => this.sendStatus(true));
     this.stream.repl = this.repl;
+    await this.incremental?.start();
+    this.stream.signals = this.incremental;
     const stream = this.stream;
     this.repl.start(source.slotName, source.publicationName, (m) => stream.onReplication(m), (e) => ctx.fail(e, 'postgres'));
+    this.monitor = new SlotMonitor(ctx);
+    this.monitor.start();
     return { from: formatLsn(this.positions.acked) };
   }
 
@@ -83,6 +94,7 @@ export class PostgresEngine implements SourceEngine {
   private async usableSlot(): Promise<{ confirmedFlushLsn: bigint | null; active: boolean } | null> {
     const { source } = this.ctx.cfg;
     let slot = await this.catalog.slot(source.slotName);
+    if (slot && (await dropLostSlot(this.ctx, this.catalogClient, this.catalog))) slot = null;
     if (slot && (await snapshotPending(this.ctx, this.catalogClient))) {
       this.ctx.log.warn({ slot: source.slotName }, 'previous initial snapshot did not finish: dropping the slot and starting over');
       await this.catalog.dropSlot(source.slotName);
@@ -105,7 +117,7 @@ export class PostgresEngine implements SourceEngine {
     const created = await this.repl!.createSlot(source.slotName);
     this.positions.acked = created.consistentPoint;
     ctx.log.info({ slot: source.slotName, consistentPoint: formatLsn(created.consistentPoint), snapshot: created.snapshotName }, 'replication slot created');
-    if (source.snapshotMode === 'initial') {
+    if (snapshotsNewSlot(source.snapshotMode)) {
       ctx.enterSnapshot();
       await readInitialSnapshot(ctx, this.catalog, this.opts, created.snapshotName, created.consistentPoint);
       await ctx.sink.flush();
@@ -127,15 +139,17 @@ export class PostgresEngine implements SourceEngine {
 
   onCheckpoint(position: bigint): void {
     if (position > this.positions.acked) this.positions.acked = position;
+    this.incremental?.onCheckpoint(position);
   }
 
   confirmPosition(): void {
     this.sendStatus(false);
   }
 
-  /** A heartbeat confirms the acknowledged position again (so a quiet slot's WAL can go). */
+  /** A heartbeat confirms the acknowledged position again (so a quiet slot's WAL can go) and runs `output.heartbeatActionQuery`. */
   afterHeartbeat(): void {
     this.ctx.sink.push({ checkpoint: this.positions.acked, commitTimeMicros: Date.now() * 1000 });
+    this.monitor?.afterHeartbeat();
   }
 
   lagBytes(): number {
@@ -156,6 +170,7 @@ export class PostgresEngine implements SourceEngine {
   }
 
   pauseSource(): void {
+    this.incremental?.stop();
     this.repl?.pause();
   }
 
@@ -164,12 +179,14 @@ export class PostgresEngine implements SourceEngine {
   }
 
   async close(): Promise<void> {
+    await this.monitor?.stop();
     if (this.repl) {
       // Final status with exactly what Kafka acknowledged.
       this.sendStatus(true, true);
       await sleep(50);
       await this.repl.close();
     }
+    await this.incremental?.close();
     await this.catalogClient?.end().catch(() => undefined);
   }
 
