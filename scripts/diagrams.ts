@@ -44,7 +44,9 @@ async function main(): Promise<void> {
     }
     removeStale(docs, Object.keys(REFERENCE_STACKS));
     const assessed = await run(['assess', '--json', '--cdktf-out', outdir], root);
-    const stages = new Map<string, string>((JSON.parse(assessed.stdout) as { stack: string; stage: number; stageName: string }[]).map((a) => [a.stack, `stage ${a.stage} (${a.stageName})`]));
+    const stages = new Map<string, string>(
+      (JSON.parse(assessed.stdout) as { stack: string; stage: number; stageName: string }[]).map((a) => [a.stack, `stage ${a.stage} (${a.stageName})`]),
+    );
     updateReadme(join(root, 'README.md'), Object.keys(REFERENCE_STACKS), stages);
     if (failed) process.exitCode = 1;
   } finally {
@@ -83,11 +85,25 @@ function screenshot(svg: string, png: string): void {
   const width = /width="(\d+)"/.exec(text)?.[1];
   const height = /height="(\d+)"/.exec(text)?.[1];
   const profile = mkdtempSync(join(tmpdir(), 'cdp-chromium-'));
-  const r = spawnSync('chromium', [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--hide-scrollbars', `--user-data-dir=${profile}`,
-    `--window-size=${width},${height}`, `--screenshot=${png}`, `file://${svg}`,
-  ], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(
+    'chromium',
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--hide-scrollbars',
+      `--user-data-dir=${profile}`,
+      `--window-size=${width},${height}`,
+      `--screenshot=${png}`,
+      `file://${svg}`,
+    ],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   rmSync(profile, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`chromium failed on ${svg}: ${r.error?.message ?? r.stderr}`);
   process.stdout.write(`${png}\n`);

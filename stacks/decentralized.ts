@@ -15,10 +15,34 @@ import { monolithTables } from './wepay-company';
 /** Tables of the payments team's own PostgreSQL ledger. */
 export const paymentsLedgerTables: SourceTable[] = [
   // Card numbers stay in the card vault and payout IBANs in the payouts service: the ledger holds no personal data.
-  { name: 'payments', primaryKey: ['id'], columns: [{ name: 'merchant_id', type: 'bigint' }, { name: 'amount', type: 'numeric(18,2)' }], labels: ['payments'] },
-  { name: 'refunds', primaryKey: ['id'], columns: [{ name: 'payment_id', type: 'bigint' }, { name: 'amount', type: 'numeric(18,2)' }], labels: ['payments'] },
-  { name: 'settlements', primaryKey: ['id'], columns: [{ name: 'merchant_id', type: 'bigint' }, { name: 'amount', type: 'numeric(18,2)' }], labels: ['finance'] },
-]
+  {
+    name: 'payments',
+    primaryKey: ['id'],
+    columns: [
+      { name: 'merchant_id', type: 'bigint' },
+      { name: 'amount', type: 'numeric(18,2)' },
+    ],
+    labels: ['payments'],
+  },
+  {
+    name: 'refunds',
+    primaryKey: ['id'],
+    columns: [
+      { name: 'payment_id', type: 'bigint' },
+      { name: 'amount', type: 'numeric(18,2)' },
+    ],
+    labels: ['payments'],
+  },
+  {
+    name: 'settlements',
+    primaryKey: ['id'],
+    columns: [
+      { name: 'merchant_id', type: 'bigint' },
+      { name: 'amount', type: 'numeric(18,2)' },
+    ],
+    labels: ['finance'],
+  },
+];
 
 /** What {@link buildDecentralizedCompany} built. */
 export interface DecentralizedCompany {
@@ -49,7 +73,11 @@ export interface CompanyScopes {
  * - `marketing` (partial): subscribes to central `merchants` only, so it can read nothing of
  *   payments or fraud.
  */
-export function buildDecentralizedCompany(scopes: CompanyScopes, config: ReferenceStackConfig, existing?: { kafka: KafkaCluster; connect: KafkaConnectCluster; central: RealtimePipeline }): DecentralizedCompany {
+export function buildDecentralizedCompany(
+  scopes: CompanyScopes,
+  config: ReferenceStackConfig,
+  existing?: { kafka: KafkaCluster; connect: KafkaConnectCluster; central: RealtimePipeline },
+): DecentralizedCompany {
   const { central, platform } = buildCentralPlatform(scopes.platform, config, existing);
   return { platform, central, domains: buildDomains(scopes, platform) };
 }
@@ -60,45 +88,62 @@ function buildCentralPlatform(
   config: ReferenceStackConfig,
   existing?: { kafka: KafkaCluster; connect: KafkaConnectCluster; central: RealtimePipeline },
 ): { central: RealtimePipeline; platform: DecentralizedPlatform } {
-  const kafka = existing?.kafka ?? new KafkaCluster(scope, 'kafka', {
-    bootstrapServers: ['kafka-1.data.internal:9093', 'kafka-2.data.internal:9093', 'kafka-3.data.internal:9093'],
-    kafkaVersion: '3.9.0',
-    brokerCount: 3,
-    sasl: { username: 'terraform', password: SecretValue.fromVariable('kafka_admin_password') },
-  });
+  const kafka =
+    existing?.kafka ??
+    new KafkaCluster(scope, 'kafka', {
+      bootstrapServers: ['kafka-1.data.internal:9093', 'kafka-2.data.internal:9093', 'kafka-3.data.internal:9093'],
+      kafkaVersion: '3.9.0',
+      brokerCount: 3,
+      sasl: { username: 'terraform', password: SecretValue.fromVariable('kafka_admin_password') },
+    });
   // The shared Connect workers' Google identity, declared with the cluster: the monolith's sink,
   // created before the platform, writes as it.
-  const connect = existing?.connect ?? new KafkaConnectCluster(scope, 'connect', {
-    url: 'https://connect.data.internal:8083',
-    kafka,
-    workerPrincipal: 'User:connect',
-    kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('kafka_connect_password') },
-    // Connectors hold ${secrets:…} references, resolved on the workers from mounted Secret Manager files (audit #32).
-    secrets: { mountPath: '/etc/kafka-connect/secrets' },
-    googleServiceAccount: new PipelineServiceAccount(scope, 'shared-connect-account', {
-      project: config.project,
-      accountId: 'shared-connect',
-      displayName: 'Shared Kafka Connect workers of the data platform',
-    }).email,
-  });
-  const central = existing?.central ?? new RealtimePipeline(scope, 'realtime', {
-    kafka,
-    connect,
-    sources: [
-      new ExternalSourceDatabase(scope, 'monolith', {
-        logicalName: 'monolith', engine: 'mysql', host: 'monolith-db.internal', databaseName: 'wepay', tables: monolithTables,
-        replicationPassword: SecretValue.fromVariable('mysql_cdc_password'),
-      }),
-    ],
-    warehouse: { project: config.project, location: 'US', labels: { owner: 'data-platform', classification: 'confidential' } },
-  });
+  const connect =
+    existing?.connect ??
+    new KafkaConnectCluster(scope, 'connect', {
+      url: 'https://connect.data.internal:8083',
+      kafka,
+      workerPrincipal: 'User:connect',
+      kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('kafka_connect_password') },
+      // Connectors hold ${secrets:…} references, resolved on the workers from mounted Secret Manager files (audit #32).
+      secrets: { mountPath: '/etc/kafka-connect/secrets' },
+      googleServiceAccount: new PipelineServiceAccount(scope, 'shared-connect-account', {
+        project: config.project,
+        accountId: 'shared-connect',
+        displayName: 'Shared Kafka Connect workers of the data platform',
+      }).email,
+    });
+  const central =
+    existing?.central ??
+    new RealtimePipeline(scope, 'realtime', {
+      kafka,
+      connect,
+      sources: [
+        new ExternalSourceDatabase(scope, 'monolith', {
+          logicalName: 'monolith',
+          engine: 'mysql',
+          host: 'monolith-db.internal',
+          databaseName: 'wepay',
+          tables: monolithTables,
+          replicationPassword: SecretValue.fromVariable('mysql_cdc_password'),
+        }),
+      ],
+      warehouse: { project: config.project, location: 'US', labels: { owner: 'data-platform', classification: 'confidential' } },
+    });
   const monolith = central.sources.monolith;
   const platform = new DecentralizedPlatform(scope, 'platform', {
     kafka,
     connect,
     project: config.project,
     datasets: [monolith.dataset],
-    products: [{ name: 'merchants', description: 'Merchants of the monolith', topics: [monolith.topics['wepay.merchants'].name], datasets: [monolith.dataset.datasetId] }],
+    products: [
+      {
+        name: 'merchants',
+        description: 'Merchants of the monolith',
+        topics: [monolith.topics['wepay.merchants'].name],
+        datasets: [monolith.dataset.datasetId],
+      },
+    ],
   });
   return { central, platform };
 }
@@ -112,7 +157,11 @@ function buildDomains(scopes: CompanyScopes, platform: DecentralizedPlatform): D
     connect: { url: 'https://connect.payments.internal:8083' },
     sources: [
       new ExternalSourceDatabase(scopes.domain('payments'), 'ledger-db', {
-        logicalName: 'ledger', engine: 'postgres', host: 'ledger-db.payments.internal', databaseName: 'ledger', tables: paymentsLedgerTables,
+        logicalName: 'ledger',
+        engine: 'postgres',
+        host: 'ledger-db.payments.internal',
+        databaseName: 'ledger',
+        tables: paymentsLedgerTables,
         replicationPassword: SecretValue.fromVariable('payments_ledger_cdc_password'),
       }),
     ],
@@ -129,7 +178,10 @@ function buildDomains(scopes: CompanyScopes, platform: DecentralizedPlatform): D
     mode: 'partial',
     datasets: [{ name: 'models', description: 'Risk models and their features' }],
     topics: [{ name: 'fraud.scores', partitions: 12 }],
-    subscriptions: [{ domain: 'central', product: 'merchants' }, { domain: 'payments', product: 'settlements' }],
+    subscriptions: [
+      { domain: 'central', product: 'merchants' },
+      { domain: 'payments', product: 'settlements' },
+    ],
     readers: ['group:fraud-analysts@acme.com'],
     products: [{ name: 'scores', description: 'Risk score of every payment', topics: ['fraud.scores'] }],
     access: {
@@ -138,7 +190,13 @@ function buildDomains(scopes: CompanyScopes, platform: DecentralizedPlatform): D
         { name: 'fraud-analysts', google: 'group:fraud-analysts@acme.com' },
       ],
       roles: [
-        { name: 'scorer', grants: [{ topic: 'payments.ledger.public.settlements', group: 'fraud.model' }, { topic: 'fraud.scores', access: 'write' }] },
+        {
+          name: 'scorer',
+          grants: [
+            { topic: 'payments.ledger.public.settlements', group: 'fraud.model' },
+            { topic: 'fraud.scores', access: 'write' },
+          ],
+        },
         { name: 'analyst', grants: [{ dataset: 'fraud_models' }, { dataset: 'fraud_subscriptions' }] },
       ],
       teams: [
@@ -203,6 +261,11 @@ export function decentralizeCompany(
   company: { kafka?: KafkaCluster; connect?: KafkaConnectCluster; realtime?: RealtimePipeline },
   config: ReferenceStackConfig,
 ): DecentralizedCompany {
-  if (!company.kafka || !company.connect || !company.realtime) throw new Error('decentralizeCompany: the company needs Kafka, Connect and its realtime pipeline (stage 2 or later)');
-  return buildDecentralizedCompany({ platform: stack, domain: () => stack }, config, { kafka: company.kafka, connect: company.connect, central: company.realtime });
+  if (!company.kafka || !company.connect || !company.realtime)
+    throw new Error('decentralizeCompany: the company needs Kafka, Connect and its realtime pipeline (stage 2 or later)');
+  return buildDecentralizedCompany({ platform: stack, domain: () => stack }, config, {
+    kafka: company.kafka,
+    connect: company.connect,
+    central: company.realtime,
+  });
 }

@@ -27,7 +27,11 @@ export class WePay2017Stack extends TerraformStack {
       sasl: { username: 'terraform', password: SecretValue.fromVariable('kafka_admin_password') },
     });
     // The Connect workers run as this account: the BigQuery sinks write as it (KCBQ's APPLICATION_DEFAULT).
-    const connectAccount = new PipelineServiceAccount(this, 'connect-account', { project: config.project, accountId: 'kafka-connect', displayName: 'Kafka Connect workers' });
+    const connectAccount = new PipelineServiceAccount(this, 'connect-account', {
+      project: config.project,
+      accountId: 'kafka-connect',
+      displayName: 'Kafka Connect workers',
+    });
     const connect = new KafkaConnectCluster(this, 'connect', {
       url: 'https://connect.data.internal:8083',
       kafka,
@@ -40,13 +44,28 @@ export class WePay2017Stack extends TerraformStack {
     const replicationPassword = SecretValue.fromVariable('mysql_cdc_password');
     const sources = [
       new ExternalSourceDatabase(this, 'monolith', {
-        logicalName: 'monolith', engine: 'mysql', host: 'monolith-db.internal', databaseName: 'wepay', tables: monolithTables, replicationPassword,
+        logicalName: 'monolith',
+        engine: 'mysql',
+        host: 'monolith-db.internal',
+        databaseName: 'wepay',
+        tables: monolithTables,
+        replicationPassword,
       }),
       new ExternalSourceDatabase(this, 'risk-service', {
-        logicalName: 'risk', engine: 'mysql', host: 'risk-db.internal', databaseName: 'risk', tables: riskTables, replicationPassword,
+        logicalName: 'risk',
+        engine: 'mysql',
+        host: 'risk-db.internal',
+        databaseName: 'risk',
+        tables: riskTables,
+        replicationPassword,
       }),
       new ExternalSourceDatabase(this, 'ledger-service', {
-        logicalName: 'ledger', engine: 'mysql', host: 'ledger-db.internal', databaseName: 'ledger', tables: ledgerTables, replicationPassword,
+        logicalName: 'ledger',
+        engine: 'mysql',
+        host: 'ledger-db.internal',
+        databaseName: 'ledger',
+        tables: ledgerTables,
+        replicationPassword,
       }),
     ];
     this.pipeline = new RealtimePipeline(this, 'realtime', {

@@ -38,13 +38,29 @@ export const monolithTables: SourceTable[] = [
 
 /** Tables of the risk service. */
 export const riskTables: SourceTable[] = [
-  { name: 'risk_scores', primaryKey: ['payment_id'], columns: [{ name: 'payment_id', type: 'bigint' }, { name: 'score', type: 'double' }], labels: ['risk'] },
+  {
+    name: 'risk_scores',
+    primaryKey: ['payment_id'],
+    columns: [
+      { name: 'payment_id', type: 'bigint' },
+      { name: 'score', type: 'double' },
+    ],
+    labels: ['risk'],
+  },
   { name: 'rules', primaryKey: ['id'], labels: ['risk'] },
 ];
 
 /** Tables of the ledger service. */
 export const ledgerTables: SourceTable[] = [
-  { name: 'entries', primaryKey: ['id'], columns: [{ name: 'account_id', type: 'bigint' }, { name: 'amount', type: 'decimal(18,2)' }], labels: ['payments', 'finance'] },
+  {
+    name: 'entries',
+    primaryKey: ['id'],
+    columns: [
+      { name: 'account_id', type: 'bigint' },
+      { name: 'amount', type: 'decimal(18,2)' },
+    ],
+    labels: ['payments', 'finance'],
+  },
   { name: 'accounts', primaryKey: ['id'], columns: [{ name: 'owner_email', type: 'varchar', sensitivity: 'pii' }], labels: ['finance'] },
 ];
 
@@ -53,7 +69,11 @@ export const payoutsTables: SourceTable[] = [
   {
     name: 'payouts',
     primaryKey: ['id'],
-    columns: [{ name: 'merchant_id', type: 'bigint' }, { name: 'amount', type: 'numeric(18,2)' }, { name: 'iban', type: 'text', sensitivity: 'pii-high' }],
+    columns: [
+      { name: 'merchant_id', type: 'bigint' },
+      { name: 'amount', type: 'numeric(18,2)' },
+      { name: 'iban', type: 'text', sensitivity: 'pii-high' },
+    ],
     labels: ['payments', 'finance'],
   },
   { name: 'settlements', primaryKey: ['id'], labels: ['finance'] },

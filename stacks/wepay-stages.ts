@@ -81,9 +81,21 @@ function buildWePayDatabases(stack: TerraformStack, config: ReferenceStackConfig
   const replicationPassword = SecretValue.fromVariable('mysql_cdc_password');
   const cloudSql = (id: string, logicalName: string, databaseName: string, tables = monolithTables) =>
     new CloudSqlSourceDatabase(stack, id, {
-      logicalName, engine: 'mysql', region: config.region, databaseName, tables, replicationPassword, privateNetwork: network, privateServiceAccess: 'existing', labels: { owner: 'data-platform' },
+      logicalName,
+      engine: 'mysql',
+      region: config.region,
+      databaseName,
+      tables,
+      replicationPassword,
+      privateNetwork: network,
+      privateServiceAccess: 'existing',
+      labels: { owner: 'data-platform' },
     });
-  return [cloudSql('monolith', 'monolith', 'wepay'), cloudSql('risk-service', 'risk', 'risk', riskTables), cloudSql('ledger-service', 'ledger', 'ledger', ledgerTables)];
+  return [
+    cloudSql('monolith', 'monolith', 'wepay'),
+    cloudSql('risk-service', 'risk', 'risk', riskTables),
+    cloudSql('ledger-service', 'ledger', 'ledger', ledgerTables),
+  ];
 }
 
 /** Stage 2: the Kafka cluster and the Connect workers (with the Google account they run as). */
@@ -125,8 +137,15 @@ interface WePayPlatform {
 function buildWePayIntegration(stack: TerraformStack, config: ReferenceStackConfig, platform: WePayPlatform): IntegrationPlatform {
   const { network, labels, kafka, connect, realtime } = platform;
   const payouts = new CloudSqlSourceDatabase(stack, 'payouts-service', {
-    logicalName: 'payouts', engine: 'postgres', region: config.region, databaseName: 'payouts', tables: payoutsTables,
-    replicationPassword: SecretValue.fromVariable('payouts_cdc_password'), privateNetwork: network, privateServiceAccess: 'existing', labels: { owner: 'payouts' },
+    logicalName: 'payouts',
+    engine: 'postgres',
+    region: config.region,
+    databaseName: 'payouts',
+    tables: payoutsTables,
+    replicationPassword: SecretValue.fromVariable('payouts_cdc_password'),
+    privateNetwork: network,
+    privateServiceAccess: 'existing',
+    labels: { owner: 'payouts' },
   });
   const profiles = new DebeziumMongoDbSource(stack, 'merchant-profiles', {
     cluster: connect,
@@ -169,7 +188,13 @@ function wePayIntegrationSinks(config: ReferenceStackConfig): IntegrationPlatfor
   return [
     // Every new source lands in BigQuery; new tables of these sources follow automatically. Not the
     // Cassandra risk events: their rows are cell structs no BigQuery sink chain can flatten (they go to Pub/Sub).
-    { kind: 'bigquery', name: 'integration-bigquery-sink', select: { source: ['payouts', 'profiles', 'balances'] }, topicsAs: 'regex', datasetId: 'integration_cdc' },
+    {
+      kind: 'bigquery',
+      name: 'integration-bigquery-sink',
+      select: { source: ['payouts', 'profiles', 'balances'] },
+      topicsAs: 'regex',
+      datasetId: 'integration_cdc',
+    },
     {
       kind: 'search',
       name: 'merchant-search-sink',
@@ -180,7 +205,10 @@ function wePayIntegrationSinks(config: ReferenceStackConfig): IntegrationPlatfor
       kind: 'graph',
       name: 'risk-graph-sink',
       // One statement per table, generated from its label and key: MERGE (n:User {id: __key.id}) …
-      select: [{ label: 'risk', source: ['risk', 'balances'] }, { source: 'monolith', table: ['users', 'payments'] }],
+      select: [
+        { label: 'risk', source: ['risk', 'balances'] },
+        { source: 'monolith', table: ['users', 'payments'] },
+      ],
       options: {
         uri: 'neo4j+s://graph.data.internal:7687',
         username: 'connect',

@@ -9,16 +9,7 @@ import { idSafe, PRINCIPAL_PATTERN } from '../kafka/kafka-principal';
 import { KafkaScramUser } from '../kafka/kafka-scram-user';
 import { KafkaTopic } from '../kafka/kafka-topic';
 import { DATA_SENSITIVITIES, DataSensitivity } from '../sources/source-table';
-import {
-  AccessGrantSpec,
-  AccessPrincipal,
-  AccessRole,
-  AccessTeam,
-  ColumnBinding,
-  DatasetBinding,
-  IColumnAccessControl,
-  ResolvedGrant,
-} from './access-types';
+import { AccessGrantSpec, AccessPrincipal, AccessRole, AccessTeam, ColumnBinding, DatasetBinding, IColumnAccessControl, ResolvedGrant } from './access-types';
 
 /** Props of {@link AccessModel}. */
 export interface AccessModelProps {
@@ -152,9 +143,18 @@ export class AccessModel extends Construct {
         p.check(NAME.test(n), `${kind}[${i}].name`, n, "1-128 letters, digits, '.', '_', '-' or '@'");
         p.check(names.indexOf(n) === i, `${kind}[${i}].name`, n, `a name no other entry of ${kind} uses`);
       });
-    seen('principals', principals.map((x) => x.name));
-    seen('roles', roles.map((x) => x.name));
-    seen('teams', teams.map((x) => x.name));
+    seen(
+      'principals',
+      principals.map((x) => x.name),
+    );
+    seen(
+      'roles',
+      roles.map((x) => x.name),
+    );
+    seen(
+      'teams',
+      teams.map((x) => x.name),
+    );
     principals.forEach((pr, i) => {
       if (!this.principalsByName.has(pr.name)) this.principalsByName.set(pr.name, pr);
       if (pr.google !== undefined) {
@@ -167,7 +167,12 @@ export class AccessModel extends Construct {
       }
       let kafkaOk = true;
       if (pr.kafkaPrincipal !== undefined) {
-        kafkaOk = p.check(PRINCIPAL_PATTERN.test(pr.kafkaPrincipal), `principals[${i}].kafkaPrincipal`, pr.kafkaPrincipal, "'Type:name', e.g. 'User:fraud-scorer'");
+        kafkaOk = p.check(
+          PRINCIPAL_PATTERN.test(pr.kafkaPrincipal),
+          `principals[${i}].kafkaPrincipal`,
+          pr.kafkaPrincipal,
+          "'Type:name', e.g. 'User:fraud-scorer'",
+        );
         if (pr.scram) p.add(`principals[${i}].kafkaPrincipal`, pr.kafkaPrincipal, 'nothing when scram is set (the SCRAM user is the Kafka principal)');
       }
       const kafka = pr.scram ? `User:${pr.scram.username ?? pr.name}` : pr.kafkaPrincipal;
@@ -256,7 +261,11 @@ export class AccessModel extends Construct {
         if (this.principalsByName.get(g.principal)?.kafkaPrincipal !== undefined) continue; // malformed: reported already
         const key = `${g.principal}/${g.role}`;
         if (!reported.has(key)) {
-          p.add(`${this.principalPath(g.principal)}.kafkaPrincipal`, undefined, `a Kafka identity (kafkaPrincipal or scram), because role "${g.role}" grants principal "${g.principal}" topics`);
+          p.add(
+            `${this.principalPath(g.principal)}.kafkaPrincipal`,
+            undefined,
+            `a Kafka identity (kafkaPrincipal or scram), because role "${g.role}" grants principal "${g.principal}" topics`,
+          );
         }
         reported.add(key);
         continue;
@@ -359,7 +368,11 @@ export class AccessModel extends Construct {
       }
       const member = this.googleMemberOf(g.principal);
       if (!member) {
-        p.add(`${this.principalPath(g.principal)}.google`, undefined, `a Google identity, because role "${g.role}" grants principal "${g.principal}" dataset ${spec.dataset}`);
+        p.add(
+          `${this.principalPath(g.principal)}.google`,
+          undefined,
+          `a Google identity, because role "${g.role}" grants principal "${g.principal}" dataset ${spec.dataset}`,
+        );
         continue;
       }
       const key = `${spec.dataset} ${member}`;
@@ -385,7 +398,8 @@ export class AccessModel extends Construct {
       if ((spec.access ?? 'read') !== 'read' || spec.deny) continue; // reported by checkGrantShape
       const classification = this.props.classification;
       if (!classification) {
-        if (!reported.has(at)) p.add(`${at}.columns`, spec.columns, 'column grants only when the model has a classification (prop classification) whose policy tags they bind to');
+        if (!reported.has(at))
+          p.add(`${at}.columns`, spec.columns, 'column grants only when the model has a classification (prop classification) whose policy tags they bind to');
         reported.add(at);
         continue;
       }
@@ -423,7 +437,9 @@ export class AccessModel extends Construct {
       const known =
         g.patternType === 'Literal'
           ? defined.includes(g.name) || externalNames.includes(g.name) || externalPrefixes.some((x) => g.name.startsWith(x))
-          : defined.some((t) => t.startsWith(g.name)) || externalNames.some((t) => t.startsWith(g.name)) || externalPrefixes.some((x) => g.name.startsWith(x) || x.startsWith(g.name));
+          : defined.some((t) => t.startsWith(g.name)) ||
+            externalNames.some((t) => t.startsWith(g.name)) ||
+            externalPrefixes.some((x) => g.name.startsWith(x) || x.startsWith(g.name));
       if (known) continue;
       reported.add(g.at);
       p.add(
@@ -447,7 +463,8 @@ function checkGrantShape(p: Problems, at: string, g: AccessGrantSpec): void {
   if (target === 'topic' || target === 'topicPrefix') {
     p.check(String(g[target]).length > 0, `${at}.${target}`, g[target], 'a topic name or prefix');
     if (g.group !== undefined) p.check(access === 'read' && !g.deny, `${at}.group`, g.group, 'only with an allowed read of topics');
-    if (g.transactionalId !== undefined) p.check(access === 'write' && !g.deny, `${at}.transactionalId`, g.transactionalId, 'only with an allowed write of topics');
+    if (g.transactionalId !== undefined)
+      p.check(access === 'write' && !g.deny, `${at}.transactionalId`, g.transactionalId, 'only with an allowed write of topics');
     return;
   }
   if (g.deny) p.add(`${at}.deny`, true, 'deny only on topics (BigQuery access is allow-only: leave the grant out)');

@@ -37,7 +37,12 @@ export class PipelineServiceAccount extends Construct {
     validateProps.required(this, props, { project: 'string', accountId: 'string' });
     const roles = props.projectRoles ?? [];
     validateProps(this, (p) => {
-      p.check(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(props.accountId), 'accountId', props.accountId, "6-30 lowercase letters, digits or '-', starting with a letter");
+      p.check(
+        /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(props.accountId),
+        'accountId',
+        props.accountId,
+        "6-30 lowercase letters, digits or '-', starting with a letter",
+      );
       roles.forEach((r, i) => {
         p.check(/^roles\/[A-Za-z0-9_.]+$/.test(r), `projectRoles[${i}]`, r, "a role such as 'roles/bigquery.jobUser'");
         p.check(!BROAD_ROLES.includes(r), `projectRoles[${i}]`, r, `a narrow role; not ${BROAD_ROLES.join(', ')}`);
@@ -58,7 +63,10 @@ export class PipelineServiceAccount extends Construct {
 
 /** A valid service account id (6-30 chars) from a longer name, stable and readable. */
 export function serviceAccountId(name: string): string {
-  let id = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  let id = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   if (!/^[a-z]/.test(id)) id = `sa-${id}`;
   if (id.length > 30) {
     let h = 0;

@@ -128,10 +128,20 @@ export class WarehouseDataset extends Construct {
     validateProps(this, (p) => {
       p.check(/^[A-Za-z0-9_]{1,1024}$/.test(props.datasetId), 'datasetId', props.datasetId, "1-1024 letters, digits or '_'");
       if (props.defaultTableExpirationMs !== undefined) {
-        p.check(isIntIn(props.defaultTableExpirationMs, 3600000), 'defaultTableExpirationMs', props.defaultTableExpirationMs, 'an integer >= 3600000 (one hour)');
+        p.check(
+          isIntIn(props.defaultTableExpirationMs, 3600000),
+          'defaultTableExpirationMs',
+          props.defaultTableExpirationMs,
+          'an integer >= 3600000 (one hour)',
+        );
       }
       if (props.defaultPartitionExpirationMs !== undefined) {
-        p.check(isIntIn(props.defaultPartitionExpirationMs, 1), 'defaultPartitionExpirationMs', props.defaultPartitionExpirationMs, 'a positive integer of milliseconds');
+        p.check(
+          isIntIn(props.defaultPartitionExpirationMs, 1),
+          'defaultPartitionExpirationMs',
+          props.defaultPartitionExpirationMs,
+          'a positive integer of milliseconds',
+        );
       }
       for (const [k, v] of Object.entries(this.labels)) {
         p.check(/^[a-z][a-z0-9_-]{0,62}$/.test(k), `labels['${k}']`, k, "keys of 1-63 lowercase letters, digits, '_' or '-', starting with a letter");
@@ -142,7 +152,11 @@ export class WarehouseDataset extends Construct {
         for (const g of this.grantsById.values()) {
           const path = created.get(g.member.replace(/^serviceAccount:/, ''));
           if (g.member.startsWith('serviceAccount:') && path) {
-            p.add('grant member', g.member, `the member attribute of the account ${path} creates (a literal email has no dependency edge: the grant races or precedes the account's creation)`);
+            p.add(
+              'grant member',
+              g.member,
+              `the member attribute of the account ${path} creates (a literal email has no dependency edge: the grant races or precedes the account's creation)`,
+            );
           }
         }
       }
@@ -189,7 +203,11 @@ export class WarehouseDataset extends Construct {
     let grant = this.grantsById.get(id);
     if (!grant) {
       if (member === 'allUsers' || member === 'allAuthenticatedUsers') {
-        this.node.addValidation({ validate: () => [`grant member: ${JSON.stringify(member)} is not valid; allowed: a user, group, domain or service account (warehouse data is never public)`] });
+        this.node.addValidation({
+          validate: () => [
+            `grant member: ${JSON.stringify(member)} is not valid; allowed: a user, group, domain or service account (warehouse data is never public)`,
+          ],
+        });
       }
       grant = new DatasetGrant(access, member, id, this.grantResource(id, access, member));
       this.grantsById.set(id, grant);
@@ -230,7 +248,12 @@ export class WarehouseDataset extends Construct {
     if (this.views.length === 0) {
       return new BigqueryDatasetIamMember(this, id, { project: this.project, datasetId: this.dataset.datasetId, role: DATASET_ROLES[access], member });
     }
-    return new BigqueryDatasetAccessA(this, id, { project: this.project, datasetId: this.dataset.datasetId, role: DATASET_ROLES[access], ...datasetAccessMember(member) });
+    return new BigqueryDatasetAccessA(this, id, {
+      project: this.project,
+      datasetId: this.dataset.datasetId,
+      role: DATASET_ROLES[access],
+      ...datasetAccessMember(member),
+    });
   }
 
   private static dependOn(resource: TerraformResource, on: ITerraformDependable[]): void {
@@ -251,4 +274,3 @@ export function datasetAccessMember(member: string): { userByEmail?: string; gro
   if (m[1] === 'domain') return { domain: m[2] };
   return { userByEmail: m[2] };
 }
-

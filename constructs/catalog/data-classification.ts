@@ -25,7 +25,8 @@ export const POLICY_TAG_DISPLAY_NAMES: Record<DataSensitivity, string> = {
 };
 
 /** What {@link isCatalogDisplayName} allows, as validation messages say it. */
-export const CATALOG_DISPLAY_NAME_RULE = "1-200 bytes (UTF-8) of letters, numbers, '_', '-' and spaces, not starting or ending with a space (Data Catalog display names)";
+export const CATALOG_DISPLAY_NAME_RULE =
+  "1-200 bytes (UTF-8) of letters, numbers, '_', '-' and spaces, not starting or ending with a space (Data Catalog display names)";
 
 /**
  * Whether Data Catalog accepts `name` as a taxonomy or policy tag display name. Its v1 API (and the
@@ -103,7 +104,8 @@ export class DataClassification extends Construct implements IColumnAccessContro
     this.protectedLabels = labels;
     const displayName = props.displayName ?? 'Data sensitivity';
     const tagNames: Partial<Record<DataSensitivity, string>> = {};
-    for (const label of labels) if (DATA_SENSITIVITIES.includes(label)) tagNames[label] = props.policyTagDisplayNames?.[label] ?? POLICY_TAG_DISPLAY_NAMES[label];
+    for (const label of labels)
+      if (DATA_SENSITIVITIES.includes(label)) tagNames[label] = props.policyTagDisplayNames?.[label] ?? POLICY_TAG_DISPLAY_NAMES[label];
     validateProps(this, (p) => {
       p.check(/^[a-z][a-z0-9-]*$/.test(this.region), 'region', this.region, "a lowercase location: 'us', 'eu' or a region such as 'europe-west1'");
       p.check(isCatalogDisplayName(displayName), 'displayName', displayName, CATALOG_DISPLAY_NAME_RULE);
@@ -115,7 +117,12 @@ export class DataClassification extends Construct implements IColumnAccessContro
         else owners.set(name, label);
       }
       for (const label of Object.keys(props.policyTagDisplayNames ?? {})) {
-        if (!(label in tagNames)) p.add(`policyTagDisplayNames.${label}`, props.policyTagDisplayNames![label as DataSensitivity], `a name for a label in protectedLabels (${labels.join(', ')})`);
+        if (!(label in tagNames))
+          p.add(
+            `policyTagDisplayNames.${label}`,
+            props.policyTagDisplayNames![label as DataSensitivity],
+            `a name for a label in protectedLabels (${labels.join(', ')})`,
+          );
       }
       p.check(labels.length > 0, 'protectedLabels', labels, 'at least one label');
       labels.forEach((l, i) => {
@@ -127,7 +134,9 @@ export class DataClassification extends Construct implements IColumnAccessContro
       project: props.project,
       region: this.region,
       displayName,
-      description: props.description ?? `Sensitivity labels of source columns: ${labels.join(', ')}. Columns carrying a tag are readable only by its fine-grained readers.`,
+      description:
+        props.description ??
+        `Sensitivity labels of source columns: ${labels.join(', ')}. Columns carrying a tag are readable only by its fine-grained readers.`,
       activatedPolicyTypes: ['FINE_GRAINED_ACCESS_CONTROL'],
     });
     for (const label of new Set(labels)) {
@@ -153,11 +162,19 @@ export class DataClassification extends Construct implements IColumnAccessContro
     const existing = this.node.tryFindChild(id);
     if (existing) return existing;
     if (!tag) {
-      this.node.addValidation({ validate: () => [`grantColumnRead label: ${JSON.stringify(label)} is not valid; allowed: a label with a policy tag: ${this.protectedLabels.join(', ')}`] });
+      this.node.addValidation({
+        validate: () => [
+          `grantColumnRead label: ${JSON.stringify(label)} is not valid; allowed: a label with a policy tag: ${this.protectedLabels.join(', ')}`,
+        ],
+      });
       return this;
     }
     if (member === 'allUsers' || member === 'allAuthenticatedUsers') {
-      this.node.addValidation({ validate: () => [`grantColumnRead member: ${JSON.stringify(member)} is not valid; allowed: a user, group, domain or service account (sensitive columns are never public)`] });
+      this.node.addValidation({
+        validate: () => [
+          `grantColumnRead member: ${JSON.stringify(member)} is not valid; allowed: a user, group, domain or service account (sensitive columns are never public)`,
+        ],
+      });
     }
     return new DataCatalogPolicyTagIamMember(this, id, { policyTag: tag.name, role: FINE_GRAINED_READER_ROLE, member });
   }

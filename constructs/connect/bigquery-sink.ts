@@ -112,7 +112,12 @@ export class BigQuerySink extends Construct {
     const del = props.deleteEnabled ?? false;
     const mergeMs = props.mergeIntervalMs ?? 60000;
     validateProps(this, (p) => {
-      p.check((props.topics === undefined) !== (props.topicsRegex === undefined), 'topics/topicsRegex', props.topics ?? props.topicsRegex, 'exactly one of topics and topicsRegex');
+      p.check(
+        (props.topics === undefined) !== (props.topicsRegex === undefined),
+        'topics/topicsRegex',
+        props.topics ?? props.topicsRegex,
+        'exactly one of topics and topicsRegex',
+      );
       if (props.topics) p.check(props.topics.length > 0, 'topics', props.topics, 'at least one topic');
       if (props.topicsRegex) {
         let ok = true;
@@ -124,7 +129,12 @@ export class BigQuerySink extends Construct {
         p.check(ok, 'topicsRegex', props.topicsRegex, 'a valid Java regular expression');
       }
       p.check(/^[A-Za-z0-9_]{1,1024}$/.test(props.defaultDataset), 'defaultDataset', props.defaultDataset, "letters, digits and '_' (BigQuery dataset ids)");
-      p.check(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(props.project) || props.project.includes('${'), 'project', props.project, 'a Google Cloud project id (6-30 lowercase letters, digits, hyphens)');
+      p.check(
+        /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(props.project) || props.project.includes('${'),
+        'project',
+        props.project,
+        'a Google Cloud project id (6-30 lowercase letters, digits, hyphens)',
+      );
       if ((upsert || del) && !props.kafkaKeyFieldName) {
         p.add(upsert ? 'upsertEnabled' : 'deleteEnabled', true, 'only with kafkaKeyFieldName set: the sink merges rows by the record key');
       }
@@ -143,10 +153,16 @@ export class BigQuerySink extends Construct {
       if (keySource !== 'JSON') p.check(props.keyJson === undefined, 'keyJson', '(secret)', "only with keySource 'JSON'");
       if (props.clusteringFieldNames) p.check(props.clusteringFieldNames.length <= 4, 'clusteringFieldNames', props.clusteringFieldNames, 'at most 4 columns');
       p.check(isIntIn(mergeMs, 1000) || mergeMs === -1, 'mergeIntervalMs', mergeMs, '-1 or an integer >= 1000');
-      if (props.partitionExpirationMs !== undefined) p.check(isIntIn(props.partitionExpirationMs, 1), 'partitionExpirationMs', props.partitionExpirationMs, 'a positive integer of milliseconds');
+      if (props.partitionExpirationMs !== undefined)
+        p.check(isIntIn(props.partitionExpirationMs, 1), 'partitionExpirationMs', props.partitionExpirationMs, 'a positive integer of milliseconds');
       if (props.timestampPartitionFieldName && props.extraConfig?.bigQueryPartitionDecorator !== undefined) {
         // KCBQ's PartitioningModeValidator refuses the decorator (its default: true) with a partition field.
-        p.check(props.extraConfig.bigQueryPartitionDecorator === 'false', "extraConfig['bigQueryPartitionDecorator']", props.extraConfig.bigQueryPartitionDecorator, 'false or unset with timestampPartitionFieldName: KCBQ accepts only one partitioning mode');
+        p.check(
+          props.extraConfig.bigQueryPartitionDecorator === 'false',
+          "extraConfig['bigQueryPartitionDecorator']",
+          props.extraConfig.bigQueryPartitionDecorator,
+          'false or unset with timestampPartitionFieldName: KCBQ accepts only one partitioning mode',
+        );
       }
     });
   }

@@ -70,7 +70,13 @@ export function sinkRefusal(sink: ChangeEventSink, kind: string): string | undef
  * Reports each source a sink cannot take: the property (`sources[i]` unless `at` names it), the
  * source's kind and topics, and what the sink takes instead.
  */
-export function checkSinkSources(p: Problems, sink: ChangeEventSink, sinkName: string, sources: SinkSource[] | undefined, at: (i: number) => string = (i) => `sources[${i}]`): void {
+export function checkSinkSources(
+  p: Problems,
+  sink: ChangeEventSink,
+  sinkName: string,
+  sources: SinkSource[] | undefined,
+  at: (i: number) => string = (i) => `sources[${i}]`,
+): void {
   (sources ?? []).forEach((s, i) => {
     const reason = sinkRefusal(sink, s.kind);
     if (reason === undefined) return;
@@ -90,7 +96,9 @@ export function escapeTopicRegex(topic: string): string {
 
 /** Java regex matching exactly the topics of `sources` (whole prefixes where they are followed). */
 export function sourcesTopicPattern(sources: SinkSource[]): string {
-  return sources.map((s) => (s.topicPrefix !== undefined ? `${escapeTopicRegex(s.topicPrefix)}\\..+` : s.topics.map((t) => escapeTopicRegex(t.topic)).join('|'))).join('|');
+  return sources
+    .map((s) => (s.topicPrefix !== undefined ? `${escapeTopicRegex(s.topicPrefix)}\\..+` : s.topics.map((t) => escapeTopicRegex(t.topic)).join('|')))
+    .join('|');
 }
 
 /**

@@ -125,11 +125,18 @@ export class DebeziumMySqlSource extends Construct implements ISourceCapture {
     validateProps(this, (p) => {
       p.check(db.engine === 'mysql' || db.engine === 'mariadb', 'database.engine', db.engine, 'mysql or mariadb (use DebeziumPostgresSource for postgres)');
       p.check(/^[A-Za-z0-9._-]+$/.test(this.topicPrefix), 'topicPrefix', this.topicPrefix, "letters, digits, '.', '_' and '-'");
-      p.check(isIntIn(this.serverId, 1, 4294967295), 'serverId', this.serverId, 'an integer from 1 to 4294967295, unique among the server\'s replicas');
+      p.check(isIntIn(this.serverId, 1, 4294967295), 'serverId', this.serverId, "an integer from 1 to 4294967295, unique among the server's replicas");
       p.check(SNAPSHOT_MODES.mysql.includes(common.snapshotMode), 'snapshotMode', common.snapshotMode, SNAPSHOT_MODES.mysql.join(', '));
       checkHeartbeatInterval(p, common.heartbeatMs);
-      p.check(/^[A-Za-z0-9._-]+$/.test(this.schemaHistoryConsumerGroup), 'schemaHistoryConsumerGroup', this.schemaHistoryConsumerGroup, "letters, digits, '.', '_' and '-'");
-      common.selected.forEach((t, i) => p.check(common.known.has(t), `tables[${i}]`, t, `a table of database ${db.logicalName}: ${[...common.known].join(', ')}`));
+      p.check(
+        /^[A-Za-z0-9._-]+$/.test(this.schemaHistoryConsumerGroup),
+        'schemaHistoryConsumerGroup',
+        this.schemaHistoryConsumerGroup,
+        "letters, digits, '.', '_' and '-'",
+      );
+      common.selected.forEach((t, i) =>
+        p.check(common.known.has(t), `tables[${i}]`, t, `a table of database ${db.logicalName}: ${[...common.known].join(', ')}`),
+      );
       checkTables(p, db.engine, db.tables);
       checkExtraConfig(p, props.extraConfig, base);
     });

@@ -2,7 +2,14 @@ import { Construct } from 'constructs';
 import { validateProps } from '../core/validation';
 import { checkTables, ISourceDatabase } from '../sources/source-database';
 import { Connector } from './connector';
-import { checkExtraConfig, checkHeartbeatInterval, debeziumRelationalSettings, DebeziumSourceOptions, heartbeatInternalTopic, SNAPSHOT_MODES } from './debezium-common';
+import {
+  checkExtraConfig,
+  checkHeartbeatInterval,
+  debeziumRelationalSettings,
+  DebeziumSourceOptions,
+  heartbeatInternalTopic,
+  SNAPSHOT_MODES,
+} from './debezium-common';
 import { KafkaConnectCluster } from './kafka-connect-cluster';
 import { CaptureInternalTopic, CapturedTable, ISourceCapture } from './source-capture';
 
@@ -87,11 +94,18 @@ export class DebeziumPostgresSource extends Construct implements ISourceCapture 
       p.check(/^[a-z0-9_]{1,63}$/.test(slot), 'slotName', slot, "1-63 lowercase letters, digits or '_' (PostgreSQL slot names)");
       p.check(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(publication), 'publicationName', publication, "a PostgreSQL identifier of letters, digits and '_'");
       if (existingPublication) {
-        p.check(publication === existingPublication, 'publicationName', publication, `unset or "${existingPublication}": database ${db.logicalName} has that publication already, and its replication user cannot create another (it does not own the tables)`);
+        p.check(
+          publication === existingPublication,
+          'publicationName',
+          publication,
+          `unset or "${existingPublication}": database ${db.logicalName} has that publication already, and its replication user cannot create another (it does not own the tables)`,
+        );
       }
       p.check(SNAPSHOT_MODES.postgres.includes(common.snapshotMode), 'snapshotMode', common.snapshotMode, SNAPSHOT_MODES.postgres.join(', '));
       checkHeartbeatInterval(p, common.heartbeatMs);
-      common.selected.forEach((t, i) => p.check(common.known.has(t), `tables[${i}]`, t, `a table of database ${db.logicalName}: ${[...common.known].join(', ')}`));
+      common.selected.forEach((t, i) =>
+        p.check(common.known.has(t), `tables[${i}]`, t, `a table of database ${db.logicalName}: ${[...common.known].join(', ')}`),
+      );
       checkTables(p, 'postgres', db.tables);
       checkExtraConfig(p, props.extraConfig, base);
     });

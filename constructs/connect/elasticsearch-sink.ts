@@ -118,7 +118,12 @@ export class ElasticsearchSink extends Construct {
       p.check(props.connectionUrls.length > 0, 'connectionUrls', props.connectionUrls, 'at least one http:// or https:// URL');
       props.connectionUrls.forEach((u, i) => {
         if (p.check(/^https?:\/\/[^\s/]+(\/\S*)?$/.test(u), `connectionUrls[${i}]`, u, 'an http:// or https:// URL')) {
-          p.check(!/^https?:\/\/[^/]*@/.test(u), `connectionUrls[${i}]`, '(hidden: contains credentials)', 'a URL without credentials; pass username and password as props');
+          p.check(
+            !/^https?:\/\/[^/]*@/.test(u),
+            `connectionUrls[${i}]`,
+            '(hidden: contains credentials)',
+            'a URL without credentials; pass username and password as props',
+          );
         }
       });
       p.check((props.username === undefined) === (props.password === undefined), 'username/password', props.username, 'both or neither');
@@ -156,7 +161,8 @@ export class ElasticsearchSink extends Construct {
 function documentIds(props: ElasticsearchSinkProps, unwrap: boolean): { groups: [string, string[]][]; problems: [string, unknown, string][] } {
   const problems: [string, unknown, string][] = [];
   if (props.documentIdField !== undefined) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(props.documentIdField)) problems.push(['documentIdField', props.documentIdField, "a field name: a letter or '_', then letters, digits or '_'"]);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(props.documentIdField))
+      problems.push(['documentIdField', props.documentIdField, "a field name: a letter or '_', then letters, digits or '_'"]);
     return { groups: [[props.documentIdField, []]], problems };
   }
   if (!unwrap && props.sources === undefined) return { groups: [], problems };
@@ -167,7 +173,11 @@ function documentIds(props: ElasticsearchSinkProps, unwrap: boolean): { groups: 
       described.add(t.topic);
       if (source.kind === 'cassandra') return; // refused as a whole
       if (t.keyFields.length !== 1) {
-        problems.push([`sources[${i}].topics[${j}].keyFields`, t.keyFields, `one key field: the sink takes an integer or string document id, and ${t.topic} has a ${t.keyFields.length === 0 ? 'no' : 'composite'} key; give documentIdField, or route only tables with a one-column key`]);
+        problems.push([
+          `sources[${i}].topics[${j}].keyFields`,
+          t.keyFields,
+          `one key field: the sink takes an integer or string document id, and ${t.topic} has a ${t.keyFields.length === 0 ? 'no' : 'composite'} key; give documentIdField, or route only tables with a one-column key`,
+        ]);
         return;
       }
       byField.set(t.keyFields[0], [...(byField.get(t.keyFields[0]) ?? []), t.topic]);
@@ -176,9 +186,17 @@ function documentIds(props: ElasticsearchSinkProps, unwrap: boolean): { groups: 
   const followed = (props.sources ?? []).some((s) => s.topicPrefix !== undefined);
   const missing = (props.topics ?? []).filter((t) => !described.has(t));
   if (missing.length > 0 || (props.topicsRegex !== undefined && props.sources === undefined)) {
-    problems.push(['documentIdField', undefined, `the key field used as document id, or sources giving each topic's key fields: Debezium keys are structs, which the sink cannot use as document id (topics without one: ${missing.join(', ') || props.topicsRegex})`]);
+    problems.push([
+      'documentIdField',
+      undefined,
+      `the key field used as document id, or sources giving each topic's key fields: Debezium keys are structs, which the sink cannot use as document id (topics without one: ${missing.join(', ') || props.topicsRegex})`,
+    ]);
   } else if (followed && byField.size > 1) {
-    problems.push(['documentIdField', undefined, `one key field for every topic when the sink follows whole sources by regex (new tables get no per-topic id); the topics have ${[...byField.keys()].join(', ')}`]);
+    problems.push([
+      'documentIdField',
+      undefined,
+      `one key field for every topic when the sink follows whole sources by regex (new tables get no per-topic id); the topics have ${[...byField.keys()].join(', ')}`,
+    ]);
   }
   return { groups: [...byField.entries()], problems };
 }

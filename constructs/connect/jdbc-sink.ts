@@ -71,12 +71,22 @@ export class JdbcSink extends Construct {
     validateProps(this, (p) => {
       p.check(props.topics.length > 0, 'topics', props.topics, 'at least one topic');
       p.check(/^jdbc:[a-z0-9]+:/.test(props.connectionUrl), 'connectionUrl', props.connectionUrl, "a JDBC URL such as 'jdbc:postgresql://host:5432/db'");
-      p.check(!/(password|pwd)=/i.test(props.connectionUrl), 'connectionUrl', '(hidden: contains a password)', 'a URL without credentials; pass connectionPassword as a SecretValue');
+      p.check(
+        !/(password|pwd)=/i.test(props.connectionUrl),
+        'connectionUrl',
+        '(hidden: contains a password)',
+        'a URL without credentials; pass connectionPassword as a SecretValue',
+      );
       p.check(['confluent', 'debezium'].includes(flavor), 'flavor', flavor, 'confluent or debezium');
       p.check(['insert', 'upsert', 'update'].includes(insertMode), 'insertMode', insertMode, 'insert, upsert or update');
       if (insertMode !== 'insert') p.check(pkMode !== 'none', 'primaryKeyMode', pkMode, `record_key, record_value or kafka with insertMode ${insertMode}`);
       if (del) p.check(pkMode === 'record_key', 'deleteEnabled', del, "only with primaryKeyMode 'record_key'");
-      p.check((props.connectionPassword === undefined) || props.connectionUser !== undefined, 'connectionUser', props.connectionUser, 'a user name when connectionPassword is given');
+      p.check(
+        props.connectionPassword === undefined || props.connectionUser !== undefined,
+        'connectionUser',
+        props.connectionUser,
+        'a user name when connectionPassword is given',
+      );
       checkSinkSources(p, 'jdbc', `JDBC sink ${props.name}`, props.sources);
     });
     const config: Record<string, string> = { ...(props.extraConfig ?? {}), topics: props.topics.join(','), 'connection.url': props.connectionUrl };

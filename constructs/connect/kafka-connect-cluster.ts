@@ -171,7 +171,12 @@ export class KafkaConnectCluster extends Construct implements IKafkaPrincipal {
     validateProps(this, (p) => {
       if (props.kafka.platformKind === 'google-managed') {
         // Managed Kafka authenticates every client as a Google principal holding managedkafka.client.
-        p.check(this.googleAccount !== undefined, 'googleServiceAccount', undefined, 'the email of the workers\' Google service account: Google Managed Kafka accepts only clients authenticated as a Google principal with roles/managedkafka.client');
+        p.check(
+          this.googleAccount !== undefined,
+          'googleServiceAccount',
+          undefined,
+          "the email of the workers' Google service account: Google Managed Kafka accepts only clients authenticated as a Google principal with roles/managedkafka.client",
+        );
       }
       p.check(/^https?:\/\/[^\s/]+(\/.*)?$/.test(props.url), 'url', props.url, 'an http:// or https:// URL of the Connect REST API');
       p.check(/^[A-Za-z]+:.+$/.test(this.principal), 'workerPrincipal', this.principal, "'Type:name', e.g. 'User:connect'");
@@ -185,7 +190,12 @@ export class KafkaConnectCluster extends Construct implements IKafkaPrincipal {
         p.add('kafkaCredentials', undefined, 'SASL credentials, because the Kafka platform uses ' + props.kafka.saslMechanism);
       }
       if (this.secrets) {
-        p.check(/^\/[A-Za-z0-9._/-]*$/.test(this.secrets.mountPath), 'secrets.mountPath', this.secrets.mountPath, "an absolute path of letters, digits, '.', '_', '-' and '/'");
+        p.check(
+          /^\/[A-Za-z0-9._/-]*$/.test(this.secrets.mountPath),
+          'secrets.mountPath',
+          this.secrets.mountPath,
+          "an absolute path of letters, digits, '.', '_', '-' and '/'",
+        );
         p.check(/^[A-Za-z0-9_-]+$/.test(this.secrets.providerName), 'secrets.providerName', this.secrets.providerName, "letters, digits, '_' and '-'");
         for (const [file, secret] of this.files) {
           p.check(/^[A-Za-z0-9._-]+$/.test(file), 'secrets', secret.description, "a secret whose file name is letters, digits, '.', '_' and '-'");
@@ -283,7 +293,11 @@ export class KafkaConnectCluster extends Construct implements IKafkaPrincipal {
    * under `prefix` (e.g. `schema.history.internal.producer.`). With `secrets`, the password is a
    * config-provider reference and every setting is plain config.
    */
-  public clientSettings(scope: Construct, prefix: string, options: { passwordPlaceholder?: boolean } = {}): { config: Record<string, string>; sensitive: Record<string, string> } {
+  public clientSettings(
+    scope: Construct,
+    prefix: string,
+    options: { passwordPlaceholder?: boolean } = {},
+  ): { config: Record<string, string>; sensitive: Record<string, string> } {
     const config: Record<string, string> = {};
     const sensitive: Record<string, string> = {};
     const sasl = this.kafka.saslMechanism;
@@ -296,7 +310,9 @@ export class KafkaConnectCluster extends Construct implements IKafkaPrincipal {
       (this.secrets ? config : sensitive)[`${prefix}sasl.jaas.config`] = 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;';
     } else if (sasl && this.kafkaCredentials) {
       config[`${prefix}sasl.mechanism`] = sasl;
-      const module = sasl.startsWith('SCRAM') ? 'org.apache.kafka.common.security.scram.ScramLoginModule' : 'org.apache.kafka.common.security.plain.PlainLoginModule';
+      const module = sasl.startsWith('SCRAM')
+        ? 'org.apache.kafka.common.security.scram.ScramLoginModule'
+        : 'org.apache.kafka.common.security.plain.PlainLoginModule';
       const jaas = (password: string) => `${module} required username="${this.kafkaCredentials!.username}" password="${password}";`;
       const password = this.kafkaCredentials.password;
       if (this.secrets) config[`${prefix}sasl.jaas.config`] = jaas(this.secretReference(password));

@@ -71,8 +71,13 @@ export class Neo4jSink extends Construct {
     for (const source of props.sources ?? []) for (const t of source.topics) described.set(t.topic, { kind: source.kind, topic: t });
     const generated = (t: string) => props.cypher === undefined && props.pattern === undefined && byTopic[t] === undefined && described.has(t);
     validateProps(this, (p) => {
-      if (p.check(/^(neo4j|bolt)(\+s|\+ssc)?:\/\/\S+$/.test(props.uri), 'uri', props.uri, "a neo4j://, neo4j+s://, bolt:// or bolt+s:// URI")) {
-        p.check(!/^[a-z0-9+]+:\/\/[^/]*@/.test(props.uri), 'uri', '(hidden: contains credentials)', 'a URI without credentials; pass username and password as props');
+      if (p.check(/^(neo4j|bolt)(\+s|\+ssc)?:\/\/\S+$/.test(props.uri), 'uri', props.uri, 'a neo4j://, neo4j+s://, bolt:// or bolt+s:// URI')) {
+        p.check(
+          !/^[a-z0-9+]+:\/\/[^/]*@/.test(props.uri),
+          'uri',
+          '(hidden: contains credentials)',
+          'a URI without credentials; pass username and password as props',
+        );
       }
       p.check((props.username === undefined) === (props.password === undefined), 'username/password', props.username, 'both or neither');
       p.check(props.topics.length > 0, 'topics', props.topics, 'at least one topic');
@@ -83,11 +88,18 @@ export class Neo4jSink extends Construct {
         p.add('cypher/pattern', undefined, `cypher, pattern or sources describing the topics without cypherByTopic: ${uncovered.join(', ')}`);
       }
       for (const t of Object.keys(byTopic)) p.check(props.topics.includes(t), `cypherByTopic['${t}']`, t, `one of the topics: ${props.topics.join(', ')}`);
-      for (const t of Object.keys(props.labelByTopic ?? {})) p.check(props.topics.includes(t), `labelByTopic['${t}']`, t, `one of the topics: ${props.topics.join(', ')}`);
+      for (const t of Object.keys(props.labelByTopic ?? {}))
+        p.check(props.topics.includes(t), `labelByTopic['${t}']`, t, `one of the topics: ${props.topics.join(', ')}`);
       checkSinkSources(p, 'graph', `graph sink ${props.name}`, props.sources);
       for (const t of props.topics.filter(generated)) {
         const { kind, topic } = described.get(t)!;
-        if (kind !== 'cassandra') p.check(topic.keyFields.length > 0, `sources (topic ${t}).keyFields`, topic.keyFields, 'at least one key field: the generated statement MERGEs nodes on the key');
+        if (kind !== 'cassandra')
+          p.check(
+            topic.keyFields.length > 0,
+            `sources (topic ${t}).keyFields`,
+            topic.keyFields,
+            'at least one key field: the generated statement MERGEs nodes on the key',
+          );
       }
     });
     const config: Record<string, string> = {

@@ -80,14 +80,41 @@ export class PubSubSink extends Construct {
     this.publisherMember = props.publisherMember ?? (props.cluster as { googleMember?: string }).googleMember;
     this.topicId = `projects/${props.project}/topics/${props.pubsubTopic}`;
     validateProps(this, (p) => {
-      p.check(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(props.project) || props.project.includes('${'), 'project', props.project, 'a Google Cloud project id (6-30 lowercase letters, digits, hyphens)');
-      p.check(/^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$/.test(props.pubsubTopic) && !props.pubsubTopic.startsWith('goog'), 'pubsubTopic', props.pubsubTopic, "a Pub/Sub topic id: 3-255 letters, digits, '-', '_', '.', '~', '+' or '%', starting with a letter, not with 'goog'");
+      p.check(
+        /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(props.project) || props.project.includes('${'),
+        'project',
+        props.project,
+        'a Google Cloud project id (6-30 lowercase letters, digits, hyphens)',
+      );
+      p.check(
+        /^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$/.test(props.pubsubTopic) && !props.pubsubTopic.startsWith('goog'),
+        'pubsubTopic',
+        props.pubsubTopic,
+        "a Pub/Sub topic id: 3-255 letters, digits, '-', '_', '.', '~', '+' or '%', starting with a letter, not with 'goog'",
+      );
       checkTopicChoice(p, props.topics, props.topicsRegex);
       checkSinkSources(p, 'pubsub', `Pub/Sub sink ${props.name}`, props.sources);
-      p.check(this.publisherMember !== undefined, 'publisherMember', undefined, "the IAM member of the Connect workers' Google identity (e.g. serviceAccount:connect@<project>.iam.gserviceaccount.com), or a Connect cluster with a Google service account: it needs roles/pubsub.publisher on the topic");
-      if (this.publisherMember !== undefined) p.check(/^(serviceAccount|user|group|principal|principalSet):\S+$/.test(this.publisherMember), 'publisherMember', this.publisherMember, "an IAM member such as 'serviceAccount:<email>'");
+      p.check(
+        this.publisherMember !== undefined,
+        'publisherMember',
+        undefined,
+        "the IAM member of the Connect workers' Google identity (e.g. serviceAccount:connect@<project>.iam.gserviceaccount.com), or a Connect cluster with a Google service account: it needs roles/pubsub.publisher on the topic",
+      );
+      if (this.publisherMember !== undefined)
+        p.check(
+          /^(serviceAccount|user|group|principal|principalSet):\S+$/.test(this.publisherMember),
+          'publisherMember',
+          this.publisherMember,
+          "an IAM member such as 'serviceAccount:<email>'",
+        );
       p.check(['none', 'key', 'partition'].includes(ordering), 'orderingKeySource', ordering, 'none, key or partition');
-      if (props.messageRetentionDuration !== undefined) p.check(/^\d+(\.\d+)?s$/.test(props.messageRetentionDuration), 'messageRetentionDuration', props.messageRetentionDuration, "a duration in seconds such as '604800s'");
+      if (props.messageRetentionDuration !== undefined)
+        p.check(
+          /^\d+(\.\d+)?s$/.test(props.messageRetentionDuration),
+          'messageRetentionDuration',
+          props.messageRetentionDuration,
+          "a duration in seconds such as '604800s'",
+        );
       if (props.tasksMax !== undefined) p.check(isIntIn(props.tasksMax, 1, 1000), 'tasksMax', props.tasksMax, 'an integer from 1 to 1000');
     });
     this.topic = new PubsubTopic(this, 'topic', {
@@ -97,7 +124,12 @@ export class PubSubSink extends Construct {
       messageRetentionDuration: props.messageRetentionDuration,
     });
     const publisher = this.publisherMember
-      ? new PubsubTopicIamMember(this, 'publisher', { project: props.project, topic: this.topic.name, role: 'roles/pubsub.publisher', member: this.publisherMember })
+      ? new PubsubTopicIamMember(this, 'publisher', {
+          project: props.project,
+          topic: this.topic.name,
+          role: 'roles/pubsub.publisher',
+          member: this.publisherMember,
+        })
       : undefined;
     const config: Record<string, string> = {
       ...(props.extraConfig ?? {}),
@@ -109,7 +141,13 @@ export class PubSubSink extends Construct {
     if (props.topics) config.topics = props.topics.join(',');
     if (props.topicsRegex !== undefined) config['topics.regex'] = props.topicsRegex;
     if (ordering !== 'none') config.orderingKeySource = ordering;
-    this.connector = new Connector(this, 'connector', { cluster: props.cluster, name: props.name, connectorClass: PUBSUB_SINK_CLASS, tasksMax: props.tasksMax, config });
+    this.connector = new Connector(this, 'connector', {
+      cluster: props.cluster,
+      name: props.name,
+      connectorClass: PUBSUB_SINK_CLASS,
+      tasksMax: props.tasksMax,
+      config,
+    });
     // Publishing starts with the first task: the topic and the publisher role must exist by then.
     this.connector.addDependency(this.topic, ...(publisher ? [publisher] : []));
   }

@@ -61,7 +61,14 @@ export function describeCaptured(prefix: string, tables: SourceTable[], qualify:
 }
 
 /** Checks the table descriptions of a non-relational source: names, keys, duplicates. */
-export function checkCapturedTables(p: Problems, property: string, tables: SourceTable[], captured: CapturedTable[], namePattern: RegExp, allowed: string): void {
+export function checkCapturedTables(
+  p: Problems,
+  property: string,
+  tables: SourceTable[],
+  captured: CapturedTable[],
+  namePattern: RegExp,
+  allowed: string,
+): void {
   p.check(tables.length > 0, property, tables, 'at least one');
   const seen = new Set<string>();
   tables.forEach((t, i) => {
@@ -77,4 +84,3 @@ export function checkCapturedTables(p: Problems, property: string, tables: Sourc
     });
   });
 }
-

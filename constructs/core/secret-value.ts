@@ -50,7 +50,10 @@ function stackScope(scope: Construct): Construct {
 
 class VariableSecret extends SecretValue {
   public readonly description: string;
-  constructor(private readonly variableName: string, private readonly doc?: string) {
+  constructor(
+    private readonly variableName: string,
+    private readonly doc?: string,
+  ) {
     super();
     if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(variableName)) {
       throw new Error(
@@ -79,7 +82,11 @@ class VariableSecret extends SecretValue {
 
 class SecretManagerSecret extends SecretValue {
   public readonly description: string;
-  constructor(private readonly secret: string, private readonly version: string, private readonly project?: string) {
+  constructor(
+    private readonly secret: string,
+    private readonly version: string,
+    private readonly project?: string,
+  ) {
     super();
     this.description = `Secret Manager ${secret} version ${version}`;
   }

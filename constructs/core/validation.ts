@@ -101,7 +101,9 @@ export function requireProps(scope: IConstruct, props: unknown, required: Readon
   const given = props !== null && typeof props === 'object' ? (props as Record<string, unknown>) : {};
   const missing = Object.entries(required).filter(([name]) => given[name] === undefined || given[name] === null);
   if (missing.length === 0) return;
-  throw new MissingPropsError(missing.map(([name, allowed]) => `[${scope.node.path}] ${name}: ${describeValue(given[name])} is not valid; allowed: ${allowed} (required)`));
+  throw new MissingPropsError(
+    missing.map(([name, allowed]) => `[${scope.node.path}] ${name}: ${describeValue(given[name])} is not valid; allowed: ${allowed} (required)`),
+  );
 }
 
 /** {@link requireProps}, reachable through `validateProps`, which every construct already imports. */

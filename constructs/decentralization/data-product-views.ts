@@ -44,7 +44,12 @@ export class DataProductViews extends Construct {
   constructor(scope: Construct, id: string, props: DataProductViewsProps) {
     super(scope, id);
     // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
-    validateProps.required(this, props, { project: 'string', datasetId: 'string', products: 'DataProductSpec[]', datasetById: '(datasetId: string) => WarehouseDataset | undefined' });
+    validateProps.required(this, props, {
+      project: 'string',
+      datasetId: 'string',
+      products: 'DataProductSpec[]',
+      datasetById: '(datasetId: string) => WarehouseDataset | undefined',
+    });
     this.dataset = new WarehouseDataset(this, 'dataset', {
       project: props.project,
       datasetId: props.datasetId,
@@ -83,7 +88,11 @@ export class DataProductViews extends Construct {
       for (const member of this.readers) {
         const path = created.get(member.replace(/^serviceAccount:/, ''));
         if (member.startsWith('serviceAccount:') && path) {
-          p.add('grantRead member', member, `the member attribute of the account ${path} creates (a literal email has no dependency edge: the grant races or precedes the account's creation)`);
+          p.add(
+            'grantRead member',
+            member,
+            `the member attribute of the account ${path} creates (a literal email has no dependency edge: the grant races or precedes the account's creation)`,
+          );
         }
       }
     });

@@ -157,7 +157,11 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
         const inside = `${domain.node.path}/`;
         const foreign = defined.filter((t) => domain.namespaces.some((n) => t.name.startsWith(n)) && !t.node.path.startsWith(inside)).map((t) => t.name);
         if (foreign.length > 0) {
-          p.add(`domains['${domain.name}']`, domain.name, `a domain name whose namespace "${domain.namespace}" holds no topic of another owner; these are not the domain's: ${foreign.slice(0, 5).join(', ')}`);
+          p.add(
+            `domains['${domain.name}']`,
+            domain.name,
+            `a domain name whose namespace "${domain.namespace}" holds no topic of another owner; these are not the domain's: ${foreign.slice(0, 5).join(', ')}`,
+          );
         }
       }
       checkProducts(p, products, {
@@ -231,7 +235,7 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
   }
 
   private resolvePending(): void {
-    for (let i = 0; i < this.pending.length; ) {
+    for (let i = 0; i < this.pending.length;) {
       const { subscriber, spec } = this.pending[i];
       const publisher: IDataPublisher | undefined = spec.domain === CENTRAL ? this : this.domains.get(spec.domain);
       if (!publisher || publisher.publisherName === subscriber.name) {
@@ -305,9 +309,11 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
     ];
     for (const [name, patternType] of targets) {
       // The subscriber's applications read with groups of their own namespace, granted in their own stack.
-      for (const operation of ['Read', 'Describe'] as const) acl({ principal: who.kafkaPrincipal, operation, resourceType: 'Topic', resourceName: name, patternType });
+      for (const operation of ['Read', 'Describe'] as const)
+        acl({ principal: who.kafkaPrincipal, operation, resourceType: 'Topic', resourceName: name, patternType });
       if (who.landingPrincipal && who.landingGroup) {
-        for (const need of aclsForIntent('consume', name, patternType, { group: who.landingGroup })) landingAcls.push(acl({ principal: who.landingPrincipal, ...need }));
+        for (const need of aclsForIntent('consume', name, patternType, { group: who.landingGroup }))
+          landingAcls.push(acl({ principal: who.landingPrincipal, ...need }));
       }
     }
     for (const datasetId of product.datasets ?? []) {
@@ -329,8 +335,20 @@ export class DecentralizedPlatform extends Construct implements IDataPublisher {
     });
     const scope = new Construct(this, `deployer-acls-${domain.name}`);
     const principal = `User:${username}`;
-    const add = (resourceType: 'Topic' | 'Group' | 'Cluster', resourceName: string, patternType: 'Literal' | 'Prefixed', operation: 'All' | 'Alter' | 'Describe') =>
-      new KafkaAcl(scope, idSafe(`${resourceType}-${operation}-${resourceName}`), { platform: this.kafka, principal, resourceType, resourceName, patternType, operation });
+    const add = (
+      resourceType: 'Topic' | 'Group' | 'Cluster',
+      resourceName: string,
+      patternType: 'Literal' | 'Prefixed',
+      operation: 'All' | 'Alter' | 'Describe',
+    ) =>
+      new KafkaAcl(scope, idSafe(`${resourceType}-${operation}-${resourceName}`), {
+        platform: this.kafka,
+        principal,
+        resourceType,
+        resourceName,
+        patternType,
+        operation,
+      });
     for (const prefix of domain.namespaces) add('Topic', prefix, 'Prefixed', 'All');
     add('Group', domain.namespace, 'Prefixed', 'All');
     // Nothing on the cluster: creating ACLs or SCRAM credentials needs Alter on it, and Kafka has

@@ -22,7 +22,8 @@ export function checkProducts(p: Problems, products: DataProductSpec[], ctx: Pro
     const at = `products[${i}]`;
     p.check(PRODUCT_NAME.test(product.name), `${at}.name`, product.name, "a lowercase letter, then lowercase letters, digits, '-' or '_'");
     p.check(names.indexOf(product.name) === i, `${at}.name`, product.name, 'a name no other product of the publisher uses');
-    const targets = (product.topics ?? []).length + (product.topicPrefix !== undefined ? 1 : 0) + (product.datasets ?? []).length + (product.views ?? []).length;
+    const targets =
+      (product.topics ?? []).length + (product.topicPrefix !== undefined ? 1 : 0) + (product.datasets ?? []).length + (product.views ?? []).length;
     p.check(targets > 0, at, product.name, 'a product with at least one of topics, topicPrefix, datasets and views');
     const viewNames = (product.views ?? []).map((v) => v.name);
     (product.views ?? []).forEach((v, j) => {

@@ -69,7 +69,12 @@ export class DlpFindings extends Construct {
     const retentionDays = props.retentionDays ?? 365;
     validateProps(this, (p) => {
       p.check(/^[A-Za-z0-9_]{1,1024}$/.test(this.tableId), 'tableId', this.tableId, "1-1024 letters, digits or '_'");
-      p.check(/^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$/.test(topicName) && !topicName.startsWith('goog'), 'topicName', topicName, "3-255 letters, digits, '.', '_', '~', '%', '+' or '-', starting with a letter, not 'goog'");
+      p.check(
+        /^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$/.test(topicName) && !topicName.startsWith('goog'),
+        'topicName',
+        topicName,
+        "3-255 letters, digits, '.', '_', '~', '%', '+' or '-', starting with a letter, not 'goog'",
+      );
       p.check(Number.isInteger(retentionDays) && retentionDays >= 1, 'retentionDays', retentionDays, 'a whole number of days >= 1');
     });
     this.dataset = new WarehouseDataset(this, 'dataset', {

@@ -69,7 +69,8 @@ export class DlpInspectTemplate extends Construct {
         p.check(INFO_TYPE_NAME.test(c.name), `customInfoTypes[${i}].name`, c.name, "upper-case letters, digits and '_', e.g. 'ACME_ACCOUNT_ID'");
         p.check(!builtIn.includes(c.name), `customInfoTypes[${i}].name`, c.name, 'a name no built-in info type of this template has');
         p.check(isRegex(c.regex), `customInfoTypes[${i}].regex`, c.regex, 'a regular expression');
-        if (c.likelihood !== undefined) p.check(DLP_LIKELIHOODS.includes(c.likelihood), `customInfoTypes[${i}].likelihood`, c.likelihood, DLP_LIKELIHOODS.join(', '));
+        if (c.likelihood !== undefined)
+          p.check(DLP_LIKELIHOODS.includes(c.likelihood), `customInfoTypes[${i}].likelihood`, c.likelihood, DLP_LIKELIHOODS.join(', '));
       });
       p.check(DLP_LIKELIHOODS.includes(minLikelihood), 'minLikelihood', minLikelihood, DLP_LIKELIHOODS.join(', '));
       p.check(isIntIn(maxFindings, 0, 2000), 'maxFindingsPerRequest', maxFindings, 'an integer from 0 to 2000');
@@ -81,7 +82,10 @@ export class DlpInspectTemplate extends Construct {
       description: `Looks for ${this.infoTypes.join(', ')} from likelihood ${minLikelihood}.`,
       inspectConfig: {
         infoTypes: builtIn.map((name) => ({ name })),
-        customInfoTypes: custom.length > 0 ? custom.map((c) => ({ infoType: { name: c.name }, regex: { pattern: c.regex }, likelihood: c.likelihood ?? 'LIKELY' })) : undefined,
+        customInfoTypes:
+          custom.length > 0
+            ? custom.map((c) => ({ infoType: { name: c.name }, regex: { pattern: c.regex }, likelihood: c.likelihood ?? 'LIKELY' }))
+            : undefined,
         minLikelihood,
         includeQuote: props.includeQuote ?? false,
         limits: { maxFindingsPerItem: 0, maxFindingsPerRequest: maxFindings },

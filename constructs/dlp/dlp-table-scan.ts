@@ -63,7 +63,13 @@ export class DlpTableScan extends Construct {
   constructor(scope: Construct, id: string, props: DlpTableScanProps) {
     super(scope, id);
     // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
-    validateProps.required(this, props, { project: 'string', inspectTemplate: 'DlpInspectTemplate', dataset: 'WarehouseDataset', tableId: 'string', expectSensitive: 'boolean' });
+    validateProps.required(this, props, {
+      project: 'string',
+      inspectTemplate: 'DlpInspectTemplate',
+      dataset: 'WarehouseDataset',
+      tableId: 'string',
+      expectSensitive: 'boolean',
+    });
     this.datasetId = props.dataset.datasetId;
     this.tableId = props.tableId;
     this.expectSensitive = props.expectSensitive;

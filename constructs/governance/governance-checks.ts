@@ -69,7 +69,9 @@ export class GovernanceChecks extends Construct implements IAspect {
     list.push({ rule, reason });
     suppressions.set(scope, list);
     if (reason.trim().length < 10) {
-      scope.node.addValidation({ validate: () => [`suppress ${rule} reason: ${JSON.stringify(reason)} is not valid; allowed: why the rule does not apply here, at least 10 characters`] });
+      scope.node.addValidation({
+        validate: () => [`suppress ${rule} reason: ${JSON.stringify(reason)} is not valid; allowed: why the rule does not apply here, at least 10 characters`],
+      });
     }
   }
 
@@ -130,7 +132,11 @@ export class GovernanceChecks extends Construct implements IAspect {
     }
     return {
       stack: stack.node.id,
-      packs: this.packs.map((p) => ({ name: p.name, description: p.description, rules: p.rules.map((r) => ({ id: `${p.name}.${r.id}`, level: r.level, description: r.description, reason: r.reason })) })),
+      packs: this.packs.map((p) => ({
+        name: p.name,
+        description: p.description,
+        rules: p.rules.map((r) => ({ id: `${p.name}.${r.id}`, level: r.level, description: r.description, reason: r.reason })),
+      })),
       summary: {
         errors: this.findings.filter((f) => f.level === 'error').length,
         warnings: this.findings.filter((f) => f.level === 'warning').length,

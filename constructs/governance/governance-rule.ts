@@ -6,7 +6,8 @@ import { DataInventory } from '../catalog/data-inventory';
 export type RuleLevel = 'error' | 'warning';
 
 /** What a rule says about one construct. */
-export type RuleResult = { readonly status: 'compliant' } | { readonly status: 'not-applicable' } | { readonly status: 'non-compliant'; readonly message: string };
+export type RuleResult =
+  { readonly status: 'compliant' } | { readonly status: 'not-applicable' } | { readonly status: 'non-compliant'; readonly message: string };
 
 /** Compliant. */
 export const COMPLIANT: RuleResult = { status: 'compliant' };

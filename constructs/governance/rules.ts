@@ -31,7 +31,9 @@ export const datasetOwnerAndClassification: GovernanceRule = {
     else if (!DATA_SENSITIVITIES.includes(c as DataSensitivity)) {
       return nonCompliant(`dataset ${node.datasetId} has classification "${c}"; allowed: ${DATA_SENSITIVITIES.join(', ')}`);
     }
-    return missing.length === 0 ? COMPLIANT : nonCompliant(`dataset ${node.datasetId} lacks the ${missing.join(' and ')} label${missing.length > 1 ? 's' : ''}`);
+    return missing.length === 0
+      ? COMPLIANT
+      : nonCompliant(`dataset ${node.datasetId} lacks the ${missing.join(' and ')} label${missing.length > 1 ? 's' : ''}`);
   },
 };
 
@@ -77,7 +79,11 @@ const KEY_QUALIFIERS = ['private', 'api', 'service', 'access', 'secret', 'signin
  */
 export function isSecretKey(key: string): boolean {
   if (/jaas/i.test(key)) return true;
-  const words = key.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const words = key
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
   const last = words[words.length - 1] ?? '';
   const before = words[words.length - 2] ?? '';
   if (SECRET_WORDS.includes(last)) return true;
@@ -92,7 +98,11 @@ export function isSecretKey(key: string): boolean {
  * `secret_environment_variables` / `secret_volumes`.
  */
 export function isSecretReferenceBlock(path: string): boolean {
-  const words = (path.split('.').pop() ?? '').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const words = (path.split('.').pop() ?? '')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
   const last = words[words.length - 1] ?? '';
   if (last === 'ref' || last === 'reference') return true;
   if (/(^|\.)(secret_environment_variables|secret_volumes)$/.test(path)) return true;
@@ -123,7 +133,9 @@ export const noInlineSecret: GovernanceRule = {
     if (!attrs) return NOT_APPLICABLE;
     const found: string[] = [];
     findInlineSecrets(attrs, '', found);
-    return found.length === 0 ? COMPLIANT : nonCompliant(`${type} has a literal secret in ${found.join(', ')}; allowed: SecretValue.fromVariable or SecretValue.fromSecretManager`);
+    return found.length === 0
+      ? COMPLIANT
+      : nonCompliant(`${type} has a literal secret in ${found.join(', ')}; allowed: SecretValue.fromVariable or SecretValue.fromSecretManager`);
   },
 };
 
@@ -146,8 +158,14 @@ export function sensitiveTopicNoWildcardRead(labels: readonly DataSensitivity[])
       if (!(node instanceof KafkaAcl)) return NOT_APPLICABLE;
       const s = node.spec;
       if (s.permission !== 'Allow' || s.principal !== 'User:*' || !['Read', 'All'].includes(s.operation) || s.resourceType !== 'Topic') return NOT_APPLICABLE;
-      const exposed = [...new Set(context.inventory.tables.filter((t) => t.labels.some((l) => labels.includes(l)) && aclCoversTopic(node, t.topic)).map((t) => t.topic))];
-      return exposed.length === 0 ? COMPLIANT : nonCompliant(`User:* may ${s.operation} ${exposed.map((t) => `"${t}"`).join(', ')}, which hold${exposed.length === 1 ? 's' : ''} ${labelsText(labels)} data`);
+      const exposed = [
+        ...new Set(context.inventory.tables.filter((t) => t.labels.some((l) => labels.includes(l)) && aclCoversTopic(node, t.topic)).map((t) => t.topic)),
+      ];
+      return exposed.length === 0
+        ? COMPLIANT
+        : nonCompliant(
+            `User:* may ${s.operation} ${exposed.map((t) => `"${t}"`).join(', ')}, which hold${exposed.length === 1 ? 's' : ''} ${labelsText(labels)} data`,
+          );
     },
   };
 }
@@ -167,8 +185,12 @@ export function piiRetention(maxDays: number, labels: readonly DataSensitivity[]
         const policy = c['cleanup.policy'] ?? 'delete';
         if (policy.includes('delete')) {
           const retention = c['retention.ms'] === undefined ? undefined : Number(c['retention.ms']);
-          if (retention === undefined) return nonCompliant(`topic "${node.name}" deletes by time but leaves retention.ms to the broker; allowed: retention.ms <= ${maxMs} (${maxDays} days)`);
-          if (retention < 0 || retention > maxMs) return nonCompliant(`topic "${node.name}" keeps data for retention.ms ${retention}; allowed: at most ${maxMs} (${maxDays} days)`);
+          if (retention === undefined)
+            return nonCompliant(
+              `topic "${node.name}" deletes by time but leaves retention.ms to the broker; allowed: retention.ms <= ${maxMs} (${maxDays} days)`,
+            );
+          if (retention < 0 || retention > maxMs)
+            return nonCompliant(`topic "${node.name}" keeps data for retention.ms ${retention}; allowed: at most ${maxMs} (${maxDays} days)`);
           return COMPLIANT;
         }
         const lag = c['max.compaction.lag.ms'] === undefined ? undefined : Number(c['max.compaction.lag.ms']);
@@ -182,12 +204,16 @@ export function piiRetention(maxDays: number, labels: readonly DataSensitivity[]
       if (node instanceof WarehouseDataset) {
         const tables = context.inventory.tablesOf(node).filter((t) => t.labels.some((l) => labels.includes(l)));
         if (tables.length === 0) return NOT_APPLICABLE;
-        const expiry = [node.dataset.defaultTableExpirationMsInput, node.dataset.defaultPartitionExpirationMsInput].filter((x): x is number => typeof x === 'number');
+        const expiry = [node.dataset.defaultTableExpirationMsInput, node.dataset.defaultPartitionExpirationMsInput].filter(
+          (x): x is number => typeof x === 'number',
+        );
         if (expiry.some((ms) => ms <= maxMs)) return COMPLIANT;
         const keeping = tables.filter((t) => t.sinkConfig.deleteEnabled !== 'true').map((t) => t.tableId);
         return keeping.length === 0
           ? COMPLIANT
-          : nonCompliant(`dataset ${node.datasetId} keeps rows of ${keeping.join(', ')} after the source deletes them (the sink does not delete) and has no expiration <= ${maxDays} days`);
+          : nonCompliant(
+              `dataset ${node.datasetId} keeps rows of ${keeping.join(', ')} after the source deletes them (the sink does not delete) and has no expiration <= ${maxDays} days`,
+            );
       }
       return NOT_APPLICABLE;
     },
@@ -207,7 +233,9 @@ export function sensitiveDatasetScanned(labels: readonly DataSensitivity[]): Gov
       if (tables.length === 0) return NOT_APPLICABLE;
       const scans = context.constructs.filter((c): c is DlpTableScan => c instanceof DlpTableScan && c.datasetId === node.datasetId);
       const missing = tables.filter((t) => !scans.some((s) => s.tableId === t.tableId)).map((t) => t.tableId);
-      return missing.length === 0 ? COMPLIANT : nonCompliant(`dataset ${node.datasetId} receives ${labelsText(labels)} data in ${missing.join(', ')}, which no DlpTableScan covers`);
+      return missing.length === 0
+        ? COMPLIANT
+        : nonCompliant(`dataset ${node.datasetId} receives ${labelsText(labels)} data in ${missing.join(', ')}, which no DlpTableScan covers`);
     },
   };
 }
@@ -271,7 +299,9 @@ export const columnTypesDeclared: GovernanceRule = {
   level: 'warning',
   check(node) {
     if (!(node instanceof ClassifiedTable)) return NOT_APPLICABLE;
-    return node.untypedColumns.length === 0 ? COMPLIANT : nonCompliant(`table ${node.datasetId}.${node.tableId} declares no type for ${node.untypedColumns.join(', ')}`);
+    return node.untypedColumns.length === 0
+      ? COMPLIANT
+      : nonCompliant(`table ${node.datasetId}.${node.tableId} declares no type for ${node.untypedColumns.join(', ')}`);
   },
 };
 
@@ -279,4 +309,3 @@ export const columnTypesDeclared: GovernanceRule = {
 export function atLevel(rule: GovernanceRule, level: RuleLevel): GovernanceRule {
   return { ...rule, level, check: rule.check.bind(rule) };
 }
-

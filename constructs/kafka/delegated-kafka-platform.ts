@@ -66,7 +66,10 @@ export class DelegatedKafkaPlatform extends Construct implements IKafkaPlatform 
 
   /** A scope under `adminScope` named after `scope`'s path in its own stack, so addresses stay unique and readable. */
   private adminScopeFor(scope: Construct): Construct {
-    const path = scope.node.scopes.slice(2).map((s) => s.node.id).join('_');
+    const path = scope.node.scopes
+      .slice(2)
+      .map((s) => s.node.id)
+      .join('_');
     const id = path.replace(/[^A-Za-z0-9_-]+/g, '_');
     return (this.props.adminScope.node.tryFindChild(id) as Construct | undefined) ?? new Construct(this.props.adminScope, id);
   }

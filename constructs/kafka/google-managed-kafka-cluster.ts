@@ -99,15 +99,25 @@ export class GoogleManagedKafkaCluster extends Construct implements IKafkaPlatfo
       entries = [];
       this.aclEntries.set(aclId, entries);
       const list = entries;
-      this.aclResources.set(aclId, new ManagedKafkaAcl(this, `acl-${aclId.replace(/[^A-Za-z0-9_-]/g, '_')}`, {
-        project: this.props.project,
-        location: this.props.region,
-        cluster: this.cluster.clusterId,
+      this.aclResources.set(
         aclId,
-        aclEntries: Lazy.anyValue({ produce: () => list.map((e) => ({ principal: e.principal, operation: e.operation, permission_type: e.permissionType, host: e.host })) }) as unknown as ManagedKafkaAclAclEntries[],
-      }));
+        new ManagedKafkaAcl(this, `acl-${aclId.replace(/[^A-Za-z0-9_-]/g, '_')}`, {
+          project: this.props.project,
+          location: this.props.region,
+          cluster: this.cluster.clusterId,
+          aclId,
+          aclEntries: Lazy.anyValue({
+            produce: () => list.map((e) => ({ principal: e.principal, operation: e.operation, permission_type: e.permissionType, host: e.host })),
+          }) as unknown as ManagedKafkaAclAclEntries[],
+        }),
+      );
     }
-    entries.push({ principal: spec.principal, operation: spec.operation.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase(), permissionType: spec.permission.toUpperCase(), host: spec.host });
+    entries.push({
+      principal: spec.principal,
+      operation: spec.operation.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase(),
+      permissionType: spec.permission.toUpperCase(),
+      host: spec.host,
+    });
     return this.aclResources.get(aclId)!;
   }
 

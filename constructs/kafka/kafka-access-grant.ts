@@ -37,7 +37,12 @@ export class KafkaAccessGrant extends Construct {
     const principal = principalOf(props.principal);
     const userName = principal.includes(':') ? principal.slice(principal.indexOf(':') + 1) : principal;
     validateProps(this, (p) => {
-      p.check(['produce', 'consume', 'admin', 'describe-configs'].includes(props.intent), 'intent', props.intent, 'produce, consume, admin or describe-configs');
+      p.check(
+        ['produce', 'consume', 'admin', 'describe-configs'].includes(props.intent),
+        'intent',
+        props.intent,
+        'produce, consume, admin or describe-configs',
+      );
       p.check(PRINCIPAL_PATTERN.test(principal), 'principal', principal, "'Type:name', e.g. 'User:analytics'");
       p.check(props.topic.length > 0, 'topic', props.topic, 'a topic name or prefix');
       if (props.intent !== 'consume' && props.group !== undefined) {

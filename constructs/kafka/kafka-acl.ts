@@ -71,7 +71,13 @@ export class KafkaAcl extends Construct {
   constructor(scope: Construct, id: string, props: KafkaAclProps) {
     super(scope, id);
     // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
-    validateProps.required(this, props, { platform: 'IKafkaPlatform', principal: 'KafkaPrincipalLike', operation: 'KafkaAclOperation', resourceType: 'KafkaAclResourceType', resourceName: 'string' });
+    validateProps.required(this, props, {
+      platform: 'IKafkaPlatform',
+      principal: 'KafkaPrincipalLike',
+      operation: 'KafkaAclOperation',
+      resourceType: 'KafkaAclResourceType',
+      resourceName: 'string',
+    });
     this.spec = {
       principal: principalOf(props.principal),
       host: props.host ?? '*',

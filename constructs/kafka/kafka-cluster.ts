@@ -89,14 +89,12 @@ export class KafkaCluster extends Construct implements IKafkaPlatform {
     this.defaultPartitions = props.defaultPartitions ?? 6;
     this.tlsEnabled = props.tlsEnabled ?? true;
     this.kafkaVersion = props.kafkaVersion;
-    const mechanism = props.sasl ? props.sasl.mechanism ?? 'scram-sha-512' : undefined;
+    const mechanism = props.sasl ? (props.sasl.mechanism ?? 'scram-sha-512') : undefined;
     this.saslMechanism = mechanism?.toUpperCase();
 
     validateProps(this, (p) => {
       p.check(props.bootstrapServers.length > 0, 'bootstrapServers', props.bootstrapServers, 'at least one host:port');
-      props.bootstrapServers.forEach((s, i) =>
-        p.check(/^[^\s:]+:\d{1,5}$/.test(s), `bootstrapServers[${i}]`, s, 'host:port, e.g. broker-1.internal:9092'),
-      );
+      props.bootstrapServers.forEach((s, i) => p.check(/^[^\s:]+:\d{1,5}$/.test(s), `bootstrapServers[${i}]`, s, 'host:port, e.g. broker-1.internal:9092'));
       p.check(/^\d+\.\d+\.\d+$/.test(props.kafkaVersion), 'kafkaVersion', props.kafkaVersion, 'MAJOR.MINOR.PATCH of the brokers, e.g. 3.9.0');
       p.check(isIntIn(this.brokerCount, 1), 'brokerCount', this.brokerCount, 'an integer >= 1');
       p.check(
@@ -121,7 +119,7 @@ export class KafkaCluster extends Construct implements IKafkaPlatform {
       kafkaVersion: props.kafkaVersion,
       tlsEnabled: this.tlsEnabled,
       caCert: props.caCert?.resolve(this),
-      saslMechanism: mechanism ? PROVIDER_SASL_MECHANISM[mechanism] ?? mechanism : undefined,
+      saslMechanism: mechanism ? (PROVIDER_SASL_MECHANISM[mechanism] ?? mechanism) : undefined,
       saslUsername: props.sasl?.username,
       saslPassword: props.sasl?.password.resolve(this),
       timeout: props.timeoutSeconds,

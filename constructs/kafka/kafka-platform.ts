@@ -4,21 +4,21 @@ import type { SecretValue } from '../core/secret-value';
 
 /** Kafka ACL operations, named as the Mongey/kafka provider and Kafka's own tools name them. */
 export type KafkaAclOperation =
-  | 'All'
-  | 'Read'
-  | 'Write'
-  | 'Create'
-  | 'Delete'
-  | 'Alter'
-  | 'Describe'
-  | 'ClusterAction'
-  | 'DescribeConfigs'
-  | 'AlterConfigs'
-  | 'IdempotentWrite';
+  'All' | 'Read' | 'Write' | 'Create' | 'Delete' | 'Alter' | 'Describe' | 'ClusterAction' | 'DescribeConfigs' | 'AlterConfigs' | 'IdempotentWrite';
 
 /** All operations an ACL may name. */
 export const KAFKA_ACL_OPERATIONS: readonly KafkaAclOperation[] = [
-  'All', 'Read', 'Write', 'Create', 'Delete', 'Alter', 'Describe', 'ClusterAction', 'DescribeConfigs', 'AlterConfigs', 'IdempotentWrite',
+  'All',
+  'Read',
+  'Write',
+  'Create',
+  'Delete',
+  'Alter',
+  'Describe',
+  'ClusterAction',
+  'DescribeConfigs',
+  'AlterConfigs',
+  'IdempotentWrite',
 ];
 
 /** Kafka resource types an ACL can protect. */

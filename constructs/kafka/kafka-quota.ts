@@ -40,7 +40,8 @@ export class KafkaQuota extends Construct {
       p.check(['user', 'client-id', 'ip'].includes(props.entityType), 'entityType', props.entityType, 'user, client-id or ip');
       p.check(Object.keys(config).length > 0, 'producerByteRate/consumerByteRate/requestPercentage', undefined, 'at least one limit');
       for (const [key, value] of Object.entries(config)) p.check(isIntIn(value, 1), key, value, 'a positive integer');
-      if (props.connectionCreationRate !== undefined) p.check(props.entityType === 'ip', 'connectionCreationRate', props.connectionCreationRate, "only with entityType 'ip'");
+      if (props.connectionCreationRate !== undefined)
+        p.check(props.entityType === 'ip', 'connectionCreationRate', props.connectionCreationRate, "only with entityType 'ip'");
       if (props.entityType === 'ip' && props.entityName !== undefined) {
         p.check(/^[0-9a-fA-F:.]+$/.test(props.entityName), 'entityName', props.entityName, 'an IPv4 or IPv6 address');
       }

@@ -60,7 +60,12 @@ export class KafkaScramUser extends Construct implements IKafkaPrincipal {
       p.check(['SCRAM-SHA-256', 'SCRAM-SHA-512'].includes(mechanism), 'mechanism', mechanism, 'SCRAM-SHA-256 or SCRAM-SHA-512');
       p.check(isIntIn(iterations, 4096, 16384), 'iterations', iterations, 'an integer from 4096 to 16384');
       p.check(this.passwordVersion.length > 0, 'passwordVersion', this.passwordVersion, 'a non-empty version, e.g. 1');
-      p.check(props.platform.supportsScramUsers, 'platform', props.platform.node.path, 'a self-managed KafkaCluster (Google Managed Kafka authenticates with service accounts)');
+      p.check(
+        props.platform.supportsScramUsers,
+        'platform',
+        props.platform.node.path,
+        'a self-managed KafkaCluster (Google Managed Kafka authenticates with service accounts)',
+      );
     });
     if (props.platform.supportsScramUsers && props.platform.createScramCredentialResource) {
       this.resource = props.platform.createScramCredentialResource(this, 'credential', {

@@ -76,7 +76,14 @@ export function renderTopicConfig(config: KafkaTopicConfig = {}): Record<string,
 }
 
 /** Checks a topic's props; shared with constructs that create many topics at once. */
-export function checkTopic(p: Problems, platform: IKafkaPlatform, name: string, partitions: number, replicationFactor: number, config: KafkaTopicConfig = {}): void {
+export function checkTopic(
+  p: Problems,
+  platform: IKafkaPlatform,
+  name: string,
+  partitions: number,
+  replicationFactor: number,
+  config: KafkaTopicConfig = {},
+): void {
   if (p.check(TOPIC_NAME.test(name), 'name', name, "letters, digits, '.', '_' and '-'")) {
     p.check(name.length <= 249, 'name', name, 'at most 249 characters');
     p.check(name !== '.' && name !== '..', 'name', name, "any name but '.' and '..'");
@@ -89,14 +96,30 @@ export function checkTopic(p: Problems, platform: IKafkaPlatform, name: string, 
     `an integer from 1 to the platform's broker count (${platform.brokerCount})`,
   );
   if (config.cleanupPolicy !== undefined) p.check(CLEANUP.includes(config.cleanupPolicy), 'config.cleanupPolicy', config.cleanupPolicy, CLEANUP.join(', '));
-  if (config.compressionType !== undefined) p.check(COMPRESSION.includes(config.compressionType), 'config.compressionType', config.compressionType, COMPRESSION.join(', '));
-  if (config.retentionMs !== undefined) p.check(config.retentionMs === -1 || isIntIn(config.retentionMs, 1), 'config.retentionMs', config.retentionMs, '-1 (forever) or a positive integer of milliseconds');
-  if (config.retentionBytes !== undefined) p.check(config.retentionBytes === -1 || isIntIn(config.retentionBytes, 1), 'config.retentionBytes', config.retentionBytes, '-1 (no limit) or a positive integer');
+  if (config.compressionType !== undefined)
+    p.check(COMPRESSION.includes(config.compressionType), 'config.compressionType', config.compressionType, COMPRESSION.join(', '));
+  if (config.retentionMs !== undefined)
+    p.check(
+      config.retentionMs === -1 || isIntIn(config.retentionMs, 1),
+      'config.retentionMs',
+      config.retentionMs,
+      '-1 (forever) or a positive integer of milliseconds',
+    );
+  if (config.retentionBytes !== undefined)
+    p.check(
+      config.retentionBytes === -1 || isIntIn(config.retentionBytes, 1),
+      'config.retentionBytes',
+      config.retentionBytes,
+      '-1 (no limit) or a positive integer',
+    );
   if (config.segmentMs !== undefined) p.check(isIntIn(config.segmentMs, 1), 'config.segmentMs', config.segmentMs, 'a positive integer of milliseconds');
   if (config.segmentBytes !== undefined) p.check(isIntIn(config.segmentBytes, 14), 'config.segmentBytes', config.segmentBytes, 'an integer >= 14');
-  if (config.maxMessageBytes !== undefined) p.check(isIntIn(config.maxMessageBytes, 0), 'config.maxMessageBytes', config.maxMessageBytes, 'a non-negative integer');
-  if (config.deleteRetentionMs !== undefined) p.check(isIntIn(config.deleteRetentionMs, 0), 'config.deleteRetentionMs', config.deleteRetentionMs, 'a non-negative integer');
-  if (config.minCompactionLagMs !== undefined) p.check(isIntIn(config.minCompactionLagMs, 0), 'config.minCompactionLagMs', config.minCompactionLagMs, 'a non-negative integer');
+  if (config.maxMessageBytes !== undefined)
+    p.check(isIntIn(config.maxMessageBytes, 0), 'config.maxMessageBytes', config.maxMessageBytes, 'a non-negative integer');
+  if (config.deleteRetentionMs !== undefined)
+    p.check(isIntIn(config.deleteRetentionMs, 0), 'config.deleteRetentionMs', config.deleteRetentionMs, 'a non-negative integer');
+  if (config.minCompactionLagMs !== undefined)
+    p.check(isIntIn(config.minCompactionLagMs, 0), 'config.minCompactionLagMs', config.minCompactionLagMs, 'a non-negative integer');
   if (config.minInsyncReplicas !== undefined) {
     p.check(
       isIntIn(config.minInsyncReplicas, 1, replicationFactor),

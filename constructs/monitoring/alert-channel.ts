@@ -42,13 +42,25 @@ export class AlertChannel extends Construct {
     validateProps(this, (p) => {
       if (!p.check(['email', 'pubsub', 'slack', 'pagerduty'].includes(props.kind), 'kind', props.kind, 'email, pubsub, slack or pagerduty')) return;
       if (props.kind === 'email') p.check(/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address), 'address', props.address, 'an email address');
-      if (props.kind === 'pubsub') p.check(/^projects\/[^/]+\/topics\/[^/]+$/.test(address), 'address', props.address, "a topic 'projects/<project>/topics/<topic>'");
+      if (props.kind === 'pubsub')
+        p.check(/^projects\/[^/]+\/topics\/[^/]+$/.test(address), 'address', props.address, "a topic 'projects/<project>/topics/<topic>'");
       if (props.kind === 'slack') p.check(/^#[a-z0-9_-]{1,80}$/.test(address), 'address', props.address, "a Slack channel such as '#data-oncall'");
       const needsSecret = props.kind === 'slack' || props.kind === 'pagerduty';
-      p.check(needsSecret === (props.secret !== undefined), 'secret', props.secret?.description, needsSecret ? `a SecretValue holding the ${props.kind === 'slack' ? 'Slack OAuth token' : 'PagerDuty service key'}` : `nothing for kind ${props.kind}`);
+      p.check(
+        needsSecret === (props.secret !== undefined),
+        'secret',
+        props.secret?.description,
+        needsSecret ? `a SecretValue holding the ${props.kind === 'slack' ? 'Slack OAuth token' : 'PagerDuty service key'}` : `nothing for kind ${props.kind}`,
+      );
     });
     const labels: Record<string, string> =
-      props.kind === 'email' ? { email_address: address } : props.kind === 'pubsub' ? { topic: address } : props.kind === 'slack' ? { channel_name: address } : {};
+      props.kind === 'email'
+        ? { email_address: address }
+        : props.kind === 'pubsub'
+          ? { topic: address }
+          : props.kind === 'slack'
+            ? { channel_name: address }
+            : {};
     const secret = props.secret?.resolve(this);
     this.channel = new MonitoringNotificationChannel(this, 'channel', {
       project: props.project,

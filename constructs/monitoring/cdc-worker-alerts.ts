@@ -50,7 +50,8 @@ export class CdcWorkerAlerts extends Construct {
     validateProps.required(this, props, { project: 'string', channels: 'AlertChannel[]', workers: 'CdcWorkerService[]' });
     const workers = props.workers ?? [];
     const services = workers.map((w) => `resource.labels.service_name="${w.serviceName}"`);
-    const within = services.length === 0 ? '' : ` AND resource.type="cloud_run_revision" AND ${services.length === 1 ? services[0] : `(${services.join(' OR ')})`}`;
+    const within =
+      services.length === 0 ? '' : ` AND resource.type="cloud_run_revision" AND ${services.length === 1 ? services[0] : `(${services.join(' OR ')})`}`;
     const base = `${props.logFilter ?? 'jsonPayload.service="cdc-worker"'}${within}`;
     const prefix = props.metricPrefix ?? 'cdc_worker';
     const maxStarts = props.maxStartsPerHour ?? 3;
@@ -81,7 +82,9 @@ export class CdcWorkerAlerts extends Construct {
       severity: 'ERROR',
       runbook:
         'The CDC worker logged an error. A fatal error stops it without acknowledging undelivered changes, so nothing is lost, ' +
-        'but the replication slot retains WAL until it is back. Read the entries (`' + base + ' AND severity>=ERROR`), fix the cause, and check `cdc_lag_seconds`.',
+        'but the replication slot retains WAL until it is back. Read the entries (`' +
+        base +
+        ' AND severity>=ERROR`), fix the cause, and check `cdc_lag_seconds`.',
       userLabels: { component: 'cdc-worker' },
       dependsOn: [this.errors.metric],
     });

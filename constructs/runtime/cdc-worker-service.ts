@@ -144,7 +144,11 @@ export class CdcWorkerService extends Construct {
     });
     const { env, secretAccess } = this.grantSecrets(props, s);
     if (props.detection?.backend === 'cloud-dlp') {
-      new ProjectIamMember(this, 'dlp-user', { project: props.detection.projectId ?? props.project, role: 'roles/dlp.user', member: this.serviceAccount.member });
+      new ProjectIamMember(this, 'dlp-user', {
+        project: props.detection.projectId ?? props.project,
+        role: 'roles/dlp.user',
+        member: this.serviceAccount.member,
+      });
     }
     this.service = this.createService(props, env, secretAccess);
 
@@ -173,14 +177,39 @@ export class CdcWorkerService extends Construct {
       if (binlog) p.check(isIntIn(serverId, 1, 4294967295), 'serverId', serverId, 'an integer from 1 to 4294967295');
       p.check(/^[a-z]([a-z0-9-]{0,47}[a-z0-9])?$/.test(name), 'serviceName', name, "1-49 lowercase letters, digits or '-', starting with a letter");
       p.check(/^[a-z0-9_]{1,63}$/.test(slot), 'slotName', slot, "1-63 lowercase letters, digits or '_'");
-      p.check(props.image.length > 0 && !/\s/.test(props.image), 'image', props.image, 'a container image reference, e.g. us-docker.pkg.dev/p/r/cdc-worker:1.0.0');
-      p.check(dbSecret !== undefined, 'database.replicationPassword', db.replicationPassword.description, 'SecretValue.fromSecretManager(...): Cloud Run reads secrets from Secret Manager');
-      if (props.kafkaIdentity) p.check(kafkaSecret !== undefined, 'kafkaIdentity.password', props.kafkaIdentity.password.description, 'SecretValue.fromSecretManager(...)');
-      if (props.kafka.saslMechanism?.startsWith('SCRAM')) p.check(props.kafkaIdentity !== undefined, 'kafkaIdentity', undefined, `a SASL identity, because the Kafka platform uses ${props.kafka.saslMechanism}`);
+      p.check(
+        props.image.length > 0 && !/\s/.test(props.image),
+        'image',
+        props.image,
+        'a container image reference, e.g. us-docker.pkg.dev/p/r/cdc-worker:1.0.0',
+      );
+      p.check(
+        dbSecret !== undefined,
+        'database.replicationPassword',
+        db.replicationPassword.description,
+        'SecretValue.fromSecretManager(...): Cloud Run reads secrets from Secret Manager',
+      );
+      if (props.kafkaIdentity)
+        p.check(kafkaSecret !== undefined, 'kafkaIdentity.password', props.kafkaIdentity.password.description, 'SecretValue.fromSecretManager(...)');
+      if (props.kafka.saslMechanism?.startsWith('SCRAM'))
+        p.check(props.kafkaIdentity !== undefined, 'kafkaIdentity', undefined, `a SASL identity, because the Kafka platform uses ${props.kafka.saslMechanism}`);
       p.check(isIntIn(heartbeatMs, 0), 'heartbeatIntervalMs', heartbeatMs, '0 (off) or a positive integer of milliseconds');
-      if (hashes) p.check(hashSecret !== undefined, 'detectionHashKey', props.detectionHashKey?.description, "SecretValue.fromSecretManager(...): the policy has 'hash' actions");
-      if (props.detection?.backend === 'cloud-dlp') p.check(!!props.detection.projectId, 'detection.projectId', props.detection.projectId, 'the project Cloud DLP requests are made in');
-      if (quarantineTopic !== undefined) p.check(/^[a-zA-Z0-9._-]{1,249}$/.test(quarantineTopic), 'detection.policy.quarantineTopic', quarantineTopic, "letters, digits, '.', '_' and '-', at most 249 characters");
+      if (hashes)
+        p.check(
+          hashSecret !== undefined,
+          'detectionHashKey',
+          props.detectionHashKey?.description,
+          "SecretValue.fromSecretManager(...): the policy has 'hash' actions",
+        );
+      if (props.detection?.backend === 'cloud-dlp')
+        p.check(!!props.detection.projectId, 'detection.projectId', props.detection.projectId, 'the project Cloud DLP requests are made in');
+      if (quarantineTopic !== undefined)
+        p.check(
+          /^[a-zA-Z0-9._-]{1,249}$/.test(quarantineTopic),
+          'detection.policy.quarantineTopic',
+          quarantineTopic,
+          "letters, digits, '.', '_' and '-', at most 249 characters",
+        );
       tables.forEach((t, i) => p.check(known.has(t), `tables[${i}]`, t, `a table of database ${db.logicalName}: ${[...known].join(', ')}`));
     });
   }
@@ -194,12 +223,14 @@ export class CdcWorkerService extends Construct {
     const secretAccess: SecretManagerSecretIamMember[] = [];
     const secretEnv = (envName: string, ref: { secret: string; version: string; project?: string }, key: string) => {
       env.push({ name: envName, valueSource: { secretKeyRef: { secret: ref.secret, version: ref.version } } });
-      secretAccess.push(new SecretManagerSecretIamMember(this, `secret-access-${key}`, {
-        project: ref.project ?? props.project,
-        secretId: ref.secret,
-        role: 'roles/secretmanager.secretAccessor',
-        member: this.serviceAccount.member,
-      }));
+      secretAccess.push(
+        new SecretManagerSecretIamMember(this, `secret-access-${key}`, {
+          project: ref.project ?? props.project,
+          secretId: ref.secret,
+          role: 'roles/secretmanager.secretAccessor',
+          member: this.serviceAccount.member,
+        }),
+      );
     };
     if (s.dbSecret) secretEnv('CDC_SOURCE__PASSWORD', s.dbSecret, 'database');
     if (s.kafkaSecret) secretEnv('CDC_KAFKA__SASL__PASSWORD', s.kafkaSecret, 'kafka');
@@ -288,12 +319,20 @@ export class CdcWorkerService extends Construct {
     if (quarantineTopic && !quarantineTopic.startsWith(`${prefix}.`)) {
       new KafkaAccessGrant(this, 'produce-quarantine', { platform: props.kafka, principal, intent: 'produce', topic: quarantineTopic });
     }
-    if (heartbeatMs > 0) new KafkaAccessGrant(this, 'produce-heartbeat', { platform: props.kafka, principal, intent: 'produce', topic: heartbeatTopicName(prefix) });
+    if (heartbeatMs > 0)
+      new KafkaAccessGrant(this, 'produce-heartbeat', { platform: props.kafka, principal, intent: 'produce', topic: heartbeatTopicName(prefix) });
     if (mode === 'exactly-once' || binlog) {
       // Resuming reads the stored source position back.
       // The worker reads it with a fresh consumer group each start, under a fixed prefix.
       const group = binlog ? 'cdc-worker-offsets-' : `cdc-worker-${slot}-offsets-`;
-      new KafkaAccessGrant(this, 'read-offsets', { platform: props.kafka, principal, intent: 'consume', topic: `${prefix}.cdc-worker.offsets`, group, groupIsPrefix: true });
+      new KafkaAccessGrant(this, 'read-offsets', {
+        platform: props.kafka,
+        principal,
+        intent: 'consume',
+        topic: `${prefix}.cdc-worker.offsets`,
+        group,
+        groupIsPrefix: true,
+      });
     }
   }
 }

@@ -173,7 +173,14 @@ export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase
   constructor(scope: Construct, id: string, props: CloudSqlSourceDatabaseProps) {
     super(scope, id);
     // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
-    validateProps.required(this, props, { logicalName: 'string', engine: 'CloudSqlEngine', region: 'string', databaseName: 'string', tables: 'SourceTable[]', replicationPassword: 'SecretValue' });
+    validateProps.required(this, props, {
+      logicalName: 'string',
+      engine: 'CloudSqlEngine',
+      region: 'string',
+      databaseName: 'string',
+      tables: 'SourceTable[]',
+      replicationPassword: 'SecretValue',
+    });
     this.logicalName = props.logicalName;
     this.engine = props.engine;
     this.port = defaultPort(props.engine);
@@ -197,7 +204,13 @@ export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase
 
     if (props.engine === 'postgres') {
       this.cdcPublication = props.publicationName ?? `${props.logicalName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_publication`;
-      this.cdcSetupSql = postgresCdcSetupSql(this.instanceName, props.databaseName, this.replicationUser, this.cdcPublication, props.tables.map((t) => t.name));
+      this.cdcSetupSql = postgresCdcSetupSql(
+        this.instanceName,
+        props.databaseName,
+        this.replicationUser,
+        this.cdcPublication,
+        props.tables.map((t) => t.name),
+      );
       new TerraformOutput(this, 'cdc-setup-sql', {
         value: this.cdcSetupSql,
         description:
@@ -221,9 +234,24 @@ export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase
         const major = Number(version.replace(/^POSTGRES_/, ''));
         p.check(Number.isInteger(major) && major >= 10, 'databaseVersion', version, 'POSTGRES_10 or later (pgoutput needs 10+)');
       }
-      p.check(/^[a-z]([-a-z0-9]{0,96}[a-z0-9])?$/.test(this.instanceName), 'instanceName', this.instanceName, "1-98 lowercase letters, digits or '-', starting with a letter");
-      p.check(props.databaseName.length > 0 && /^[A-Za-z_][A-Za-z0-9_$-]{0,63}$/.test(props.databaseName), 'databaseName', props.databaseName, "a database name of letters, digits, '_', '$' or '-'");
-      p.check(/^[A-Za-z_][A-Za-z0-9_]{0,31}$/.test(this.replicationUser), 'replicationUser', this.replicationUser, "1-32 letters, digits or '_', not starting with a digit");
+      p.check(
+        /^[a-z]([-a-z0-9]{0,96}[a-z0-9])?$/.test(this.instanceName),
+        'instanceName',
+        this.instanceName,
+        "1-98 lowercase letters, digits or '-', starting with a letter",
+      );
+      p.check(
+        props.databaseName.length > 0 && /^[A-Za-z_][A-Za-z0-9_$-]{0,63}$/.test(props.databaseName),
+        'databaseName',
+        props.databaseName,
+        "a database name of letters, digits, '_', '$' or '-'",
+      );
+      p.check(
+        /^[A-Za-z_][A-Za-z0-9_]{0,31}$/.test(this.replicationUser),
+        'replicationUser',
+        this.replicationUser,
+        "1-32 letters, digits or '_', not starting with a digit",
+      );
       if (!['ENTERPRISE', 'ENTERPRISE_PLUS'].includes(this.edition)) {
         p.add('edition', this.edition, 'ENTERPRISE or ENTERPRISE_PLUS');
       } else if (plus) {
@@ -231,7 +259,12 @@ export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase
       } else if (tier.startsWith('db-perf-optimized-')) {
         p.add('tier', tier, "a tier of the ENTERPRISE edition (db-perf-optimized-* tiers are Enterprise Plus only; set edition: 'ENTERPRISE_PLUS')");
       } else if (props.engine === 'postgres') {
-        p.check(/^db-(custom-\d+-\d+|f1-micro|g1-small)$/.test(tier), 'tier', tier, 'db-custom-<vCPUs>-<MB>, db-f1-micro or db-g1-small (Cloud SQL Enterprise for PostgreSQL takes only custom and shared-core machine types)');
+        p.check(
+          /^db-(custom-\d+-\d+|f1-micro|g1-small)$/.test(tier),
+          'tier',
+          tier,
+          'db-custom-<vCPUs>-<MB>, db-f1-micro or db-g1-small (Cloud SQL Enterprise for PostgreSQL takes only custom and shared-core machine types)',
+        );
       }
       const retentionRule = !plus
         ? 'Cloud SQL Enterprise keeps transaction logs at most 7 days'
@@ -250,10 +283,12 @@ export class CloudSqlSourceDatabase extends Construct implements ISourceDatabase
           `a PrivateServiceAccess of network ${this.privateNetwork} (this stack creates the peering) or 'existing' (the network already has Private Services Access): a private IP fails at apply without it`,
         );
       }
-      if (this.privateNetwork === undefined) p.check(this.publicIpEnabled, 'publicIp', props.publicIp, 'true without privateNetwork (an instance needs a public or a private IP)');
+      if (this.privateNetwork === undefined)
+        p.check(this.publicIpEnabled, 'publicIp', props.publicIp, 'true without privateNetwork (an instance needs a public or a private IP)');
       p.check(['REGIONAL', 'ZONAL'].includes(props.availabilityType ?? 'REGIONAL'), 'availabilityType', props.availabilityType, 'REGIONAL or ZONAL');
       for (const key of Object.keys(props.extraFlags ?? {})) {
-        if (key in cdcFlags) p.add(`extraFlags['${key}']`, props.extraFlags![key], 'a flag this construct does not set itself: CDC needs ' + `${key}=${cdcFlags[key]}`);
+        if (key in cdcFlags)
+          p.add(`extraFlags['${key}']`, props.extraFlags![key], 'a flag this construct does not set itself: CDC needs ' + `${key}=${cdcFlags[key]}`);
       }
       checkTables(p, props.engine, props.tables);
     });

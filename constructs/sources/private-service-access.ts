@@ -50,7 +50,12 @@ export class PrivateServiceAccess extends Construct {
     const rangeName = props.rangeName ?? `${networkName}-private-services`.slice(0, 63).replace(/-+$/, '');
     const prefixLength = props.prefixLength ?? 16;
     validateProps(this, (p) => {
-      p.check(/^(https:\/\/www\.googleapis\.com\/compute\/v1\/)?projects\/[^/]+\/global\/networks\/[a-z]([-a-z0-9]*[a-z0-9])?$/.test(props.network), 'network', props.network, 'projects/<project>/global/networks/<name> or its self link');
+      p.check(
+        /^(https:\/\/www\.googleapis\.com\/compute\/v1\/)?projects\/[^/]+\/global\/networks\/[a-z]([-a-z0-9]*[a-z0-9])?$/.test(props.network),
+        'network',
+        props.network,
+        'projects/<project>/global/networks/<name> or its self link',
+      );
       p.check(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(rangeName), 'rangeName', rangeName, "1-63 lowercase letters, digits or '-', starting with a letter");
       p.check(isIntIn(prefixLength, 8, 24), 'prefixLength', prefixLength, 'an integer from 8 to 24 (Cloud SQL needs at least a /24 range)');
     });

@@ -114,7 +114,14 @@ export class ExternalSourceDatabase extends Construct implements ISourceDatabase
   constructor(scope: Construct, id: string, props: ExternalSourceDatabaseProps) {
     super(scope, id);
     // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
-    validateProps.required(this, props, { logicalName: 'string', engine: 'SourceEngine', host: 'string', databaseName: 'string', tables: 'SourceTable[]', replicationPassword: 'SecretValue' });
+    validateProps.required(this, props, {
+      logicalName: 'string',
+      engine: 'SourceEngine',
+      host: 'string',
+      databaseName: 'string',
+      tables: 'SourceTable[]',
+      replicationPassword: 'SecretValue',
+    });
     this.logicalName = props.logicalName;
     this.engine = props.engine;
     this.host = props.host;

@@ -206,7 +206,10 @@ export class BatchPipeline extends Construct {
   }
 
   /** Every prop checked at once: the scheduler's options, and what each source must be for it. */
-  private validate(props: BatchPipelineProps, v: { names: string[]; everyHours: number; environmentName: string; retries: number; imageVersion: string }): void {
+  private validate(
+    props: BatchPipelineProps,
+    v: { names: string[]; everyHours: number; environmentName: string; retries: number; imageVersion: string },
+  ): void {
     const { names, everyHours, environmentName, retries, imageVersion } = v;
     const composerOptions = props.composer ?? {};
     validateProps(this, (p) => {
@@ -217,7 +220,11 @@ export class BatchPipeline extends Construct {
       if (this.scheduler === 'scheduled-query') {
         props.sources.forEach((s, i) => {
           if (!(s instanceof CloudSqlSourceDatabase)) {
-            p.add(`sources[${i}]`, s.logicalName, "a CloudSqlSourceDatabase: BigQuery federated queries reach only Cloud SQL; use scheduler 'composer' for other databases");
+            p.add(
+              `sources[${i}]`,
+              s.logicalName,
+              "a CloudSqlSourceDatabase: BigQuery federated queries reach only Cloud SQL; use scheduler 'composer' for other databases",
+            );
           } else if (!s.publicIpEnabled) {
             // BigQuery docs: "BigQuery Cloud SQL federation only supports Cloud SQL instances with public IP connectivity."
             p.add(
@@ -229,12 +236,21 @@ export class BatchPipeline extends Construct {
         });
         if (props.composer !== undefined) p.add('composer', props.composer, "only with scheduler 'composer'");
       } else {
-        p.check(/^[a-z]([-a-z0-9]{0,62}[a-z0-9])?$/.test(environmentName), 'composer.environmentName', environmentName, "1-64 lowercase letters, digits or '-', starting with a letter");
+        p.check(
+          /^[a-z]([-a-z0-9]{0,62}[a-z0-9])?$/.test(environmentName),
+          'composer.environmentName',
+          environmentName,
+          "1-64 lowercase letters, digits or '-', starting with a letter",
+        );
         p.check(isIntIn(retries, 0, 10), 'composer.retries', retries, 'an integer from 0 to 10');
         if (composerOptions.subnetwork) p.check(!!composerOptions.network, 'composer.network', composerOptions.network, 'the network of composer.subnetwork');
         const image = COMPOSER_IMAGE.exec(imageVersion);
         if (!image) {
-          p.add('composer.imageVersion', imageVersion, 'composer-<major or a.b.c or latest>-airflow-<x, x.y or x.y.z>[-build.N] (the pattern of the Composer API)');
+          p.add(
+            'composer.imageVersion',
+            imageVersion,
+            'composer-<major or a.b.c or latest>-airflow-<x, x.y or x.y.z>[-build.N] (the pattern of the Composer API)',
+          );
         } else if (image[2] === '1' || /^2\.0\./.test(image[1])) {
           p.add('composer.imageVersion', imageVersion, 'a Composer 2.1+ or 3 image: Composer 1 and 2.0.x reached end of life on 2026-09-15');
         }
@@ -350,7 +366,14 @@ export function batchTables(db: ISourceDatabase): BatchDagTable[] {
 }
 
 /** The scheduled query's script: one full refresh per table through EXTERNAL_QUERY. */
-export function scheduledQuery(project: string, location: string, connectionId: string, datasetId: string, db: ISourceDatabase, tables: BatchDagTable[]): string {
+export function scheduledQuery(
+  project: string,
+  location: string,
+  connectionId: string,
+  datasetId: string,
+  db: ISourceDatabase,
+  tables: BatchDagTable[],
+): string {
   const connection = `${project}.${location.toLowerCase()}.${connectionId}`;
   const statements = tables.map(
     (t) =>

@@ -106,7 +106,8 @@ export interface IntegrationConnectorSink extends IntegrationSinkCommon {
 }
 
 /** A sink of the integration platform. */
-export type IntegrationSink = IntegrationBigQuerySink | IntegrationSearchSink | IntegrationGraphSink | IntegrationJdbcSink | IntegrationPubSubSink | IntegrationConnectorSink;
+export type IntegrationSink =
+  IntegrationBigQuerySink | IntegrationSearchSink | IntegrationGraphSink | IntegrationJdbcSink | IntegrationPubSubSink | IntegrationConnectorSink;
 
 /** Where BigQuery sinks of the platform write. */
 export interface IntegrationWarehouseOptions {
@@ -218,8 +219,15 @@ function bigQueryUnwrap(sources: SinkSource[], deletes: boolean): { unwrapDebezi
  * Creates a sink's connector (and, for BigQuery, its dataset and account) under `sink-<name>` in
  * `parent`, reading the route's topics, or its regex when `regex`.
  */
-export function addSink(parent: Construct, sink: IntegrationSink, route: SinkRoute, regex: boolean, connect: KafkaConnectCluster, warehouseOptions: IntegrationWarehouseOptions | undefined): Connector {
-const scope = new Construct(parent, `sink-${sink.name}`);
+export function addSink(
+  parent: Construct,
+  sink: IntegrationSink,
+  route: SinkRoute,
+  regex: boolean,
+  connect: KafkaConnectCluster,
+  warehouseOptions: IntegrationWarehouseOptions | undefined,
+): Connector {
+  const scope = new Construct(parent, `sink-${sink.name}`);
   const topics = regex ? undefined : route.topics;
   const topicsRegex = regex ? route.regex : undefined;
   const sources = sinkSources(route, regex);

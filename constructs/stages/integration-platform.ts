@@ -16,9 +16,33 @@ import { checkSinkSources, recordKeyFields } from '../connect/change-events';
 import { ISourceCapture } from '../connect/source-capture';
 import { ISourceDatabase } from '../sources/source-database';
 import { RealtimePipeline } from './realtime-pipeline';
-import { addSink, IntegrationSink, IntegrationWarehouseOptions, resolveSelectors, RoutableTable, selectorMatches, SINK_KINDS, SinkRoute, sinkSources, TopicSelector } from './integration-platform-sinks';
+import {
+  addSink,
+  IntegrationSink,
+  IntegrationWarehouseOptions,
+  resolveSelectors,
+  RoutableTable,
+  selectorMatches,
+  SINK_KINDS,
+  SinkRoute,
+  sinkSources,
+  TopicSelector,
+} from './integration-platform-sinks';
 
-export type { IntegrationBigQuerySink, IntegrationConnectorSink, IntegrationGraphSink, IntegrationJdbcSink, IntegrationPubSubSink, IntegrationSearchSink, IntegrationSink, IntegrationSinkCommon, IntegrationWarehouseOptions, RoutableTable, SinkRoute, TopicSelector } from './integration-platform-sinks';
+export type {
+  IntegrationBigQuerySink,
+  IntegrationConnectorSink,
+  IntegrationGraphSink,
+  IntegrationJdbcSink,
+  IntegrationPubSubSink,
+  IntegrationSearchSink,
+  IntegrationSink,
+  IntegrationSinkCommon,
+  IntegrationWarehouseOptions,
+  RoutableTable,
+  SinkRoute,
+  TopicSelector,
+} from './integration-platform-sinks';
 export { resolveSelectors, selectorMatches, sinkSources } from './integration-platform-sinks';
 
 /** Props of {@link IntegrationPlatform}. */
@@ -105,10 +129,15 @@ export class IntegrationPlatform extends Construct {
     const topicConfig: KafkaTopicConfig = props.topicConfig ?? { cleanupPolicy: 'compact', minInsyncReplicas: Math.min(2, rf) };
     // ACLs the adopted realtime pipeline already grants; the platform adds only what is missing.
     this.known = props.realtime
-      ? props.realtime.node.findAll().filter((c): c is KafkaAcl => c instanceof KafkaAcl).map((a) => ({ spec: a.spec, resource: a.resource }))
+      ? props.realtime.node
+          .findAll()
+          .filter((c): c is KafkaAcl => c instanceof KafkaAcl)
+          .map((a) => ({ spec: a.spec, resource: a.resource }))
       : [];
     // Topics a sink may read, for its depends_on: the realtime pipeline's and those created here.
-    const realtimeTopics = new Map(Object.values(props.realtime?.sources ?? {}).flatMap((parts) => Object.values(parts.topics).map((t) => [t.name, t] as const)));
+    const realtimeTopics = new Map(
+      Object.values(props.realtime?.sources ?? {}).flatMap((parts) => Object.values(parts.topics).map((t) => [t.name, t] as const)),
+    );
 
     const sourceNames = this.addSources(props, rf, topicConfig);
     const sinkNames = props.sinks.map((s) => s.name);
@@ -127,7 +156,15 @@ export class IntegrationPlatform extends Construct {
     for (const [name, parts] of Object.entries(props.realtime?.sources ?? {})) {
       sourceNames.push(name);
       for (const [table, topic] of Object.entries(parts.topics)) {
-        this.catalog.push({ source: name, sourceKind: parts.database.engine, prefix: parts.capture.topicPrefix, table, topic: topic.name, labels: parts.tables[table]?.labels ?? [], keyFields: recordKeyFields(parts.database.engine, parts.tables[table]?.primaryKey ?? []) });
+        this.catalog.push({
+          source: name,
+          sourceKind: parts.database.engine,
+          prefix: parts.capture.topicPrefix,
+          table,
+          topic: topic.name,
+          labels: parts.tables[table]?.labels ?? [],
+          keyFields: recordKeyFields(parts.database.engine, parts.tables[table]?.primaryKey ?? []),
+        });
       }
     }
     // 2. Relational databases captured here, 3. other captures.
@@ -186,11 +223,16 @@ export class IntegrationPlatform extends Construct {
         }
         if (sink.kind === 'bigquery') p.check(props.warehouse !== undefined, `sinks[${i}]`, sink.name, 'a BigQuery sink only with the warehouse prop set');
         // The other typed sinks check the sources they are given themselves.
-        if (sink.kind === 'bigquery' && this.routes[sink.name]) checkSinkSources(p, 'bigquery', `BigQuery sink ${sink.name}`, sinkSources(this.routes[sink.name], false), () => `sinks[${i}].select`);
+        if (sink.kind === 'bigquery' && this.routes[sink.name])
+          checkSinkSources(p, 'bigquery', `BigQuery sink ${sink.name}`, sinkSources(this.routes[sink.name], false), () => `sinks[${i}].select`);
       });
       for (const u of unmatched) {
         const at = Array.isArray(props.sinks[u.sink].select) ? `sinks[${u.sink}].select[${u.selector}]` : `sinks[${u.sink}].select`;
-        p.add(at, u.value, `a selector matching at least one captured table (sources: ${sources.join(', ') || 'none'}; labels: ${labels.join(', ') || 'none'})`);
+        p.add(
+          at,
+          u.value,
+          `a selector matching at least one captured table (sources: ${sources.join(', ') || 'none'}; labels: ${labels.join(', ') || 'none'})`,
+        );
       }
     });
   }
@@ -209,7 +251,9 @@ export class IntegrationPlatform extends Construct {
       const group = { group: `connect-${sink.name}` };
       const own: KafkaAclRequirement[] = [];
       if (regex) route.prefixes.forEach((prefix) => own.push(...aclsForIntent('consume', `${prefix}.`, 'Prefixed', group)));
-      route.tables.filter((t) => !(regex && route.prefixes.includes(t.prefix))).forEach((t) => own.push(...aclsForIntent('consume', t.topic, 'Literal', group)));
+      route.tables
+        .filter((t) => !(regex && route.prefixes.includes(t.prefix)))
+        .forEach((t) => own.push(...aclsForIntent('consume', t.topic, 'Literal', group)));
       needs.push(...own);
       needsBySink.set(sink.name, own);
     });
@@ -275,16 +319,34 @@ export class IntegrationPlatform extends Construct {
         config: topicConfig,
       });
       resources.push(this.topics[c.topic].resource);
-      this.catalog.push({ source, sourceKind: kind, prefix, table: c.table, topic: c.topic, labels: c.description.labels ?? [], keyFields: recordKeyFields(kind, c.description.primaryKey) });
+      this.catalog.push({
+        source,
+        sourceKind: kind,
+        prefix,
+        table: c.table,
+        topic: c.topic,
+        labels: c.description.labels ?? [],
+        keyFields: recordKeyFields(kind, c.description.primaryKey),
+      });
     }
     const access = new Construct(scope, 'access');
     resources.push(...this.allow(access, props.kafka, producer, aclsForIntent('produce', `${prefix}.`, 'Prefixed')));
     for (const t of capture.internalTopics) {
-      resources.push(new KafkaTopic(scope, `internal-${t.name}`, { platform: props.kafka, name: t.name, partitions: t.partitions, replicationFactor: rf, config: t.config }).resource);
+      resources.push(
+        new KafkaTopic(scope, `internal-${t.name}`, { platform: props.kafka, name: t.name, partitions: t.partitions, replicationFactor: rf, config: t.config })
+          .resource,
+      );
       resources.push(...this.allow(access, props.kafka, producer, aclsForIntent('produce', t.name, 'Literal')));
       if (t.consumed) {
         const consume = aclsForIntent('consume', t.name, 'Literal', { group: t.group ?? '-', groupIsPrefix: t.groupIsPrefix });
-        resources.push(...this.allow(access, props.kafka, producer, consume.filter((a) => t.group !== undefined || a.resourceType !== 'Group')));
+        resources.push(
+          ...this.allow(
+            access,
+            props.kafka,
+            producer,
+            consume.filter((a) => t.group !== undefined || a.resourceType !== 'Group'),
+          ),
+        );
       }
       if (t.describesConfigs) resources.push(...this.allow(access, props.kafka, producer, aclsForIntent('describe-configs', t.name, 'Literal')));
     }

@@ -110,7 +110,12 @@ export class RealtimePipeline extends Construct {
   constructor(scope: Construct, id: string, props: RealtimePipelineProps) {
     super(scope, id);
     // Required props checked at run time too (plain JavaScript, ts-node --transpile-only).
-    validateProps.required(this, props, { kafka: 'IKafkaPlatform', connect: 'KafkaConnectCluster', sources: 'ISourceDatabase[]', warehouse: 'RealtimeWarehouseOptions' });
+    validateProps.required(this, props, {
+      kafka: 'IKafkaPlatform',
+      connect: 'KafkaConnectCluster',
+      sources: 'ISourceDatabase[]',
+      warehouse: 'RealtimeWarehouseOptions',
+    });
     const names = props.sources.map((s) => s.logicalName);
     validateProps(this, (p) => {
       p.check(props.sources.length > 0, 'sources', names, 'at least one source database');
@@ -119,7 +124,11 @@ export class RealtimePipeline extends Construct {
         p.check(names.includes(key), `sourceOptions['${key}']`, key, `the logical name of a source: ${names.join(', ')}`);
       }
       if ((props.sink?.keySource ?? 'APPLICATION_DEFAULT') === 'APPLICATION_DEFAULT' && props.sink?.createServiceAccount === true) {
-        p.add('sink.createServiceAccount', true, "false with keySource 'APPLICATION_DEFAULT': the sinks write as the Connect workers' service account, which gets the grants; a per-sink account is only for a JSON or FILE key");
+        p.add(
+          'sink.createServiceAccount',
+          true,
+          "false with keySource 'APPLICATION_DEFAULT': the sinks write as the Connect workers' service account, which gets the grants; a per-sink account is only for a JSON or FILE key",
+        );
       }
     });
     const rf = props.topicReplicationFactor ?? props.kafka.defaultReplicationFactor;
@@ -177,14 +186,27 @@ export class RealtimePipeline extends Construct {
     }
     const connectPrincipal = props.connect.principal;
     // Debezium writes every table topic under its prefix.
-    const produce = new KafkaAccessGrant(scope, 'capture-produce', { platform: props.kafka, principal: connectPrincipal, intent: 'produce', topic: `${prefix}.`, topicIsPrefix: true });
+    const produce = new KafkaAccessGrant(scope, 'capture-produce', {
+      platform: props.kafka,
+      principal: connectPrincipal,
+      intent: 'produce',
+      topic: `${prefix}.`,
+      topicIsPrefix: true,
+    });
     const ownTopics = Object.values(topics);
     const grants = [produce];
     // The topics the capture needs besides its table topics, as the capture describes them.
     for (const internal of capture.internalTopics) {
       const history = capture instanceof DebeziumMySqlSource ? capture.schemaHistoryTopic : undefined;
-      const id = internal.name === capture.heartbeatTopic ? 'heartbeat-topic' : internal.name === history ? 'schema-history-topic' : `internal-${internal.name}`;
-      const topic = new KafkaTopic(scope, id, { platform: props.kafka, name: internal.name, partitions: internal.partitions, replicationFactor: rf, config: internal.config });
+      const id =
+        internal.name === capture.heartbeatTopic ? 'heartbeat-topic' : internal.name === history ? 'schema-history-topic' : `internal-${internal.name}`;
+      const topic = new KafkaTopic(scope, id, {
+        platform: props.kafka,
+        name: internal.name,
+        partitions: internal.partitions,
+        replicationFactor: rf,
+        config: internal.config,
+      });
       grants.push(topic.grantProduce(connectPrincipal));
       if (internal.consumed) grants.push(topic.grantConsume(connectPrincipal, { group: internal.group, groupIsPrefix: internal.groupIsPrefix }));
       if (internal.describesConfigs) grants.push(topic.grantDescribeConfigs(connectPrincipal));
@@ -236,7 +258,7 @@ export class RealtimePipeline extends Construct {
       topics: Object.values(capture.topicsByTable),
       upsertEnabled: upsert,
       deleteEnabled: upsert,
-      kafkaKeyFieldName: upsert ? sinkOptions.kafkaKeyFieldName ?? 'kafka_key' : sinkOptions.kafkaKeyFieldName,
+      kafkaKeyFieldName: upsert ? (sinkOptions.kafkaKeyFieldName ?? 'kafka_key') : sinkOptions.kafkaKeyFieldName,
       mergeIntervalMs: sinkOptions.mergeIntervalMs,
       keySource: sinkOptions.keySource,
       keyJson: sinkOptions.keyJson,
@@ -256,4 +278,3 @@ export class RealtimePipeline extends Construct {
     return { dataset, sink, sinkServiceAccount };
   }
 }
-

@@ -5,7 +5,10 @@ import { isPipelineStack, KNOWN_RESOURCE_PREFIXES, SynthesizedStack } from './mo
 
 /** An error meant for the user: printed as is, without a stack trace. */
 export class CliError extends Error {
-  constructor(message: string, public readonly exitCode = 1) {
+  constructor(
+    message: string,
+    public readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'CliError';
   }
@@ -42,11 +45,15 @@ export function defaultCdktfOut(cwd = process.cwd()): string {
 /** Stack names in the manifest, in its order. */
 export function listStacks(outDir: string): { names: string[]; manifest: any } {
   if (!existsSync(outDir) || !statSync(outDir).isDirectory()) {
-    throw new CliError(`No synthesized app at ${shown(outDir)}: run \`npx cdktf synth\` (in this repository: \`npm run synth\`) first, or pass --cdktf-out <folder that holds manifest.json>.`);
+    throw new CliError(
+      `No synthesized app at ${shown(outDir)}: run \`npx cdktf synth\` (in this repository: \`npm run synth\`) first, or pass --cdktf-out <folder that holds manifest.json>.`,
+    );
   }
   const manifestFile = join(outDir, 'manifest.json');
   if (!existsSync(manifestFile)) {
-    throw new CliError(`${shown(outDir)} has no manifest.json, so it is not the output of \`cdktf synth\`: synthesize again, or pass --cdktf-out <folder that holds manifest.json>.`);
+    throw new CliError(
+      `${shown(outDir)} has no manifest.json, so it is not the output of \`cdktf synth\`: synthesize again, or pass --cdktf-out <folder that holds manifest.json>.`,
+    );
   }
   let manifest: any;
   try {
@@ -84,9 +91,9 @@ export function readStack(outDir: string, name: string): SynthesizedStackFile {
   if (!isPipelineStack(json)) {
     const types = Object.entries<Record<string, unknown>>(json.resource ?? {}).map(([t, r]) => `${t} (${Object.keys(r ?? {}).length})`);
     throw new CliError(
-      `Stack "${name}" is not a data pipeline made with cdktf-data-pipelines: it has none of the resources this tool reads `
-      + `(${KNOWN_RESOURCE_PREFIXES.map((p) => p.replace(/_$/, '*')).join(', ')}); `
-      + `it has ${types.length ? types.join(', ') : 'no resources at all'}.`,
+      `Stack "${name}" is not a data pipeline made with cdktf-data-pipelines: it has none of the resources this tool reads ` +
+        `(${KNOWN_RESOURCE_PREFIXES.map((p) => p.replace(/_$/, '*')).join(', ')}); ` +
+        `it has ${types.length ? types.join(', ') : 'no resources at all'}.`,
     );
   }
   const deps = manifest.stacks[name].dependencies;

@@ -29,7 +29,12 @@ export function companies(stacks: AppStack[]): Map<string, string[]> {
   for (const n of names) {
     const seen = new Set([n]);
     const todo = [n];
-    while (todo.length) for (const m of links.get(todo.pop()!)!) if (!seen.has(m)) { seen.add(m); todo.push(m); }
+    while (todo.length)
+      for (const m of links.get(todo.pop()!)!)
+        if (!seen.has(m)) {
+          seen.add(m);
+          todo.push(m);
+        }
     seen.delete(n);
     out.set(n, [...seen].sort());
   }

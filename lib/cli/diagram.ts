@@ -67,8 +67,14 @@ const KIND_STYLE: Record<NodeKind, { fill: string; stroke: string; caption: stri
 };
 
 const EDGE_COLOR: Record<PipelineEdge['kind'], string> = {
-  captures: '#2f855a', loads: '#b7791f', produces: '#6b46c1', consumes: '#2c7a7b', writes: '#555555',
-  reads: '#b83280', scans: '#c53030', classifies: '#4c51bf',
+  captures: '#2f855a',
+  loads: '#b7791f',
+  produces: '#6b46c1',
+  consumes: '#2c7a7b',
+  writes: '#555555',
+  reads: '#b83280',
+  scans: '#c53030',
+  classifies: '#4c51bf',
 };
 
 /** Splits text into lines of at most `max` characters, at separators where it can. */
@@ -177,11 +183,14 @@ export async function layoutDiagram(model: PipelineModel): Promise<DiagramLayout
     return a && a === b ? a : 'root';
   };
   const edgeById = new Map<string, PipelineEdge>();
-  const elkEdges = (where: string) => edges.filter((e) => container(e) === where).map((e) => {
-    const id = `e${edgeById.size}`;
-    edgeById.set(id, e);
-    return laidBackwards(e) ? { id, sources: [e.to], targets: [e.from] } : { id, sources: [e.from], targets: [e.to] };
-  });
+  const elkEdges = (where: string) =>
+    edges
+      .filter((e) => container(e) === where)
+      .map((e) => {
+        const id = `e${edgeById.size}`;
+        edgeById.set(id, e);
+        return laidBackwards(e) ? { id, sources: [e.to], targets: [e.from] } : { id, sources: [e.from], targets: [e.to] };
+      });
   const graph = {
     id: 'root',
     layoutOptions,
@@ -199,7 +208,14 @@ export async function layoutDiagram(model: PipelineModel): Promise<DiagramLayout
   const out = await elk.layout(graph);
 
   const { placedNodes, placedGroups, placedEdges } = placeLayout(out, nodes, usedGroups, lines, edgeById);
-  return { title: model.stack, width: Math.ceil(out.width ?? 0), height: Math.ceil(out.height ?? 0), nodes: placedNodes, groups: placedGroups, edges: placedEdges };
+  return {
+    title: model.stack,
+    width: Math.ceil(out.width ?? 0),
+    height: Math.ceil(out.height ?? 0),
+    nodes: placedNodes,
+    groups: placedGroups,
+    edges: placedEdges,
+  };
 }
 
 /** ELK's options for the whole diagram: layered, left to right, orthogonal edges, groups laid out with their parent. */
@@ -284,11 +300,15 @@ export function renderSvg(layout: DiagramLayout, options: { subtitle?: string } 
   o.push(`<title>${esc(`Data flow of stack ${layout.title}`)}</title>`);
   o.push('<defs>');
   for (const [kind, color] of Object.entries(EDGE_COLOR)) {
-    o.push(`<marker id="arrow-${kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${color}"/></marker>`);
+    o.push(
+      `<marker id="arrow-${kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${color}"/></marker>`,
+    );
   }
   o.push('</defs>');
   o.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
-  o.push(`<text x="20" y="22" font-size="15" fill="#222"><tspan font-weight="bold">${esc(layout.title)}</tspan>${options.subtitle ? `<tspan fill="#666" dx="${TITLE_GAP}">${esc(options.subtitle)}</tspan>` : ''}</text>`);
+  o.push(
+    `<text x="20" y="22" font-size="15" fill="#222"><tspan font-weight="bold">${esc(layout.title)}</tspan>${options.subtitle ? `<tspan fill="#666" dx="${TITLE_GAP}">${esc(options.subtitle)}</tspan>` : ''}</text>`,
+  );
   // legend
   let lx = 20;
   for (const { k, w } of legendItems) {
@@ -299,18 +319,24 @@ export function renderSvg(layout: DiagramLayout, options: { subtitle?: string } 
   }
   o.push(`<g transform="translate(0,${head})">`);
   for (const g of layout.groups) {
-    o.push(`<g class="group" data-id="${esc(g.id)}"><rect x="${r1(g.x)}" y="${r1(g.y)}" width="${r1(g.width)}" height="${r1(g.height)}" rx="10" fill="#fafafa" stroke="#9a9a9a" stroke-dasharray="5 4"/>`);
+    o.push(
+      `<g class="group" data-id="${esc(g.id)}"><rect x="${r1(g.x)}" y="${r1(g.y)}" width="${r1(g.width)}" height="${r1(g.height)}" rx="10" fill="#fafafa" stroke="#9a9a9a" stroke-dasharray="5 4"/>`,
+    );
     o.push(`<text x="${r1(g.x + 12)}" y="${r1(g.y + 19)}" font-size="13" font-weight="bold" fill="#555">${esc(g.label)}</text></g>`);
   }
   for (const e of layout.edges) {
     const d = e.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${r1(p.x)},${r1(p.y)}`).join(' ');
-    o.push(`<path class="edge" data-from="${esc(e.edge.from)}" data-to="${esc(e.edge.to)}" data-kind="${e.edge.kind}" d="${d}" fill="none" stroke="${EDGE_COLOR[e.edge.kind]}" stroke-width="1.3" marker-end="url(#arrow-${e.edge.kind})"/>`);
+    o.push(
+      `<path class="edge" data-from="${esc(e.edge.from)}" data-to="${esc(e.edge.to)}" data-kind="${e.edge.kind}" d="${d}" fill="none" stroke="${EDGE_COLOR[e.edge.kind]}" stroke-width="1.3" marker-end="url(#arrow-${e.edge.kind})"/>`,
+    );
   }
   for (const n of layout.nodes) {
     const s = KIND_STYLE[n.node.kind];
     const dash = n.node.declared ? '' : ' stroke-dasharray="4 3"';
     o.push(`<g class="node" data-id="${esc(n.node.id)}" data-kind="${n.node.kind}">`);
-    o.push(`<rect x="${r1(n.x)}" y="${r1(n.y)}" width="${r1(n.width)}" height="${r1(n.height)}" rx="6" fill="${s.fill}" stroke="${s.stroke}" stroke-width="1.4"${dash}/>`);
+    o.push(
+      `<rect x="${r1(n.x)}" y="${r1(n.y)}" width="${r1(n.width)}" height="${r1(n.height)}" rx="6" fill="${s.fill}" stroke="${s.stroke}" stroke-width="1.4"${dash}/>`,
+    );
     let y = n.y + PAD_Y + TITLE_SIZE - 1;
     n.lines.forEach((line, i) => {
       if (i === 0) {
@@ -366,7 +392,13 @@ export function renderMermaid(model: PipelineModel): string {
   for (const e of edges) out.push(`  ${ids.get(e.from)} -->|${e.kind}| ${ids.get(e.to)}`);
   const kinds = [...new Set(nodes.map((n) => n.kind))];
   for (const k of kinds) out.push(`  classDef ${k} fill:${KIND_STYLE[k].fill},stroke:${KIND_STYLE[k].stroke}`);
-  for (const k of kinds) out.push(`  class ${nodes.filter((n) => n.kind === k).map((n) => ids.get(n.id)).join(',')} ${k}`);
+  for (const k of kinds)
+    out.push(
+      `  class ${nodes
+        .filter((n) => n.kind === k)
+        .map((n) => ids.get(n.id))
+        .join(',')} ${k}`,
+    );
   return `${out.join('\n')}\n`;
 }
 
@@ -379,7 +411,10 @@ interface Rect {
 const overlaps = (a: Rect, b: Rect, inset = 0) =>
   a.x + inset < b.x + b.width - inset && b.x + inset < a.x + a.width - inset && a.y + inset < b.y + b.height - inset && b.y + inset < a.y + a.height - inset;
 const segmentRect = (p: { x: number; y: number }, q: { x: number; y: number }): Rect => ({
-  x: Math.min(p.x, q.x), y: Math.min(p.y, q.y), width: Math.abs(p.x - q.x) || 0.01, height: Math.abs(p.y - q.y) || 0.01,
+  x: Math.min(p.x, q.x),
+  y: Math.min(p.y, q.y),
+  width: Math.abs(p.x - q.x) || 0.01,
+  height: Math.abs(p.y - q.y) || 0.01,
 });
 /** Where a group's title is drawn. */
 const groupTitle = (g: PlacedGroup): Rect => ({ x: g.x + 8, y: g.y + 4, width: g.label.length * 8.2 + 8, height: 20 });
@@ -411,7 +446,9 @@ export function bundledEdges(layout: DiagramLayout): [PipelineEdge, PipelineEdge
       const a = es[i].edge;
       const b = es[j].edge;
       if (a.from === b.from || a.to === b.to || a.from === b.to || a.to === b.from) continue;
-      const hit = es[i].points.slice(1).some((p, k) => es[j].points.slice(1).some((q, l) => sideBySide([es[i].points[k], p], [es[j].points[l], q]) >= BUNDLE_RUN));
+      const hit = es[i].points
+        .slice(1)
+        .some((p, k) => es[j].points.slice(1).some((q, l) => sideBySide([es[i].points[k], p], [es[j].points[l], q]) >= BUNDLE_RUN));
       if (hit) out.push([a, b]);
     }
   }

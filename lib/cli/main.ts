@@ -92,7 +92,8 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<RunResul
     const o = parseArgs(argv);
     if (o.help || o.command === undefined) return { code: o.help ? 0 : 2, stdout: o.help ? USAGE : '', stderr: o.help ? '' : USAGE };
     if (o.command !== 'diagram' && o.command !== 'assess') throw new CliError(`Unknown command "${o.command}"; commands: diagram, assess.\n\n${USAGE}`, 2);
-    if (o.command === 'assess' && (o.out !== undefined || argv.some((a) => a.startsWith('--format')))) throw new CliError('assess takes no --out or --format; use --json for JSON.', 2);
+    if (o.command === 'assess' && (o.out !== undefined || argv.some((a) => a.startsWith('--format'))))
+      throw new CliError('assess takes no --out or --format; use --json for JSON.', 2);
     if (o.command === 'diagram' && o.json) throw new CliError('diagram takes no --json; use --format svg|mermaid.', 2);
     const outDir = o.cdktfOut ? resolve(cwd, o.cdktfOut) : defaultCdktfOut(cwd);
     const { stacks, skipped, all } = selectStacks(outDir, o.stack);
@@ -100,7 +101,11 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<RunResul
     const byName = new Map(all.map((s) => [s.name, extractModel(s.name, s.json)]));
     const models = stacks.map((s) => byName.get(s.name) ?? extractModel(s.name, s.json));
     const company = companies(all.map((s) => ({ model: byName.get(s.name)!, dependencies: s.dependencies })));
-    const assess = (m: PipelineModel) => assessStage(m, (company.get(m.stack) ?? []).map((n) => byName.get(n)!));
+    const assess = (m: PipelineModel) =>
+      assessStage(
+        m,
+        (company.get(m.stack) ?? []).map((n) => byName.get(n)!),
+      );
     for (const m of models) for (const w of m.warnings) stderr += `warning: ${m.stack}: ${w}\n`;
 
     if (o.command === 'assess') {
@@ -121,7 +126,9 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<RunResul
       } else {
         const file = join(dir, `${m.stack}.${o.format === 'mermaid' ? 'mmd' : 'svg'}`);
         writeFileSync(file, text);
-        const counts = ['source', 'topic', 'sink', 'dataset'].map((k) => `${m.nodes.filter((n) => n.kind === k && !(k === 'topic' && n.internal)).length} ${k}s`);
+        const counts = ['source', 'topic', 'sink', 'dataset'].map(
+          (k) => `${m.nodes.filter((n) => n.kind === k && !(k === 'topic' && n.internal)).length} ${k}s`,
+        );
         const rel = relative(cwd, file);
         stdout += `${rel && !rel.startsWith('..') ? rel : file}: ${counts.join(', ')}\n`;
       }

@@ -25,8 +25,15 @@ export * from './model/types';
 
 /** Resource types this library writes; a stack with none of them is not ours. */
 export const KNOWN_RESOURCE_PREFIXES = [
-  'kafka_', 'kafka-connect_', 'google_bigquery_', 'google_sql_', 'google_composer_', 'google_managed_kafka_',
-  'google_data_loss_prevention_', 'google_data_catalog_', 'google_cloud_run_v2_service',
+  'kafka_',
+  'kafka-connect_',
+  'google_bigquery_',
+  'google_sql_',
+  'google_composer_',
+  'google_managed_kafka_',
+  'google_data_loss_prevention_',
+  'google_data_catalog_',
+  'google_cloud_run_v2_service',
 ];
 
 /**

@@ -144,14 +144,25 @@ describe('AccessModel', () => {
         ],
       });
     });
-    expect(columns!.calls).toEqual(['pii group:privacy@acme.com', 'pii-high group:privacy@acme.com', 'pci group:privacy@acme.com', 'pii user:alice@acme.com', 'pii-high user:alice@acme.com']);
+    expect(columns!.calls).toEqual([
+      'pii group:privacy@acme.com',
+      'pii-high group:privacy@acme.com',
+      'pci group:privacy@acme.com',
+      'pii user:alice@acme.com',
+      'pii-high user:alice@acme.com',
+    ]);
     expect(access!.columnBindings).toHaveLength(5);
   });
 
   test('on a realtime pipeline: grants reach the topics and datasets it defines, beside its own ACLs', () => {
     const json = synth((stack) => {
       const kafka = kafkaCluster(stack);
-      new RealtimePipeline(stack, 'rt', { kafka, connect: connectCluster(stack, kafka), sources: [postgresSource(stack), mysqlSource(stack)], warehouse: { project: 'acme-data' } });
+      new RealtimePipeline(stack, 'rt', {
+        kafka,
+        connect: connectCluster(stack, kafka),
+        sources: [postgresSource(stack), mysqlSource(stack)],
+        warehouse: { project: 'acme-data' },
+      });
       new AccessModel(stack, 'access', {
         kafka,
         principals: [{ name: 'loader', kafkaPrincipal: 'User:loader', google: 'group:loaders@acme.com', roles: ['legacy-reader'] }],
@@ -164,7 +175,10 @@ describe('AccessModel', () => {
       'Allow User:loader Read Topic:Prefixed:legacy.app.',
     ]);
     expect(resources(json, 'google_bigquery_dataset_iam_member').filter((m) => m.member === 'group:loaders@acme.com')).toEqual([
-      expect.objectContaining({ role: 'roles/bigquery.dataViewer', dataset_id: expect.stringMatching(/^\$\{google_bigquery_dataset\.rt_legacy_dataset_[0-9A-F]+\.dataset_id\}$/) }),
+      expect.objectContaining({
+        role: 'roles/bigquery.dataViewer',
+        dataset_id: expect.stringMatching(/^\$\{google_bigquery_dataset\.rt_legacy_dataset_[0-9A-F]+\.dataset_id\}$/),
+      }),
     ]);
   });
 
@@ -183,7 +197,13 @@ describe('AccessModel', () => {
           { name: 'shop-reader', grants: [{ topicPrefix: 'shop.' }] },
           { name: 'no-orders', grants: [{ topic: 'shop.public.orders', deny: true }] },
           { name: 'orders-reader', grants: [{ topic: 'shop.public.orders' }] },
-          { name: 'contractor', grants: [{ topicPrefix: 'shop.', deny: true }, { topicPrefix: 'risk.', access: 'write', deny: true }] },
+          {
+            name: 'contractor',
+            grants: [
+              { topicPrefix: 'shop.', deny: true },
+              { topicPrefix: 'risk.', access: 'write', deny: true },
+            ],
+          },
         ],
       });
     });
@@ -237,7 +257,11 @@ describe('AccessModel', () => {
   test('topics defined after the model are seen (the dangling check runs at synth)', () => {
     const found = problems((stack) => {
       const kafka = kafkaCluster(stack);
-      new AccessModel(stack, 'access', { kafka, principals: [{ name: 'x', kafkaPrincipal: 'User:x', roles: ['r'] }], roles: [{ name: 'r', grants: [{ topic: 'late' }] }] });
+      new AccessModel(stack, 'access', {
+        kafka,
+        principals: [{ name: 'x', kafkaPrincipal: 'User:x', roles: ['r'] }],
+        roles: [{ name: 'r', grants: [{ topic: 'late' }] }],
+      });
       new KafkaTopic(stack, 'late', { platform: kafka, name: 'late' });
     });
     expect(found).toEqual([]);
@@ -309,14 +333,20 @@ describe('AccessModel', () => {
     synth((stack) => {
       stackRef = stack;
       const { kafka } = world(stack);
-      new AccessModel(stack, 'access', { kafka, principals: [{ name: 'x', kafkaPrincipal: 'User:x' }], roles: [{ name: 'spare', grants: [{ topic: 'risk.scores' }] }] });
+      new AccessModel(stack, 'access', {
+        kafka,
+        principals: [{ name: 'x', kafkaPrincipal: 'User:x' }],
+        roles: [{ name: 'spare', grants: [{ topic: 'risk.scores' }] }],
+      });
     });
     expect(warningsOf(stackRef!)).toEqual(['[test/access] roles[0]: role "spare" is held by no principal or team, so it grants nothing']);
   });
 
   test('reordering roles, teams and grants keeps every resource address', () => {
     const addresses = (json: any) =>
-      Object.entries<any>(json.resource).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`)).sort();
+      Object.entries<any>(json.resource)
+        .flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`))
+        .sort();
     const original = synth((stack) => model(stack, world(stack).kafka));
     const reordered = synth((stack) =>
       model(stack, world(stack).kafka, {
@@ -339,6 +369,8 @@ describe('AccessModel', () => {
       }),
     );
     expect(addresses(reordered)).toEqual(addresses(original));
-    expect(addresses(original).filter((a) => a.startsWith('kafka_acl.'))).toContainEqual(expect.stringMatching(/^kafka_acl\.access_User_ops-Allow-All-Topic-Prefixed-risk__acl_[0-9A-F]{8}$/));
+    expect(addresses(original).filter((a) => a.startsWith('kafka_acl.'))).toContainEqual(
+      expect.stringMatching(/^kafka_acl\.access_User_ops-Allow-All-Topic-Prefixed-risk__acl_[0-9A-F]{8}$/),
+    );
   });
 });

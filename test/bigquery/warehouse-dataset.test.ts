@@ -11,15 +11,30 @@ describe('WarehouseDataset', () => {
       ds.grantRead('group:analysts@acme.com');
     });
     const [ds] = resources(json, 'google_bigquery_dataset');
-    expect(ds).toMatchObject({ dataset_id: 'shop_cdc', project: 'acme-data', location: 'US', delete_contents_on_destroy: false, labels: { owner: 'data-platform' }, lifecycle: { prevent_destroy: true } });
-    const members = resources(json, 'google_bigquery_dataset_iam_member').map((m) => `${m.role} ${m.member}`).sort();
+    expect(ds).toMatchObject({
+      dataset_id: 'shop_cdc',
+      project: 'acme-data',
+      location: 'US',
+      delete_contents_on_destroy: false,
+      labels: { owner: 'data-platform' },
+      lifecycle: { prevent_destroy: true },
+    });
+    const members = resources(json, 'google_bigquery_dataset_iam_member')
+      .map((m) => `${m.role} ${m.member}`)
+      .sort();
     expect(members).toEqual([
       expect.stringMatching(/^roles\/bigquery\.dataEditor serviceAccount:\$\{google_service_account\.sa_account_[0-9A-F]+\.email\}$/),
       'roles/bigquery.dataViewer group:analysts@acme.com',
     ]);
-    resources(json, 'google_bigquery_dataset_iam_member').forEach((m) => expect(m.dataset_id).toMatch(/^\$\{google_bigquery_dataset\.ds_dataset_[0-9A-F]+\.dataset_id\}$/));
+    resources(json, 'google_bigquery_dataset_iam_member').forEach((m) =>
+      expect(m.dataset_id).toMatch(/^\$\{google_bigquery_dataset\.ds_dataset_[0-9A-F]+\.dataset_id\}$/),
+    );
     expect(resources(json, 'google_project_iam_member')).toEqual([
-      expect.objectContaining({ project: 'acme-data', role: 'roles/bigquery.jobUser', member: expect.stringMatching(/^serviceAccount:\$\{google_service_account\.sa_account_[0-9A-F]+\.email\}$/) }),
+      expect.objectContaining({
+        project: 'acme-data',
+        role: 'roles/bigquery.jobUser',
+        member: expect.stringMatching(/^serviceAccount:\$\{google_service_account\.sa_account_[0-9A-F]+\.email\}$/),
+      }),
     ]);
   });
 
@@ -62,7 +77,7 @@ describe('WarehouseDataset', () => {
     });
     expect(resources(json, 'google_bigquery_dataset_iam_member')).toEqual([]);
     const entries = resources(json, 'google_bigquery_dataset_access');
-    const who = (a: any) => a.view ? `view ${a.view.table_id}` : `${a.role} ${a.user_by_email ?? a.group_by_email ?? a.domain ?? a.iam_member}`;
+    const who = (a: any) => (a.view ? `view ${a.view.table_id}` : `${a.role} ${a.user_by_email ?? a.group_by_email ?? a.domain ?? a.iam_member}`);
     expect(entries.map(who).sort()).toEqual([
       expect.stringMatching(/^roles\/bigquery\.dataEditor \$\{google_service_account\.sa_account_[0-9A-F]+\.email\}$/),
       'roles/bigquery.dataViewer acme.com',
@@ -72,16 +87,20 @@ describe('WarehouseDataset', () => {
     ]);
     entries.forEach((a) => expect(a.dataset_id).toMatch(/^\$\{google_bigquery_dataset\.ds_dataset_[0-9A-F]+\.dataset_id\}$/));
     // What a grant depended on before the switch, it depends on after.
-    expect(entries.find((a) => a.group_by_email === 'analysts@acme.com').depends_on).toEqual([expect.stringMatching(/^google_service_account\.sa_account_[0-9A-F]+$/)]);
+    expect(entries.find((a) => a.group_by_email === 'analysts@acme.com').depends_on).toEqual([
+      expect.stringMatching(/^google_service_account\.sa_account_[0-9A-F]+$/),
+    ]);
   });
 
   test('audit #9: a grant naming by literal email a service account the app creates is refused; the reference is the way', () => {
-    expect(problems((stack) => {
-      const ds = new WarehouseDataset(stack, 'ds', { project: 'acme-data', datasetId: 'sales' });
-      new PipelineServiceAccount(stack, 'sa', { project: 'acme-data', accountId: 'sales-loader' });
-      ds.grantWrite('serviceAccount:sales-loader@acme-data.iam.gserviceaccount.com');
-      ds.grantRead('serviceAccount:created-elsewhere@acme-data.iam.gserviceaccount.com');
-    })).toEqual([
+    expect(
+      problems((stack) => {
+        const ds = new WarehouseDataset(stack, 'ds', { project: 'acme-data', datasetId: 'sales' });
+        new PipelineServiceAccount(stack, 'sa', { project: 'acme-data', accountId: 'sales-loader' });
+        ds.grantWrite('serviceAccount:sales-loader@acme-data.iam.gserviceaccount.com');
+        ds.grantRead('serviceAccount:created-elsewhere@acme-data.iam.gserviceaccount.com');
+      }),
+    ).toEqual([
       '[test/ds] grant member: "serviceAccount:sales-loader@acme-data.iam.gserviceaccount.com" is not valid; allowed: the member attribute of the account test/sa/account creates (a literal email has no dependency edge: the grant races or precedes the account\'s creation)',
     ]);
   });

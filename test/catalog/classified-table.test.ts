@@ -21,7 +21,16 @@ describe('ClassifiedTable', () => {
           { name: 'tax_id', type: 'varchar(20)', sensitivity: 'pii-high' },
           { name: 'created_at', type: 'datetime', sensitivity: 'internal' },
         ],
-        extraFields: fieldsAddedBySink({ kafkaKeyFieldName: 'kafka_key', transforms: 'unwrap', 'transforms.unwrap.add.fields': 'op,source.ts_ms', 'transforms.unwrap.delete.tombstone.handling.mode': 'tombstone' }, ['id'], [{ name: 'id', type: 'bigint' }]),
+        extraFields: fieldsAddedBySink(
+          {
+            kafkaKeyFieldName: 'kafka_key',
+            transforms: 'unwrap',
+            'transforms.unwrap.add.fields': 'op,source.ts_ms',
+            'transforms.unwrap.delete.tombstone.handling.mode': 'tombstone',
+          },
+          ['id'],
+          [{ name: 'id', type: 'bigint' }],
+        ),
       });
     });
     const [table] = resources(json, 'google_bigquery_table');
@@ -44,25 +53,46 @@ describe('ClassifiedTable', () => {
   });
 
   test('type mapping follows what Debezium and the sink produce', () => {
-    expect(['bigint', 'INT unsigned', 'decimal(18,2)', 'double precision', 'tinyint(1)', 'bool', 'timestamp with time zone', 'date', 'bytea', 'jsonb', undefined].map(bigQueryTypeOf)).toEqual([
-      'INTEGER', 'INTEGER', 'FLOAT', 'FLOAT', 'INTEGER', 'BOOLEAN', 'TIMESTAMP', 'DATE', 'BYTES', 'STRING', 'STRING',
-    ]);
+    expect(
+      [
+        'bigint',
+        'INT unsigned',
+        'decimal(18,2)',
+        'double precision',
+        'tinyint(1)',
+        'bool',
+        'timestamp with time zone',
+        'date',
+        'bytea',
+        'jsonb',
+        undefined,
+      ].map(bigQueryTypeOf),
+    ).toEqual(['INTEGER', 'INTEGER', 'FLOAT', 'FLOAT', 'INTEGER', 'BOOLEAN', 'TIMESTAMP', 'DATE', 'BYTES', 'STRING', 'STRING']);
     expect(bigQueryTableIdForTopic('monolith.wepay.users')).toBe('monolith_wepay_users');
     expect(bigQueryTableIdForTopic('1x-y')).toBe('_1x_y');
-    expect(fieldsAddedBySink({ transforms: 'unwrap', 'transforms.unwrap.add.fields': 'op', 'transforms.unwrap.delete.tombstone.handling.mode': 'rewrite' }, ['id']).map((f) => f.name)).toEqual(['__op', '__deleted']);
+    expect(
+      fieldsAddedBySink({ transforms: 'unwrap', 'transforms.unwrap.add.fields': 'op', 'transforms.unwrap.delete.tombstone.handling.mode': 'rewrite' }, [
+        'id',
+      ]).map((f) => f.name),
+    ).toEqual(['__op', '__deleted']);
   });
 
   test('a taxonomy in another location than the dataset, bad and repeated columns are refused', () => {
     const found = problems((stack) => {
       const classification = new DataClassification(stack, 'classification', { project: 'acme-data', region: 'eu' });
       const dataset = new WarehouseDataset(stack, 'ds', { project: 'acme-data', datasetId: 'shop_cdc' });
-      new ClassifiedTable(stack, 't', { dataset, classification, tableId: 'bad-id', columns: [{ name: 'Email', sensitivity: 'pii' }, { name: 'email' }, { name: '1st' }] });
+      new ClassifiedTable(stack, 't', {
+        dataset,
+        classification,
+        tableId: 'bad-id',
+        columns: [{ name: 'Email', sensitivity: 'pii' }, { name: 'email' }, { name: '1st' }],
+      });
     });
     expect(found).toEqual([
       '[test/t] tableId: "bad-id" is not valid; allowed: 1-1024 letters, digits or \'_\'',
       '[test/t] fields[1].name: "email" is not valid; allowed: each column once (BigQuery names are case-insensitive)',
-      '[test/t] fields[2].name: "1st" is not valid; allowed: a letter or \'_\' then up to 299 letters, digits or \'_\'',
-      "[test/t] classification: \"eu\" is not valid; allowed: a taxonomy in the dataset's location (us): policy tags apply only to tables in their own location",
+      "[test/t] fields[2].name: \"1st\" is not valid; allowed: a letter or '_' then up to 299 letters, digits or '_'",
+      '[test/t] classification: "eu" is not valid; allowed: a taxonomy in the dataset\'s location (us): policy tags apply only to tables in their own location',
     ]);
   });
 });
@@ -72,17 +102,32 @@ describe('ClassifiedTable never shrinks a sink-owned schema (audit #8)', () => {
   // dropped in place ("dropping top level columns can happen in-place", then ALTER TABLE … DROP
   // COLUMN) unless ignore_auto_generated_schema is true: then Read keeps undeclared live columns out
   // of the state (generated_schema_columns) and Update sends them back and drops nothing.
-  const sinkConfig = { kafkaKeyFieldName: 'kafka_key', transforms: 'unwrap', 'transforms.unwrap.add.fields': 'op,source.ts_ms', 'transforms.unwrap.delete.tombstone.handling.mode': 'rewrite' };
-  const users = (stack: any, extra: Partial<ConstructorParameters<typeof ClassifiedTable>[2]> = {}, columns: SourceColumn[] = [
-    { name: 'id', type: 'bigint' },
-    { name: 'email', type: 'varchar', sensitivity: 'pii' },
-    { name: 'tax_id', sensitivity: 'pii-high' },
-    { name: 'created_at', type: 'datetime', sensitivity: 'internal' },
-  ], primaryKey = ['id']) => {
+  const sinkConfig = {
+    kafkaKeyFieldName: 'kafka_key',
+    transforms: 'unwrap',
+    'transforms.unwrap.add.fields': 'op,source.ts_ms',
+    'transforms.unwrap.delete.tombstone.handling.mode': 'rewrite',
+  };
+  const users = (
+    stack: any,
+    extra: Partial<ConstructorParameters<typeof ClassifiedTable>[2]> = {},
+    columns: SourceColumn[] = [
+      { name: 'id', type: 'bigint' },
+      { name: 'email', type: 'varchar', sensitivity: 'pii' },
+      { name: 'tax_id', sensitivity: 'pii-high' },
+      { name: 'created_at', type: 'datetime', sensitivity: 'internal' },
+    ],
+    primaryKey = ['id'],
+  ) => {
     const classification = new DataClassification(stack, 'classification', { project: 'acme-data' });
     const dataset = new WarehouseDataset(stack, 'ds', { project: 'acme-data', datasetId: 'monolith_cdc' });
     return new ClassifiedTable(stack, 'users', {
-      dataset, classification, tableId: 'monolith_wepay_users', columns, extraFields: fieldsAddedBySink(sinkConfig, primaryKey, columns), ...extra,
+      dataset,
+      classification,
+      tableId: 'monolith_wepay_users',
+      columns,
+      extraFields: fieldsAddedBySink(sinkConfig, primaryKey, columns),
+      ...extra,
     });
   };
 
@@ -100,7 +145,7 @@ describe('ClassifiedTable never shrinks a sink-owned schema (audit #8)', () => {
     ]);
     expect(t.fields.map((f) => f.name)).toEqual(['email', 'tax_id']);
     expect(t.untypedColumns).toEqual(['tax_id']);
-    expect(t.taggedColumns).toEqual({ email: 'pii', 'tax_id': 'pii-high' });
+    expect(t.taggedColumns).toEqual({ email: 'pii', tax_id: 'pii-high' });
   });
 
   test('audit #8: a key RECORD carrying a tagged column is declared with every key column, which must have its real type', () => {
@@ -110,14 +155,19 @@ describe('ClassifiedTable never shrinks a sink-owned schema (audit #8)', () => {
     expect(JSON.parse(table.schema)).toEqual([
       { name: 'email', type: 'STRING', mode: 'NULLABLE', description: 'sensitivity: pii', policyTags: { names: [TAG('pii')] } },
       {
-        name: 'kafka_key', type: 'RECORD', mode: 'NULLABLE', description: 'Kafka record key',
+        name: 'kafka_key',
+        type: 'RECORD',
+        mode: 'NULLABLE',
+        description: 'Kafka record key',
         fields: [
           { name: 'email', type: 'STRING', mode: 'NULLABLE', description: 'sensitivity: pii', policyTags: { names: [TAG('pii')] } },
           { name: 'shard', type: 'INTEGER', mode: 'NULLABLE' },
         ],
       },
     ]);
-    const found = problems((stack) => users(stack, {}, [{ name: 'email', type: 'varchar', sensitivity: 'pii' }, { name: 'shard' }], ['email', 'shard', 'region']));
+    const found = problems((stack) =>
+      users(stack, {}, [{ name: 'email', type: 'varchar', sensitivity: 'pii' }, { name: 'shard' }], ['email', 'shard', 'region']),
+    );
     expect(found).toEqual([
       '[test/users] fields[1].fields[1].type: "shard" is not valid; allowed: a declared source type: key column shard is in a RECORD that carries a tagged column, so Terraform declares it, and a wrong type would force replacing the table',
       '[test/users] fields[1].fields[2].type: "region" is not valid; allowed: a declared source type: key column region is in a RECORD that carries a tagged column, so Terraform declares it, and a wrong type would force replacing the table',
@@ -138,7 +188,12 @@ describe('ClassifiedTable never shrinks a sink-owned schema (audit #8)', () => {
       },
     ]);
     const [live] = Object.values<any>(json.data.google_bigquery_table);
-    expect(live).toMatchObject({ project: 'acme-data', dataset_id: 'monolith_cdc', table_id: 'monolith_wepay_users', count: `\${length([for t in flatten(${listAddress}[*].tables) : t if t.table_id == "monolith_wepay_users"])}` });
+    expect(live).toMatchObject({
+      project: 'acme-data',
+      dataset_id: 'monolith_cdc',
+      table_id: 'monolith_wepay_users',
+      count: `\${length([for t in flatten(${listAddress}[*].tables) : t if t.table_id == "monolith_wepay_users"])}`,
+    });
   });
 
   test('audit #8: an adopted table keeps every column it had at adoption (frozen, REQUIRED relaxed) with the tags merged in, so the first plan removes nothing', () => {

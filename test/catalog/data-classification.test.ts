@@ -6,7 +6,12 @@ describe('DataClassification', () => {
   test('one taxonomy with fine-grained access control and one flat policy tag per sensitive label', () => {
     const json = synth((stack) => new DataClassification(stack, 'classification', { project: 'acme-data' }));
     expect(resources(json, 'google_data_catalog_taxonomy')).toEqual([
-      expect.objectContaining({ project: 'acme-data', region: 'us', display_name: 'Data sensitivity', activated_policy_types: ['FINE_GRAINED_ACCESS_CONTROL'] }),
+      expect.objectContaining({
+        project: 'acme-data',
+        region: 'us',
+        display_name: 'Data sensitivity',
+        activated_policy_types: ['FINE_GRAINED_ACCESS_CONTROL'],
+      }),
     ]);
     const tags = resources(json, 'google_data_catalog_policy_tag');
     expect(tags.map((t) => t.display_name).sort()).toEqual(['PCI cardholder data', 'PHI health data', 'PII', 'PII high']);
@@ -43,13 +48,18 @@ describe('DataClassification', () => {
 
   test('refuses bad locations, names, labels and public readers', () => {
     const found = problems((stack) => {
-      const c = new DataClassification(stack, 'c', { project: 'acme-data', region: 'US', displayName: ' bad!', protectedLabels: ['pii', 'pii', 'secret' as any] });
+      const c = new DataClassification(stack, 'c', {
+        project: 'acme-data',
+        region: 'US',
+        displayName: ' bad!',
+        protectedLabels: ['pii', 'pii', 'secret' as any],
+      });
       c.grantColumnRead('pii', 'allUsers');
       c.grantColumnRead('phi', 'group:x@acme.com');
     });
     expect(found).toEqual([
-      '[test/c] region: "US" is not valid; allowed: a lowercase location: \'us\', \'eu\' or a region such as \'europe-west1\'',
-      '[test/c] displayName: " bad!" is not valid; allowed: 1-200 bytes (UTF-8) of letters, numbers, \'_\', \'-\' and spaces, not starting or ending with a space (Data Catalog display names)',
+      "[test/c] region: \"US\" is not valid; allowed: a lowercase location: 'us', 'eu' or a region such as 'europe-west1'",
+      "[test/c] displayName: \" bad!\" is not valid; allowed: 1-200 bytes (UTF-8) of letters, numbers, '_', '-' and spaces, not starting or ending with a space (Data Catalog display names)",
       '[test/c] protectedLabels[1]: "pii" is not valid; allowed: each label once',
       '[test/c] protectedLabels[2]: "secret" is not valid; allowed: public, internal, confidential, pii, pii-high, pci, phi',
       '[test/c] grantColumnRead member: "allUsers" is not valid; allowed: a user, group, domain or service account (sensitive columns are never public)',
@@ -66,7 +76,13 @@ describe('DataClassification display names (Data Catalog API rules)', () => {
   const API_RULE = /^[\p{L}\p{N}_-](?:[\p{L}\p{N}_ -]*[\p{L}\p{N}_-])?$/u;
 
   test("audit #20: the default policy tag display names use only letters, numbers, '_', '-' and spaces (no parentheses)", () => {
-    const json = synth((stack) => new DataClassification(stack, 'classification', { project: 'acme-data', protectedLabels: ['public', 'internal', 'confidential', 'pii', 'pii-high', 'pci', 'phi'] }));
+    const json = synth(
+      (stack) =>
+        new DataClassification(stack, 'classification', {
+          project: 'acme-data',
+          protectedLabels: ['public', 'internal', 'confidential', 'pii', 'pii-high', 'pci', 'phi'],
+        }),
+    );
     const names = resources(json, 'google_data_catalog_policy_tag').map((t) => t.display_name);
     expect(names.sort()).toEqual(['Confidential', 'Internal', 'PCI cardholder data', 'PHI health data', 'PII', 'PII high', 'Public']);
     for (const n of names) {
@@ -76,11 +92,31 @@ describe('DataClassification display names (Data Catalog API rules)', () => {
   });
 
   test('audit #20: display names can be chosen per label and are checked at synth: characters, 200 UTF-8 bytes, unique in the taxonomy', () => {
-    const json = synth((stack) => new DataClassification(stack, 'c', { project: 'acme-data', protectedLabels: ['pii', 'pci'], policyTagDisplayNames: { pii: 'Données personnelles', pci: 'Kartendaten_PCI-DSS' } }));
-    expect(resources(json, 'google_data_catalog_policy_tag').map((t) => t.display_name).sort()).toEqual(['Données personnelles', 'Kartendaten_PCI-DSS']);
+    const json = synth(
+      (stack) =>
+        new DataClassification(stack, 'c', {
+          project: 'acme-data',
+          protectedLabels: ['pii', 'pci'],
+          policyTagDisplayNames: { pii: 'Données personnelles', pci: 'Kartendaten_PCI-DSS' },
+        }),
+    );
+    expect(
+      resources(json, 'google_data_catalog_policy_tag')
+        .map((t) => t.display_name)
+        .sort(),
+    ).toEqual(['Données personnelles', 'Kartendaten_PCI-DSS']);
     const found = problems((stack) => {
-      new DataClassification(stack, 'paren', { project: 'acme-data', protectedLabels: ['pii', 'pci', 'phi'], policyTagDisplayNames: { pii: 'PII (high)', pci: 'PCI ', phi: 'é'.repeat(101) } });
-      new DataClassification(stack, 'dup', { project: 'acme-data', displayName: 'é'.repeat(101), protectedLabels: ['pii', 'pii-high'], policyTagDisplayNames: { pii: 'Personal', 'pii-high': 'Personal', phi: 'Health' } });
+      new DataClassification(stack, 'paren', {
+        project: 'acme-data',
+        protectedLabels: ['pii', 'pci', 'phi'],
+        policyTagDisplayNames: { pii: 'PII (high)', pci: 'PCI ', phi: 'é'.repeat(101) },
+      });
+      new DataClassification(stack, 'dup', {
+        project: 'acme-data',
+        displayName: 'é'.repeat(101),
+        protectedLabels: ['pii', 'pii-high'],
+        policyTagDisplayNames: { pii: 'Personal', 'pii-high': 'Personal', phi: 'Health' },
+      });
     });
     const rule = "1-200 bytes (UTF-8) of letters, numbers, '_', '-' and spaces, not starting or ending with a space (Data Catalog display names)";
     expect(found).toEqual([

@@ -7,7 +7,12 @@ describe('DataInventory', () => {
   test('knows which topics and datasets carry which labels, from the pipelines of the stack', () => {
     const stack = new TerraformStack(Testing.app(), 'test');
     const kafka = kafkaCluster(stack);
-    const rt = new RealtimePipeline(stack, 'rt', { kafka, connect: connectCluster(stack, kafka), sources: [postgresSource(stack), mysqlSource(stack)], warehouse: { project: 'acme-data' } });
+    const rt = new RealtimePipeline(stack, 'rt', {
+      kafka,
+      connect: connectCluster(stack, kafka),
+      sources: [postgresSource(stack), mysqlSource(stack)],
+      warehouse: { project: 'acme-data' },
+    });
     const inventory = DataInventory.of(stack);
     expect(inventory.tables.map((t) => `${t.topic} -> ${t.datasetId}.${t.tableId} [${t.labels.join(',')}]`)).toEqual([
       'shop.public.orders -> shop_cdc.shop_public_orders [pii]',
@@ -22,6 +27,8 @@ describe('DataInventory', () => {
   });
 
   test('sensitive labels of a table, in the order of SENSITIVE_LABELS', () => {
-    expect(sensitiveLabelsOf({ name: 't', primaryKey: ['id'], columns: [{ name: 'a', sensitivity: 'pci' }, { name: 'b', sensitivity: 'pii' }, { name: 'c' }] })).toEqual(['pii', 'pci']);
+    expect(
+      sensitiveLabelsOf({ name: 't', primaryKey: ['id'], columns: [{ name: 'a', sensitivity: 'pci' }, { name: 'b', sensitivity: 'pii' }, { name: 'c' }] }),
+    ).toEqual(['pii', 'pci']);
   });
 });

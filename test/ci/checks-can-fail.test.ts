@@ -41,7 +41,10 @@ describe('the layering check (npm run check:deps)', () => {
   });
 
   test('passes the same tree without the upward import', () => {
-    const dir = tree({ 'constructs/stages/stage.ts': "import { topic } from '../kafka/topic';\nexport const stage = topic;\n", 'constructs/kafka/topic.ts': 'export const topic = 1;\n' });
+    const dir = tree({
+      'constructs/stages/stage.ts': "import { topic } from '../kafka/topic';\nexport const stage = topic;\n",
+      'constructs/kafka/topic.ts': 'export const topic = 1;\n',
+    });
     try {
       const r = spawnSync(bin('depcruise'), ['--config', '.dependency-cruiser.cjs', 'constructs'], { cwd: dir, encoding: 'utf8' });
       expect({ status: r.status, out: r.stdout }).toEqual({ status: 0, out: expect.stringContaining('no dependency violations found') });
@@ -58,6 +61,8 @@ test('ESLint (npm run lint) refuses a violation of the repository rules', () => 
     encoding: 'utf8',
   });
   expect(r.status).toBe(1);
-  const rules = JSON.parse(r.stdout)[0].messages.map((m: { ruleId: string }) => m.ruleId).sort();
+  const rules = JSON.parse(r.stdout)[0]
+    .messages.map((m: { ruleId: string }) => m.ruleId)
+    .sort();
   expect(rules).toEqual(['@typescript-eslint/no-unused-vars', 'eqeqeq', 'prefer-const']);
 });

@@ -25,7 +25,17 @@ describe('the example CI workflow', () => {
     expect(Object.keys(auth.with).sort()).toEqual(['service_account', 'workload_identity_provider']);
     expect(wf.jobs.plan.if).toContain("github.event_name == 'pull_request'");
     expect(wf.jobs.deploy.if).toContain("github.event_name == 'push'");
-    expect(wf.jobs.plan.steps.map((s: any) => s.run).filter(Boolean).join('\n')).toContain('cdktf diff');
-    expect(wf.jobs.deploy.steps.map((s: any) => s.run).filter(Boolean).join('\n')).toContain('cdktf deploy');
+    expect(
+      wf.jobs.plan.steps
+        .map((s: any) => s.run)
+        .filter(Boolean)
+        .join('\n'),
+    ).toContain('cdktf diff');
+    expect(
+      wf.jobs.deploy.steps
+        .map((s: any) => s.run)
+        .filter(Boolean)
+        .join('\n'),
+    ).toContain('cdktf deploy');
   });
 });

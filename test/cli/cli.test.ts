@@ -15,10 +15,13 @@ beforeAll(() => {
   out = join(work, 'cdktf.out');
   synthReferenceApp({ outdir: out, stacks: ['talk-slides'] });
   mkdirSync(join(out, 'stacks', 'web'), { recursive: true });
-  writeFileSync(join(out, 'stacks', 'web', 'cdk.tf.json'), JSON.stringify({
-    '//': { metadata: { stackName: 'web' } },
-    resource: { aws_s3_bucket: { site: { bucket: 'www' } } },
-  }));
+  writeFileSync(
+    join(out, 'stacks', 'web', 'cdk.tf.json'),
+    JSON.stringify({
+      '//': { metadata: { stackName: 'web' } },
+      resource: { aws_s3_bucket: { site: { bucket: 'www' } } },
+    }),
+  );
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   manifest.stacks.web = { name: 'web', synthesizedStackPath: 'stacks/web/cdk.tf.json' };
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest));
@@ -27,7 +30,12 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('arguments', () => {
   test('flags with values, in both spellings', () => {
-    expect(parseArgs(['diagram', '--stack', 'a', '--out=-', '--format', 'mermaid'])).toMatchObject({ command: 'diagram', stack: 'a', out: '-', format: 'mermaid' });
+    expect(parseArgs(['diagram', '--stack', 'a', '--out=-', '--format', 'mermaid'])).toMatchObject({
+      command: 'diagram',
+      stack: 'a',
+      out: '-',
+      format: 'mermaid',
+    });
   });
 
   test.each([
@@ -54,7 +62,9 @@ describe('bad input gives a clear message', () => {
     const r = await run(['assess'], empty);
     rmSync(empty, { recursive: true, force: true });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^cdktf-data-pipelines: No synthesized app at .*cdktf\.out: run `npx cdktf synth` \(in this repository: `npm run synth`\) first, or pass --cdktf-out/);
+    expect(r.stderr).toMatch(
+      /^cdktf-data-pipelines: No synthesized app at .*cdktf\.out: run `npx cdktf synth` \(in this repository: `npm run synth`\) first, or pass --cdktf-out/,
+    );
   });
 
   test('a folder that is not cdktf output', async () => {
@@ -92,7 +102,10 @@ describe('commands', () => {
     const r = await run(['assess', '--stack', 'talk-slides', '--json'], work);
     const a = JSON.parse(r.stdout);
     expect(a).toMatchObject({ stack: 'talk-slides', stage: 2, stageName: 'realtime', next: { stage: 3, name: 'integration' } });
-    expect(a.next.parts.find((p: any) => p.id === 'integration.non-warehouse-sinks')).toMatchObject({ present: true, evidence: 'test-sink (JDBC sink (Confluent))' });
+    expect(a.next.parts.find((p: any) => p.id === 'integration.non-warehouse-sinks')).toMatchObject({
+      present: true,
+      evidence: 'test-sink (JDBC sink (Confluent))',
+    });
     expect(JSON.parse((await run(['assess', '--json'], work)).stdout)).toHaveLength(1);
   });
 
@@ -131,7 +144,10 @@ describe('the binary', () => {
         console.log(JSON.stringify({ cdktf: loaded.some((f) => /node_modules[\\\\/](cdktf|constructs)[\\\\/]/.test(f)), elk: loaded.some((f) => f.includes('elkjs')) }));
       });`;
     const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
-      cwd: root, encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: join(root, 'tsconfig.json') }, timeout: 60_000,
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, TS_NODE_PROJECT: join(root, 'tsconfig.json') },
+      timeout: 60_000,
     });
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout.trim())).toEqual({ cdktf: false, elk: false });

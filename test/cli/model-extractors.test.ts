@@ -6,14 +6,29 @@
 import { extractModel, MODEL_EXTRACTORS, PipelineModel } from '../../lib/cli/model';
 
 const at = (path: string) => ({ '//': { metadata: { path } } });
-const ids = (m: PipelineModel, kind: string) => m.nodes.filter((n) => n.kind === kind).map((n) => n.id).sort();
+const ids = (m: PipelineModel, kind: string) =>
+  m.nodes
+    .filter((n) => n.kind === kind)
+    .map((n) => n.id)
+    .sort();
 const edge = (m: PipelineModel, from: string, to: string) => m.edges.find((e) => e.from === from && e.to === to)?.kind;
 
 test('the extractors run in a fixed order, one per resource family', () => {
   expect(MODEL_EXTRACTORS.map((e) => e.family)).toEqual([
-    'Cloud SQL sources', 'Kafka topics', 'Debezium source connectors', 'Debezium Cassandra agents', 'CDC worker on Cloud Run',
-    'other Kafka producers', 'BigQuery datasets', 'sink connectors', 'Cloud Composer DAGs', 'BigQuery scheduled queries',
-    'dataset grants', 'Kafka ACLs', 'DLP scans', 'classification',
+    'Cloud SQL sources',
+    'Kafka topics',
+    'Debezium source connectors',
+    'Debezium Cassandra agents',
+    'CDC worker on Cloud Run',
+    'other Kafka producers',
+    'BigQuery datasets',
+    'sink connectors',
+    'Cloud Composer DAGs',
+    'BigQuery scheduled queries',
+    'dataset grants',
+    'Kafka ACLs',
+    'DLP scans',
+    'classification',
   ]);
 });
 
@@ -21,7 +36,12 @@ test('Cloud SQL sources: engine, databases, and CDC readiness from flags', () =>
   const m = extractModel('s', {
     resource: {
       google_sql_database_instance: {
-        pg: { name: 'shop-db', database_version: 'POSTGRES_16', settings: { database_flags: [{ name: 'cloudsql.logical_decoding', value: 'on' }] }, ...at('s/shop/instance') },
+        pg: {
+          name: 'shop-db',
+          database_version: 'POSTGRES_16',
+          settings: { database_flags: [{ name: 'cloudsql.logical_decoding', value: 'on' }] },
+          ...at('s/shop/instance'),
+        },
         my: { name: 'ledger-db', database_version: 'MYSQL_8_0', settings: { backup_configuration: { binary_log_enabled: false } }, ...at('s/ledger/instance') },
       },
       google_sql_database: { d: { name: 'shop', instance: '${google_sql_database_instance.pg.name}', ...at('s/shop/db') } },
@@ -54,20 +74,33 @@ test('Kafka topics: data topics, and internal ones by config, path or name', () 
 test('Debezium source connectors: source → capture → the topics under its prefix and its table list', () => {
   const m = extractModel('s', {
     resource: {
-      kafka_topic: { a: { name: 'shop.public.orders', partitions: 1, ...at('s/p/a/topic') }, hb: { name: '__debezium-heartbeat.shop', partitions: 1, ...at('s/p/hb/topic') } },
+      kafka_topic: {
+        a: { name: 'shop.public.orders', partitions: 1, ...at('s/p/a/topic') },
+        hb: { name: '__debezium-heartbeat.shop', partitions: 1, ...at('s/p/hb/topic') },
+      },
       'kafka-connect_connector': {
         c: {
-          name: 'shop-postgres-source', ...at('s/p/capture/connector'),
-          config: { 'connector.class': 'io.debezium.connector.postgresql.PostgresConnector', 'topic.prefix': 'shop', 'database.hostname': 'pg.internal', 'database.dbname': 'shop', 'table.include.list': 'public.orders,public.items' },
+          name: 'shop-postgres-source',
+          ...at('s/p/capture/connector'),
+          config: {
+            'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+            'topic.prefix': 'shop',
+            'database.hostname': 'pg.internal',
+            'database.dbname': 'shop',
+            'table.include.list': 'public.orders,public.items',
+          },
         },
       },
     },
   });
   expect(ids(m, 'capture')).toEqual(['capture:shop-postgres-source']);
   expect(edge(m, 'source:PostgreSQL:pg.internal/shop', 'capture:shop-postgres-source')).toBe('captures');
-  expect(m.edges.filter((e) => e.from === 'capture:shop-postgres-source').map((e) => e.to).sort()).toEqual([
-    'topic:__debezium-heartbeat.shop', 'topic:shop.public.items', 'topic:shop.public.orders',
-  ]);
+  expect(
+    m.edges
+      .filter((e) => e.from === 'capture:shop-postgres-source')
+      .map((e) => e.to)
+      .sort(),
+  ).toEqual(['topic:__debezium-heartbeat.shop', 'topic:shop.public.items', 'topic:shop.public.orders']);
   expect(m.nodes.find((n) => n.id === 'topic:shop.public.items')).toMatchObject({ declared: false, details: ['not created by this stack'] });
 });
 
@@ -113,7 +146,17 @@ test('other Kafka producers: a principal with Write on a topic nothing else prod
   const m = extractModel('s', {
     resource: {
       kafka_topic: { t: { name: 'fraud.scores', partitions: 1, ...at('s/t/topic') } },
-      kafka_acl: { w: { acl_principal: 'User:scorer', acl_operation: 'Write', acl_permission_type: 'Allow', resource_type: 'Topic', resource_name: 'fraud.', resource_pattern_type_filter: 'Prefixed', ...at('s/acl') } },
+      kafka_acl: {
+        w: {
+          acl_principal: 'User:scorer',
+          acl_operation: 'Write',
+          acl_permission_type: 'Allow',
+          resource_type: 'Topic',
+          resource_name: 'fraud.',
+          resource_pattern_type_filter: 'Prefixed',
+          ...at('s/acl'),
+        },
+      },
     },
   });
   expect(edge(m, 'capture:producer:User:scorer', 'topic:fraud.scores')).toBe('produces');
@@ -121,7 +164,11 @@ test('other Kafka producers: a principal with Write on a topic nothing else prod
 
 test('BigQuery datasets: domains and projects from labels and attributes', () => {
   const m = extractModel('s', {
-    resource: { google_bigquery_dataset: { d: { dataset_id: 'fraud_scores', project: 'acme', labels: { domain: 'fraud', owner: 'risk-team', classification: 'pii' }, ...at('s/fraud/d') } } },
+    resource: {
+      google_bigquery_dataset: {
+        d: { dataset_id: 'fraud_scores', project: 'acme', labels: { domain: 'fraud', owner: 'risk-team', classification: 'pii' }, ...at('s/fraud/d') },
+      },
+    },
   });
   expect(m.nodes).toEqual([expect.objectContaining({ id: 'dataset:fraud_scores', details: ['domain fraud', 'owner risk-team', 'pii'] })]);
   expect(m.facts).toMatchObject({ domains: ['fraud'], datasetProjects: ['acme'] });
@@ -132,15 +179,31 @@ test('sink connectors: topics by list and regex, the dataset or store written, c
     resource: {
       kafka_topic: { a: { name: 'shop.public.orders', partitions: 1, ...at('s/a/topic') } },
       'kafka-connect_connector': {
-        bq: { name: 'bq', config: { 'connector.class': 'com.wepay.kafka.connect.bigquery.BigQuerySinkConnector', 'topics.regex': 'shop\\..+', defaultDataset: 'shop_cdc' }, ...at('s/bq/connector') },
-        pg: { name: 'jdbc', config: { 'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector', topics: 'shop.public.orders', 'connection.url': 'jdbc:postgresql://u:pw@replica:5432/shop?ssl=true' }, ...at('s/jdbc/connector') },
+        bq: {
+          name: 'bq',
+          config: { 'connector.class': 'com.wepay.kafka.connect.bigquery.BigQuerySinkConnector', 'topics.regex': 'shop\\..+', defaultDataset: 'shop_cdc' },
+          ...at('s/bq/connector'),
+        },
+        pg: {
+          name: 'jdbc',
+          config: {
+            'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+            topics: 'shop.public.orders',
+            'connection.url': 'jdbc:postgresql://u:pw@replica:5432/shop?ssl=true',
+          },
+          ...at('s/jdbc/connector'),
+        },
         none: { name: 'none', config: { 'connector.class': 'x.OtherSinkConnector', 'topics.regex': 'nothing\\..*' }, ...at('s/none/connector') },
       },
     },
   });
   expect(edge(m, 'topic:shop.public.orders', 'sink:bq')).toBe('consumes');
   expect(edge(m, 'sink:bq', 'dataset:shop_cdc')).toBe('writes');
-  expect(m.nodes.find((n) => n.kind === 'store')).toMatchObject({ id: 'store:jdbc:postgresql://replica:5432/shop', label: 'replica:5432/shop', tech: 'database' });
+  expect(m.nodes.find((n) => n.kind === 'store')).toMatchObject({
+    id: 'store:jdbc:postgresql://replica:5432/shop',
+    label: 'replica:5432/shop',
+    tech: 'database',
+  });
   expect(m.warnings).toEqual(['s/none/connector: topics.regex "nothing\\\\..*" matches no topic of this stack']);
 });
 
@@ -161,9 +224,16 @@ test('BigQuery scheduled queries: the datasets the query fills and the Cloud SQL
   const m = extractModel('s', {
     resource: {
       google_sql_database_instance: { i: { name: 'shop-db', database_version: 'POSTGRES_16', ...at('s/shop/instance') } },
-      google_bigquery_connection: { c: { connection_id: 'shop', cloud_sql: { instance_id: '${google_sql_database_instance.i.connection_name}' }, ...at('s/b/conn') } },
+      google_bigquery_connection: {
+        c: { connection_id: 'shop', cloud_sql: { instance_id: '${google_sql_database_instance.i.connection_name}' }, ...at('s/b/conn') },
+      },
       google_bigquery_data_transfer_config: {
-        q: { display_name: 'shop-load', schedule: 'every 24 hours', params: { query: 'CREATE OR REPLACE TABLE `acme.shop_batch.orders` AS SELECT * FROM EXTERNAL_QUERY("acme.us.shop", "SELECT 1")' }, ...at('s/b/q') },
+        q: {
+          display_name: 'shop-load',
+          schedule: 'every 24 hours',
+          params: { query: 'CREATE OR REPLACE TABLE `acme.shop_batch.orders` AS SELECT * FROM EXTERNAL_QUERY("acme.us.shop", "SELECT 1")' },
+          ...at('s/b/q'),
+        },
       },
     },
   });
@@ -171,7 +241,7 @@ test('BigQuery scheduled queries: the datasets the query fills and the Cloud SQL
   expect(edge(m, 'source:google_sql_database_instance.i', 'batch:shop-load')).toBe('loads');
 });
 
-test('dataset grants: readers and writers become consumers, the pipeline\'s own accounts and service agents do not', () => {
+test("dataset grants: readers and writers become consumers, the pipeline's own accounts and service agents do not", () => {
   const m = extractModel('s', {
     resource: {
       google_bigquery_dataset: { d: { dataset_id: 'shop_cdc', ...at('s/p/d') } },
@@ -186,20 +256,39 @@ test('dataset grants: readers and writers become consumers, the pipeline\'s own 
   expect(edge(m, 'consumer:serviceAccount:loader', 'dataset:shop_cdc')).toBe('writes');
   expect(ids(m, 'consumer')).toEqual(['consumer:group:analysts@acme.com', 'consumer:serviceAccount:loader']);
   expect(m.grants.map((g) => [g.principal, g.write])).toEqual([
-    ['group:analysts@acme.com', false], ['serviceAccount:loader', true], ['serviceAccount:service-1', true],
+    ['group:analysts@acme.com', false],
+    ['serviceAccount:loader', true],
+    ['serviceAccount:service-1', true],
   ]);
 });
 
-test('Kafka ACLs: a reader of data topics is a consumer; the pipeline\'s principals are not', () => {
-  const acl = (principal: string, op: string, name: string, type = 'Literal') => ({ acl_principal: principal, acl_operation: op, acl_permission_type: 'Allow', resource_type: 'Topic', resource_name: name, resource_pattern_type_filter: type, ...at(`s/${principal}/${op}`) });
+test("Kafka ACLs: a reader of data topics is a consumer; the pipeline's principals are not", () => {
+  const acl = (principal: string, op: string, name: string, type = 'Literal') => ({
+    acl_principal: principal,
+    acl_operation: op,
+    acl_permission_type: 'Allow',
+    resource_type: 'Topic',
+    resource_name: name,
+    resource_pattern_type_filter: type,
+    ...at(`s/${principal}/${op}`),
+  });
   const m = extractModel('s', {
     resource: {
       kafka_topic: { t: { name: 'shop.public.orders', partitions: 1, ...at('s/t/topic') } },
-      kafka_acl: { r: acl('User:analytics', 'Read', 'shop.', 'Prefixed'), w: acl('User:connect', 'Write', 'shop.public.orders'), c: acl('User:connect', 'Read', 'shop.public.orders') },
+      kafka_acl: {
+        r: acl('User:analytics', 'Read', 'shop.', 'Prefixed'),
+        w: acl('User:connect', 'Write', 'shop.public.orders'),
+        c: acl('User:connect', 'Read', 'shop.public.orders'),
+      },
     },
   });
   expect(ids(m, 'consumer')).toEqual(['consumer:User:analytics']);
-  expect(m.grants.filter((g) => g.principal === 'User:connect').map((g) => g.access).sort()).toEqual(['Allow Read', 'Allow Write']);
+  expect(
+    m.grants
+      .filter((g) => g.principal === 'User:connect')
+      .map((g) => g.access)
+      .sort(),
+  ).toEqual(['Allow Read', 'Allow Write']);
 });
 
 test('DLP scans: one node per scanned dataset, writing findings to another', () => {
@@ -221,9 +310,23 @@ test('classification: taxonomy, tags, tag readers, and the datasets whose tables
     resource: {
       google_data_catalog_taxonomy: { t: { display_name: 'data-classification', ...at('s/c/t') } },
       google_data_catalog_policy_tag: { p: { display_name: 'PII', taxonomy: '${google_data_catalog_taxonomy.t.id}', ...at('s/c/p') } },
-      google_data_catalog_policy_tag_iam_member: { m: { policy_tag: '${google_data_catalog_policy_tag.p.name}', role: 'roles/datacatalog.categoryFineGrainedReader', member: 'group:privacy@acme.com', ...at('s/c/m') } },
+      google_data_catalog_policy_tag_iam_member: {
+        m: {
+          policy_tag: '${google_data_catalog_policy_tag.p.name}',
+          role: 'roles/datacatalog.categoryFineGrainedReader',
+          member: 'group:privacy@acme.com',
+          ...at('s/c/m'),
+        },
+      },
       google_bigquery_dataset: { d: { dataset_id: 'shop_cdc', ...at('s/p/d') } },
-      google_bigquery_table: { tb: { dataset_id: '${google_bigquery_dataset.d.dataset_id}', table_id: 'orders', schema: '[{"name":"email","policyTags":{"names":["${google_data_catalog_policy_tag.p.name}"]}}]', ...at('s/p/tb') } },
+      google_bigquery_table: {
+        tb: {
+          dataset_id: '${google_bigquery_dataset.d.dataset_id}',
+          table_id: 'orders',
+          schema: '[{"name":"email","policyTags":{"names":["${google_data_catalog_policy_tag.p.name}"]}}]',
+          ...at('s/p/tb'),
+        },
+      },
     },
   });
   expect(m.nodes.find((n) => n.kind === 'classification')).toMatchObject({ label: 'data-classification', details: ['PII'] });

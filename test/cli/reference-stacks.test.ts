@@ -45,8 +45,16 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 const resources = (name: string, type: string): any[] => Object.values(json[name].resource?.[type] ?? {});
 const nodeIds = (m: PipelineModel, kind: string) => m.nodes.filter((n) => n.kind === kind).map((n) => n.id);
-const edgesInto = (m: PipelineModel, id: string, kind?: string) => m.edges.filter((e) => e.to === id && (!kind || e.kind === kind)).map((e) => e.from).sort();
-const edgesFrom = (m: PipelineModel, id: string, kind?: string) => m.edges.filter((e) => e.from === id && (!kind || e.kind === kind)).map((e) => e.to).sort();
+const edgesInto = (m: PipelineModel, id: string, kind?: string) =>
+  m.edges
+    .filter((e) => e.to === id && (!kind || e.kind === kind))
+    .map((e) => e.from)
+    .sort();
+const edgesFrom = (m: PipelineModel, id: string, kind?: string) =>
+  m.edges
+    .filter((e) => e.from === id && (!kind || e.kind === kind))
+    .map((e) => e.to)
+    .sort();
 const isSinkConfig = (c: any) => c.topics !== undefined || c['topics.regex'] !== undefined;
 
 describe.each(names)('reference stack %s', (name) => {
@@ -54,16 +62,54 @@ describe.each(names)('reference stack %s', (name) => {
     const m = models[name];
     const ids = m.nodes.map((n) => n.id);
     expect(new Set(ids).size).toBe(ids.length);
-    const topics = m.nodes.filter((n) => n.kind === 'topic' && n.declared).map((n) => n.label).sort();
-    expect(topics).toEqual(resources(name, 'kafka_topic').map((t) => t.name).sort());
+    const topics = m.nodes
+      .filter((n) => n.kind === 'topic' && n.declared)
+      .map((n) => n.label)
+      .sort();
+    expect(topics).toEqual(
+      resources(name, 'kafka_topic')
+        .map((t) => t.name)
+        .sort(),
+    );
     const connectors = resources(name, 'kafka-connect_connector');
-    expect(m.nodes.filter((n) => n.kind === 'sink').map((n) => n.label).sort()).toEqual(connectors.filter((c) => isSinkConfig(c.config)).map((c) => c.name).sort());
+    expect(
+      m.nodes
+        .filter((n) => n.kind === 'sink')
+        .map((n) => n.label)
+        .sort(),
+    ).toEqual(
+      connectors
+        .filter((c) => isSinkConfig(c.config))
+        .map((c) => c.name)
+        .sort(),
+    );
     const connectorCaptures = m.nodes.filter((n) => n.kind === 'capture' && n.paths.some((p) => connectors.some((c) => c['//'].metadata.path === p)));
-    expect(connectorCaptures.map((n) => n.label).sort()).toEqual(connectors.filter((c) => !isSinkConfig(c.config)).map((c) => c.name).sort());
-    expect(m.nodes.filter((n) => n.kind === 'dataset' && n.declared).map((n) => n.label).sort())
-      .toEqual(resources(name, 'google_bigquery_dataset').map((d) => d.dataset_id).sort());
-    expect(m.nodes.filter((n) => n.kind === 'source' && n.declared).map((n) => n.label).sort())
-      .toEqual(resources(name, 'google_sql_database_instance').map((i) => i.name).sort());
+    expect(connectorCaptures.map((n) => n.label).sort()).toEqual(
+      connectors
+        .filter((c) => !isSinkConfig(c.config))
+        .map((c) => c.name)
+        .sort(),
+    );
+    expect(
+      m.nodes
+        .filter((n) => n.kind === 'dataset' && n.declared)
+        .map((n) => n.label)
+        .sort(),
+    ).toEqual(
+      resources(name, 'google_bigquery_dataset')
+        .map((d) => d.dataset_id)
+        .sort(),
+    );
+    expect(
+      m.nodes
+        .filter((n) => n.kind === 'source' && n.declared)
+        .map((n) => n.label)
+        .sort(),
+    ).toEqual(
+      resources(name, 'google_sql_database_instance')
+        .map((i) => i.name)
+        .sort(),
+    );
   });
 
   test('edges follow the synthesized wiring', () => {
@@ -115,7 +161,10 @@ describe.each(names)('reference stack %s', (name) => {
 
   test('the assessment gives the known stage', () => {
     expect(Object.keys(KNOWN_STAGES)).toContain(name); // a new reference stack needs its stage here
-    const a = assessStage(models[name], company.get(name)!.map((n) => models[n]));
+    const a = assessStage(
+      models[name],
+      company.get(name)!.map((n) => models[n]),
+    );
     expect(a.stage).toBe(KNOWN_STAGES[name]);
     expect(a.stages[a.stage].reached).toBe(true);
     if (a.next) expect(a.next.reached).toBe(false);
@@ -129,13 +178,19 @@ test('wepay-2017: the picture of the talk, one pipeline per database', () => {
   expect(nodeIds(m, 'sink')).toEqual(['sink:ledger-bigquery-sink', 'sink:monolith-bigquery-sink', 'sink:risk-bigquery-sink']);
   expect(nodeIds(m, 'dataset')).toEqual(['dataset:ledger_cdc', 'dataset:monolith_cdc', 'dataset:risk_cdc']);
   expect(edgesFrom(m, 'capture:ledger-mysql-source', 'produces')).toEqual([
-    'topic:__debezium-heartbeat.ledger', 'topic:ledger.ledger.accounts', 'topic:ledger.ledger.entries', 'topic:schema-history.ledger',
+    'topic:__debezium-heartbeat.ledger',
+    'topic:ledger.ledger.accounts',
+    'topic:ledger.ledger.entries',
+    'topic:schema-history.ledger',
   ]);
   expect(edgesInto(m, 'sink:ledger-bigquery-sink')).toEqual(['topic:ledger.ledger.accounts', 'topic:ledger.ledger.entries']);
   expect(edgesFrom(m, 'sink:ledger-bigquery-sink')).toEqual(['dataset:ledger_cdc']);
   const a = assessStage(m);
   expect(a.next?.parts.filter((p) => !p.present).map((p) => p.id)).toEqual([
-    'integration.capture-kinds', 'integration.sink-kinds', 'integration.nosql', 'integration.non-warehouse-sinks',
+    'integration.capture-kinds',
+    'integration.sink-kinds',
+    'integration.nosql',
+    'integration.non-warehouse-sinks',
   ]);
 });
 
@@ -173,14 +228,23 @@ const STAGE_CHAIN: [lower: string, upper: string][] = [
 
 /** The names an evidence line lists (`a, b (kind), c → d and 2 more` → a, b, c). */
 const evidenceNames = (evidence: string): string[] =>
-  evidence.replace(/ and \d+ more$/, '').split(', ').map((x) => x.replace(/ \(.*\)$/, '').replace(/ → .*$/, ''));
+  evidence
+    .replace(/ and \d+ more$/, '')
+    .split(', ')
+    .map((x) => x.replace(/ \(.*\)$/, '').replace(/ → .*$/, ''));
 
 describe.each(STAGE_CHAIN)('assess evidence: %s → %s', (lower, upper) => {
-  const assess = (name: string) => assessStage(models[name], company.get(name)!.map((n) => models[n]));
+  const assess = (name: string) =>
+    assessStage(
+      models[name],
+      company.get(name)!.map((n) => models[n]),
+    );
 
   test('the lower stack shows no part of the upper stage as present', () => {
     const stage = KNOWN_STAGES[upper];
-    const present = assess(lower).stages[stage].parts.filter((p) => p.present).map((p) => `${p.id}: ${p.evidence}`);
+    const present = assess(lower)
+      .stages[stage].parts.filter((p) => p.present)
+      .map((p) => `${p.id}: ${p.evidence}`);
     expect(present).toEqual([]);
   });
 
@@ -188,13 +252,21 @@ describe.each(STAGE_CHAIN)('assess evidence: %s → %s', (lower, upper) => {
     const m = models[lower];
     // What the lower stack has: its resources and principals, and the kinds of capture and sink it uses.
     const known = new Set([
-      ...m.nodes.map((n) => n.label), ...m.nodes.flatMap((n) => (n.tech ? [n.tech] : [])), ...sinkKinds(m).values(),
-      ...m.grants.map((g) => g.principal), ...m.facts.policyTags, ...m.facts.alertPolicies,
+      ...m.nodes.map((n) => n.label),
+      ...m.nodes.flatMap((n) => (n.tech ? [n.tech] : [])),
+      ...sinkKinds(m).values(),
+      ...m.grants.map((g) => g.principal),
+      ...m.facts.policyTags,
+      ...m.facts.alertPolicies,
     ]);
     const a = assess(upper);
     const repeated = a.stages[a.stage].parts
       .filter((p) => p.present)
-      .flatMap((p) => evidenceNames(p.evidence).filter((n) => known.has(n)).map((n) => `${p.id}: ${n}`));
+      .flatMap((p) =>
+        evidenceNames(p.evidence)
+          .filter((n) => known.has(n))
+          .map((n) => `${p.id}: ${n}`),
+      );
     expect(repeated).toEqual([]);
   });
 });

@@ -68,7 +68,9 @@ describe('app-level validation from the public API', () => {
       expect.stringMatching(/^\[second\/kafka\] kafkaVersion: "latest" is not valid/),
       expect.stringMatching(/^\[second\/orders\] name: "bad topic" is not valid/),
     ]);
-    expect(error!.message).toMatch(/^Synth stopped: 3 problem\(s\); nothing was written\.\n {2}\[first\/kafka\] .*\n {2}\[second\/kafka\] .*\n {2}\[second\/orders\] /);
+    expect(error!.message).toMatch(
+      /^Synth stopped: 3 problem\(s\); nothing was written\.\n {2}\[first\/kafka\] .*\n {2}\[second\/kafka\] .*\n {2}\[second\/orders\] /,
+    );
     expect(validateApp(app)).toEqual(error!.problems);
   });
 

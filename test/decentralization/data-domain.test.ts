@@ -50,7 +50,13 @@ const grantsOf = (json: SynthJson) => datasetGrants(json);
  * deployer holds no cluster Alter, so the domain's stack holds no ACL and no SCRAM user).
  */
 const declaredAcls = (domain: string): string[] =>
-  aclSet({ resource: { kafka_acl: Object.fromEntries(Object.entries(stack('decentralized').resource.kafka_acl).filter(([k]) => k.startsWith(`platform_domain-access-${domain}_`))) } });
+  aclSet({
+    resource: {
+      kafka_acl: Object.fromEntries(
+        Object.entries(stack('decentralized').resource.kafka_acl).filter(([k]) => k.startsWith(`platform_domain-access-${domain}_`)),
+      ),
+    },
+  });
 
 describe('a partial domain in its own stack (fraud)', () => {
   const json = stack('decentralized-fraud');
@@ -115,7 +121,7 @@ describe('a full domain in its own stack (payments)', () => {
     expect(json.provider!['kafka-connect']).toEqual([{ url: 'https://connect.payments.internal:8083' }]);
   });
 
-  test("its grants, and the grants of those subscribing to its product (fraud), nothing for marketing", () => {
+  test('its grants, and the grants of those subscribing to its product (fraud), nothing for marketing', () => {
     expect(aclSet(json)).toEqual([]);
     expect(declaredAcls('payments')).toEqual([
       'Allow User:connect Describe Topic:Literal:payments.ledger.public.settlements',
@@ -176,8 +182,12 @@ describe('a partial domain that subscribes to central data only (marketing)', ()
     for (const name of ['decentralized', 'decentralized-payments', 'decentralized-fraud']) {
       const other = stack(name);
       // Besides its own namespace (which the platform applies for it) and the merchants it subscribes to.
-      expect(aclSet(other).filter((a) => a.includes('User:marketing ') && !a.includes('monolith.wepay.merchants') && !a.endsWith(':Prefixed:marketing.'))).toEqual([]);
-      expect(resources(other, 'google_bigquery_dataset_iam_member').filter((r) => r.member.includes('marketing') && !/monolith/.test(JSON.stringify(r)))).toEqual([]);
+      expect(
+        aclSet(other).filter((a) => a.includes('User:marketing ') && !a.includes('monolith.wepay.merchants') && !a.endsWith(':Prefixed:marketing.')),
+      ).toEqual([]);
+      expect(
+        resources(other, 'google_bigquery_dataset_iam_member').filter((r) => r.member.includes('marketing') && !/monolith/.test(JSON.stringify(r))),
+      ).toEqual([]);
     }
   });
 });

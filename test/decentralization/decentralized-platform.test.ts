@@ -55,7 +55,9 @@ describe('the decentralized company in one stack', () => {
 
   test("audit #23: a full domain's own Connect workers get its pipeline's topics, and their own group and compacted internal topics", () => {
     expectSet(aclsOf(json, 'User:payments-connect'), [
-      ...['configs', 'offsets', 'status'].flatMap((t) => ['Describe', 'DescribeConfigs', 'Read', 'Write'].map((op) => `Allow ${op} Topic:Literal:__connect.payments.${t}`)),
+      ...['configs', 'offsets', 'status'].flatMap((t) =>
+        ['Describe', 'DescribeConfigs', 'Read', 'Write'].map((op) => `Allow ${op} Topic:Literal:__connect.payments.${t}`),
+      ),
       'Allow Read Group:Literal:__connect.payments',
       'Allow Describe Topic:Literal:__debezium-heartbeat.payments.ledger',
       'Allow Describe Topic:Prefixed:payments.ledger.',
@@ -128,10 +130,16 @@ describe('the decentralized company in one stack', () => {
       'monolith_cdc dataEditor serviceAccount:shared-connect@',
       'payments_ledger dataEditor serviceAccount:payments-connect@',
     ]);
-    const jobUsers = resources(json, 'google_project_iam_member').filter((m) => m.role === 'roles/bigquery.jobUser').map((m) => memberOf(json, m.member));
+    const jobUsers = resources(json, 'google_project_iam_member')
+      .filter((m) => m.role === 'roles/bigquery.jobUser')
+      .map((m) => memberOf(json, m.member));
     expect(jobUsers.filter((m) => m.endsWith('-connect@')).sort()).toEqual(['serviceAccount:payments-connect@', 'serviceAccount:shared-connect@']);
     // No account that nothing runs as: the sinks have none of their own.
-    expect(resources(json, 'google_service_account').map((a) => a.account_id).filter((id) => id.startsWith('sink-'))).toEqual([]);
+    expect(
+      resources(json, 'google_service_account')
+        .map((a) => a.account_id)
+        .filter((id) => id.startsWith('sink-')),
+    ).toEqual([]);
   });
 
   test('audit #9: in one stack every grant names a domain account by reference, so Terraform creates the account first', () => {
@@ -143,7 +151,9 @@ describe('the decentralized company in one stack', () => {
   });
 
   test('partial domains land subscriptions with sinks on the shared Connect cluster; the full domain runs its own connectors', () => {
-    const connectors = resources(json, 'kafka-connect_connector').map((c) => `${c.provider ?? 'kafka-connect'} ${c.name} ${c.config.topics ?? c.config['table.include.list'] ?? ''}`).sort();
+    const connectors = resources(json, 'kafka-connect_connector')
+      .map((c) => `${c.provider ?? 'kafka-connect'} ${c.name} ${c.config.topics ?? c.config['table.include.list'] ?? ''}`)
+      .sort();
     expectSet(connectors, [
       'kafka-connect marketing-central-merchants-sink monolith.wepay.merchants',
       'kafka-connect monolith-bigquery-sink monolith.wepay.users,monolith.wepay.merchants,monolith.wepay.payments',
@@ -161,11 +171,15 @@ describe('the decentralized company in one stack', () => {
 /** A platform with Kafka and a shared Connect cluster in `stack`. */
 function platformIn(stack: TerraformStack, products?: ConstructorParameters<typeof DecentralizedPlatform>[2]['products']): DecentralizedPlatform {
   const kafka = new KafkaCluster(stack, 'kafka', {
-    bootstrapServers: ['k1:9093'], kafkaVersion: '3.9.0', brokerCount: 1,
+    bootstrapServers: ['k1:9093'],
+    kafkaVersion: '3.9.0',
+    brokerCount: 1,
     sasl: { username: 'terraform', password: SecretValue.fromVariable('kafka_admin_password') },
   });
   const connect = new KafkaConnectCluster(stack, 'connect', {
-    url: 'https://connect:8083', kafka, kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('kafka_connect_password') },
+    url: 'https://connect:8083',
+    kafka,
+    kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('kafka_connect_password') },
   });
   if (products) new KafkaTopic(stack, 'central-orders', { platform: kafka, name: 'central.orders' });
   return new DecentralizedPlatform(stack, 'platform', { kafka, connect, project: 'acme-test', products });
@@ -180,7 +194,9 @@ describe('sharing only where declared', () => {
       synth((stack) => {
         const platform = platformIn(stack);
         domain(platform, stack, {
-          name: 'sales', topics: [{ name: 'sales.orders' }, { name: 'sales.leads' }], datasets: [{ name: 'orders' }, { name: 'leads' }],
+          name: 'sales',
+          topics: [{ name: 'sales.orders' }, { name: 'sales.leads' }],
+          datasets: [{ name: 'orders' }, { name: 'leads' }],
           products: [{ name: 'orders', topics: ['sales.orders'], datasets: ['sales_orders'] }],
         });
         domain(platform, stack, { name: 'finance', subscriptions: subscribe ? [{ domain: 'sales', product: 'orders', land: false }] : [] });
@@ -189,7 +205,9 @@ describe('sharing only where declared', () => {
     expect(aclsOf(without, 'User:finance')).toEqual(NAMESPACE('finance'));
     expect(datasetGrants(without, (m) => m.includes('finance'))).toEqual([]);
     const withSub = build(true);
-    expect(aclsOf(withSub, 'User:finance')).toEqual([...NAMESPACE('finance'), 'Allow Describe Topic:Literal:sales.orders', 'Allow Read Topic:Literal:sales.orders'].sort());
+    expect(aclsOf(withSub, 'User:finance')).toEqual(
+      [...NAMESPACE('finance'), 'Allow Describe Topic:Literal:sales.orders', 'Allow Read Topic:Literal:sales.orders'].sort(),
+    );
     // sales_leads is not part of the product: no grant on it.
     expect(datasetGrants(withSub, (m) => m.includes('finance'))).toEqual(['sales_orders dataViewer serviceAccount:finance-domain@']);
     // Not landed: no landing dataset, no sink.
@@ -199,10 +217,16 @@ describe('sharing only where declared', () => {
   test('a prefix product grants the prefix and lands it with a regex', () => {
     const json = synth((stack) => {
       const platform = platformIn(stack);
-      domain(platform, stack, { name: 'sales', topics: [{ name: 'sales.eu.orders' }, { name: 'sales.us.orders' }], products: [{ name: 'eu', topicPrefix: 'sales.eu.' }] });
+      domain(platform, stack, {
+        name: 'sales',
+        topics: [{ name: 'sales.eu.orders' }, { name: 'sales.us.orders' }],
+        products: [{ name: 'eu', topicPrefix: 'sales.eu.' }],
+      });
       domain(platform, stack, { name: 'finance', subscriptions: [{ domain: 'sales', product: 'eu' }] });
     });
-    expect(aclsOf(json, 'User:finance')).toEqual([...NAMESPACE('finance'), 'Allow Describe Topic:Prefixed:sales.eu.', 'Allow Read Topic:Prefixed:sales.eu.'].sort());
+    expect(aclsOf(json, 'User:finance')).toEqual(
+      [...NAMESPACE('finance'), 'Allow Describe Topic:Prefixed:sales.eu.', 'Allow Read Topic:Prefixed:sales.eu.'].sort(),
+    );
     const [sink] = resources(json, 'kafka-connect_connector');
     expect(sink.config['topics.regex']).toBe('sales\\.eu\\..*');
     expect(new RegExp(sink.config['topics.regex']).test('sales.eu.orders')).toBe(true);
@@ -212,8 +236,18 @@ describe('sharing only where declared', () => {
   test('a subscriber declared before its publisher is resolved when the publisher joins (and mutual subscriptions work)', () => {
     const json = synth((stack) => {
       const platform = platformIn(stack);
-      domain(platform, stack, { name: 'finance', topics: [{ name: 'finance.ledger' }], products: [{ name: 'ledger', topics: ['finance.ledger'] }], subscriptions: [{ domain: 'sales', product: 'orders', land: false }] });
-      domain(platform, stack, { name: 'sales', topics: [{ name: 'sales.orders' }], products: [{ name: 'orders', topics: ['sales.orders'] }], subscriptions: [{ domain: 'finance', product: 'ledger', land: false }] });
+      domain(platform, stack, {
+        name: 'finance',
+        topics: [{ name: 'finance.ledger' }],
+        products: [{ name: 'ledger', topics: ['finance.ledger'] }],
+        subscriptions: [{ domain: 'sales', product: 'orders', land: false }],
+      });
+      domain(platform, stack, {
+        name: 'sales',
+        topics: [{ name: 'sales.orders' }],
+        products: [{ name: 'orders', topics: ['sales.orders'] }],
+        subscriptions: [{ domain: 'finance', product: 'ledger', land: false }],
+      });
     });
     expect(aclsOf(json, 'User:finance')).toContain('Allow Read Topic:Literal:sales.orders');
     expect(aclsOf(json, 'User:sales')).toContain('Allow Read Topic:Literal:finance.ledger');
@@ -245,8 +279,15 @@ describe('sharing only where declared', () => {
       domain(platform, stack, {
         name: 'sales',
         topics: [{ name: 'sales.orders' }, { name: 'orders' }],
-        products: [{ name: 'orders', topics: ['sales.orders', 'finance.x'], datasets: ['sales_none'] }, { name: 'Bad Name', topicPrefix: 'sales.zz.' }],
-        subscriptions: [{ domain: 'nobody', product: 'x' }, { domain: 'central', product: 'missing' }, { domain: 'sales', product: 'orders' }],
+        products: [
+          { name: 'orders', topics: ['sales.orders', 'finance.x'], datasets: ['sales_none'] },
+          { name: 'Bad Name', topicPrefix: 'sales.zz.' },
+        ],
+        subscriptions: [
+          { domain: 'nobody', product: 'x' },
+          { domain: 'central', product: 'missing' },
+          { domain: 'sales', product: 'orders' },
+        ],
         sources: [],
         connect: { url: 'https://connect.sales:8083' },
       });
@@ -259,13 +300,13 @@ describe('sharing only where declared', () => {
       '[test/sales] topics[1].name: "orders" is not valid; allowed: a topic under the domain\'s namespace "sales."',
       '[test/sales] products[0].topics[1]: "finance.x" is not valid; allowed: a topic of domain "sales" (under its namespace)',
       '[test/sales] products[0].datasets[0]: "sales_none" is not valid; allowed: a dataset id of domain "sales"',
-      '[test/sales] products[1].name: "Bad Name" is not valid; allowed: a lowercase letter, then lowercase letters, digits, \'-\' or \'_\'',
+      "[test/sales] products[1].name: \"Bad Name\" is not valid; allowed: a lowercase letter, then lowercase letters, digits, '-' or '_'",
       '[test/sales] products[1].topicPrefix: "sales.zz." is not valid; allowed: a prefix of at least one topic defined by domain "sales"',
       '[test/sales] subscriptions[0].domain: "nobody" is not valid; allowed: a domain of the platform: central, ops',
       '[test/sales] subscriptions[2].domain: "sales" is not valid; allowed: another domain (a domain reads its own data without subscribing)',
       '[test/sales] subscriptions[1].product: "missing" is not valid; allowed: a product of central: orders',
       '[test/sales-again] name: "sales" is not valid; allowed: a name no other domain of the platform uses, and not "central"',
-      '[test/ops] connect: undefined is not valid; allowed: the domain\'s own Connect cluster when mode is full (a full domain runs its own connectors)',
+      "[test/ops] connect: undefined is not valid; allowed: the domain's own Connect cluster when mode is full (a full domain runs its own connectors)",
     ]);
   });
 });
@@ -284,13 +325,20 @@ describe('separate deployability', () => {
 
   test("a domain's stack reaches the same brokers as its own deployer, whom the platform creates and confines to the domain's namespace", () => {
     const fraud = json('decentralized-fraud');
-    expect(fraud.provider!.kafka).toEqual([expect.objectContaining({ bootstrap_servers: ['kafka-1.data.internal:9093', 'kafka-2.data.internal:9093', 'kafka-3.data.internal:9093'], sasl_username: 'fraud-deployer' })]);
-    const platform = json('decentralized');
-    expect(resources(platform, 'kafka_user_scram_credential').map((u) => u.username).filter((u) => u.endsWith('-deployer')).sort()).toEqual(['fraud-deployer', 'marketing-deployer', 'payments-deployer']);
-    expectSet(aclsOf(platform, 'User:fraud-deployer'), [
-      'Allow All Group:Prefixed:fraud.',
-      'Allow All Topic:Prefixed:fraud.',
+    expect(fraud.provider!.kafka).toEqual([
+      expect.objectContaining({
+        bootstrap_servers: ['kafka-1.data.internal:9093', 'kafka-2.data.internal:9093', 'kafka-3.data.internal:9093'],
+        sasl_username: 'fraud-deployer',
+      }),
     ]);
+    const platform = json('decentralized');
+    expect(
+      resources(platform, 'kafka_user_scram_credential')
+        .map((u) => u.username)
+        .filter((u) => u.endsWith('-deployer'))
+        .sort(),
+    ).toEqual(['fraud-deployer', 'marketing-deployer', 'payments-deployer']);
+    expectSet(aclsOf(platform, 'User:fraud-deployer'), ['Allow All Group:Prefixed:fraud.', 'Allow All Topic:Prefixed:fraud.']);
     expectSet(aclsOf(platform, 'User:payments-deployer'), [
       'Allow All Group:Prefixed:payments.',
       'Allow All Topic:Prefixed:__connect.payments.',
@@ -310,16 +358,22 @@ describe('separate deployability', () => {
       expect(resources(own, 'kafka_user_scram_credential')).toEqual([]);
     }
     // What each domain declared, applied under the platform's domain-access-<domain> scope.
-    const declaredBy = (domain: string) => Object.entries<any>(platform.resource.kafka_acl).filter(([k]) => k.startsWith(`platform_domain-access-${domain}_`)).map(([, a]) => a);
-    const show = (acls: any[]) => acls.map((a) => `${a.acl_principal} ${a.acl_operation} ${a.resource_type}:${a.resource_pattern_type_filter}:${a.resource_name}`).sort();
-    expect(show(declaredBy('fraud'))).toEqual([
-      ...NAMESPACE('fraud').map((a) => a.replace('Allow ', 'User:fraud ')),
-      'User:fraud-model Describe Topic:Literal:fraud.scores',
-      'User:fraud-model Describe Topic:Literal:payments.ledger.public.settlements',
-      'User:fraud-model Read Group:Literal:fraud.model',
-      'User:fraud-model Read Topic:Literal:payments.ledger.public.settlements',
-      'User:fraud-model Write Topic:Literal:fraud.scores',
-    ].sort());
+    const declaredBy = (domain: string) =>
+      Object.entries<any>(platform.resource.kafka_acl)
+        .filter(([k]) => k.startsWith(`platform_domain-access-${domain}_`))
+        .map(([, a]) => a);
+    const show = (acls: any[]) =>
+      acls.map((a) => `${a.acl_principal} ${a.acl_operation} ${a.resource_type}:${a.resource_pattern_type_filter}:${a.resource_name}`).sort();
+    expect(show(declaredBy('fraud'))).toEqual(
+      [
+        ...NAMESPACE('fraud').map((a) => a.replace('Allow ', 'User:fraud ')),
+        'User:fraud-model Describe Topic:Literal:fraud.scores',
+        'User:fraud-model Describe Topic:Literal:payments.ledger.public.settlements',
+        'User:fraud-model Read Group:Literal:fraud.model',
+        'User:fraud-model Read Topic:Literal:payments.ledger.public.settlements',
+        'User:fraud-model Write Topic:Literal:fraud.scores',
+      ].sort(),
+    );
     // payments publishes settlements: the grants for its subscriber fraud (and fraud's landing sink) are payments' declaration.
     expect(show(declaredBy('payments')).filter((a) => a.includes('settlements') && !a.startsWith('User:payments'))).toEqual([
       'User:connect Describe Topic:Literal:payments.ledger.public.settlements',
@@ -328,12 +382,16 @@ describe('separate deployability', () => {
       'User:fraud Describe Topic:Literal:payments.ledger.public.settlements',
       'User:fraud Read Topic:Literal:payments.ledger.public.settlements',
     ]);
-    expect(resources(platform, 'kafka_user_scram_credential').map((u) => u.username).sort()).toEqual([
-      'fraud', 'fraud-deployer', 'fraud-model', 'marketing', 'marketing-deployer', 'payments', 'payments-connect', 'payments-deployer',
-    ]);
+    expect(
+      resources(platform, 'kafka_user_scram_credential')
+        .map((u) => u.username)
+        .sort(),
+    ).toEqual(['fraud', 'fraud-deployer', 'fraud-model', 'marketing', 'marketing-deployer', 'payments', 'payments-connect', 'payments-deployer']);
     // The domains' passwords are the platform's variables (write-only: in neither plan nor state); a domain's stack needs only its deployer's.
     expect(Object.keys(json('decentralized-fraud').variable ?? {})).toEqual(['kafka_deployer_password']);
-    expect(Object.keys((platform as any).variable)).toEqual(expect.arrayContaining(['fraud_kafka_password', 'fraud_model_kafka_password', 'payments_connect_kafka_password']));
+    expect(Object.keys((platform as any).variable)).toEqual(
+      expect.arrayContaining(['fraud_kafka_password', 'fraud_model_kafka_password', 'payments_connect_kafka_password']),
+    );
     // The platform's stack goes first.
     for (const domain of ['payments', 'fraud', 'marketing']) expect(stacks[`decentralized-${domain}`].dependencies).toContain(stacks.decentralized);
   });
@@ -341,13 +399,27 @@ describe('separate deployability', () => {
   test("grants of a subscription live in the publisher's stack; a partial domain's landing dataset references the platform's Connect account across stacks", () => {
     // Declared by the publisher (payments), applied by the platform (audit #28).
     const platformAcls = json('decentralized');
-    const declaredBy = (domain: string): SynthJson => ({ resource: { kafka_acl: Object.fromEntries(Object.entries(platformAcls.resource.kafka_acl).filter(([k]) => k.startsWith(`platform_domain-access-${domain}_`))) } });
-    expect(aclsOf(declaredBy('payments'), 'User:fraud')).toEqual(['Allow Describe Topic:Literal:payments.ledger.public.settlements', 'Allow Read Topic:Literal:payments.ledger.public.settlements']);
+    const declaredBy = (domain: string): SynthJson => ({
+      resource: {
+        kafka_acl: Object.fromEntries(Object.entries(platformAcls.resource.kafka_acl).filter(([k]) => k.startsWith(`platform_domain-access-${domain}_`))),
+      },
+    });
+    expect(aclsOf(declaredBy('payments'), 'User:fraud')).toEqual([
+      'Allow Describe Topic:Literal:payments.ledger.public.settlements',
+      'Allow Read Topic:Literal:payments.ledger.public.settlements',
+    ]);
     const fraud = json('decentralized-fraud');
     expect(aclsOf(declaredBy('fraud'), 'User:fraud')).toEqual(NAMESPACE('fraud'));
     expect(Object.keys(fraud.data!.terraform_remote_state)).toEqual(['cross-stack-reference-input-decentralized']);
     const landingWriter = resources(fraud, 'google_bigquery_dataset_iam_member').filter((r) => r.member.includes('shared-connect-account'));
-    expect(landingWriter).toEqual([expect.objectContaining({ role: 'roles/bigquery.dataEditor', member: expect.stringMatching(/^serviceAccount:\$\{data\.terraform_remote_state\.cross-stack-reference-input-decentralized\.outputs\.cross-stack-output-google_service_accountshared-connect-account_[0-9A-F]+email\}$/) })]);
+    expect(landingWriter).toEqual([
+      expect.objectContaining({
+        role: 'roles/bigquery.dataEditor',
+        member: expect.stringMatching(
+          /^serviceAccount:\$\{data\.terraform_remote_state\.cross-stack-reference-input-decentralized\.outputs\.cross-stack-output-google_service_accountshared-connect-account_[0-9A-F]+email\}$/,
+        ),
+      }),
+    ]);
     const platform = json('decentralized') as any;
     // The platform's stack exports the accounts other stacks grant: the shared Connect workers' and each domain's.
     expect(Object.keys(platform.output).map((k) => k.replace(/_[0-9A-F]+email$/, ''))).toEqual([
@@ -364,17 +436,28 @@ describe('separate deployability', () => {
 
   test("audit #9: every account a stack grants is created in the platform's stack (deployed first) and named by reference, never by literal email", () => {
     const platform = json('decentralized');
-    expect(resources(platform, 'google_service_account').map((a) => a.account_id).sort()).toEqual(['fraud-domain', 'marketing-domain', 'payments-domain', 'shared-connect']);
+    expect(
+      resources(platform, 'google_service_account')
+        .map((a) => a.account_id)
+        .sort(),
+    ).toEqual(['fraud-domain', 'marketing-domain', 'payments-domain', 'shared-connect']);
     for (const name of ['decentralized', 'decentralized-payments', 'decentralized-fraud', 'decentralized-marketing']) {
-      const members = ['google_bigquery_dataset_iam_member', 'google_bigquery_table_iam_member', 'google_project_iam_member'].flatMap((t) => resources(json(name), t)).map((r) => r.member as string);
+      const members = ['google_bigquery_dataset_iam_member', 'google_bigquery_table_iam_member', 'google_project_iam_member']
+        .flatMap((t) => resources(json(name), t))
+        .map((r) => r.member as string);
       const accounts = members.filter((m) => m.startsWith('serviceAccount:'));
       expect(accounts.length).toBeGreaterThan(0);
       // Each is a reference: to an account of the same stack, or to the platform stack's output.
-      for (const m of accounts) expect(m).toMatch(/^serviceAccount:\$\{(google_service_account\.[^.]+\.email|data\.terraform_remote_state\.cross-stack-reference-input-decentralized\.outputs\.[^}]+)\}$/);
+      for (const m of accounts)
+        expect(m).toMatch(
+          /^serviceAccount:\$\{(google_service_account\.[^.]+\.email|data\.terraform_remote_state\.cross-stack-reference-input-decentralized\.outputs\.[^}]+)\}$/,
+        );
     }
     // Publishers grant subscribers in their own stack: payments grants fraud's account, which the platform created.
     expect(resources(json('decentralized-payments'), 'google_bigquery_dataset_iam_member').map((r) => r.member)).toContainEqual(
-      expect.stringMatching(/^serviceAccount:\$\{data\.terraform_remote_state\.cross-stack-reference-input-decentralized\.outputs\.cross-stack-output-google_service_accountplatform_domain-account-fraud_account_[0-9A-F]+email\}$/),
+      expect.stringMatching(
+        /^serviceAccount:\$\{data\.terraform_remote_state\.cross-stack-reference-input-decentralized\.outputs\.cross-stack-output-google_service_accountplatform_domain-account-fraud_account_[0-9A-F]+email\}$/,
+      ),
     );
   });
 
@@ -400,7 +483,6 @@ describe('separate deployability', () => {
     expect(all.data?.terraform_remote_state).toBeUndefined();
     expect(all.provider['kafka-connect'].map((p: any) => p.alias ?? null)).toEqual([null, 'payments']);
   });
-
 });
 
 test("a domain's namespace may not hold topics of the platform or of another domain", () => {
@@ -418,8 +500,16 @@ describe('authorized views', () => {
   const company = (viewSources: string[]) => (stack: TerraformStack) => {
     const platform = platformIn(stack);
     domain(platform, stack, {
-      name: 'sales', datasets: [{ name: 'orders' }, { name: 'leads' }],
-      products: [{ name: 'revenue', views: [{ name: 'daily_revenue', query: 'SELECT day, SUM(amount) AS revenue FROM `acme-test.sales_orders.orders` GROUP BY day', sources: viewSources }] }],
+      name: 'sales',
+      datasets: [{ name: 'orders' }, { name: 'leads' }],
+      products: [
+        {
+          name: 'revenue',
+          views: [
+            { name: 'daily_revenue', query: 'SELECT day, SUM(amount) AS revenue FROM `acme-test.sales_orders.orders` GROUP BY day', sources: viewSources },
+          ],
+        },
+      ],
     });
     domain(platform, stack, { name: 'finance', subscriptions: [{ domain: 'sales', product: 'revenue' }] });
   };
@@ -427,15 +517,21 @@ describe('authorized views', () => {
   test('a subscriber reads the view and nothing behind it; the view is authorized on the dataset it reads', () => {
     const json = synth(company(['sales_orders']));
     const view = resources(json, 'google_bigquery_table');
-    expect(view).toEqual([expect.objectContaining({ table_id: 'daily_revenue', view: { query: expect.stringContaining('SUM(amount)'), use_legacy_sql: false } })]);
+    expect(view).toEqual([
+      expect.objectContaining({ table_id: 'daily_revenue', view: { query: expect.stringContaining('SUM(amount)'), use_legacy_sql: false } }),
+    ]);
     expect(datasetGrants(json).filter((g) => g.includes('sales_products'))).toEqual([]);
     expect(resources(json, 'google_bigquery_table_iam_member').map((r) => `${r.table_id} ${r.role} ${r.member}`)).toEqual([
-      expect.stringMatching(/^\$\{google_bigquery_table\.sales_product-views_revenue-daily_revenue_[0-9A-F]+\.table_id\} roles\/bigquery\.dataViewer serviceAccount:\$\{google_service_account\.platform_domain-account-finance_account_[0-9A-F]+\.email\}$/),
+      expect.stringMatching(
+        /^\$\{google_bigquery_table\.sales_product-views_revenue-daily_revenue_[0-9A-F]+\.table_id\} roles\/bigquery\.dataViewer serviceAccount:\$\{google_service_account\.platform_domain-account-finance_account_[0-9A-F]+\.email\}$/,
+      ),
     ]);
     // finance gets nothing on sales' datasets themselves.
     expect(datasetGrants(json, (m) => m.includes('finance')).filter((g) => g.startsWith('sales_'))).toEqual([]);
     const access = resources(json, 'google_bigquery_dataset_access').filter((a) => a.view);
-    expect(access).toEqual([expect.objectContaining({ view: expect.objectContaining({ project_id: 'acme-test', table_id: expect.stringContaining('daily_revenue') }) })]);
+    expect(access).toEqual([
+      expect.objectContaining({ view: expect.objectContaining({ project_id: 'acme-test', table_id: expect.stringContaining('daily_revenue') }) }),
+    ]);
     expect(access[0].dataset_id).toMatch(/sales_dataset-orders_dataset/);
     expect(access[0].view.dataset_id).toMatch(/sales_product-views_dataset_[0-9A-F]+\.dataset_id/);
   });
@@ -446,7 +542,11 @@ describe('authorized views', () => {
     // No dataset IAM member on sales_orders (it would rewrite the access list without the view) ...
     expect(resources(json, 'google_bigquery_dataset_iam_member').filter(orders)).toEqual([]);
     // ... its grants are access entries beside the view's: the domain's own write, made before the view existed.
-    expect(resources(json, 'google_bigquery_dataset_access').filter(orders).map((a) => (a.view ? 'view daily_revenue' : `${a.role} ${a.user_by_email ?? a.group_by_email}`))).toEqual([
+    expect(
+      resources(json, 'google_bigquery_dataset_access')
+        .filter(orders)
+        .map((a) => (a.view ? 'view daily_revenue' : `${a.role} ${a.user_by_email ?? a.group_by_email}`)),
+    ).toEqual([
       expect.stringMatching(/^roles\/bigquery\.dataEditor \$\{google_service_account\.platform_domain-account-sales_account_[0-9A-F]+\.email\}$/),
       'view daily_revenue',
     ]);

@@ -25,7 +25,10 @@ export function datasetIdOf(json: SynthJson, value: string): string {
 export function memberOf(json: SynthJson, value: string): string {
   const m = /^serviceAccount:\$\{google_service_account\.([^.]+)\.email\}$/.exec(value);
   if (m) return `serviceAccount:${json.resource.google_service_account[m[1]].account_id}@`;
-  const remote = /^serviceAccount:\$\{data\.terraform_remote_state\.cross-stack-reference-input-([^.]+)\.outputs\.cross-stack-output-google_service_account(.+)_[0-9A-F]+email\}$/.exec(value);
+  const remote =
+    /^serviceAccount:\$\{data\.terraform_remote_state\.cross-stack-reference-input-([^.]+)\.outputs\.cross-stack-output-google_service_account(.+)_[0-9A-F]+email\}$/.exec(
+      value,
+    );
   return remote ? `serviceAccount:${remote[1]}/${remote[2]}@` : value;
 }
 

@@ -17,24 +17,36 @@ describe('DlpInspectTemplate', () => {
       },
     });
     expect(t.inspect_config.info_types.map((i: any) => i.name)).toEqual([
-      'EMAIL_ADDRESS', 'PHONE_NUMBER', 'PERSON_NAME', 'STREET_ADDRESS', 'IP_ADDRESS',
-      'US_SOCIAL_SECURITY_NUMBER', 'US_INDIVIDUAL_TAXPAYER_IDENTIFICATION_NUMBER', 'US_EMPLOYER_IDENTIFICATION_NUMBER', 'PASSPORT', 'IBAN_CODE',
-      'CREDIT_CARD_NUMBER', 'CREDIT_CARD_TRACK_NUMBER',
-      'US_HEALTHCARE_NPI', 'US_DEA_NUMBER', 'US_MEDICARE_BENEFICIARY_ID_NUMBER',
+      'EMAIL_ADDRESS',
+      'PHONE_NUMBER',
+      'PERSON_NAME',
+      'STREET_ADDRESS',
+      'IP_ADDRESS',
+      'US_SOCIAL_SECURITY_NUMBER',
+      'US_INDIVIDUAL_TAXPAYER_IDENTIFICATION_NUMBER',
+      'US_EMPLOYER_IDENTIFICATION_NUMBER',
+      'PASSPORT',
+      'IBAN_CODE',
+      'CREDIT_CARD_NUMBER',
+      'CREDIT_CARD_TRACK_NUMBER',
+      'US_HEALTHCARE_NPI',
+      'US_DEA_NUMBER',
+      'US_MEDICARE_BENEFICIARY_ID_NUMBER',
     ]);
     expect(t.inspect_config.custom_info_types).toBeUndefined();
   });
 
   test('custom info types, likelihood and a narrower set of info types', () => {
-    const json = synth((stack) =>
-      new DlpInspectTemplate(stack, 'inspect', {
-        project: 'acme-data',
-        location: 'us',
-        templateId: 'cards',
-        infoTypes: infoTypesFor(['pci']),
-        customInfoTypes: [{ name: 'WEPAY_ACCOUNT_ID', regex: 'WP-[0-9]{10}' }],
-        minLikelihood: 'LIKELY',
-      }),
+    const json = synth(
+      (stack) =>
+        new DlpInspectTemplate(stack, 'inspect', {
+          project: 'acme-data',
+          location: 'us',
+          templateId: 'cards',
+          infoTypes: infoTypesFor(['pci']),
+          customInfoTypes: [{ name: 'WEPAY_ACCOUNT_ID', regex: 'WP-[0-9]{10}' }],
+          minLikelihood: 'LIKELY',
+        }),
     );
     const [t] = resources(json, 'google_data_loss_prevention_inspect_template');
     expect(t.parent).toBe('projects/acme-data/locations/us');
@@ -47,18 +59,19 @@ describe('DlpInspectTemplate', () => {
   });
 
   test('refuses bad ids, info types, regexes and limits', () => {
-    const found = problems((stack) =>
-      new DlpInspectTemplate(stack, 'i', {
-        project: 'acme-data',
-        templateId: 'bad id',
-        infoTypes: ['email'],
-        customInfoTypes: [{ name: 'EMAIL_ADDRESS', regex: '(' }],
-        minLikelihood: 'SURE' as any,
-        maxFindingsPerRequest: 5000,
-      }),
+    const found = problems(
+      (stack) =>
+        new DlpInspectTemplate(stack, 'i', {
+          project: 'acme-data',
+          templateId: 'bad id',
+          infoTypes: ['email'],
+          customInfoTypes: [{ name: 'EMAIL_ADDRESS', regex: '(' }],
+          minLikelihood: 'SURE' as any,
+          maxFindingsPerRequest: 5000,
+        }),
     );
     expect(found).toEqual([
-      '[test/i] templateId: "bad id" is not valid; allowed: 1-100 letters, digits, \'-\' or \'_\'',
+      "[test/i] templateId: \"bad id\" is not valid; allowed: 1-100 letters, digits, '-' or '_'",
       '[test/i] infoTypes[0]: "email" is not valid; allowed: an info type name such as \'EMAIL_ADDRESS\'',
       '[test/i] customInfoTypes[0].regex: "(" is not valid; allowed: a regular expression',
       '[test/i] minLikelihood: "SURE" is not valid; allowed: VERY_UNLIKELY, UNLIKELY, POSSIBLE, LIKELY, VERY_LIKELY',

@@ -86,9 +86,20 @@ function publicNames(): Set<string> {
 function asModule(block: Block, exported: Set<string>): { text: string; prelude: number } {
   const declared = new Set<string>();
   for (const m of block.code.matchAll(/\b(?:const|let|var|function|class)\s+([A-Za-z_$][\w$]*)/g)) declared.add(m[1]);
-  for (const m of block.code.matchAll(/import\s*\{([^}]*)\}/g)) for (const n of m[1].split(',')) declared.add(n.trim().split(/\s+as\s+/).pop()!);
+  for (const m of block.code.matchAll(/import\s*\{([^}]*)\}/g))
+    for (const n of m[1].split(','))
+      declared.add(
+        n
+          .trim()
+          .split(/\s+as\s+/)
+          .pop()!,
+      );
   const used = new Set<string>();
-  for (const m of block.code.replace(/\/\/.*$/gm, '').replace(/'[^'\n]*'/g, "''").matchAll(/\b[A-Za-z_$][\w$]*\b/g)) used.add(m[0]);
+  for (const m of block.code
+    .replace(/\/\/.*$/gm, '')
+    .replace(/'[^'\n]*'/g, "''")
+    .matchAll(/\b[A-Za-z_$][\w$]*\b/g))
+    used.add(m[0]);
   const contextTypes = Object.entries(CONTEXT).filter(([n]) => used.has(n) && !declared.has(n));
   const wanted = new Set([...used].filter((n) => exported.has(n) && !declared.has(n)));
   for (const [, type] of contextTypes) if (exported.has(type)) wanted.add(type);
@@ -140,7 +151,8 @@ describe('TypeScript examples in the READMEs', () => {
     const file = path.join(ROOT, '__readme_negative.ts');
     const host = ts.createCompilerHost(compilerOptions);
     const getSourceFile = host.getSourceFile.bind(host);
-    host.getSourceFile = (f, lang, onError, create) => (path.resolve(f) === file ? ts.createSourceFile(f, text, lang, true) : getSourceFile(f, lang, onError, create));
+    host.getSourceFile = (f, lang, onError, create) =>
+      path.resolve(f) === file ? ts.createSourceFile(f, text, lang, true) : getSourceFile(f, lang, onError, create);
     const program = ts.createProgram([file], { ...compilerOptions, noResolve: false }, host);
     const messages = ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
     expect(messages).toEqual([expect.stringContaining("Cannot find name 'NotALibraryConstruct'")]);

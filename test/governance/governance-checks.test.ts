@@ -16,10 +16,31 @@ function annotations(stack: TerraformStack, type: string): string[] {
 describe('GovernanceChecks', () => {
   test('packs hold the rules the issue names', () => {
     const ids = (p: { name: string; rules: readonly { id: string }[] }) => p.rules.map((r) => r.id);
-    expect(ids(gdprPack())).toEqual(['DatasetOwnerAndClassification', 'NoPublicAccess', 'SensitiveTopicNoWildcardRead', 'PiiRetention', 'SensitiveDatasetScanned', 'SensitiveColumnsTagged']);
-    expect(ids(pciDssPack())).toEqual(['KafkaTls', 'NoInlineSecret', 'NoPublicAccess', 'SensitiveTopicNoWildcardRead', 'SensitiveDatasetScanned', 'SensitiveColumnsTagged']);
+    expect(ids(gdprPack())).toEqual([
+      'DatasetOwnerAndClassification',
+      'NoPublicAccess',
+      'SensitiveTopicNoWildcardRead',
+      'PiiRetention',
+      'SensitiveDatasetScanned',
+      'SensitiveColumnsTagged',
+    ]);
+    expect(ids(pciDssPack())).toEqual([
+      'KafkaTls',
+      'NoInlineSecret',
+      'NoPublicAccess',
+      'SensitiveTopicNoWildcardRead',
+      'SensitiveDatasetScanned',
+      'SensitiveColumnsTagged',
+    ]);
     expect(ids(hipaaPack())).toEqual(['KafkaTls', 'NoPublicAccess', 'SensitiveTopicNoWildcardRead', 'SensitiveDatasetScanned', 'SensitiveColumnsTagged']);
-    expect(ids(dataEngineeringPack())).toEqual(['DatasetOwnerAndClassification', 'NoInlineSecret', 'KafkaTls', 'TopicDurability', 'DatasetDeletionProtection', 'ColumnTypesDeclared']);
+    expect(ids(dataEngineeringPack())).toEqual([
+      'DatasetOwnerAndClassification',
+      'NoInlineSecret',
+      'KafkaTls',
+      'TopicDurability',
+      'DatasetDeletionProtection',
+      'ColumnTypesDeclared',
+    ]);
   });
 
   test('errors are annotations on the construct path and stop synth with every other problem', () => {
@@ -27,11 +48,18 @@ describe('GovernanceChecks', () => {
     const found = problems((stack) => {
       stackRef = stack;
       shopPipeline(stack);
-      new WarehouseDataset(stack, 'scratch', { project: 'acme-data', datasetId: 'scratch', labels: { owner: 'x', classification: 'internal' }, deletionProtection: false });
+      new WarehouseDataset(stack, 'scratch', {
+        project: 'acme-data',
+        datasetId: 'scratch',
+        labels: { owner: 'x', classification: 'internal' },
+        deletionProtection: false,
+      });
       new GovernanceChecks(stack, 'governance', { packs: [gdprPack(), dataEngineeringPack()] });
     });
     expect(found).toEqual([
-      expect.stringMatching(/^\[test\/governance\] GDPR\.PiiRetention at test\/rt\/shop\/topic-public\.orders: topic "shop\.public\.orders" is compacted without max\.compaction\.lag\.ms/),
+      expect.stringMatching(
+        /^\[test\/governance\] GDPR\.PiiRetention at test\/rt\/shop\/topic-public\.orders: topic "shop\.public\.orders" is compacted without max\.compaction\.lag\.ms/,
+      ),
       '[test/governance] GDPR.SensitiveDatasetScanned at test/rt/shop/dataset: dataset shop_cdc receives pii/pii-high data in shop_public_orders, which no DlpTableScan covers',
       '[test/governance] GDPR.SensitiveColumnsTagged at test/rt/shop/dataset: dataset shop_cdc has columns without their policy tag: shop_public_orders.email (pii)',
     ]);
@@ -65,9 +93,16 @@ describe('GovernanceChecks', () => {
       ['GDPR.SensitiveDatasetScanned', 'shop/rt/shop/dataset', 'shop/rt/shop/dataset', 'scanned by the group-wide DLP discovery config'],
       ['GDPR.SensitiveColumnsTagged', 'shop/rt/shop/dataset', 'shop/rt/shop/dataset', 'columns tagged by the catalog team until stage 4 lands'],
     ]);
-    expect(report.unusedSuppressions).toEqual([{ path: 'shop', rule: 'KafkaTls', reason: 'no platform here is plaintext, kept to show an unused suppression' }]);
+    expect(report.unusedSuppressions).toEqual([
+      { path: 'shop', rule: 'KafkaTls', reason: 'no platform here is plaintext, kept to show an unused suppression' },
+    ]);
     expect(report.packs.map((p: any) => p.name)).toEqual(['GDPR', 'DataEngineering']);
-    expect(report.packs[0].rules[3]).toEqual({ id: 'GDPR.PiiRetention', level: 'error', description: expect.any(String), reason: expect.stringContaining('Art. 17') });
+    expect(report.packs[0].rules[3]).toEqual({
+      id: 'GDPR.PiiRetention',
+      level: 'error',
+      description: expect.any(String),
+      reason: expect.stringContaining('Art. 17'),
+    });
     expect(checks.findings).toEqual([]);
     expect(annotations(stack, AnnotationMetadataEntryType.ERROR)).toEqual([]);
   });
@@ -78,14 +113,21 @@ describe('GovernanceChecks', () => {
       GovernanceChecks.suppress(ds, 'DatasetOwnerAndClassification', 'because');
       new GovernanceChecks(stack, 'governance', { packs: [gdprPack()] });
     });
-    expect(found).toEqual(['[test/ds] suppress DatasetOwnerAndClassification reason: "because" is not valid; allowed: why the rule does not apply here, at least 10 characters']);
+    expect(found).toEqual([
+      '[test/ds] suppress DatasetOwnerAndClassification reason: "because" is not valid; allowed: why the rule does not apply here, at least 10 characters',
+    ]);
   });
 
   test('each construct is checked once even when synth runs the aspect again', () => {
     const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdp-gov-')) });
     const stack = new TerraformStack(app, 's');
     new GoogleProvider(stack, 'google', { project: 'acme-test' });
-    new WarehouseDataset(stack, 'tmp', { project: 'acme-data', datasetId: 'tmp', labels: { owner: 'x', classification: 'internal' }, deletionProtection: false });
+    new WarehouseDataset(stack, 'tmp', {
+      project: 'acme-data',
+      datasetId: 'tmp',
+      labels: { owner: 'x', classification: 'internal' },
+      deletionProtection: false,
+    });
     const checks = new GovernanceChecks(stack, 'governance', { packs: [dataEngineeringPack()] });
     checks.run();
     app.synth();

@@ -28,11 +28,19 @@ describe('our own constructs under the strictest packs', () => {
     const stack = new TerraformStack(Testing.app(), 'worker');
     new GoogleProvider(stack, 'google', { project: 'acme-data', region: 'us-central1' });
     const database = new ExternalSourceDatabase(stack, 'shop', {
-      logicalName: 'shop', engine: 'postgres', host: '10.0.0.5', databaseName: 'shop', replicationPassword: SecretValue.fromSecretManager('shop-cdc-password'),
+      logicalName: 'shop',
+      engine: 'postgres',
+      host: '10.0.0.5',
+      databaseName: 'shop',
+      replicationPassword: SecretValue.fromSecretManager('shop-cdc-password'),
       tables: [{ name: 'orders', primaryKey: ['id'], columns: [{ name: 'id', type: 'bigint' }] }],
     });
     new CdcWorkerService(stack, 'cdc', {
-      project: 'acme-data', region: 'us-central1', image: 'us-docker.pkg.dev/acme-data/cdc/cdc-worker:0.1.0', database, kafka: kafkaCluster(stack),
+      project: 'acme-data',
+      region: 'us-central1',
+      image: 'us-docker.pkg.dev/acme-data/cdc/cdc-worker:0.1.0',
+      database,
+      kafka: kafkaCluster(stack),
       kafkaIdentity: { username: 'cdc-shop', password: SecretValue.fromSecretManager('kafka-cdc-shop-password') },
     });
     expect(findings(stack)).toEqual([]);
@@ -43,14 +51,17 @@ describe('our own constructs under the strictest packs', () => {
     const out = govern(
       (stack) =>
         new CloudRunV2Service(stack, 'svc', {
-          name: 'svc', location: 'us-central1',
+          name: 'svc',
+          location: 'us-central1',
           template: { containers: [{ image: 'x', env: [{ name: 'A', valueSource: { secretKeyRef: { secret: 'a-password', version: 'latest' } } }] }] },
           // A literal that is a secret, in an attribute that holds one:
           annotations: { 'db-password': 'hunter2' },
         }),
       noInlineSecret,
     );
-    expect(out).toEqual([expect.stringMatching(/^error T\.NoInlineSecret test\/svc: google_cloud_run_v2_service has a literal secret in annotations\.db-password;/)]);
+    expect(out).toEqual([
+      expect.stringMatching(/^error T\.NoInlineSecret test\/svc: google_cloud_run_v2_service has a literal secret in annotations\.db-password;/),
+    ]);
   });
 
   describe('every reference stack', () => {

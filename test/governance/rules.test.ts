@@ -40,24 +40,39 @@ describe('DatasetOwnerAndClassification', () => {
     ]);
   });
   test('passes: owner and a known classification', () => {
-    expect(govern((stack) => new WarehouseDataset(stack, 'ds', { project: 'acme-data', datasetId: 'ds', labels: { owner: 'x', classification: 'pii' } }), datasetOwnerAndClassification)).toEqual([]);
+    expect(
+      govern(
+        (stack) => new WarehouseDataset(stack, 'ds', { project: 'acme-data', datasetId: 'ds', labels: { owner: 'x', classification: 'pii' } }),
+        datasetOwnerAndClassification,
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('NoPublicAccess', () => {
   test('breaks: a raw IAM member for allAuthenticatedUsers', () => {
-    expect(govern((stack) => new BigqueryDatasetIamMember(stack, 'leak', { datasetId: 'd', role: 'roles/bigquery.dataViewer', member: 'allAuthenticatedUsers' }), noPublicAccess)).toEqual([
-      'error T.NoPublicAccess test/leak: google_bigquery_dataset_iam_member grants roles/bigquery.dataViewer to allAuthenticatedUsers',
-    ]);
+    expect(
+      govern(
+        (stack) => new BigqueryDatasetIamMember(stack, 'leak', { datasetId: 'd', role: 'roles/bigquery.dataViewer', member: 'allAuthenticatedUsers' }),
+        noPublicAccess,
+      ),
+    ).toEqual(['error T.NoPublicAccess test/leak: google_bigquery_dataset_iam_member grants roles/bigquery.dataViewer to allAuthenticatedUsers']);
   });
   test('passes: a group', () => {
-    expect(govern((stack) => new BigqueryDatasetIamMember(stack, 'ok', { datasetId: 'd', role: 'roles/bigquery.dataViewer', member: 'group:analysts@acme.com' }), noPublicAccess)).toEqual([]);
+    expect(
+      govern(
+        (stack) => new BigqueryDatasetIamMember(stack, 'ok', { datasetId: 'd', role: 'roles/bigquery.dataViewer', member: 'group:analysts@acme.com' }),
+        noPublicAccess,
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('KafkaTls', () => {
   test('breaks: a plaintext cluster', () => {
-    expect(govern((stack) => kafkaCluster(stack, { tlsEnabled: false }), kafkaTls)).toEqual(['error T.KafkaTls test/kafka: Kafka platform kafka has tlsEnabled false; allowed: true']);
+    expect(govern((stack) => kafkaCluster(stack, { tlsEnabled: false }), kafkaTls)).toEqual([
+      'error T.KafkaTls test/kafka: Kafka platform kafka has tlsEnabled false; allowed: true',
+    ]);
   });
   test('passes: TLS by default', () => {
     expect(govern((stack) => kafkaCluster(stack), kafkaTls)).toEqual([]);
@@ -66,18 +81,32 @@ describe('KafkaTls', () => {
 
 describe('NoInlineSecret', () => {
   test('breaks: a Slack token written literally', () => {
-    expect(govern((stack) => new MonitoringNotificationChannel(stack, 'slack', { type: 'slack', labels: { channel_name: '#x' }, sensitiveLabels: { authToken: 'xoxb-literal' } }), noInlineSecret)).toEqual([
+    expect(
+      govern(
+        (stack) =>
+          new MonitoringNotificationChannel(stack, 'slack', { type: 'slack', labels: { channel_name: '#x' }, sensitiveLabels: { authToken: 'xoxb-literal' } }),
+        noInlineSecret,
+      ),
+    ).toEqual([
       'error T.NoInlineSecret test/slack: google_monitoring_notification_channel has a literal secret in sensitive_labels.auth_token; allowed: SecretValue.fromVariable or SecretValue.fromSecretManager',
     ]);
   });
   test('judges keys by their last word', () => {
-    expect(['sasl_password', 'sensitive_labels.auth_token', 'database.password', 'private_key', 'key_json', 'sasl.jaas.config', 'serviceKey'].filter(isSecretKey)).toHaveLength(7);
-    expect(['secrets-backend', 'secrets-backend_kwargs', 'scram_mechanism', 'keyfile', 'keySource', 'secret_id', 'token_uri_name'].filter(isSecretKey)).toEqual([]);
+    expect(
+      ['sasl_password', 'sensitive_labels.auth_token', 'database.password', 'private_key', 'key_json', 'sasl.jaas.config', 'serviceKey'].filter(isSecretKey),
+    ).toHaveLength(7);
+    expect(['secrets-backend', 'secrets-backend_kwargs', 'scram_mechanism', 'keyfile', 'keySource', 'secret_id', 'token_uri_name'].filter(isSecretKey)).toEqual(
+      [],
+    );
   });
   test('passes: the token from a sensitive variable; a whole pipeline has no literal secret', () => {
     expect(
       govern((stack) => {
-        new MonitoringNotificationChannel(stack, 'slack', { type: 'slack', labels: { channel_name: '#x' }, sensitiveLabels: { authToken: SecretValue.fromVariable('slack_token').resolve(stack) } });
+        new MonitoringNotificationChannel(stack, 'slack', {
+          type: 'slack',
+          labels: { channel_name: '#x' },
+          sensitiveLabels: { authToken: SecretValue.fromVariable('slack_token').resolve(stack) },
+        });
         shopPipeline(stack);
       }, noInlineSecret),
     ).toEqual([]);
@@ -90,7 +119,14 @@ describe('SensitiveTopicNoWildcardRead', () => {
     expect(
       govern((stack) => {
         const rt = shopPipeline(stack);
-        new KafkaAcl(stack, 'everyone', { platform: rt.sources.shop.topics['public.orders'].platform, principal: 'User:*', operation: 'Read', resourceType: 'Topic', resourceName: 'shop.', patternType: 'Prefixed' });
+        new KafkaAcl(stack, 'everyone', {
+          platform: rt.sources.shop.topics['public.orders'].platform,
+          principal: 'User:*',
+          operation: 'Read',
+          resourceType: 'Topic',
+          resourceName: 'shop.',
+          patternType: 'Prefixed',
+        });
       }, rule),
     ).toEqual(['error T.SensitiveTopicNoWildcardRead test/everyone: User:* may Read "shop.public.orders", which holds pii data']);
   });
@@ -100,7 +136,13 @@ describe('SensitiveTopicNoWildcardRead', () => {
         const rt = shopPipeline(stack);
         const platform = rt.sources.shop.topics['public.orders'].platform;
         new KafkaAcl(stack, 'everyone', { platform, principal: 'User:*', operation: 'Read', resourceType: 'Topic', resourceName: 'shop.billing.invoices' });
-        new KafkaAcl(stack, 'analytics', { platform, principal: 'User:analytics', operation: 'Read', resourceType: 'Topic', resourceName: 'shop.public.orders' });
+        new KafkaAcl(stack, 'analytics', {
+          platform,
+          principal: 'User:analytics',
+          operation: 'Read',
+          resourceType: 'Topic',
+          resourceName: 'shop.public.orders',
+        });
       }, rule),
     ).toEqual([]);
   });
@@ -136,7 +178,13 @@ describe('SensitiveDatasetScanned', () => {
       govern((stack) => {
         const rt = shopPipeline(stack);
         const inspect = new DlpInspectTemplate(stack, 'inspect', { project: 'acme-data', templateId: 'w' });
-        new DlpTableScan(stack, 'scan', { project: 'acme-data', inspectTemplate: inspect, dataset: rt.sources.shop.dataset, tableId: 'shop_public_orders', expectSensitive: true });
+        new DlpTableScan(stack, 'scan', {
+          project: 'acme-data',
+          inspectTemplate: inspect,
+          dataset: rt.sources.shop.dataset,
+          tableId: 'shop_public_orders',
+          expectSensitive: true,
+        });
       }, rule),
     ).toEqual([]);
   });
@@ -145,14 +193,21 @@ describe('SensitiveDatasetScanned', () => {
 describe('SensitiveColumnsTagged', () => {
   const rule = sensitiveColumnsTagged(['pii']);
   test('breaks: orders.email is pii and carries no policy tag', () => {
-    expect(govern((stack) => shopPipeline(stack), rule)).toEqual(['error T.SensitiveColumnsTagged test/rt/shop/dataset: dataset shop_cdc has columns without their policy tag: shop_public_orders.email (pii)']);
+    expect(govern((stack) => shopPipeline(stack), rule)).toEqual([
+      'error T.SensitiveColumnsTagged test/rt/shop/dataset: dataset shop_cdc has columns without their policy tag: shop_public_orders.email (pii)',
+    ]);
   });
   test('passes: a classified orders table', () => {
     expect(
       govern((stack) => {
         const rt = shopPipeline(stack);
         const classification = new DataClassification(stack, 'classification', { project: 'acme-data' });
-        new ClassifiedTable(stack, 'orders', { dataset: rt.sources.shop.dataset, classification, tableId: 'shop_public_orders', columns: [{ name: 'email', type: 'text', sensitivity: 'pii' }] });
+        new ClassifiedTable(stack, 'orders', {
+          dataset: rt.sources.shop.dataset,
+          classification,
+          tableId: 'shop_public_orders',
+          columns: [{ name: 'email', type: 'text', sensitivity: 'pii' }],
+        });
       }, rule),
     ).toEqual([]);
   });
@@ -160,7 +215,9 @@ describe('SensitiveColumnsTagged', () => {
 
 describe('TopicDurability (warning)', () => {
   test('breaks: replication factor 2 with min.insync.replicas 1', () => {
-    expect(govern((stack) => shopPipeline(stack, { topicReplicationFactor: 2, topicConfig: { cleanupPolicy: 'compact', minInsyncReplicas: 1 } }), topicDurability)).toEqual([
+    expect(
+      govern((stack) => shopPipeline(stack, { topicReplicationFactor: 2, topicConfig: { cleanupPolicy: 'compact', minInsyncReplicas: 1 } }), topicDurability),
+    ).toEqual([
       'warning T.TopicDurability test/rt/shop/topic-public.orders: topic "shop.public.orders" has replication factor 2 and min.insync.replicas 1; allowed: >= 3 and >= 2',
       'warning T.TopicDurability test/rt/shop/topic-billing.invoices: topic "shop.billing.invoices" has replication factor 2 and min.insync.replicas 1; allowed: >= 3 and >= 2',
     ]);
@@ -172,9 +229,9 @@ describe('TopicDurability (warning)', () => {
 
 describe('DatasetDeletionProtection (warning)', () => {
   test('breaks: protection off', () => {
-    expect(govern((stack) => new WarehouseDataset(stack, 'tmp', { project: 'acme-data', datasetId: 'tmp', deletionProtection: false }), datasetDeletionProtection)).toEqual([
-      'warning T.DatasetDeletionProtection test/tmp: dataset tmp has deletionProtection off',
-    ]);
+    expect(
+      govern((stack) => new WarehouseDataset(stack, 'tmp', { project: 'acme-data', datasetId: 'tmp', deletionProtection: false }), datasetDeletionProtection),
+    ).toEqual(['warning T.DatasetDeletionProtection test/tmp: dataset tmp has deletionProtection off']);
   });
   test('passes: the default', () => {
     expect(govern((stack) => new WarehouseDataset(stack, 'ds', { project: 'acme-data', datasetId: 'ds' }), datasetDeletionProtection)).toEqual([]);
@@ -185,7 +242,12 @@ describe('ColumnTypesDeclared (warning)', () => {
   const table = (types: boolean) => (stack: any) => {
     const classification = new DataClassification(stack, 'classification', { project: 'acme-data' });
     const dataset = new WarehouseDataset(stack, 'ds', { project: 'acme-data', datasetId: 'ds' });
-    new ClassifiedTable(stack, 't', { dataset, classification, tableId: 't', columns: [{ name: 'email', sensitivity: 'pii', type: types ? 'text' : undefined }] });
+    new ClassifiedTable(stack, 't', {
+      dataset,
+      classification,
+      tableId: 't',
+      columns: [{ name: 'email', sensitivity: 'pii', type: types ? 'text' : undefined }],
+    });
   };
   test('breaks: an untyped column', () => {
     expect(govern(table(false), columnTypesDeclared)).toEqual(['warning T.ColumnTypesDeclared test/t: table ds.t declares no type for email']);

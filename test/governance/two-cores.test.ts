@@ -35,7 +35,12 @@ function consumerApp(outdir: string) {
   const app = new other.App({ outdir });
   const stack = new other.TerraformStack(app, 'consumer');
   class Raw extends other.TerraformResource {
-    constructor(scope: cdktf.TerraformStack, id: string, type: string, private readonly attrs: Record<string, unknown>) {
+    constructor(
+      scope: cdktf.TerraformStack,
+      id: string,
+      type: string,
+      private readonly attrs: Record<string, unknown>,
+    ) {
       super(scope, id, { terraformResourceType: type });
     }
     protected synthesizeAttributes(): Record<string, unknown> {
@@ -60,7 +65,12 @@ describe('governance with two copies of the core', () => {
 
   test("the rules find the problems of the other copy's resources", () => {
     const { governance } = consumerApp(path.join(work, 'rules'));
-    expect(governance.run().map((f) => `${f.rule} ${f.path}`).sort()).toEqual([
+    expect(
+      governance
+        .run()
+        .map((f) => `${f.rule} ${f.path}`)
+        .sort(),
+    ).toEqual([
       'DataEngineering.KafkaTls consumer/kafka',
       'DataEngineering.NoInlineSecret consumer/slack',
       'GDPR.NoPublicAccess consumer/public-read',
@@ -75,7 +85,9 @@ describe('governance with two copies of the core', () => {
     const { app } = consumerApp(outdir);
     const problems = validateApp(app);
     expect(problems.filter((p) => /NoPublicAccess|NoInlineSecret/.test(p))).toHaveLength(4);
-    expect(() => synthApp(app as unknown as cdktf.App)).toThrow(/nothing was written[\s\S]*GDPR\.NoPublicAccess at consumer\/public-read[\s\S]*NoInlineSecret at consumer\/slack/);
+    expect(() => synthApp(app as unknown as cdktf.App)).toThrow(
+      /nothing was written[\s\S]*GDPR\.NoPublicAccess at consumer\/public-read[\s\S]*NoInlineSecret at consumer\/slack/,
+    );
     expect(fs.existsSync(outdir)).toBe(false);
     // The other copy's own app.synth() runs validations too, so it stops as well.
     const plain = consumerApp(path.join(work, 'plain'));

@@ -4,7 +4,12 @@ import { problems, resources, synth } from '../helpers';
 
 describe('GoogleManagedKafkaCluster', () => {
   const build = (stack: any) =>
-    new GoogleManagedKafkaCluster(stack, 'mk', { project: 'acme-data', region: 'us-central1', clusterId: 'events', subnets: ['projects/acme-data/regions/us-central1/subnetworks/default'] });
+    new GoogleManagedKafkaCluster(stack, 'mk', {
+      project: 'acme-data',
+      region: 'us-central1',
+      clusterId: 'events',
+      subnets: ['projects/acme-data/regions/us-central1/subnetworks/default'],
+    });
 
   test('topics and grants become google_managed_kafka_topic and per-pattern google_managed_kafka_acl', () => {
     const json = synth((stack) => {

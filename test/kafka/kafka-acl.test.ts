@@ -37,8 +37,8 @@ describe('KafkaAcl', () => {
     });
     expect(found).toEqual([
       '[test/group-write] operation: "Write" is not valid; allowed: for resourceType Group: All, Read, Describe, Delete',
-      '[test/no-type] principal: "alice" is not valid; allowed: \'Type:name\', e.g. \'User:orders-writer\'',
-      "[test/cluster] resourceName: \"main\" is not valid; allowed: 'kafka-cluster' for resourceType Cluster",
+      "[test/no-type] principal: \"alice\" is not valid; allowed: 'Type:name', e.g. 'User:orders-writer'",
+      '[test/cluster] resourceName: "main" is not valid; allowed: \'kafka-cluster\' for resourceType Cluster',
     ]);
   });
 });
@@ -46,7 +46,13 @@ describe('KafkaAcl', () => {
 describe('KafkaAccessGrant', () => {
   test('consume on a prefix defaults the group to the user name', () => {
     const json = synth((stack) => {
-      new KafkaAccessGrant(stack, 'g', { platform: kafkaCluster(stack), principal: 'User:payments-app', intent: 'consume', topic: 'payments.', topicIsPrefix: true });
+      new KafkaAccessGrant(stack, 'g', {
+        platform: kafkaCluster(stack),
+        principal: 'User:payments-app',
+        intent: 'consume',
+        topic: 'payments.',
+        topicIsPrefix: true,
+      });
     });
     expect(aclSet(json)).toEqual([
       'Allow User:payments-app Describe Topic:Prefixed:payments.',

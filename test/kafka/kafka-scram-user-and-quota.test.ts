@@ -24,15 +24,25 @@ describe('KafkaScramUser', () => {
       const kafka = kafkaCluster(stack);
       new KafkaScramUser(stack, 'a', { platform: kafka, username: 'a', password: SecretValue.fromVariable('a_password') });
       new KafkaScramUser(stack, 'b', { platform: kafka, username: 'b', password: SecretValue.fromSecretManager('b-kafka-password', '3') });
-      new KafkaScramUser(stack, 'c', { platform: kafka, username: 'c', password: SecretValue.fromSecretManager('c-kafka-password'), passwordVersion: '2026-12' });
+      new KafkaScramUser(stack, 'c', {
+        platform: kafka,
+        username: 'c',
+        password: SecretValue.fromSecretManager('c-kafka-password'),
+        passwordVersion: '2026-12',
+      });
     });
     const users = resources(json, 'kafka_user_scram_credential');
-    expect(users.map((u) => [u.username, u.password_wo_version])).toEqual([['a', '1'], ['b', '3'], ['c', '2026-12']]);
+    expect(users.map((u) => [u.username, u.password_wo_version])).toEqual([
+      ['a', '1'],
+      ['b', '3'],
+      ['c', '2026-12'],
+    ]);
     expect(users[0].password_wo).toBe('${var.a_password}');
     expect(users[1].password_wo).toMatch(/^\$\{data\.google_secret_manager_secret_version\.[^}]+\.secret_data\}$/);
     for (const u of users) expect(u.password).toBeUndefined();
     // The provider (Mongey/kafka 0.13.1) marks password_wo write-only: Terraform 1.11+ keeps it out of plan and state.
-    const schema = require('../fixtures/provider-schemas/kafka.json').provider_schemas['registry.terraform.io/mongey/kafka'].resource_schemas.kafka_user_scram_credential.block.attributes;
+    const schema = require('../fixtures/provider-schemas/kafka.json').provider_schemas['registry.terraform.io/mongey/kafka'].resource_schemas
+      .kafka_user_scram_credential.block.attributes;
     expect(schema.password_wo).toMatchObject({ sensitive: true, write_only: true });
     expect(schema.password.description).toMatch(/deprecated, use password_wo/);
   });
@@ -42,7 +52,7 @@ describe('KafkaScramUser', () => {
       new KafkaScramUser(stack, 'u', { platform: kafkaCluster(stack), username: 'bad name', password: SecretValue.fromVariable('x'), iterations: 1000 });
     });
     expect(found).toEqual([
-      '[test/u] username: "bad name" is not valid; allowed: 1-255 letters, digits, \'.\', \'_\', \'-\' or \'@\'',
+      "[test/u] username: \"bad name\" is not valid; allowed: 1-255 letters, digits, '.', '_', '-' or '@'",
       '[test/u] iterations: 1000 is not valid; allowed: an integer from 4096 to 16384',
     ]);
   });
@@ -51,7 +61,13 @@ describe('KafkaScramUser', () => {
 describe('KafkaQuota', () => {
   test('renders limits with Kafka quota names', () => {
     const json = synth((stack) => {
-      new KafkaQuota(stack, 'q', { cluster: kafkaCluster(stack), entityType: 'user', entityName: 'analytics', producerByteRate: 1048576, consumerByteRate: 2097152 });
+      new KafkaQuota(stack, 'q', {
+        cluster: kafkaCluster(stack),
+        entityType: 'user',
+        entityName: 'analytics',
+        producerByteRate: 1048576,
+        consumerByteRate: 2097152,
+      });
     });
     expect(resources(json, 'kafka_quota')).toEqual([
       expect.objectContaining({ entity_type: 'user', entity_name: 'analytics', config: { producer_byte_rate: 1048576, consumer_byte_rate: 2097152 } }),

@@ -11,7 +11,14 @@ describe('KafkaTopic', () => {
         name: 'shop.public.orders',
         partitions: 12,
         replicationFactor: 3,
-        config: { cleanupPolicy: 'compact', retentionMs: -1, minInsyncReplicas: 2, compressionType: 'zstd', segmentMs: 3600000, extra: { 'message.timestamp.type': 'LogAppendTime' } },
+        config: {
+          cleanupPolicy: 'compact',
+          retentionMs: -1,
+          minInsyncReplicas: 2,
+          compressionType: 'zstd',
+          segmentMs: 3600000,
+          extra: { 'message.timestamp.type': 'LogAppendTime' },
+        },
       });
     });
     const [topic] = resources(json, 'kafka_topic');
@@ -53,14 +60,14 @@ describe('KafkaTopic', () => {
       new KafkaTopic(stack, 'dot', { platform: kafka, name: '..' });
     });
     expect(found).toEqual([
-      '[test/bad] name: "orders!" is not valid; allowed: letters, digits, \'.\', \'_\' and \'-\'',
+      "[test/bad] name: \"orders!\" is not valid; allowed: letters, digits, '.', '_' and '-'",
       '[test/bad] partitions: 0 is not valid; allowed: an integer from 1 to 100000',
       "[test/bad] replicationFactor: 4 is not valid; allowed: an integer from 1 to the platform's broker count (3)",
       '[test/bad] config.cleanupPolicy: "forever" is not valid; allowed: delete, compact, compact,delete',
       '[test/bad] config.retentionMs: -5 is not valid; allowed: -1 (forever) or a positive integer of milliseconds',
       '[test/bad] config.minInsyncReplicas: 5 is not valid; allowed: an integer from 1 to the replication factor (4)',
       expect.stringMatching(/^\[test\/long\] name: "x+\.\.\." is not valid; allowed: at most 249 characters$/),
-      '[test/dot] name: ".." is not valid; allowed: any name but \'.\' and \'..\'',
+      "[test/dot] name: \"..\" is not valid; allowed: any name but '.' and '..'",
     ]);
   });
 

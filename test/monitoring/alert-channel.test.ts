@@ -7,9 +7,19 @@ describe('AlertChannel', () => {
     const json = synth((stack) => {
       new AlertChannel(stack, 'mail', { project: 'acme-data', kind: 'email', displayName: 'Data on-call', address: 'data-oncall@acme.com' });
       new AlertChannel(stack, 'bus', { project: 'acme-data', kind: 'pubsub', displayName: 'Alert bus', address: 'projects/acme-data/topics/alerts' });
-      new AlertChannel(stack, 'slack', { project: 'acme-data', kind: 'slack', displayName: 'Slack', address: '#data-oncall', secret: SecretValue.fromVariable('slack_token') });
+      new AlertChannel(stack, 'slack', {
+        project: 'acme-data',
+        kind: 'slack',
+        displayName: 'Slack',
+        address: '#data-oncall',
+        secret: SecretValue.fromVariable('slack_token'),
+      });
     });
-    expect(resources(json, 'google_monitoring_notification_channel').map((c) => [c.type, c.labels, c.sensitive_labels]).sort()).toEqual([
+    expect(
+      resources(json, 'google_monitoring_notification_channel')
+        .map((c) => [c.type, c.labels, c.sensitive_labels])
+        .sort(),
+    ).toEqual([
       ['email', { email_address: 'data-oncall@acme.com' }, undefined],
       ['pubsub', { topic: 'projects/acme-data/topics/alerts' }, undefined],
       ['slack', { channel_name: '#data-oncall' }, { auth_token: '${var.slack_token}' }],

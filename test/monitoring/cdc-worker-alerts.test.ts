@@ -7,13 +7,19 @@ import { problems, resources, synth } from '../helpers';
 import { kafkaCluster, postgresSource } from '../fixtures';
 
 describe('CdcWorkerAlerts', () => {
-  const channel = (stack: any) => new AlertChannel(stack, 'mail', { project: 'acme-data', kind: 'email', displayName: 'Data on-call', address: 'data-oncall@acme.com' });
+  const channel = (stack: any) =>
+    new AlertChannel(stack, 'mail', { project: 'acme-data', kind: 'email', displayName: 'Data on-call', address: 'data-oncall@acme.com' });
   const worker = (stack: any, serviceName?: string) =>
     new CdcWorkerService(stack, serviceName ?? 'worker', {
-      project: 'acme-data', region: 'us-central1', image: 'img:1', serviceName, kafka: stack.node.tryFindChild('kafka') ?? kafkaCluster(stack),
+      project: 'acme-data',
+      region: 'us-central1',
+      image: 'img:1',
+      serviceName,
+      kafka: stack.node.tryFindChild('kafka') ?? kafkaCluster(stack),
       database: stack.node.tryFindChild('shop') ?? postgresSource(stack, { replicationPassword: SecretValue.fromSecretManager('shop-cdc') }),
       kafkaIdentity: { username: 'cdc-shop', password: SecretValue.fromSecretManager('kafka-cdc-shop') },
-      topicPrefix: serviceName, createTopics: serviceName === undefined,
+      topicPrefix: serviceName,
+      createTopics: serviceName === undefined,
     });
 
   test('log-based metrics for errors and starts, and one alert policy on each', () => {
@@ -25,11 +31,20 @@ describe('CdcWorkerAlerts', () => {
     ]);
     resources(json, 'google_logging_metric').forEach((m) => expect(m.metric_descriptor).toMatchObject({ metric_kind: 'DELTA', value_type: 'INT64' }));
     const policies = resources(json, 'google_monitoring_alert_policy');
-    expect(policies.map((p) => [p.display_name, p.severity, p.conditions[0].condition_threshold.threshold_value, p.conditions[0].condition_threshold.aggregations[0].alignment_period])).toEqual([
+    expect(
+      policies.map((p) => [
+        p.display_name,
+        p.severity,
+        p.conditions[0].condition_threshold.threshold_value,
+        p.conditions[0].condition_threshold.aggregations[0].alignment_period,
+      ]),
+    ).toEqual([
       ['CDC worker errors', 'ERROR', 0, '300s'],
       ['CDC worker restarting', 'CRITICAL', 3, '3600s'],
     ]);
-    expect(policies[0].conditions[0].condition_threshold.filter).toMatch(/^metric\.type="logging\.googleapis\.com\/user\/\$\{google_logging_metric\.cdc_errors_metric_[0-9A-F]+\.name\}"$/);
+    expect(policies[0].conditions[0].condition_threshold.filter).toMatch(
+      /^metric\.type="logging\.googleapis\.com\/user\/\$\{google_logging_metric\.cdc_errors_metric_[0-9A-F]+\.name\}"$/,
+    );
     policies.forEach((p) => {
       expect(p.notification_channels).toEqual([expect.stringMatching(/^\$\{google_monitoring_notification_channel\.mail_channel_[0-9A-F]+\.name\}$/)]);
       expect(p.documentation.mime_type).toBe('text/markdown');
@@ -39,7 +54,14 @@ describe('CdcWorkerAlerts', () => {
 
   test('an alert without channels, runbook or metric is refused', () => {
     const found = problems((stack) => {
-      new ThresholdAlert(stack, 'a', { project: 'acme-data', displayName: 'x', filter: 'resource.type="gce_instance"', channels: [], runbook: ' ', windowSeconds: 5 });
+      new ThresholdAlert(stack, 'a', {
+        project: 'acme-data',
+        displayName: 'x',
+        filter: 'resource.type="gce_instance"',
+        channels: [],
+        runbook: ' ',
+        windowSeconds: 5,
+      });
       new CdcWorkerAlerts(stack, 'cdc', { project: 'acme-data', channels: [channel(stack)], maxStartsPerHour: 0, workers: [worker(stack)] });
     });
     expect(found).toEqual([
@@ -52,7 +74,10 @@ describe('CdcWorkerAlerts', () => {
   });
 
   test('audit #27: alerts watch the logs of the CdcWorkerServices given, and there are none without one', () => {
-    const json = synth((stack) => new CdcWorkerAlerts(stack, 'cdc', { project: 'acme-data', channels: [channel(stack)], workers: [worker(stack, 'cdc-a'), worker(stack, 'cdc-b')] }));
+    const json = synth(
+      (stack) =>
+        new CdcWorkerAlerts(stack, 'cdc', { project: 'acme-data', channels: [channel(stack)], workers: [worker(stack, 'cdc-a'), worker(stack, 'cdc-b')] }),
+    );
     expect(resources(json, 'google_logging_metric')[0].filter).toBe(
       'jsonPayload.service="cdc-worker" AND resource.type="cloud_run_revision" AND (resource.labels.service_name="cdc-a" OR resource.labels.service_name="cdc-b") AND severity>=ERROR',
     );

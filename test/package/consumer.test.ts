@@ -25,7 +25,11 @@ function block(marker: string): string {
   return m![1];
 }
 /** The commands of a bash block: one per line, comments dropped. */
-const commands = (text: string) => text.split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter((l) => l && !l.startsWith('#'));
+const commands = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.replace(/\s+#.*$/, '').trim())
+    .filter((l) => l && !l.startsWith('#'));
 /** The README's first TypeScript example (the one "Set up a project" calls main.ts). */
 const example = /## Example\n+```ts\n([\s\S]*?)```/.exec(readme)![1];
 
@@ -50,7 +54,13 @@ describe(`the packed library in a fresh consumer project, set up by the README (
 
   beforeAll(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdp-consumer-'));
-    const out = execFileSync('npm', ['pack', '--pack-destination', work, '--json'], { cwd: root, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+    const out = execFileSync('npm', ['pack', '--pack-destination', work, '--json'], {
+      cwd: root,
+      encoding: 'utf8',
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
+    });
     tarball = path.join(work, JSON.parse(out.slice(out.indexOf('[')))[0].filename);
     let cwd = work;
     for (const command of commands(block(`consumer-setup:${line}`))) {
@@ -80,7 +90,15 @@ describe(`the packed library in a fresh consumer project, set up by the README (
 
   test('the tarball holds compiled code, declarations and the worker, but no tests or sources', () => {
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    expect(listing).toEqual(expect.arrayContaining(['package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/lib/cdc-worker/main.js', 'package/package.json', 'package/README.md']));
+    expect(listing).toEqual(
+      expect.arrayContaining([
+        'package/dist/index.js',
+        'package/dist/index.d.ts',
+        'package/dist/lib/cdc-worker/main.js',
+        'package/package.json',
+        'package/README.md',
+      ]),
+    );
     expect(listing.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
     expect(listing.filter((f) => f.includes('/test/') || f.includes('/bench/'))).toEqual([]);
   });
@@ -115,7 +133,9 @@ describe(`the packed library in a fresh consumer project, set up by the README (
       }
     };
     walk(path.join(app, 'node_modules'));
-    expect(copies.sort()).toEqual(line === 'cdktn' ? ['cdktf=cdktn@0.24.0', 'constructs=constructs@10.7.2'] : ['cdktf=cdktf@0.21.0', 'constructs=constructs@10.4.2']);
+    expect(copies.sort()).toEqual(
+      line === 'cdktn' ? ['cdktf=cdktn@0.24.0', 'constructs=constructs@10.7.2'] : ['cdktf=cdktf@0.21.0', 'constructs=constructs@10.4.2'],
+    );
     const loaded = sh(`node -e "console.log(JSON.stringify(require('cdktf-data-pipelines').coreLine()))"`, app).stdout;
     expect(JSON.parse(loaded)).toEqual(line === 'cdktn' ? { name: 'cdktn', version: '0.24.0' } : { name: 'cdktf', version: '0.21.0' });
   });
@@ -128,9 +148,13 @@ describe(`the packed library in a fresh consumer project, set up by the README (
 
   test('the example synthesizes and holds the pipeline', () => {
     const json = JSON.parse(fs.readFileSync(path.join(app, 'cdktf.out', 'stacks', 'shop-realtime', 'cdk.tf.json'), 'utf8'));
-    const topics = Object.values<any>(json.resource.kafka_topic).map((t) => t.name).sort();
+    const topics = Object.values<any>(json.resource.kafka_topic)
+      .map((t) => t.name)
+      .sort();
     expect(topics).toEqual(['__debezium-heartbeat.shop', 'shop.public.orders']);
-    const connectors = Object.values<any>(json.resource['kafka-connect_connector']).map((c) => c.name).sort();
+    const connectors = Object.values<any>(json.resource['kafka-connect_connector'])
+      .map((c) => c.name)
+      .sort();
     expect(connectors).toEqual(['shop-bigquery-sink', 'shop-postgres-source']);
     expect(Object.values<any>(json.resource.google_bigquery_dataset)[0]).toMatchObject({ dataset_id: 'shop_cdc' });
     expect(json.terraform.required_providers.kafka).toEqual({ source: 'mongey/kafka', version: '0.13.1' });
@@ -140,11 +164,20 @@ describe(`the packed library in a fresh consumer project, set up by the README (
   test('a bad prop in two stacks: one error with both, and nothing written', () => {
     const bad = example
       .replace("kafkaVersion: '3.9.0'", "kafkaVersion: 'latest'")
-      .replace('app.synth();', "const second = new TerraformStack(app, 'second');\nnew KafkaCluster(second, 'kafka', { bootstrapServers: ['k:9093'], kafkaVersion: '3' });\napp.synth();");
+      .replace(
+        'app.synth();',
+        "const second = new TerraformStack(app, 'second');\nnew KafkaCluster(second, 'kafka', { bootstrapServers: ['k:9093'], kafkaVersion: '3' });\napp.synth();",
+      );
     fs.writeFileSync(path.join(app, 'bad.ts'), bad);
-    const r = spawnSync('bash', ['-c', 'npx ts-node --transpile-only bad.ts'], { cwd: app, encoding: 'utf8', env: { ...env, ...synthEnv, CDKTF_OUTDIR: 'bad.out' } });
+    const r = spawnSync('bash', ['-c', 'npx ts-node --transpile-only bad.ts'], {
+      cwd: app,
+      encoding: 'utf8',
+      env: { ...env, ...synthEnv, CDKTF_OUTDIR: 'bad.out' },
+    });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/Synth stopped: 2 problem\(s\); nothing was written\.\n {2}\[shop-realtime\/kafka\] kafkaVersion: "latest" is not valid.*\n {2}\[second\/kafka\] kafkaVersion: "3" is not valid/);
+    expect(r.stderr).toMatch(
+      /Synth stopped: 2 problem\(s\); nothing was written\.\n {2}\[shop-realtime\/kafka\] kafkaVersion: "latest" is not valid.*\n {2}\[second\/kafka\] kafkaVersion: "3" is not valid/,
+    );
     expect(fs.existsSync(path.join(app, 'bad.out'))).toBe(false);
   });
 

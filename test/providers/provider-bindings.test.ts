@@ -10,14 +10,27 @@ import * as path from 'path';
 const root = path.join(__dirname, '..', '..');
 const schemaDir = path.join(root, 'test', 'fixtures', 'provider-schemas');
 
-interface SchemaAttribute { type?: unknown; required?: boolean; optional?: boolean; computed?: boolean; sensitive?: boolean }
-interface SchemaBlock { attributes?: Record<string, SchemaAttribute>; block_types?: Record<string, unknown> }
+interface SchemaAttribute {
+  type?: unknown;
+  required?: boolean;
+  optional?: boolean;
+  computed?: boolean;
+  sensitive?: boolean;
+}
+interface SchemaBlock {
+  attributes?: Record<string, SchemaAttribute>;
+  block_types?: Record<string, unknown>;
+}
 
 function providerSchema(file: string, source: string) {
   const json = JSON.parse(fs.readFileSync(path.join(schemaDir, file), 'utf8'));
   const ps = json.provider_schemas[`registry.terraform.io/${source}`];
   if (!ps) throw new Error(`${file} has no schema for ${source}`);
-  return ps as { provider: { block: SchemaBlock }; resource_schemas: Record<string, { block: SchemaBlock }>; data_source_schemas?: Record<string, { block: SchemaBlock }> };
+  return ps as {
+    provider: { block: SchemaBlock };
+    resource_schemas: Record<string, { block: SchemaBlock }>;
+    data_source_schemas?: Record<string, { block: SchemaBlock }>;
+  };
 }
 
 /** Attribute → converter used in synthesizeAttributes, and the config interface's required fields. */
@@ -61,33 +74,50 @@ function compare(block: SchemaBlock, bindingFile: string, expectedType: string, 
 }
 
 const cases: Array<[string, string, string, Array<[string, 'resource' | 'data' | 'provider', string]>]> = [
-  ['kafka.json', 'mongey/kafka', 'kafka', [
-    ['provider', 'provider', 'kafka'],
-    ['topic', 'resource', 'kafka_topic'],
-    ['acl', 'resource', 'kafka_acl'],
-    ['quota', 'resource', 'kafka_quota'],
-    ['user-scram-credential', 'resource', 'kafka_user_scram_credential'],
-    ['data-kafka-topic', 'data', 'kafka_topic'],
-    ['data-kafka-topics', 'data', 'kafka_topics'],
-  ]],
-  ['kafka-connect.json', 'mongey/kafka-connect', 'kafka-connect', [
-    ['provider', 'provider', 'kafka-connect'],
-    ['connector', 'resource', 'kafka-connect_connector'],
-  ]],
+  [
+    'kafka.json',
+    'mongey/kafka',
+    'kafka',
+    [
+      ['provider', 'provider', 'kafka'],
+      ['topic', 'resource', 'kafka_topic'],
+      ['acl', 'resource', 'kafka_acl'],
+      ['quota', 'resource', 'kafka_quota'],
+      ['user-scram-credential', 'resource', 'kafka_user_scram_credential'],
+      ['data-kafka-topic', 'data', 'kafka_topic'],
+      ['data-kafka-topics', 'data', 'kafka_topics'],
+    ],
+  ],
+  [
+    'kafka-connect.json',
+    'mongey/kafka-connect',
+    'kafka-connect',
+    [
+      ['provider', 'provider', 'kafka-connect'],
+      ['connector', 'resource', 'kafka-connect_connector'],
+    ],
+  ],
 ];
 
 describe.each(cases)('bindings for %s match the provider schema', (file, source, dir, blocks) => {
   const schema = providerSchema(file, source);
 
   test('every resource and data source of the provider has a binding', () => {
-    const bound = blocks.filter(([, kind]) => kind === 'resource').map(([, , t]) => t).sort();
+    const bound = blocks
+      .filter(([, kind]) => kind === 'resource')
+      .map(([, , t]) => t)
+      .sort();
     expect(Object.keys(schema.resource_schemas).sort()).toEqual(bound);
-    const boundData = blocks.filter(([, kind]) => kind === 'data').map(([, , t]) => t).sort();
+    const boundData = blocks
+      .filter(([, kind]) => kind === 'data')
+      .map(([, , t]) => t)
+      .sort();
     expect(Object.keys(schema.data_source_schemas ?? {}).sort()).toEqual(boundData);
   });
 
   test.each(blocks)('%s (%s %s): names, required and types', (folder, kind, type) => {
-    const block = kind === 'provider' ? schema.provider.block : kind === 'resource' ? schema.resource_schemas[type].block : schema.data_source_schemas![type].block;
+    const block =
+      kind === 'provider' ? schema.provider.block : kind === 'resource' ? schema.resource_schemas[type].block : schema.data_source_schemas![type].block;
     compare(block, path.join(root, 'lib', 'providers', dir, folder, 'index.ts'), type, kind === 'provider');
   });
 });

@@ -9,15 +9,25 @@ import { kafkaCluster } from '../fixtures';
 
 const db = (stack: any, password = SecretValue.fromSecretManager('shop-cdc-password')) =>
   new ExternalSourceDatabase(stack, 'shop', {
-    logicalName: 'shop', engine: 'postgres', host: '10.0.0.5', databaseName: 'shop', replicationPassword: password,
-    tables: [{ name: 'orders', primaryKey: ['id'] }, { name: 'billing.invoices', primaryKey: ['id'] }],
+    logicalName: 'shop',
+    engine: 'postgres',
+    host: '10.0.0.5',
+    databaseName: 'shop',
+    replicationPassword: password,
+    tables: [
+      { name: 'orders', primaryKey: ['id'] },
+      { name: 'billing.invoices', primaryKey: ['id'] },
+    ],
   });
 
 describe('CdcWorkerService', () => {
   const build = (stack: any, extra: object = {}) =>
     new CdcWorkerService(stack, 'cdc', {
-      project: 'acme-data', region: 'us-central1', image: 'us-docker.pkg.dev/acme-data/cdc/cdc-worker:0.1.0',
-      database: db(stack), kafka: kafkaCluster(stack),
+      project: 'acme-data',
+      region: 'us-central1',
+      image: 'us-docker.pkg.dev/acme-data/cdc/cdc-worker:0.1.0',
+      database: db(stack),
+      kafka: kafkaCluster(stack),
       kafkaIdentity: { username: 'cdc-shop', password: SecretValue.fromSecretManager('kafka-cdc-shop-password') },
       network: { network: 'projects/acme-data/global/networks/data', subnetwork: 'projects/acme-data/regions/us-central1/subnetworks/data' },
       ...extra,
@@ -36,8 +46,12 @@ describe('CdcWorkerService', () => {
     expect(env.CDC_SOURCE__PASSWORD).toEqual({ secret_key_ref: { secret: 'shop-cdc-password', version: 'latest' } });
     expect(env.CDC_KAFKA__SASL__PASSWORD).toEqual({ secret_key_ref: { secret: 'kafka-cdc-shop-password', version: 'latest' } });
     expect(svc.template.service_account).toMatch(/^\$\{google_service_account\.cdc_account_[0-9A-F]+\.email\}$/);
-    expect(svc.template.vpc_access.network_interfaces).toEqual([{ network: 'projects/acme-data/global/networks/data', subnetwork: 'projects/acme-data/regions/us-central1/subnetworks/data' }]);
-    const access = resources(json, 'google_secret_manager_secret_iam_member').map((m) => `${m.secret_id} ${m.role}`).sort();
+    expect(svc.template.vpc_access.network_interfaces).toEqual([
+      { network: 'projects/acme-data/global/networks/data', subnetwork: 'projects/acme-data/regions/us-central1/subnetworks/data' },
+    ]);
+    const access = resources(json, 'google_secret_manager_secret_iam_member')
+      .map((m) => `${m.secret_id} ${m.role}`)
+      .sort();
     expect(access).toEqual(['kafka-cdc-shop-password roles/secretmanager.secretAccessor', 'shop-cdc-password roles/secretmanager.secretAccessor']);
   });
 
@@ -54,9 +68,11 @@ describe('CdcWorkerService', () => {
 
   test('creates the topics and exactly the ACLs the worker needs', () => {
     const json = synth((stack) => build(stack, { deliveryMode: 'exactly-once' }));
-    expect(resources(json, 'kafka_topic').map((t) => t.name).sort()).toEqual([
-      '__debezium-heartbeat.shop', 'shop.billing.invoices', 'shop.cdc-worker.offsets', 'shop.public.orders',
-    ]);
+    expect(
+      resources(json, 'kafka_topic')
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(['__debezium-heartbeat.shop', 'shop.billing.invoices', 'shop.cdc-worker.offsets', 'shop.public.orders']);
     expect(aclSet(json)).toEqual([
       'Allow User:cdc-shop Describe Topic:Literal:__debezium-heartbeat.shop',
       'Allow User:cdc-shop Describe Topic:Literal:shop.cdc-worker.offsets',
@@ -74,22 +90,37 @@ describe('CdcWorkerService', () => {
     let svc!: CdcWorkerService;
     const json = synth((stack) => {
       const maria = new ExternalSourceDatabase(stack, 'legacy', {
-        logicalName: 'legacy', engine: 'mariadb', host: '10.0.0.9', databaseName: 'app', replicationPassword: SecretValue.fromSecretManager('legacy-cdc-password'),
+        logicalName: 'legacy',
+        engine: 'mariadb',
+        host: '10.0.0.9',
+        databaseName: 'app',
+        replicationPassword: SecretValue.fromSecretManager('legacy-cdc-password'),
         tables: [{ name: 'users', primaryKey: ['id'] }],
       });
       svc = new CdcWorkerService(stack, 'cdc', {
-        project: 'acme-data', region: 'us-central1', image: 'img:1', database: maria, kafka: kafkaCluster(stack), serverId: 4242,
+        project: 'acme-data',
+        region: 'us-central1',
+        image: 'img:1',
+        database: maria,
+        kafka: kafkaCluster(stack),
+        serverId: 4242,
         kafkaIdentity: { username: 'cdc-legacy', password: SecretValue.fromSecretManager('kafka-cdc-legacy-password') },
       });
     });
     const config = loadConfig(undefined, { CDC_CONFIG_JSON: JSON.stringify(svc.workerConfig), CDC_SOURCE__PASSWORD: 'x', CDC_KAFKA__SASL__PASSWORD: 'y' });
     expect(config.source).toMatchObject({ engine: 'mariadb', serverId: 4242, port: 3306, tables: ['app.users'] });
-    expect(resources(json, 'kafka_topic').map((t) => t.name).sort()).toEqual(['__debezium-heartbeat.legacy', 'legacy.app.users', 'legacy.cdc-worker.offsets']);
-    expect(aclSet(json)).toEqual(expect.arrayContaining([
-      'Allow User:cdc-legacy Read Group:Prefixed:cdc-worker-offsets-',
-      'Allow User:cdc-legacy Read Topic:Literal:legacy.cdc-worker.offsets',
-      'Allow User:cdc-legacy Write Topic:Prefixed:legacy.',
-    ]));
+    expect(
+      resources(json, 'kafka_topic')
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(['__debezium-heartbeat.legacy', 'legacy.app.users', 'legacy.cdc-worker.offsets']);
+    expect(aclSet(json)).toEqual(
+      expect.arrayContaining([
+        'Allow User:cdc-legacy Read Group:Prefixed:cdc-worker-offsets-',
+        'Allow User:cdc-legacy Read Topic:Literal:legacy.cdc-worker.offsets',
+        'Allow User:cdc-legacy Write Topic:Prefixed:legacy.',
+      ]),
+    );
   });
 
   test('detection: the policy reaches the worker, the hash key comes from Secret Manager, the quarantine topic and its ACLs exist', () => {
@@ -106,11 +137,18 @@ describe('CdcWorkerService', () => {
     const [service] = resources(json, 'google_cloud_run_v2_service');
     const env = Object.fromEntries(service.template.containers[0].env.map((e: any) => [e.name, e.value ?? e.value_source]));
     expect(env.CDC_DETECTION__HASH_KEY).toEqual({ secret_key_ref: { secret: 'cdc-hash-key', version: 'latest' } });
-    const config = loadConfig(undefined, { CDC_CONFIG_JSON: env.CDC_CONFIG_JSON, CDC_SOURCE__PASSWORD: 'a', CDC_KAFKA__SASL__PASSWORD: 'b', CDC_DETECTION__HASH_KEY: 'a-key-of-32-bytes-from-the-secret' });
+    const config = loadConfig(undefined, {
+      CDC_CONFIG_JSON: env.CDC_CONFIG_JSON,
+      CDC_SOURCE__PASSWORD: 'a',
+      CDC_KAFKA__SASL__PASSWORD: 'b',
+      CDC_DETECTION__HASH_KEY: 'a-key-of-32-bytes-from-the-secret',
+    });
     expect(config.detection).toMatchObject({ minLikelihood: 'LIKELY', policy: { quarantineTopic: 'quarantine.shop' } });
     expect(svc.workerConfig.detection).not.toHaveProperty('hashKey');
     expect(resources(json, 'kafka_topic').map((t) => t.name)).toContain('quarantine.shop');
-    expect(aclSet(json)).toEqual(expect.arrayContaining(['Allow User:cdc-shop Write Topic:Literal:quarantine.shop', 'Allow User:cdc-shop Describe Topic:Literal:quarantine.shop']));
+    expect(aclSet(json)).toEqual(
+      expect.arrayContaining(['Allow User:cdc-shop Write Topic:Literal:quarantine.shop', 'Allow User:cdc-shop Describe Topic:Literal:quarantine.shop']),
+    );
   });
 
   test('a hashing policy without a Secret Manager key is refused', () => {
@@ -119,10 +157,16 @@ describe('CdcWorkerService', () => {
   });
 
   test('refuses passwords Cloud Run cannot read and tables the database does not have', () => {
-    const found = problems((stack) =>
-      new CdcWorkerService(stack, 'cdc', {
-        project: 'acme-data', region: 'us-central1', image: 'img:1', database: db(stack, SecretValue.fromVariable('pw')), kafka: kafkaCluster(stack), tables: ['nope'],
-      }),
+    const found = problems(
+      (stack) =>
+        new CdcWorkerService(stack, 'cdc', {
+          project: 'acme-data',
+          region: 'us-central1',
+          image: 'img:1',
+          database: db(stack, SecretValue.fromVariable('pw')),
+          kafka: kafkaCluster(stack),
+          tables: ['nope'],
+        }),
     );
     expect(found).toEqual([
       '[test/cdc] database.replicationPassword: "sensitive variable var.pw" is not valid; allowed: SecretValue.fromSecretManager(...): Cloud Run reads secrets from Secret Manager',
@@ -133,7 +177,12 @@ describe('CdcWorkerService', () => {
 
   test('audit #24: on Google Managed Kafka (OAUTHBEARER or PLAIN with a Google principal only) the worker, which speaks SCRAM or nothing, is refused at synth', () => {
     const found = problems((stack) => {
-      const kafka = new GoogleManagedKafkaCluster(stack, 'mk', { project: 'acme-data', region: 'us-central1', clusterId: 'events', subnets: ['projects/acme-data/regions/us-central1/subnetworks/default'] });
+      const kafka = new GoogleManagedKafkaCluster(stack, 'mk', {
+        project: 'acme-data',
+        region: 'us-central1',
+        clusterId: 'events',
+        subnets: ['projects/acme-data/regions/us-central1/subnetworks/default'],
+      });
       new CdcWorkerService(stack, 'cdc', { project: 'acme-data', region: 'us-central1', image: 'img:1', database: db(stack), kafka });
     });
     expect(found).toEqual([
@@ -162,12 +211,18 @@ describe('CdcWorkerService', () => {
     expect(svc.offsetsTopic!.name).toBe('shop.cdc-worker.offsets');
     const topics = Object.fromEntries(resources(json, 'kafka_topic').map((t) => [t.name, t]));
     expect(topics['shop.public.orders']).toMatchObject({ replication_factor: 3, config: { 'cleanup.policy': 'compact', 'min.insync.replicas': '2' } });
-    expect(topics['shop.cdc-worker.offsets']).toMatchObject({ partitions: 1, replication_factor: 3, config: { 'cleanup.policy': 'compact', 'min.insync.replicas': '2' } });
+    expect(topics['shop.cdc-worker.offsets']).toMatchObject({
+      partitions: 1,
+      replication_factor: 3,
+      config: { 'cleanup.policy': 'compact', 'min.insync.replicas': '2' },
+    });
     expect(topics['__debezium-heartbeat.shop']).toMatchObject({ partitions: 1, config: { 'cleanup.policy': 'delete', 'min.insync.replicas': '2' } });
-    expect(aclSet(json)).toEqual(expect.arrayContaining([
-      'Allow User:analytics Read Topic:Literal:shop.public.orders',
-      'Allow User:analytics Read Group:Literal:analytics',
-      'Allow User:monitor Read Topic:Literal:__debezium-heartbeat.shop',
-    ]));
+    expect(aclSet(json)).toEqual(
+      expect.arrayContaining([
+        'Allow User:analytics Read Topic:Literal:shop.public.orders',
+        'Allow User:analytics Read Group:Literal:analytics',
+        'Allow User:monitor Read Topic:Literal:__debezium-heartbeat.shop',
+      ]),
+    );
   });
 });

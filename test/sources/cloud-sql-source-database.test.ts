@@ -45,17 +45,31 @@ describe('CloudSqlSourceDatabase', () => {
   test('PostgreSQL: logical decoding on, point-in-time recovery, private IP as the capture host', () => {
     let db!: CloudSqlSourceDatabase;
     const json = synth((stack) => {
-      db = new CloudSqlSourceDatabase(stack, 'pay', base({
-        logicalName: 'payouts', engine: 'postgres', databaseName: 'payouts', privateNetwork: 'projects/p/global/networks/data', privateServiceAccess: 'existing',
-        logRetentionDays: 3, availabilityType: 'ZONAL', extraFlags: { 'max_connections': '200' }, labels: { owner: 'payouts' },
-        replicationPassword: SecretValue.fromSecretManager('payouts-cdc'),
-      }));
+      db = new CloudSqlSourceDatabase(
+        stack,
+        'pay',
+        base({
+          logicalName: 'payouts',
+          engine: 'postgres',
+          databaseName: 'payouts',
+          privateNetwork: 'projects/p/global/networks/data',
+          privateServiceAccess: 'existing',
+          logRetentionDays: 3,
+          availabilityType: 'ZONAL',
+          extraFlags: { max_connections: '200' },
+          labels: { owner: 'payouts' },
+          replicationPassword: SecretValue.fromSecretManager('payouts-cdc'),
+        }),
+      );
     });
     const [instance] = resources(json, 'google_sql_database_instance');
     expect(instance.database_version).toBe('POSTGRES_16');
     expect(instance.settings).toMatchObject({
       availability_type: 'ZONAL',
-      database_flags: [{ name: 'max_connections', value: '200' }, { name: 'cloudsql.logical_decoding', value: 'on' }],
+      database_flags: [
+        { name: 'max_connections', value: '200' },
+        { name: 'cloudsql.logical_decoding', value: 'on' },
+      ],
       backup_configuration: { enabled: true, point_in_time_recovery_enabled: true, transaction_log_retention_days: 3 },
       ip_configuration: { ipv4_enabled: false, private_network: 'projects/p/global/networks/data', ssl_mode: 'ENCRYPTED_ONLY' },
       user_labels: { owner: 'payouts' },
@@ -63,9 +77,13 @@ describe('CloudSqlSourceDatabase', () => {
     expect(db.host).toMatch(/^\$\{TfToken/);
     expect(db.port).toBe(5432);
     expect(db.connectionName).toMatch(/^\$\{TfToken/);
-    expect(JSON.stringify(json)).not.toContain("public_ip_address");
+    expect(JSON.stringify(json)).not.toContain('public_ip_address');
     const [user] = resources(json, 'google_sql_user');
-    expect(user).toMatchObject({ name: 'cdc', deletion_policy: 'ABANDON', password: expect.stringMatching(/^\$\{data\.google_secret_manager_secret_version\..*\.secret_data\}$/) });
+    expect(user).toMatchObject({
+      name: 'cdc',
+      deletion_policy: 'ABANDON',
+      password: expect.stringMatching(/^\$\{data\.google_secret_manager_secret_version\..*\.secret_data\}$/),
+    });
     expect(user.host).toBeUndefined();
   });
 
@@ -76,26 +94,42 @@ describe('CloudSqlSourceDatabase', () => {
       new RealtimePipeline(stack, 'rt', { kafka, connect: connectCluster(stack, kafka), sources: [db], warehouse: { project: 'acme-data' } });
     });
     const source = resourceWhere(json, 'kafka-connect_connector', 'name', 'shop-mysql-source');
-    expect(source.config).toMatchObject({ 'database.hostname': '${google_sql_database_instance.shop_instance_AF97B067.public_ip_address}', 'database.port': '3306', 'database.user': 'cdc', 'table.include.list': 'shop.orders' });
+    expect(source.config).toMatchObject({
+      'database.hostname': '${google_sql_database_instance.shop_instance_AF97B067.public_ip_address}',
+      'database.port': '3306',
+      'database.user': 'cdc',
+      'table.include.list': 'shop.orders',
+    });
   });
 
   test('each bad prop is reported with what is allowed', () => {
     const found = problems((stack) => {
-      new CloudSqlSourceDatabase(stack, 'bad', base({
-        logicalName: '9shop', engine: 'oracle' as any, databaseVersion: 'MYSQL_5_6', instanceName: 'Shop_DB', databaseName: 'my db',
-        replicationUser: 'cdc-user', logRetentionDays: 14, availabilityType: 'GLOBAL' as any, extraFlags: { binlog_row_image: 'minimal' },
-        tables: [],
-      }));
+      new CloudSqlSourceDatabase(
+        stack,
+        'bad',
+        base({
+          logicalName: '9shop',
+          engine: 'oracle' as any,
+          databaseVersion: 'MYSQL_5_6',
+          instanceName: 'Shop_DB',
+          databaseName: 'my db',
+          replicationUser: 'cdc-user',
+          logRetentionDays: 14,
+          availabilityType: 'GLOBAL' as any,
+          extraFlags: { binlog_row_image: 'minimal' },
+          tables: [],
+        }),
+      );
       new CloudSqlSourceDatabase(stack, 'mismatch', base({ engine: 'postgres', databaseVersion: 'MYSQL_8_0' }));
       new CloudSqlSourceDatabase(stack, 'old-pg', base({ engine: 'postgres', databaseVersion: 'POSTGRES_9_6' }));
       new CloudSqlSourceDatabase(stack, 'pg-flags', base({ engine: 'postgres', extraFlags: { 'cloudsql.logical_decoding': 'off' } }));
     });
     expect(found).toEqual([
-      '[test/bad] logicalName: "9shop" is not valid; allowed: a letter, then letters, digits, \'_\' or \'-\'',
+      "[test/bad] logicalName: \"9shop\" is not valid; allowed: a letter, then letters, digits, '_' or '-'",
       '[test/bad] engine: "oracle" is not valid; allowed: mysql or postgres (Cloud SQL engines Debezium captures)',
       '[test/bad] databaseVersion: "MYSQL_5_6" is not valid; allowed: a POSTGRES_* version matching engine oracle',
       '[test/bad] instanceName: "Shop_DB" is not valid; allowed: 1-98 lowercase letters, digits or \'-\', starting with a letter',
-      '[test/bad] databaseName: "my db" is not valid; allowed: a database name of letters, digits, \'_\', \'$\' or \'-\'',
+      "[test/bad] databaseName: \"my db\" is not valid; allowed: a database name of letters, digits, '_', '$' or '-'",
       '[test/bad] replicationUser: "cdc-user" is not valid; allowed: 1-32 letters, digits or \'_\', not starting with a digit',
       '[test/bad] logRetentionDays: 14 is not valid; allowed: an integer from 1 to 7 (Cloud SQL Enterprise keeps transaction logs at most 7 days)',
       '[test/bad] availabilityType: "GLOBAL" is not valid; allowed: REGIONAL or ZONAL',
@@ -103,15 +137,17 @@ describe('CloudSqlSourceDatabase', () => {
       '[test/mismatch] databaseVersion: "MYSQL_8_0" is not valid; allowed: a POSTGRES_* version matching engine postgres',
       '[test/mismatch] databaseVersion: "MYSQL_8_0" is not valid; allowed: POSTGRES_10 or later (pgoutput needs 10+)',
       '[test/old-pg] databaseVersion: "POSTGRES_9_6" is not valid; allowed: POSTGRES_10 or later (pgoutput needs 10+)',
-      "[test/pg-flags] extraFlags['cloudsql.logical_decoding']: \"off\" is not valid; allowed: a flag this construct does not set itself: CDC needs cloudsql.logical_decoding=on",
+      '[test/pg-flags] extraFlags[\'cloudsql.logical_decoding\']: "off" is not valid; allowed: a flag this construct does not set itself: CDC needs cloudsql.logical_decoding=on',
     ]);
   });
 
   test('a MySQL 5.6 instance is refused and the MySQL CDC flag cannot be overridden', () => {
-    const found = problems((stack) => new CloudSqlSourceDatabase(stack, 'old', base({ databaseVersion: 'MYSQL_5_6', extraFlags: { binlog_row_image: 'minimal' } })));
+    const found = problems(
+      (stack) => new CloudSqlSourceDatabase(stack, 'old', base({ databaseVersion: 'MYSQL_5_6', extraFlags: { binlog_row_image: 'minimal' } })),
+    );
     expect(found).toEqual([
       '[test/old] databaseVersion: "MYSQL_5_6" is not valid; allowed: MYSQL_5_7 or later (Debezium needs 5.7+)',
-      "[test/old] extraFlags['binlog_row_image']: \"minimal\" is not valid; allowed: a flag this construct does not set itself: CDC needs binlog_row_image=full",
+      '[test/old] extraFlags[\'binlog_row_image\']: "minimal" is not valid; allowed: a flag this construct does not set itself: CDC needs binlog_row_image=full',
     ]);
   });
 });
@@ -132,9 +168,20 @@ describe('CloudSqlSourceDatabase edition and tier (audit #1)', () => {
   });
 
   test('audit #1: Enterprise Plus takes a perf-optimized tier (its default) and up to 35 days of WAL on PostgreSQL', () => {
-    const json = synth((stack) => new CloudSqlSourceDatabase(stack, 'pay', base({ logicalName: 'payouts', engine: 'postgres', databaseName: 'payouts', edition: 'ENTERPRISE_PLUS', logRetentionDays: 21 })));
+    const json = synth(
+      (stack) =>
+        new CloudSqlSourceDatabase(
+          stack,
+          'pay',
+          base({ logicalName: 'payouts', engine: 'postgres', databaseName: 'payouts', edition: 'ENTERPRISE_PLUS', logRetentionDays: 21 }),
+        ),
+    );
     const [pg] = resources(json, 'google_sql_database_instance');
-    expect(pg.settings).toMatchObject({ edition: 'ENTERPRISE_PLUS', tier: 'db-perf-optimized-N-2', backup_configuration: { transaction_log_retention_days: 21 } });
+    expect(pg.settings).toMatchObject({
+      edition: 'ENTERPRISE_PLUS',
+      tier: 'db-perf-optimized-N-2',
+      backup_configuration: { transaction_log_retention_days: 21 },
+    });
   });
 
   test('audit #1: a tier or retention the edition refuses is refused at synth', () => {
@@ -166,7 +213,7 @@ describe('CloudSqlSourceDatabase private IP (audits #11, #35)', () => {
   test('audit #35: a private IP needs an explicit Private Services Access choice', () => {
     const found = problems((stack) => new CloudSqlSourceDatabase(stack, 'p', base({ privateNetwork: 'projects/p/global/networks/data' })));
     expect(found).toEqual([
-      '[test/p] privateServiceAccess: undefined is not valid; allowed: a PrivateServiceAccess of network projects/p/global/networks/data (this stack creates the peering) or \'existing\' (the network already has Private Services Access): a private IP fails at apply without it',
+      "[test/p] privateServiceAccess: undefined is not valid; allowed: a PrivateServiceAccess of network projects/p/global/networks/data (this stack creates the peering) or 'existing' (the network already has Private Services Access): a private IP fails at apply without it",
     ]);
   });
 
@@ -174,10 +221,21 @@ describe('CloudSqlSourceDatabase private IP (audits #11, #35)', () => {
     const json = synth((stack) => {
       const psa = new PrivateServiceAccess(stack, 'psa', { network: 'projects/acme/global/networks/data-platform', project: 'acme' });
       new CloudSqlSourceDatabase(stack, 'a', base({ logicalName: 'a', privateServiceAccess: psa }));
-      new CloudSqlSourceDatabase(stack, 'b', base({ logicalName: 'b', privateNetwork: 'projects/acme/global/networks/data-platform', privateServiceAccess: psa }));
+      new CloudSqlSourceDatabase(
+        stack,
+        'b',
+        base({ logicalName: 'b', privateNetwork: 'projects/acme/global/networks/data-platform', privateServiceAccess: psa }),
+      );
     });
     expect(resources(json, 'google_compute_global_address')).toEqual([
-      { name: 'data-platform-private-services', project: 'acme', purpose: 'VPC_PEERING', address_type: 'INTERNAL', prefix_length: 16, network: 'projects/acme/global/networks/data-platform' },
+      {
+        name: 'data-platform-private-services',
+        project: 'acme',
+        purpose: 'VPC_PEERING',
+        address_type: 'INTERNAL',
+        prefix_length: 16,
+        network: 'projects/acme/global/networks/data-platform',
+      },
     ]);
     const [connection] = resources(json, 'google_service_networking_connection');
     expect(connection).toEqual({
@@ -195,7 +253,9 @@ describe('CloudSqlSourceDatabase private IP (audits #11, #35)', () => {
   });
 
   test("audit #35: 'existing' declares the prerequisite; a PrivateServiceAccess of another network is refused", () => {
-    const json = synth((stack) => new CloudSqlSourceDatabase(stack, 'p', base({ privateNetwork: 'projects/p/global/networks/data', privateServiceAccess: 'existing' })));
+    const json = synth(
+      (stack) => new CloudSqlSourceDatabase(stack, 'p', base({ privateNetwork: 'projects/p/global/networks/data', privateServiceAccess: 'existing' })),
+    );
     const [instance] = resources(json, 'google_sql_database_instance');
     expect(instance.depends_on).toBeUndefined();
     expect(resources(json, 'google_service_networking_connection')).toEqual([]);
@@ -214,7 +274,11 @@ describe('CloudSqlSourceDatabase private IP (audits #11, #35)', () => {
   test('audit #11: publicIp keeps a public IP beside the private one (no authorized networks), for BigQuery federation', () => {
     let db!: CloudSqlSourceDatabase;
     const json = synth((stack) => {
-      db = new CloudSqlSourceDatabase(stack, 'p', base({ privateNetwork: 'projects/p/global/networks/data', privateServiceAccess: 'existing', publicIp: true }));
+      db = new CloudSqlSourceDatabase(
+        stack,
+        'p',
+        base({ privateNetwork: 'projects/p/global/networks/data', privateServiceAccess: 'existing', publicIp: true }),
+      );
     });
     const [instance] = resources(json, 'google_sql_database_instance');
     expect(instance.settings.ip_configuration).toEqual({ ipv4_enabled: true, private_network: 'projects/p/global/networks/data', ssl_mode: 'ENCRYPTED_ONLY' });
@@ -235,22 +299,33 @@ describe('CloudSqlSourceDatabase PostgreSQL CDC prerequisites (audit #17)', () =
   test('audit #17: the REPLICATION attribute and a DBA-created publication are a prerequisite, given as an output with the exact SQL', () => {
     let db!: CloudSqlSourceDatabase;
     const json = synth((stack) => {
-      db = new CloudSqlSourceDatabase(stack, 'pay', base({
-        logicalName: 'payouts', engine: 'postgres', databaseName: 'payouts',
-        tables: [{ name: 'payouts', primaryKey: ['id'] }, { name: 'billing.payout_items', primaryKey: ['id'] }],
-      }));
+      db = new CloudSqlSourceDatabase(
+        stack,
+        'pay',
+        base({
+          logicalName: 'payouts',
+          engine: 'postgres',
+          databaseName: 'payouts',
+          tables: [
+            { name: 'payouts', primaryKey: ['id'] },
+            { name: 'billing.payout_items', primaryKey: ['id'] },
+          ],
+        }),
+      );
     }) as any;
     expect(db.cdcPublication).toBe('payouts_publication');
-    expect(db.cdcSetupSql).toBe([
-      '-- CDC setup of Cloud SQL instance payouts-db, database payouts: run once before the CDC connector starts.',
-      '-- Terraform cannot: the Cloud SQL API creates users without REPLICATION, and only a table owner may publish a table.',
-      '-- 1. As the postgres user (cloudsqlsuperuser):',
-      'ALTER ROLE "cdc" WITH REPLICATION;',
-      '-- 2. As the owner of the tables:',
-      'GRANT USAGE ON SCHEMA "public", "billing" TO "cdc";',
-      'GRANT SELECT ON TABLE "public"."payouts", "billing"."payout_items" TO "cdc";',
-      'CREATE PUBLICATION "payouts_publication" FOR TABLE "public"."payouts", "billing"."payout_items";',
-    ].join('\n'));
+    expect(db.cdcSetupSql).toBe(
+      [
+        '-- CDC setup of Cloud SQL instance payouts-db, database payouts: run once before the CDC connector starts.',
+        '-- Terraform cannot: the Cloud SQL API creates users without REPLICATION, and only a table owner may publish a table.',
+        '-- 1. As the postgres user (cloudsqlsuperuser):',
+        'ALTER ROLE "cdc" WITH REPLICATION;',
+        '-- 2. As the owner of the tables:',
+        'GRANT USAGE ON SCHEMA "public", "billing" TO "cdc";',
+        'GRANT SELECT ON TABLE "public"."payouts", "billing"."payout_items" TO "cdc";',
+        'CREATE PUBLICATION "payouts_publication" FOR TABLE "public"."payouts", "billing"."payout_items";',
+      ].join('\n'),
+    );
     const outputs = Object.values<any>(json.output ?? {});
     expect(outputs).toEqual([expect.objectContaining({ value: db.cdcSetupSql, description: expect.stringContaining('prerequisite') })]);
   });

@@ -30,7 +30,8 @@ describe('the company moving from stage 4 (automation) to stage 5 (decentralizat
     for (const [address, body] of stage4.resources) {
       const type = address.slice(0, address.indexOf('.'));
       expect(Object.keys(IDENTIFYING)).toContain(type);
-      for (const key of IDENTIFYING[type]) if (body[key] === undefined && !['region', 'host', 'project', 'location', 'display_name'].includes(key)) throw new Error(`${address}: no ${key}`);
+      for (const key of IDENTIFYING[type])
+        if (body[key] === undefined && !['region', 'host', 'project', 'location', 'display_name'].includes(key)) throw new Error(`${address}: no ${key}`);
     }
   });
 
@@ -48,7 +49,10 @@ describe('the company moving from stage 4 (automation) to stage 5 (decentralizat
       kafka_topic: 8, // payments' three CDC topics, its heartbeat topic and its Connect workers' three internal topics, fraud.scores
       kafka_user_scram_credential: 5, // payments, payments-connect, fraud, fraud-model, marketing
     });
-    const datasets = added.filter((a) => a.startsWith('google_bigquery_dataset.')).map((a) => stage5.resources.get(a).dataset_id).sort();
+    const datasets = added
+      .filter((a) => a.startsWith('google_bigquery_dataset.'))
+      .map((a) => stage5.resources.get(a).dataset_id)
+      .sort();
     expect(datasets).toEqual(['fraud_models', 'fraud_subscriptions', 'marketing_campaigns', 'marketing_subscriptions', 'payments_ledger']);
   });
 });

@@ -9,11 +9,18 @@ describe('reference app: alternative snapshots of one company', () => {
       'CDP_STACKS: wepay-2017, automation are alternative snapshots of one company (the same Cloud SQL instances, datasets, service accounts, topics and connectors), so a project deploys one of them; with remote state (CDP_STATE_BUCKET) name the one you deploy, e.g. CDP_STACKS=automation (README "Reference stacks")',
     );
     // Every stack, as the example workflow synthesizes when CDP_STACKS is unset.
-    expect(() => buildReferenceApp({ config: deploying })).toThrow(/wepay-2014, wepay-2016, wepay-2017, wepay-2019, automation, decentralized are alternative snapshots/);
+    expect(() => buildReferenceApp({ config: deploying })).toThrow(
+      /wepay-2014, wepay-2016, wepay-2017, wepay-2019, automation, decentralized are alternative snapshots/,
+    );
   });
 
   test('audit #33: one snapshot deploys (decentralized with its domain stacks is one); without remote state every stack still builds, for diagrams and tests', () => {
-    expect(() => buildReferenceApp({ config: deploying, stacks: ['decentralized', 'decentralized-payments', 'decentralized-fraud', 'decentralized-marketing', 'talk-slides'] })).not.toThrow();
+    expect(() =>
+      buildReferenceApp({
+        config: deploying,
+        stacks: ['decentralized', 'decentralized-payments', 'decentralized-fraud', 'decentralized-marketing', 'talk-slides'],
+      }),
+    ).not.toThrow();
     expect(buildReferenceApp({ config: loadReferenceStackConfig({}) }).stacks.map((s) => s.node.id)).toEqual(expect.arrayContaining(COMPANY_SNAPSHOTS));
   });
 });

@@ -37,11 +37,25 @@ describe('reference stacks', () => {
     expect(Object.values(json.resource['kafka-connect_connector'])).toEqual([
       expect.objectContaining({
         name: 'test-sink',
-        config: { name: 'test-sink', 'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector', 'tasks.max': '1', topics: 'orders', 'connection.url': 'jdbc:sqlite:test.db', 'auto.create': 'true' },
+        config: {
+          name: 'test-sink',
+          'connector.class': 'io.confluent.connect.jdbc.JdbcSinkConnector',
+          'tasks.max': '1',
+          topics: 'orders',
+          'connection.url': 'jdbc:sqlite:test.db',
+          'auto.create': 'true',
+        },
       }),
     ]);
     expect(Object.values(json.resource.kafka_acl)).toEqual([
-      expect.objectContaining({ resource_name: 'syslog', resource_type: 'Topic', acl_principal: 'User:Alice', acl_host: '*', acl_operation: 'Write', acl_permission_type: 'Deny' }),
+      expect.objectContaining({
+        resource_name: 'syslog',
+        resource_type: 'Topic',
+        acl_principal: 'User:Alice',
+        acl_host: '*',
+        acl_operation: 'Write',
+        acl_permission_type: 'Deny',
+      }),
     ]);
     expect(json.provider.kafka).toEqual([expect.objectContaining({ bootstrap_servers: ['localhost:9092'] })]);
     expect(json.provider['kafka-connect']).toEqual([{ url: 'http://localhost:8083' }]);
@@ -55,7 +69,9 @@ describe('reference stacks', () => {
 
   test('wepay-2017 captures the monolith and two services into BigQuery', () => {
     const json = stack('wepay-2017');
-    const connectors = Object.values<any>(json.resource['kafka-connect_connector']).map((c) => `${c.name} ${c.config['connector.class']}`).sort();
+    const connectors = Object.values<any>(json.resource['kafka-connect_connector'])
+      .map((c) => `${c.name} ${c.config['connector.class']}`)
+      .sort();
     expect(connectors).toEqual([
       'ledger-bigquery-sink com.wepay.kafka.connect.bigquery.BigQuerySinkConnector',
       'ledger-mysql-source io.debezium.connector.mysql.MySqlConnector',
@@ -65,8 +81,14 @@ describe('reference stacks', () => {
       'risk-mysql-source io.debezium.connector.mysql.MySqlConnector',
     ]);
     const topics = Object.values<any>(json.resource.kafka_topic).map((t) => t.name);
-    expect(topics).toEqual(expect.arrayContaining(['monolith.wepay.users', 'monolith.wepay.payments', 'risk.risk.risk_scores', 'ledger.ledger.entries', 'schema-history.monolith']));
-    expect(Object.values<any>(json.resource.google_bigquery_dataset).map((d) => d.dataset_id).sort()).toEqual(['ledger_cdc', 'monolith_cdc', 'risk_cdc']);
+    expect(topics).toEqual(
+      expect.arrayContaining(['monolith.wepay.users', 'monolith.wepay.payments', 'risk.risk.risk_scores', 'ledger.ledger.entries', 'schema-history.monolith']),
+    );
+    expect(
+      Object.values<any>(json.resource.google_bigquery_dataset)
+        .map((d) => d.dataset_id)
+        .sort(),
+    ).toEqual(['ledger_cdc', 'monolith_cdc', 'risk_cdc']);
     expect(json.provider.google).toEqual([{ project: 'acme-data-platform', region: 'us-central1' }]);
     // Only Terraform's own Kafka login is a variable: the connectors' passwords are files on the
     // Connect workers, read through the config provider, never passed to Terraform (audit #32).
@@ -89,7 +111,8 @@ describe('reference stacks', () => {
   test('no secret value given to any construct appears in the synthesized JSON', () => {
     const { outdir } = synthAll();
     const files: string[] = [];
-    const walk = (dir: string) => fs.readdirSync(dir, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : files.push(path.join(dir, e.name))));
+    const walk = (dir: string) =>
+      fs.readdirSync(dir, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : files.push(path.join(dir, e.name))));
     walk(outdir);
     const secretKey = /(password|secret|jaas|keyfile|token)/i;
     // Keys that name a secret or a secrets backend rather than hold a secret.
@@ -98,7 +121,8 @@ describe('reference stacks', () => {
     // A secret is a Terraform variable, a Secret Manager version, or a Kafka Connect config-provider
     // reference that the workers resolve from a mounted file (audit #32; escaped as $${…} for
     // Terraform, which sends ${…} to Connect): never a value.
-    const reference = /^(\$\{(var\.[a-z_]+|data\.google_secret_manager_secret_version\.[A-Za-z0-9_-]+\.secret_data)\}|\$\$\{secrets:\/[A-Za-z0-9._/-]+:[A-Za-z0-9._-]+\})$/;
+    const reference =
+      /^(\$\{(var\.[a-z_]+|data\.google_secret_manager_secret_version\.[A-Za-z0-9_-]+\.secret_data)\}|\$\$\{secrets:\/[A-Za-z0-9._/-]+:[A-Za-z0-9._-]+\})$/;
     let checked = 0;
     const visit = (value: unknown, key: string) => {
       if (value && typeof value === 'object') {
@@ -135,7 +159,8 @@ describe('bad props across stacks', () => {
         /Synth stopped: 3 problem\(s\); nothing was written\.\n {2}\[broken\/kafka\] kafkaVersion: "x" is not valid.*\n {2}\[broken\/t\] name: "bad topic" is not valid.*\n {2}\[broken\/t\] replicationFactor: 3 is not valid; allowed: an integer from 1 to the platform's broker count \(1\)/,
       );
       const written: string[] = [];
-      const walk = (dir: string) => fs.readdirSync(dir, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : written.push(e.name)));
+      const walk = (dir: string) =>
+        fs.readdirSync(dir, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : written.push(e.name)));
       walk(outdir);
       expect(written).toEqual([]);
     } finally {

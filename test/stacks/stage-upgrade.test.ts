@@ -47,9 +47,21 @@ describe('a company moving up a stage keeps every resource', () => {
 
   test('the identifying attributes that matter are really there', () => {
     const at3 = stages[3];
-    const id = (type: string, key: string) => [...at3.resources].filter(([a]) => a.startsWith(`${type}.`)).map(([, b]) => b[key]).sort();
+    const id = (type: string, key: string) =>
+      [...at3.resources]
+        .filter(([a]) => a.startsWith(`${type}.`))
+        .map(([, b]) => b[key])
+        .sort();
     expect(id('google_sql_database_instance', 'name')).toEqual(['ledger-db', 'monolith-db', 'payouts-db', 'risk-db']);
-    expect(id('google_bigquery_dataset', 'dataset_id')).toEqual(['integration_cdc', 'ledger_batch', 'ledger_cdc', 'monolith_batch', 'monolith_cdc', 'risk_batch', 'risk_cdc']);
+    expect(id('google_bigquery_dataset', 'dataset_id')).toEqual([
+      'integration_cdc',
+      'ledger_batch',
+      'ledger_cdc',
+      'monolith_batch',
+      'monolith_cdc',
+      'risk_batch',
+      'risk_cdc',
+    ]);
     // The BigQuery sinks write as the Connect workers' account (audit #2): no account per sink.
     expect(id('google_service_account', 'account_id')).toEqual(['airflow-wepay-airflow', 'kafka-connect']);
     expect(id('kafka-connect_connector', 'name')).toEqual([

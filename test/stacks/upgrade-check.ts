@@ -92,7 +92,8 @@ export function upgradeProblems(before: UpgradeSynth, after: UpgradeSynth): stri
     }
     const target = after.resources.get(move.to);
     if (!target) found.push(`${address}: moved to ${move.to}, which does not exist`);
-    else if (JSON.stringify(identity(address, body)) !== JSON.stringify(identity(move.to, target))) found.push(`${address}: moved to ${move.to} with other identifying attributes`);
+    else if (JSON.stringify(identity(address, body)) !== JSON.stringify(identity(move.to, target)))
+      found.push(`${address}: moved to ${move.to} with other identifying attributes`);
   }
   for (const m of after.moved) {
     if (!before.resources.has(m.from)) found.push(`moved block from ${m.from}: no such resource before the upgrade`);

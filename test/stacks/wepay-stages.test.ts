@@ -31,7 +31,11 @@ describe('wepay-2014 (stage 0)', () => {
       expect(i.settings.ip_configuration).toMatchObject({ ipv4_enabled: false, private_network: 'projects/acme-data-platform/global/networks/data-platform' });
     }
     expect(values(json, 'google_sql_user').map((u) => `${u.name} ${u.password}`)).toEqual(Array(3).fill('cdc ${var.mysql_cdc_password}'));
-    expect(values(json, 'google_sql_database').map((d) => d.name).sort()).toEqual(['ledger', 'risk', 'wepay']);
+    expect(
+      values(json, 'google_sql_database')
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(['ledger', 'risk', 'wepay']);
   });
 });
 
@@ -48,7 +52,11 @@ describe('wepay-2016 (stage 1)', () => {
       expect(() => execFileSync('python3', ['-m', 'py_compile', file], { stdio: 'pipe' })).not.toThrow();
     }
     expect(stack.company.batch!.sources.monolith.tables).toEqual({ 'wepay.users': 'users', 'wepay.merchants': 'merchants', 'wepay.payments': 'payments' });
-    expect(values(json, 'google_bigquery_dataset').map((d) => d.dataset_id).sort()).toEqual(['ledger_batch', 'monolith_batch', 'risk_batch']);
+    expect(
+      values(json, 'google_bigquery_dataset')
+        .map((d) => d.dataset_id)
+        .sort(),
+    ).toEqual(['ledger_batch', 'monolith_batch', 'risk_batch']);
   });
 });
 
@@ -67,7 +75,14 @@ describe('wepay-2019 (stage 3)', () => {
       ],
       'merchant-search-sink': ['monolith.wepay.merchants', 'profiles.profiles.merchant_profiles', 'profiles.profiles.storefronts'],
       'risk-graph-sink': ['monolith.wepay.users', 'monolith.wepay.payments', 'risk.risk.risk_scores', 'risk.risk.rules', 'balances.Holds'],
-      'finance-reporting-sink': ['ledger.ledger.entries', 'ledger.ledger.accounts', 'payouts.public.payouts', 'payouts.public.settlements', 'balances.Balances', 'balances.Holds'],
+      'finance-reporting-sink': [
+        'ledger.ledger.entries',
+        'ledger.ledger.accounts',
+        'payouts.public.payouts',
+        'payouts.public.settlements',
+        'balances.Balances',
+        'balances.Holds',
+      ],
       'risk-events-pubsub-sink': ['risk-events.risk.device_events'],
     });
     const connector = (name: string) => values(json, 'kafka-connect_connector').find((c) => c.name === name);
@@ -80,8 +95,12 @@ describe('wepay-2019 (stage 3)', () => {
     expect(values(json, 'kafka_user_scram_credential').map((u) => u.username)).toEqual(['cdc-risk-events']);
     const outputs = Object.values<any>(json.output).map((o) => String(o.value));
     expect(outputs.filter((o) => o.includes('cassandra.driver.config.file=/etc/debezium-cassandra/application.conf\n'))).toHaveLength(1);
-    expect(outputs.filter((o) => o.includes('basic.contact-points'))[0]).toContain('basic.contact-points = ["cassandra-1.data.internal:9042", "cassandra-2.data.internal:9042", "cassandra-3.data.internal:9042"]');
-    expect(values(json, 'google_sql_database_instance').find((i) => i.name === 'payouts-db').settings.database_flags).toEqual([{ name: 'cloudsql.logical_decoding', value: 'on' }]);
+    expect(outputs.filter((o) => o.includes('basic.contact-points'))[0]).toContain(
+      'basic.contact-points = ["cassandra-1.data.internal:9042", "cassandra-2.data.internal:9042", "cassandra-3.data.internal:9042"]',
+    );
+    expect(values(json, 'google_sql_database_instance').find((i) => i.name === 'payouts-db').settings.database_flags).toEqual([
+      { name: 'cloudsql.logical_decoding', value: 'on' },
+    ]);
   });
 
   test('audit #6: risk events reach Pub/Sub as written (ByteArrayConverter), on a topic the stack creates, published by the Connect workers', () => {
@@ -100,11 +119,15 @@ describe('wepay-2019 (stage 3)', () => {
     expect(sink.config.transforms).toBeUndefined();
     const [topic] = values(json, 'google_pubsub_topic').filter((t) => t.name === 'risk-events');
     expect(topic).toMatchObject({ project: 'acme-data-platform', name: 'risk-events' });
-    const publisher = values(json, 'google_pubsub_topic_iam_member').filter((m) => m.role === 'roles/pubsub.publisher' && String(m.topic).includes('risk-events'));
+    const publisher = values(json, 'google_pubsub_topic_iam_member').filter(
+      (m) => m.role === 'roles/pubsub.publisher' && String(m.topic).includes('risk-events'),
+    );
     // The Connect workers' own service account (the cluster's Google identity).
     expect(publisher.map((m) => m.member)).toEqual([expect.stringMatching(/^serviceAccount:\$\{google_service_account\.[\w-]+\.email\}$/)]);
     expect(stack.company.integration!.sinks['risk-events-pubsub-sink'].connectorClass).toBe('com.google.pubsub.kafka.sink.CloudPubSubSinkConnector');
     // Created only once the topic and the role exist.
-    expect(sink.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^google_pubsub_topic\./), expect.stringMatching(/^google_pubsub_topic_iam_member\./)]));
+    expect(sink.depends_on).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^google_pubsub_topic\./), expect.stringMatching(/^google_pubsub_topic_iam_member\./)]),
+    );
   });
 });

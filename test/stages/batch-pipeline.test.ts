@@ -16,7 +16,10 @@ const cloudSql = (stack: any, overrides: Partial<ConstructorParameters<typeof Cl
     region: 'us-central1',
     databaseName: 'shop',
     replicationPassword: SecretValue.fromVariable('shop_cdc_password'),
-    tables: [{ name: 'orders', primaryKey: ['id'] }, { name: 'billing.invoices', primaryKey: ['id'] }],
+    tables: [
+      { name: 'orders', primaryKey: ['id'] },
+      { name: 'billing.invoices', primaryKey: ['id'] },
+    ],
     ...overrides,
   });
 
@@ -72,8 +75,19 @@ describe('BatchPipeline with scheduled queries (default)', () => {
   });
 
   test('least privilege: job user in the project, editor of its dataset, user of its connection; the connection agent is a Cloud SQL client', () => {
-    const json = synth((stack) => new BatchPipeline(stack, 'batch', { sources: [cloudSql(stack), cloudSql(stack, { logicalName: 'crm', engine: 'mysql', databaseName: 'crm' })], project: 'acme-data', everyHours: 6 }));
-    expect(resources(json, 'google_service_account').map((a) => a.account_id).sort()).toEqual(['load-crm', 'load-shop']);
+    const json = synth(
+      (stack) =>
+        new BatchPipeline(stack, 'batch', {
+          sources: [cloudSql(stack), cloudSql(stack, { logicalName: 'crm', engine: 'mysql', databaseName: 'crm' })],
+          project: 'acme-data',
+          everyHours: 6,
+        }),
+    );
+    expect(
+      resources(json, 'google_service_account')
+        .map((a) => a.account_id)
+        .sort(),
+    ).toEqual(['load-crm', 'load-shop']);
     const grants = [
       ...resources(json, 'google_project_iam_member').map((m) => `project ${m.role} ${m.member}`),
       ...resources(json, 'google_bigquery_dataset_iam_member').map((m) => `dataset ${m.dataset_id} ${m.role} ${m.member}`),
@@ -104,7 +118,11 @@ describe('BatchPipeline with Cloud Composer', () => {
       project: 'acme-data',
       scheduler: 'composer',
       labels: { owner: 'data-platform' },
-      composer: { environmentName: 'acme-airflow', network: 'projects/acme-data/global/networks/data', subnetwork: 'projects/acme-data/regions/us-central1/subnetworks/data' },
+      composer: {
+        environmentName: 'acme-airflow',
+        network: 'projects/acme-data/global/networks/data',
+        subnetwork: 'projects/acme-data/regions/us-central1/subnetworks/data',
+      },
       ...extra,
     });
 
@@ -133,17 +151,33 @@ describe('BatchPipeline with Cloud Composer', () => {
       },
     });
     expect(resources(json, 'google_service_account').map((a) => a.account_id)).toEqual(['airflow-acme-airflow']);
-    expect(resources(json, 'google_project_iam_member').map((m) => m.role).sort()).toEqual(['roles/bigquery.jobUser', 'roles/composer.worker']);
-    expect(resources(json, 'google_bigquery_dataset_iam_member').map((m) => `${m.role} ${m.dataset_id}`.replace(/_[0-9A-F]{8}\./, '.')).sort()).toEqual([
+    expect(
+      resources(json, 'google_project_iam_member')
+        .map((m) => m.role)
+        .sort(),
+    ).toEqual(['roles/bigquery.jobUser', 'roles/composer.worker']);
+    expect(
+      resources(json, 'google_bigquery_dataset_iam_member')
+        .map((m) => `${m.role} ${m.dataset_id}`.replace(/_[0-9A-F]{8}\./, '.'))
+        .sort(),
+    ).toEqual([
       'roles/bigquery.dataEditor ${google_bigquery_dataset.batch_legacy_dataset.dataset_id}',
       'roles/bigquery.dataEditor ${google_bigquery_dataset.batch_shop_dataset.dataset_id}',
     ]);
-    expect(resources(json, 'google_secret_manager_secret').map((s) => s.secret_id).sort()).toEqual(['airflow-connections-legacy_db', 'airflow-connections-shop_db']);
-    expect(resources(json, 'google_secret_manager_secret_version').map((v) => v.secret_data).sort()).toEqual([
-      'mysql://cdc:${urlencode(var.mysql_password)}@mysql.internal:3306/app',
-      'postgresql://cdc:${urlencode(var.pg_password)}@pg.internal:5432/shop',
+    expect(
+      resources(json, 'google_secret_manager_secret')
+        .map((s) => s.secret_id)
+        .sort(),
+    ).toEqual(['airflow-connections-legacy_db', 'airflow-connections-shop_db']);
+    expect(
+      resources(json, 'google_secret_manager_secret_version')
+        .map((v) => v.secret_data)
+        .sort(),
+    ).toEqual(['mysql://cdc:${urlencode(var.mysql_password)}@mysql.internal:3306/app', 'postgresql://cdc:${urlencode(var.pg_password)}@pg.internal:5432/shop']);
+    expect(resources(json, 'google_secret_manager_secret_iam_member').map((m) => m.role)).toEqual([
+      'roles/secretmanager.secretAccessor',
+      'roles/secretmanager.secretAccessor',
     ]);
-    expect(resources(json, 'google_secret_manager_secret_iam_member').map((m) => m.role)).toEqual(['roles/secretmanager.secretAccessor', 'roles/secretmanager.secretAccessor']);
     expect(resources(json, 'google_bigquery_connection')).toEqual([]);
     expect(resources(json, 'google_bigquery_data_transfer_config')).toEqual([]);
   });
@@ -180,8 +214,16 @@ describe('BatchPipeline with Cloud Composer', () => {
     for (const dag of dags) expect({ file: dag.name, error: pyCompile(path.basename(dag.name), dag.content) }).toEqual({ file: dag.name, error: '' });
     // Names that need escaping in Python strings still compile.
     const odd = renderBatchDag({
-      dagId: 'odd', source: 'o"dd\\', engine: 'mysql', connectionId: 'c', project: 'p', dataset: 'd',
-      tables: [{ source: 'db.t$1', destination: 't_1' }], everyHours: 1, owner: "o'wner", retries: 0,
+      dagId: 'odd',
+      source: 'o"dd\\',
+      engine: 'mysql',
+      connectionId: 'c',
+      project: 'p',
+      dataset: 'd',
+      tables: [{ source: 'db.t$1', destination: 't_1' }],
+      everyHours: 1,
+      owner: "o'wner",
+      retries: 0,
     });
     expect(pyCompile('odd.py', odd)).toBe('');
     expect(pyCompile('broken.py', 'def (:\n')).not.toBe('');
@@ -192,23 +234,41 @@ describe('BatchPipeline validation', () => {
   test('scheduled queries reach only Cloud SQL; each bad prop is reported', () => {
     const found = problems((stack) => {
       new BatchPipeline(stack, 'batch', {
-        sources: [postgresSource(stack), cloudSql(stack, { logicalName: 'crm' }), new CloudSqlSourceDatabase(stack, 'crm2', { logicalName: 'crm', engine: 'mysql', region: 'r', databaseName: 'crm', tables: [{ name: 't', primaryKey: ['id'] }], replicationPassword: SecretValue.fromVariable('x') })],
+        sources: [
+          postgresSource(stack),
+          cloudSql(stack, { logicalName: 'crm' }),
+          new CloudSqlSourceDatabase(stack, 'crm2', {
+            logicalName: 'crm',
+            engine: 'mysql',
+            region: 'r',
+            databaseName: 'crm',
+            tables: [{ name: 't', primaryKey: ['id'] }],
+            replicationPassword: SecretValue.fromVariable('x'),
+          }),
+        ],
         project: 'acme-data',
         everyHours: 0,
         composer: { environmentName: 'x' },
       });
     });
-    expect(found).toEqual(expect.arrayContaining([
-      '[test/batch] sources[2].logicalName: "crm" is not valid; allowed: a logical name used by one source only',
-      '[test/batch] everyHours: 0 is not valid; allowed: an integer from 1 to 168',
-      "[test/batch] sources[0]: \"shop\" is not valid; allowed: a CloudSqlSourceDatabase: BigQuery federated queries reach only Cloud SQL; use scheduler 'composer' for other databases",
-      "[test/batch] composer: {\"environmentName\":\"x\"} is not valid; allowed: only with scheduler 'composer'",
-    ]));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        '[test/batch] sources[2].logicalName: "crm" is not valid; allowed: a logical name used by one source only',
+        '[test/batch] everyHours: 0 is not valid; allowed: an integer from 1 to 168',
+        '[test/batch] sources[0]: "shop" is not valid; allowed: a CloudSqlSourceDatabase: BigQuery federated queries reach only Cloud SQL; use scheduler \'composer\' for other databases',
+        '[test/batch] composer: {"environmentName":"x"} is not valid; allowed: only with scheduler \'composer\'',
+      ]),
+    );
   });
 
   test('composer settings and the scheduler name are checked', () => {
     const found = problems((stack) => {
-      new BatchPipeline(stack, 'a', { sources: [mysqlSource(stack)], project: 'acme-data', scheduler: 'composer', composer: { environmentName: 'Bad_Name', retries: 11, subnetwork: 'sub' } });
+      new BatchPipeline(stack, 'a', {
+        sources: [mysqlSource(stack)],
+        project: 'acme-data',
+        scheduler: 'composer',
+        composer: { environmentName: 'Bad_Name', retries: 11, subnetwork: 'sub' },
+      });
       new BatchPipeline(stack, 'b', { sources: [], project: 'acme-data', scheduler: 'cron' as any });
     });
     expect(found).toEqual([
@@ -257,7 +317,12 @@ describe('BatchPipeline apply-time checks', () => {
   test('audit #29: an image outside the API pattern, or of Composer 1 or 2.0.x (end of life), is refused at synth', () => {
     const found = problems((stack) => {
       const build = (id: string, imageVersion: string) =>
-        new BatchPipeline(stack, id, { sources: [mysqlSource(stack, { logicalName: `src-${id}` })], project: 'acme-data', scheduler: 'composer', composer: { environmentName: `env-${id}`, imageVersion } });
+        new BatchPipeline(stack, id, {
+          sources: [mysqlSource(stack, { logicalName: `src-${id}` })],
+          project: 'acme-data',
+          scheduler: 'composer',
+          composer: { environmentName: `env-${id}`, imageVersion },
+        });
       build('typo', 'composer2-airflow-2');
       build('one', 'composer-1.20.12-airflow-2.4.3');
       build('two-oh', 'composer-2.0.32-airflow-2.3.4');

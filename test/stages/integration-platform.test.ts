@@ -5,7 +5,14 @@ import { DebeziumCassandraAgent } from '../../constructs/connect/debezium-cassan
 import { ExternalSourceDatabase } from '../../constructs/sources/source-database';
 import { CloudSqlSourceDatabase } from '../../constructs/sources/cloud-sql-source-database';
 import { RealtimePipeline } from '../../constructs/stages/realtime-pipeline';
-import { IntegrationPlatform, IntegrationPlatformProps, IntegrationSink, resolveSelectors, RoutableTable, selectorMatches } from '../../constructs/stages/integration-platform';
+import {
+  IntegrationPlatform,
+  IntegrationPlatformProps,
+  IntegrationSink,
+  resolveSelectors,
+  RoutableTable,
+  selectorMatches,
+} from '../../constructs/stages/integration-platform';
 import { problems, resources, resourceWhere, synth, SynthJson } from '../helpers';
 import { connectCluster, kafkaCluster, mysqlSource, postgresSource } from '../fixtures';
 
@@ -17,9 +24,20 @@ const SINKS: IntegrationSink[] = [
     select: { label: 'search' },
     options: { connectionUrls: ['https://search:9200'], username: 'connect', password: SecretValue.fromVariable('search_password') },
   },
-  { kind: 'graph', name: 'graph-sink', select: [{ source: 'shop', table: 'orders' }, { source: 'legacy' }], options: { uri: 'neo4j+s://graph:7687', pattern: '(:Row{!id})' } },
+  {
+    kind: 'graph',
+    name: 'graph-sink',
+    select: [{ source: 'shop', table: 'orders' }, { source: 'legacy' }],
+    options: { uri: 'neo4j+s://graph:7687', pattern: '(:Row{!id})' },
+  },
   { kind: 'jdbc', name: 'finance-sink', select: { label: 'finance' }, options: { connectionUrl: 'jdbc:postgresql://reporting:5432/r', insertMode: 'upsert' } },
-  { kind: 'connector', name: 'events-pubsub', select: { source: 'events' }, connectorClass: 'com.google.pubsub.kafka.sink.CloudPubSubSinkConnector', config: { 'cps.project': 'acme-data', 'cps.topic': 'events' } },
+  {
+    kind: 'connector',
+    name: 'events-pubsub',
+    select: { source: 'events' },
+    connectorClass: 'com.google.pubsub.kafka.sink.CloudPubSubSinkConnector',
+    config: { 'cps.project': 'acme-data', 'cps.topic': 'events' },
+  },
 ];
 
 /** A stage-2 pipeline for `shop` (PostgreSQL), plus MySQL `legacy`, MongoDB `profiles` and Cassandra `events` added at stage 3. */
@@ -35,14 +53,29 @@ function build(stack: TerraformStack, overrides: Partial<IntegrationPlatformProp
   const realtime = new RealtimePipeline(stack, 'realtime', { kafka, connect, sources: [shop], warehouse: { project: 'acme-data' } });
   const legacy = mysqlSource(stack, { tables: [{ name: 'invoices', primaryKey: ['id'], labels: ['finance'] }] });
   const profiles = new DebeziumMongoDbSource(stack, 'profiles', {
-    cluster: connect, logicalName: 'profiles', connectionString: 'mongodb://m1:27017/?replicaSet=rs0', databaseName: 'profiles', heartbeatIntervalMs: 0,
+    cluster: connect,
+    logicalName: 'profiles',
+    connectionString: 'mongodb://m1:27017/?replicaSet=rs0',
+    databaseName: 'profiles',
+    heartbeatIntervalMs: 0,
     collections: [{ name: 'merchant_profiles', primaryKey: ['_id'], labels: ['search'] }],
   });
   const events = new DebeziumCassandraAgent(stack, 'events', {
-    kafka, logicalName: 'events', cassandraHosts: ['c1'], tables: [{ name: 'risk.device_events', primaryKey: ['device_id'] }], kafkaPassword: SecretValue.fromVariable('agent_password'),
+    kafka,
+    logicalName: 'events',
+    cassandraHosts: ['c1'],
+    tables: [{ name: 'risk.device_events', primaryKey: ['device_id'] }],
+    kafkaPassword: SecretValue.fromVariable('agent_password'),
   });
   return new IntegrationPlatform(stack, 'integration', {
-    kafka, connect, realtime, databases: [legacy], captures: [profiles, events], sinks: SINKS, warehouse: { project: 'acme-data' }, ...overrides,
+    kafka,
+    connect,
+    realtime,
+    databases: [legacy],
+    captures: [profiles, events],
+    sinks: SINKS,
+    warehouse: { project: 'acme-data' },
+    ...overrides,
   });
 }
 
@@ -78,8 +111,15 @@ describe('IntegrationPlatform', () => {
     expect(config('lake-sink')['topics.regex']).toBe('profiles\\..+|legacy\\..+');
     expect(config('lake-sink').topics).toBeUndefined();
     expect(config('lake-sink')).toMatchObject({ defaultDataset: 'lake', project: 'acme-data', upsertEnabled: 'true', kafkaKeyFieldName: 'kafka_key' });
-    expect(config('search-sink')).toMatchObject({ topics: 'shop.public.merchants,profiles.profiles.merchant_profiles', 'connector.class': 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector' });
-    expect(config('graph-sink')).toMatchObject({ topics: 'shop.public.orders,legacy.app.invoices', 'neo4j.pattern.topic.shop.public.orders': '(:Row{!id})', 'neo4j.pattern.topic.legacy.app.invoices': '(:Row{!id})' });
+    expect(config('search-sink')).toMatchObject({
+      topics: 'shop.public.merchants,profiles.profiles.merchant_profiles',
+      'connector.class': 'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector',
+    });
+    expect(config('graph-sink')).toMatchObject({
+      topics: 'shop.public.orders,legacy.app.invoices',
+      'neo4j.pattern.topic.shop.public.orders': '(:Row{!id})',
+      'neo4j.pattern.topic.legacy.app.invoices': '(:Row{!id})',
+    });
     expect(config('finance-sink')).toMatchObject({ topics: 'shop.public.orders,legacy.app.invoices', 'insert.mode': 'upsert' });
     expect(config('events-pubsub')).toEqual({
       name: 'events-pubsub',
@@ -94,14 +134,42 @@ describe('IntegrationPlatform', () => {
 
   test('topics for what it captures; nothing of the realtime pipeline is re-created', () => {
     const json = synth((stack) => build(stack));
-    const topics = Object.entries<any>(json.resource.kafka_topic).filter(([k]) => k.startsWith('integration_')).map(([, t]) => t.name).sort();
-    expect(topics).toEqual(['__debezium-heartbeat.legacy', 'events.risk.device_events', 'legacy.app.invoices', 'profiles.profiles.merchant_profiles', 'schema-history.legacy']);
+    const topics = Object.entries<any>(json.resource.kafka_topic)
+      .filter(([k]) => k.startsWith('integration_'))
+      .map(([, t]) => t.name)
+      .sort();
+    expect(topics).toEqual([
+      '__debezium-heartbeat.legacy',
+      'events.risk.device_events',
+      'legacy.app.invoices',
+      'profiles.profiles.merchant_profiles',
+      'schema-history.legacy',
+    ]);
     const names = resources(json, 'kafka_topic').map((t) => t.name);
     expect(names.filter((n) => n === 'shop.public.orders')).toHaveLength(1);
-    expect(resources(json, 'kafka-connect_connector').map((c) => c.name).sort()).toEqual([
-      'events-pubsub', 'finance-sink', 'graph-sink', 'lake-sink', 'legacy-mysql-source', 'profiles-mongodb-source', 'search-sink', 'shop-bigquery-sink', 'shop-postgres-source',
+    expect(
+      resources(json, 'kafka-connect_connector')
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual([
+      'events-pubsub',
+      'finance-sink',
+      'graph-sink',
+      'lake-sink',
+      'legacy-mysql-source',
+      'profiles-mongodb-source',
+      'search-sink',
+      'shop-bigquery-sink',
+      'shop-postgres-source',
     ]);
-    expect(resources(json, 'google_bigquery_dataset').map((d) => [d.dataset_id, d.labels]).sort()).toEqual([['lake', { stage: 'integration' }], ['shop_cdc', { stage: 'realtime', source: 'shop' }]]);
+    expect(
+      resources(json, 'google_bigquery_dataset')
+        .map((d) => [d.dataset_id, d.labels])
+        .sort(),
+    ).toEqual([
+      ['lake', { stage: 'integration' }],
+      ['shop_cdc', { stage: 'realtime', source: 'shop' }],
+    ]);
     // The BigQuery sinks write as the Connect workers' account (audit #2): no account of their own.
     expect(resources(json, 'google_service_account')).toEqual([]);
   });
@@ -111,41 +179,49 @@ describe('IntegrationPlatform', () => {
     const workers = 'serviceAccount:kafka-connect@acme-data.iam.gserviceaccount.com';
     const lake = resources(json, 'google_bigquery_dataset_iam_member').filter((m) => /integration_sink-lake-sink_dataset/.test(m.dataset_id));
     expect(lake.map((m) => `${m.role} ${m.member}`)).toEqual([`roles/bigquery.dataEditor ${workers}`]);
-    expect(resources(json, 'google_project_iam_member').filter((m) => m.member === workers).map((m) => `${m.project} ${m.role}`)).toEqual(['acme-data roles/bigquery.jobUser']);
-    const keyed = synth((stack) => build(stack, { sinks: [{ ...SINKS[0], keySource: 'JSON', keyJson: SecretValue.fromSecretManager('lake-key') } as IntegrationSink] }));
+    expect(
+      resources(json, 'google_project_iam_member')
+        .filter((m) => m.member === workers)
+        .map((m) => `${m.project} ${m.role}`),
+    ).toEqual(['acme-data roles/bigquery.jobUser']);
+    const keyed = synth((stack) =>
+      build(stack, { sinks: [{ ...SINKS[0], keySource: 'JSON', keyJson: SecretValue.fromSecretManager('lake-key') } as IntegrationSink] }),
+    );
     expect(resources(keyed, 'google_service_account').map((a) => a.account_id)).toEqual(['sink-lake-sink']);
   });
 
   test('the exact ACLs: produce for each capture, consume for each sink, none the realtime pipeline already grants', () => {
     const json = synth((stack) => build(stack));
-    expect(platformAcls(json)).toEqual([
-      // The Cassandra agent produces under its own user.
-      'User:cdc-events Describe Topic:Prefixed:events.',
-      'User:cdc-events Write Topic:Prefixed:events.',
-      // Debezium MySQL: its topics, heartbeat and schema history.
-      'User:connect Describe Topic:Literal:__debezium-heartbeat.legacy',
-      'User:connect Describe Topic:Literal:schema-history.legacy',
-      'User:connect Describe Topic:Prefixed:legacy.',
-      'User:connect Describe Topic:Prefixed:profiles.',
-      'User:connect DescribeConfigs Topic:Literal:schema-history.legacy',
-      'User:connect Read Group:Literal:connect-events-pubsub',
-      'User:connect Read Group:Literal:connect-finance-sink',
-      'User:connect Read Group:Literal:connect-graph-sink',
-      'User:connect Read Group:Literal:connect-lake-sink',
-      'User:connect Read Group:Literal:connect-search-sink',
-      'User:connect Read Group:Literal:legacy-schemahistory',
-      'User:connect Read Topic:Literal:events.risk.device_events',
-      'User:connect Read Topic:Literal:schema-history.legacy',
-      'User:connect Read Topic:Prefixed:legacy.',
-      'User:connect Read Topic:Prefixed:profiles.',
-      'User:connect Write Topic:Literal:__debezium-heartbeat.legacy',
-      'User:connect Write Topic:Literal:schema-history.legacy',
-      'User:connect Write Topic:Prefixed:legacy.',
-      'User:connect Write Topic:Prefixed:profiles.',
-      // Sinks reading the agent's topic need Describe too (the agent's ACLs are for its own user);
-      // the search sink's literal read of profiles.profiles.merchant_profiles is covered by the lake sink's prefix.
-      'User:connect Describe Topic:Literal:events.risk.device_events',
-    ].sort());
+    expect(platformAcls(json)).toEqual(
+      [
+        // The Cassandra agent produces under its own user.
+        'User:cdc-events Describe Topic:Prefixed:events.',
+        'User:cdc-events Write Topic:Prefixed:events.',
+        // Debezium MySQL: its topics, heartbeat and schema history.
+        'User:connect Describe Topic:Literal:__debezium-heartbeat.legacy',
+        'User:connect Describe Topic:Literal:schema-history.legacy',
+        'User:connect Describe Topic:Prefixed:legacy.',
+        'User:connect Describe Topic:Prefixed:profiles.',
+        'User:connect DescribeConfigs Topic:Literal:schema-history.legacy',
+        'User:connect Read Group:Literal:connect-events-pubsub',
+        'User:connect Read Group:Literal:connect-finance-sink',
+        'User:connect Read Group:Literal:connect-graph-sink',
+        'User:connect Read Group:Literal:connect-lake-sink',
+        'User:connect Read Group:Literal:connect-search-sink',
+        'User:connect Read Group:Literal:legacy-schemahistory',
+        'User:connect Read Topic:Literal:events.risk.device_events',
+        'User:connect Read Topic:Literal:schema-history.legacy',
+        'User:connect Read Topic:Prefixed:legacy.',
+        'User:connect Read Topic:Prefixed:profiles.',
+        'User:connect Write Topic:Literal:__debezium-heartbeat.legacy',
+        'User:connect Write Topic:Literal:schema-history.legacy',
+        'User:connect Write Topic:Prefixed:legacy.',
+        'User:connect Write Topic:Prefixed:profiles.',
+        // Sinks reading the agent's topic need Describe too (the agent's ACLs are for its own user);
+        // the search sink's literal read of profiles.profiles.merchant_profiles is covered by the lake sink's prefix.
+        'User:connect Describe Topic:Literal:events.risk.device_events',
+      ].sort(),
+    );
   });
 
   test('audit #15: every connector, capture or sink, is created after its topics and the ACLs its tasks need, wherever those ACLs are declared', () => {
@@ -157,7 +233,16 @@ describe('IntegrationPlatform', () => {
     };
     const deps = (name: string) => {
       const d: string[] = resourceWhere(json, 'kafka-connect_connector', 'name', name).depends_on ?? [];
-      return { topics: d.filter((x) => x.startsWith('kafka_topic.')).map(topicAt).sort(), acls: d.filter((x) => x.startsWith('kafka_acl.')).map(aclAt).sort() };
+      return {
+        topics: d
+          .filter((x) => x.startsWith('kafka_topic.'))
+          .map(topicAt)
+          .sort(),
+        acls: d
+          .filter((x) => x.startsWith('kafka_acl.'))
+          .map(aclAt)
+          .sort(),
+      };
     };
     // A capture given to the platform (MongoDB): its topics and produce ACLs, created here.
     expect(deps('profiles-mongodb-source')).toEqual({
@@ -193,13 +278,19 @@ describe('IntegrationPlatform', () => {
     });
     expect(deps('events-pubsub')).toEqual({
       topics: ['events.risk.device_events'],
-      acls: ['User:connect Describe Topic:Literal:events.risk.device_events', 'User:connect Read Group:Literal:connect-events-pubsub', 'User:connect Read Topic:Literal:events.risk.device_events'],
+      acls: [
+        'User:connect Describe Topic:Literal:events.risk.device_events',
+        'User:connect Read Group:Literal:connect-events-pubsub',
+        'User:connect Read Topic:Literal:events.risk.device_events',
+      ],
     });
   });
 
   test('audit #3: a MySQL database captured here reads its schema history with an explicit group, the one granted', () => {
     const json = synth((stack) => build(stack));
-    expect(resourceWhere(json, 'kafka-connect_connector', 'name', 'legacy-mysql-source').config['schema.history.internal.consumer.group.id']).toBe('legacy-schemahistory');
+    expect(resourceWhere(json, 'kafka-connect_connector', 'name', 'legacy-mysql-source').config['schema.history.internal.consumer.group.id']).toBe(
+      'legacy-schemahistory',
+    );
     expect(platformAcls(json).filter((a) => a.includes('schemahistory'))).toEqual(['User:connect Read Group:Literal:legacy-schemahistory']);
   });
 
@@ -208,34 +299,57 @@ describe('IntegrationPlatform', () => {
       build(stack, {
         databases: [
           new CloudSqlSourceDatabase(stack, 'legacy-db', {
-            logicalName: 'legacy', engine: 'mysql', region: 'us-central1', databaseName: 'app',
-            replicationPassword: SecretValue.fromVariable('legacy_cdc_password'), tables: [{ name: 'invoices', primaryKey: ['id'], labels: ['finance'] }],
+            logicalName: 'legacy',
+            engine: 'mysql',
+            region: 'us-central1',
+            databaseName: 'app',
+            replicationPassword: SecretValue.fromVariable('legacy_cdc_password'),
+            tables: [{ name: 'invoices', primaryKey: ['id'], labels: ['finance'] }],
           }),
         ],
       }),
     );
     const source = resourceWhere(json, 'kafka-connect_connector', 'name', 'legacy-mysql-source');
-    expect(source.depends_on).toEqual(expect.arrayContaining([
-      ...Object.keys(json.resource.google_sql_database).map((k) => `google_sql_database.${k}`),
-      ...Object.keys(json.resource.google_sql_user).map((k) => `google_sql_user.${k}`),
-    ]));
+    expect(source.depends_on).toEqual(
+      expect.arrayContaining([
+        ...Object.keys(json.resource.google_sql_database).map((k) => `google_sql_database.${k}`),
+        ...Object.keys(json.resource.google_sql_user).map((k) => `google_sql_user.${k}`),
+      ]),
+    );
   });
 
   test('one path: a database captured here and the same database in a realtime pipeline get the same capture config, topics and grants', () => {
     const here = synth((stack) => {
       const kafka = kafkaCluster(stack);
       const connect = connectCluster(stack, kafka);
-      new IntegrationPlatform(stack, 'integration', { kafka, connect, databases: [mysqlSource(stack)], sinks: [{ kind: 'connector', name: 'any', select: { source: 'legacy' }, topicsAs: 'regex', connectorClass: 'com.acme.Sink' }] });
+      new IntegrationPlatform(stack, 'integration', {
+        kafka,
+        connect,
+        databases: [mysqlSource(stack)],
+        sinks: [{ kind: 'connector', name: 'any', select: { source: 'legacy' }, topicsAs: 'regex', connectorClass: 'com.acme.Sink' }],
+      });
     });
     const realtime = synth((stack) => {
       const kafka = kafkaCluster(stack);
-      new RealtimePipeline(stack, 'realtime', { kafka, connect: connectCluster(stack, kafka), sources: [mysqlSource(stack)], warehouse: { project: 'acme-data' } });
+      new RealtimePipeline(stack, 'realtime', {
+        kafka,
+        connect: connectCluster(stack, kafka),
+        sources: [mysqlSource(stack)],
+        warehouse: { project: 'acme-data' },
+      });
     });
     const capture = (json: SynthJson) => resourceWhere(json, 'kafka-connect_connector', 'name', 'legacy-mysql-source').config;
     expect(capture(here)).toEqual(capture(realtime));
-    const topics = (json: SynthJson) => resources(json, 'kafka_topic').map((t) => `${t.name} ${t.partitions}×${t.replication_factor} ${JSON.stringify(t.config)}`).sort();
+    const topics = (json: SynthJson) =>
+      resources(json, 'kafka_topic')
+        .map((t) => `${t.name} ${t.partitions}×${t.replication_factor} ${JSON.stringify(t.config)}`)
+        .sort();
     expect(topics(here)).toEqual(topics(realtime));
-    const captureAcls = (json: SynthJson) => resources(json, 'kafka_acl').map((a) => `${a.acl_operation} ${a.resource_type}:${a.resource_pattern_type_filter}:${a.resource_name}`).filter((a) => !a.includes('connect-')).sort();
+    const captureAcls = (json: SynthJson) =>
+      resources(json, 'kafka_acl')
+        .map((a) => `${a.acl_operation} ${a.resource_type}:${a.resource_pattern_type_filter}:${a.resource_name}`)
+        .filter((a) => !a.includes('connect-'))
+        .sort();
     expect(captureAcls(here)).toEqual(captureAcls(realtime));
   });
 
@@ -304,12 +418,18 @@ describe('IntegrationPlatform: each sink on the event shape of each source', () 
           { kind: 'jdbc', name: 'j', select: { source: 'events' }, options: { connectionUrl: 'jdbc:postgresql://r:5432/r', flavor: 'debezium' } },
           { kind: 'search', name: 's', select: { source: 'events' }, options: { connectionUrls: ['https://s:9200'] } },
           { kind: 'graph', name: 'g', select: { source: 'events' }, options: { uri: 'bolt://g:7687' } },
-          { kind: 'pubsub', name: 'p', select: { source: 'events' }, options: { project: 'acme-data', pubsubTopic: 'events', publisherMember: 'serviceAccount:connect@acme-data.iam.gserviceaccount.com' } },
+          {
+            kind: 'pubsub',
+            name: 'p',
+            select: { source: 'events' },
+            options: { project: 'acme-data', pubsubTopic: 'events', publisherMember: 'serviceAccount:connect@acme-data.iam.gserviceaccount.com' },
+          },
           { kind: 'connector', name: 'c', select: { source: 'events' }, connectorClass: 'com.acme.CassandraAwareSink' },
         ],
       }),
     );
-    const why = "(Debezium's Cassandra agent writes each column as a cell struct {value, deletion_ts, set} with no 'before', deletes as rows of deleted cells, and Debezium has no transform that flattens them). Route cassandra topics to a Pub/Sub sink, which forwards the events as written, or to a connector sink with a transform chain of your own";
+    const why =
+      "(Debezium's Cassandra agent writes each column as a cell struct {value, deletion_ts, set} with no 'before', deletes as rows of deleted cells, and Debezium has no transform that flattens them). Route cassandra topics to a Pub/Sub sink, which forwards the events as written, or to a connector sink with a transform chain of your own";
     expect(found).toEqual([
       `[test/integration] sinks[0].select: "cassandra: events.risk.device_events" is not valid; allowed: change events BigQuery sink bq can write: postgres, mysql, mariadb, mongodb, spanner ${why}`,
       `[test/integration/sink-j/sink] sources[0]: "cassandra: events.risk.device_events" is not valid; allowed: change events JDBC sink j can write: postgres, mysql, mariadb, mongodb, spanner ${why}`,
@@ -350,9 +470,9 @@ describe('IntegrationPlatform validation', () => {
       }),
     );
     expect(found).toEqual([
-      "[test/integration] databaseOptions['nope']: \"nope\" is not valid; allowed: the logical name of one of the databases: legacy",
+      '[test/integration] databaseOptions[\'nope\']: "nope" is not valid; allowed: the logical name of one of the databases: legacy',
       '[test/integration] sinks[0]: "bq" is not valid; allowed: a BigQuery sink only with the warehouse prop set',
-      "[test/integration] sinks[1].topicsAs: \"regex\" is not valid; allowed: 'list' for jdbc sinks, which configure each topic",
+      '[test/integration] sinks[1].topicsAs: "regex" is not valid; allowed: \'list\' for jdbc sinks, which configure each topic',
       '[test/integration] sinks[2].select: {} is not valid; allowed: at least one of source, table and label',
       '[test/integration] sinks[3].name: "g" is not valid; allowed: a sink name used once',
       '[test/integration] sinks[3].topicsAs: "both" is not valid; allowed: list or regex',
@@ -367,7 +487,22 @@ describe('IntegrationPlatform validation', () => {
       const connect = connectCluster(stack, kafka);
       const shop = postgresSource(stack);
       const realtime = new RealtimePipeline(stack, 'realtime', { kafka, connect, sources: [shop], warehouse: { project: 'acme-data' } });
-      new IntegrationPlatform(stack, 'integration', { kafka, connect, realtime, databases: [new ExternalSourceDatabase(stack, 'dup', { logicalName: 'shop', engine: 'mysql', host: 'h', databaseName: 'd', tables: [{ name: 't', primaryKey: ['id'] }], replicationPassword: SecretValue.fromVariable('p') })], sinks: [] });
+      new IntegrationPlatform(stack, 'integration', {
+        kafka,
+        connect,
+        realtime,
+        databases: [
+          new ExternalSourceDatabase(stack, 'dup', {
+            logicalName: 'shop',
+            engine: 'mysql',
+            host: 'h',
+            databaseName: 'd',
+            tables: [{ name: 't', primaryKey: ['id'] }],
+            replicationPassword: SecretValue.fromVariable('p'),
+          }),
+        ],
+        sinks: [],
+      });
     });
     expect(found).toEqual([
       '[test/integration] sources: "shop" is not valid; allowed: each source name once across realtime, databases and captures',

@@ -29,35 +29,65 @@ describe('RealtimePipeline', () => {
       'shop.billing.invoices',
       'shop.public.orders',
     ]);
-    expect(topics['shop.public.orders']).toMatchObject({ partitions: 6, replication_factor: 3, config: { 'cleanup.policy': 'compact', 'min.insync.replicas': '2' } });
-    expect(topics['schema-history.legacy']).toMatchObject({ partitions: 1, config: { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' } });
+    expect(topics['shop.public.orders']).toMatchObject({
+      partitions: 6,
+      replication_factor: 3,
+      config: { 'cleanup.policy': 'compact', 'min.insync.replicas': '2' },
+    });
+    expect(topics['schema-history.legacy']).toMatchObject({
+      partitions: 1,
+      config: { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' },
+    });
   });
 
   test('one source connector and one BigQuery sink per database, wired to its topics and dataset', () => {
     const json = synth((stack) => build(stack));
-    const connectors = resources(json, 'kafka-connect_connector').map((c) => c.name).sort();
+    const connectors = resources(json, 'kafka-connect_connector')
+      .map((c) => c.name)
+      .sort();
     expect(connectors).toEqual(['legacy-bigquery-sink', 'legacy-mysql-source', 'shop-bigquery-sink', 'shop-postgres-source']);
     const sink = resourceWhere(json, 'kafka-connect_connector', 'name', 'shop-bigquery-sink');
-    expect(sink.config).toMatchObject({ topics: 'shop.public.orders,shop.billing.invoices', defaultDataset: 'shop_cdc', project: 'acme-data', upsertEnabled: 'true', deleteEnabled: 'true', kafkaKeyFieldName: 'kafka_key' });
-    const datasets = resources(json, 'google_bigquery_dataset').map((d) => [d.dataset_id, d.labels]).sort();
+    expect(sink.config).toMatchObject({
+      topics: 'shop.public.orders,shop.billing.invoices',
+      defaultDataset: 'shop_cdc',
+      project: 'acme-data',
+      upsertEnabled: 'true',
+      deleteEnabled: 'true',
+      kafkaKeyFieldName: 'kafka_key',
+    });
+    const datasets = resources(json, 'google_bigquery_dataset')
+      .map((d) => [d.dataset_id, d.labels])
+      .sort();
     expect(datasets).toEqual([
       ['legacy_cdc', { stage: 'realtime', source: 'legacy' }],
       ['shop_cdc', { stage: 'realtime', source: 'shop' }],
     ]);
     const editors = resources(json, 'google_bigquery_dataset_iam_member');
     expect(editors).toHaveLength(2);
-    editors.forEach((m) => expect(m).toMatchObject({ role: 'roles/bigquery.dataEditor', member: 'serviceAccount:kafka-connect@acme-data.iam.gserviceaccount.com' }));
+    editors.forEach((m) =>
+      expect(m).toMatchObject({ role: 'roles/bigquery.dataEditor', member: 'serviceAccount:kafka-connect@acme-data.iam.gserviceaccount.com' }),
+    );
   });
 
   test("audit #2: the sinks write as the Connect workers' own account (APPLICATION_DEFAULT): it gets write on each dataset and Job User; no unused per-sink account", () => {
     const json = synth((stack) => build(stack));
     const workers = 'serviceAccount:kafka-connect@acme-data.iam.gserviceaccount.com';
-    expect(resources(json, 'kafka-connect_connector').filter((c) => c.name.endsWith('-bigquery-sink')).map((c) => c.config.keySource)).toEqual(['APPLICATION_DEFAULT', 'APPLICATION_DEFAULT']);
-    expect(resources(json, 'google_bigquery_dataset_iam_member').map((m) => `${m.dataset_id} ${m.role} ${m.member}`).sort()).toEqual([
+    expect(
+      resources(json, 'kafka-connect_connector')
+        .filter((c) => c.name.endsWith('-bigquery-sink'))
+        .map((c) => c.config.keySource),
+    ).toEqual(['APPLICATION_DEFAULT', 'APPLICATION_DEFAULT']);
+    expect(
+      resources(json, 'google_bigquery_dataset_iam_member')
+        .map((m) => `${m.dataset_id} ${m.role} ${m.member}`)
+        .sort(),
+    ).toEqual([
       expect.stringMatching(new RegExp(`^\\$\\{google_bigquery_dataset\\.rt_legacy_dataset_[0-9A-F]+\\.dataset_id\\} roles/bigquery\\.dataEditor ${workers}$`)),
       expect.stringMatching(new RegExp(`^\\$\\{google_bigquery_dataset\\.rt_shop_dataset_[0-9A-F]+\\.dataset_id\\} roles/bigquery\\.dataEditor ${workers}$`)),
     ]);
-    expect(resources(json, 'google_project_iam_member').map((m) => `${m.project} ${m.role} ${m.member}`)).toEqual([`acme-data roles/bigquery.jobUser ${workers}`]);
+    expect(resources(json, 'google_project_iam_member').map((m) => `${m.project} ${m.role} ${m.member}`)).toEqual([
+      `acme-data roles/bigquery.jobUser ${workers}`,
+    ]);
     expect(resources(json, 'google_service_account')).toEqual([]);
   });
 
@@ -65,18 +95,32 @@ describe('RealtimePipeline', () => {
     const withKey = synth((stack) => {
       const kafka = kafkaCluster(stack);
       new RealtimePipeline(stack, 'rt', {
-        kafka, connect: connectCluster(stack, kafka), sources: [postgresSource(stack)], warehouse: { project: 'acme-data' },
+        kafka,
+        connect: connectCluster(stack, kafka),
+        sources: [postgresSource(stack)],
+        warehouse: { project: 'acme-data' },
         sink: { keySource: 'JSON', keyJson: SecretValue.fromSecretManager('kcbq-key') },
       });
     });
     expect(resources(withKey, 'google_service_account').map((a) => a.account_id)).toEqual(['sink-shop']);
     expect(resources(withKey, 'google_bigquery_dataset_iam_member')).toEqual([
-      expect.objectContaining({ role: 'roles/bigquery.dataEditor', member: expect.stringMatching(/^serviceAccount:\$\{google_service_account\.rt_shop_sink-account_[0-9A-F]+\.email\}$/) }),
+      expect.objectContaining({
+        role: 'roles/bigquery.dataEditor',
+        member: expect.stringMatching(/^serviceAccount:\$\{google_service_account\.rt_shop_sink-account_[0-9A-F]+\.email\}$/),
+      }),
     ]);
-    expect(problems((stack) => {
-      const kafka = kafkaCluster(stack);
-      new RealtimePipeline(stack, 'rt', { kafka, connect: connectCluster(stack, kafka), sources: [postgresSource(stack)], warehouse: { project: 'acme-data' }, sink: { createServiceAccount: true } });
-    })).toEqual([
+    expect(
+      problems((stack) => {
+        const kafka = kafkaCluster(stack);
+        new RealtimePipeline(stack, 'rt', {
+          kafka,
+          connect: connectCluster(stack, kafka),
+          sources: [postgresSource(stack)],
+          warehouse: { project: 'acme-data' },
+          sink: { createServiceAccount: true },
+        });
+      }),
+    ).toEqual([
       "[test/rt] sink.createServiceAccount: true is not valid; allowed: false with keySource 'APPLICATION_DEFAULT': the sinks write as the Connect workers' service account, which gets the grants; a per-sink account is only for a JSON or FILE key",
     ]);
   });
@@ -99,7 +143,11 @@ describe('RealtimePipeline', () => {
       const a = json.resource.kafka_acl[address.replace(/^kafka_acl\./, '')];
       return `${a.acl_operation} ${a.resource_type}:${a.resource_pattern_type_filter}:${a.resource_name}`;
     };
-    const aclsOf = (name: string) => resourceWhere(json, 'kafka-connect_connector', 'name', name).depends_on.filter((d: string) => d.startsWith('kafka_acl.')).map(aclAt).sort();
+    const aclsOf = (name: string) =>
+      resourceWhere(json, 'kafka-connect_connector', 'name', name)
+        .depends_on.filter((d: string) => d.startsWith('kafka_acl.'))
+        .map(aclAt)
+        .sort();
     // Debezium MySQL: its table topics (prefix), heartbeat and schema history (written and read back with its group).
     expect(aclsOf('legacy-mysql-source')).toEqual([
       'Describe Topic:Literal:__debezium-heartbeat.legacy',
@@ -118,7 +166,11 @@ describe('RealtimePipeline', () => {
       'Write Topic:Literal:__debezium-heartbeat.shop',
       'Write Topic:Prefixed:shop.',
     ]);
-    expect(aclsOf('shop-bigquery-sink')).toEqual(['Describe Topic:Prefixed:shop.', 'Read Group:Literal:connect-shop-bigquery-sink', 'Read Topic:Prefixed:shop.']);
+    expect(aclsOf('shop-bigquery-sink')).toEqual([
+      'Describe Topic:Prefixed:shop.',
+      'Read Group:Literal:connect-shop-bigquery-sink',
+      'Read Topic:Prefixed:shop.',
+    ]);
   });
 
   test('audit #3: MySQL schema history is read back with an explicit consumer group, exactly the one the Connect workers may read with', () => {
@@ -126,15 +178,21 @@ describe('RealtimePipeline', () => {
     const source = resourceWhere(json, 'kafka-connect_connector', 'name', 'legacy-mysql-source');
     // Debezium 3.0-3.5 subscribe with group.id = <topic.prefix>-schemahistory unless told; 3.6+ assign, and fetch committed offsets with it.
     expect(source.config['schema.history.internal.consumer.group.id']).toBe('legacy-schemahistory');
-    expect(aclSet(json).filter((a) => a.includes(' Group:') && a.includes('schemahistory'))).toEqual(['Allow User:connect Read Group:Literal:legacy-schemahistory']);
+    expect(aclSet(json).filter((a) => a.includes(' Group:') && a.includes('schemahistory'))).toEqual([
+      'Allow User:connect Read Group:Literal:legacy-schemahistory',
+    ]);
   });
 
   test('audit #16: a source connector is created after the Cloud SQL database and replication user it logs in with', () => {
     const json = synth((stack) => {
       const kafka = kafkaCluster(stack);
       const db = new CloudSqlSourceDatabase(stack, 'shop', {
-        logicalName: 'shop', engine: 'mysql', region: 'us-central1', databaseName: 'shop',
-        replicationPassword: SecretValue.fromVariable('shop_cdc_password'), tables: [{ name: 'orders', primaryKey: ['id'] }],
+        logicalName: 'shop',
+        engine: 'mysql',
+        region: 'us-central1',
+        databaseName: 'shop',
+        replicationPassword: SecretValue.fromVariable('shop_cdc_password'),
+        tables: [{ name: 'orders', primaryKey: ['id'] }],
       });
       new RealtimePipeline(stack, 'rt', { kafka, connect: connectCluster(stack, kafka), sources: [db], warehouse: { project: 'acme-data' } });
     });
@@ -145,7 +203,9 @@ describe('RealtimePipeline', () => {
     expect(user).toHaveLength(1);
     expect(source.depends_on).toEqual(expect.arrayContaining([...database, ...user]));
     // The sink has nothing to wait for on the database side.
-    expect(resourceWhere(json, 'kafka-connect_connector', 'name', 'shop-bigquery-sink').depends_on.filter((d: string) => d.startsWith('google_sql'))).toEqual([]);
+    expect(resourceWhere(json, 'kafka-connect_connector', 'name', 'shop-bigquery-sink').depends_on.filter((d: string) => d.startsWith('google_sql'))).toEqual(
+      [],
+    );
   });
 
   test('grants the Connect principal exactly what capture and sinks need', () => {
@@ -189,7 +249,11 @@ describe('RealtimePipeline', () => {
     expect(sink.config['transforms.unwrap.delete.tombstone.handling.mode']).toBe('rewrite');
     expect(sink.config.defaultDataset).toBe('raw_shop');
     expect(resourceWhere(json, 'kafka-connect_connector', 'name', 'shop-postgres-source').config['snapshot.mode']).toBe('no_data');
-    expect(resources(json, 'kafka_topic').map((t) => t.name).sort()).toEqual(['shop.billing.invoices', 'shop.public.orders']);
+    expect(
+      resources(json, 'kafka_topic')
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(['shop.billing.invoices', 'shop.public.orders']);
     expect(resources(json, 'kafka_topic').every((t) => t.partitions === 24)).toBe(true);
     expect(resources(json, 'google_service_account')).toEqual([]);
   });
@@ -200,15 +264,28 @@ describe('RealtimePipeline', () => {
       new RealtimePipeline(stack, 'rt', {
         kafka,
         connect: connectCluster(stack, kafka),
-        sources: [postgresSource(stack), postgresSource(stack, { logicalName: 'shop2' }), new ExternalSourceDatabase(stack, 'dup', { logicalName: 'shop', engine: 'mysql', host: 'h', databaseName: 'd', tables: [{ name: 't', primaryKey: ['id'] }], replicationPassword: SecretValue.fromVariable('p') })],
+        sources: [
+          postgresSource(stack),
+          postgresSource(stack, { logicalName: 'shop2' }),
+          new ExternalSourceDatabase(stack, 'dup', {
+            logicalName: 'shop',
+            engine: 'mysql',
+            host: 'h',
+            databaseName: 'd',
+            tables: [{ name: 't', primaryKey: ['id'] }],
+            replicationPassword: SecretValue.fromVariable('p'),
+          }),
+        ],
         warehouse: { project: 'acme-data' },
         sourceOptions: { nope: {} },
       });
     });
-    expect(found).toEqual(expect.arrayContaining([
-      '[test/rt] sources[2].logicalName: "shop" is not valid; allowed: a logical name used by one source only',
-      "[test/rt] sourceOptions['nope']: \"nope\" is not valid; allowed: the logical name of a source: shop, shop2, shop",
-    ]));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        '[test/rt] sources[2].logicalName: "shop" is not valid; allowed: a logical name used by one source only',
+        '[test/rt] sourceOptions[\'nope\']: "nope" is not valid; allowed: the logical name of a source: shop, shop2, shop',
+      ]),
+    );
   });
 
   test('service account ids stay within Google’s limits', () => {

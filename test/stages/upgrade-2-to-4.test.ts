@@ -17,7 +17,10 @@ import { RealtimePipeline } from '../../constructs/stages/realtime-pipeline';
 import { identity, readSynth, UpgradeSynth } from '../stacks/upgrade-check';
 
 /** The README's stage-2 stack, plus (at stage 4) only a DataAutomation with these props. */
-function company(stage4?: Omit<DataAutomationProps, 'feeds' | 'kafka' | 'project'>, labels?: Record<string, string>): { stack: TerraformStack; synth: () => UpgradeSynth } {
+function company(
+  stage4?: Omit<DataAutomationProps, 'feeds' | 'kafka' | 'project'>,
+  labels?: Record<string, string>,
+): { stack: TerraformStack; synth: () => UpgradeSynth } {
   const stack = new TerraformStack(Testing.app(), 'shop');
   new GoogleProvider(stack, 'google', { project: 'acme-data', region: 'us-central1' });
   const kafka = new KafkaCluster(stack, 'kafka', {
@@ -26,16 +29,34 @@ function company(stage4?: Omit<DataAutomationProps, 'feeds' | 'kafka' | 'project
     sasl: { username: 'terraform', password: SecretValue.fromVariable('kafka_admin_password') },
   });
   const connect = new KafkaConnectCluster(stack, 'connect', {
-    url: 'https://connect:8083', kafka,
+    url: 'https://connect:8083',
+    kafka,
     kafkaCredentials: { username: 'connect', password: SecretValue.fromSecretManager('connect-kafka-password') },
     googleServiceAccount: 'kafka-connect@acme-data.iam.gserviceaccount.com',
   });
   const shop = new ExternalSourceDatabase(stack, 'shop', {
-    logicalName: 'shop', engine: 'postgres', host: 'pg.internal', databaseName: 'shop',
+    logicalName: 'shop',
+    engine: 'postgres',
+    host: 'pg.internal',
+    databaseName: 'shop',
     replicationPassword: SecretValue.fromVariable('shop_cdc_password'),
     tables: [
-      { name: 'orders', primaryKey: ['id'], columns: [{ name: 'id', type: 'bigint' }, { name: 'email', type: 'text', sensitivity: 'pii' }] },
-      { name: 'products', primaryKey: ['id'], columns: [{ name: 'id', type: 'bigint' }, { name: 'title', type: 'text', sensitivity: 'public' }] },
+      {
+        name: 'orders',
+        primaryKey: ['id'],
+        columns: [
+          { name: 'id', type: 'bigint' },
+          { name: 'email', type: 'text', sensitivity: 'pii' },
+        ],
+      },
+      {
+        name: 'products',
+        primaryKey: ['id'],
+        columns: [
+          { name: 'id', type: 'bigint' },
+          { name: 'title', type: 'text', sensitivity: 'public' },
+        ],
+      },
     ],
   });
   const realtime = new RealtimePipeline(stack, 'realtime', { kafka, connect, sources: [shop], warehouse: { project: 'acme-data', labels } });
@@ -58,7 +79,12 @@ describe('stage 2 → 4 of the README pipeline: props on the stage only', () => 
     const { stack } = company(stage4Props);
     expect(validateStacks([stack])).toEqual([]);
     const dataset = readSynth(JSON.parse(Testing.synth(stack))).json.resource.google_bigquery_dataset;
-    expect(Object.values<any>(dataset).find((d) => d.dataset_id === 'shop_cdc').labels).toEqual({ classification: 'pii', owner: 'shop-team', source: 'shop', stage: 'realtime' });
+    expect(Object.values<any>(dataset).find((d) => d.dataset_id === 'shop_cdc').labels).toEqual({
+      classification: 'pii',
+      owner: 'shop-team',
+      source: 'shop',
+      stage: 'realtime',
+    });
   });
 
   test('without datasetOwner the governance check names the one label still missing', () => {
@@ -100,6 +126,8 @@ describe('stage 2 → 4 of the README pipeline: props on the stage only', () => 
 
   test('datasetOwner must be a label value', () => {
     const { stack } = company({ ...stage4Props, datasetOwner: 'Shop Team' });
-    expect(validateStacks([stack])).toContainEqual(expect.stringMatching(/^\[shop\/automation\] datasetOwner: "Shop Team" is not valid; allowed: a label value/));
+    expect(validateStacks([stack])).toContainEqual(
+      expect.stringMatching(/^\[shop\/automation\] datasetOwner: "Shop Team" is not valid; allowed: a label value/),
+    );
   });
 });

@@ -6,12 +6,7 @@ import { Row } from './types';
 import { cellText, utf8Length } from './text';
 
 /** A DLP table value (`google.privacy.dlp.v2.Value`), as sent. */
-export type DlpValue =
-  | { stringValue: string }
-  | { integerValue: number | string }
-  | { floatValue: number }
-  | { booleanValue: boolean }
-  | Record<string, never>;
+export type DlpValue = { stringValue: string } | { integerValue: number | string } | { floatValue: number } | { booleanValue: boolean } | Record<string, never>;
 
 export function varintSize(n: number): number {
   let size = 1;
@@ -142,7 +137,6 @@ export function splitBatch(batch: Batch): Batch[] | undefined {
     { headers, rows: [chunkRow(k, (values[k] as { stringValue: string }).stringValue)], rowIndexes, chunks: [whole] },
   ];
 }
-
 
 export function countCodepoints(s: string, start: number, end: number): number {
   let n = 0;

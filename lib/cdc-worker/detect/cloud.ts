@@ -15,7 +15,22 @@
 import type { DlpServiceClient } from '@google-cloud/dlp';
 import { ContentLocation, Finding, InspectOptions, LOCAL_INFO_TYPES, Likelihood, LIKELIHOODS, likelihoodRank, Row, SensitiveDataDetector } from './types';
 import { cellText, utf8Length } from './text';
-import { Batch, CHUNK_OVERLAP, ChunkOffset, DlpValue, chunkEnd, columnsOf, countCodepoints, fieldSize, isLowSurrogate, splitBatch, takeBiggestCells, toDlpValue, valueSize, varintSize } from './cloud-batches';
+import {
+  Batch,
+  CHUNK_OVERLAP,
+  ChunkOffset,
+  DlpValue,
+  chunkEnd,
+  columnsOf,
+  countCodepoints,
+  fieldSize,
+  isLowSurrogate,
+  splitBatch,
+  takeBiggestCells,
+  toDlpValue,
+  valueSize,
+  varintSize,
+} from './cloud-batches';
 
 export { toDlpValue };
 export type { DlpValue };
@@ -27,9 +42,23 @@ export const DLP_MAX_TABLE_VALUES = 50000;
 
 /** gRPC status codes by number. */
 const STATUS_NAMES = [
-  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
-  'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE',
-  'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
 ];
 const RETRYABLE = new Set([4, 8, 10, 13, 14]);
 const RESOURCE_EXHAUSTED = 8;

@@ -108,7 +108,10 @@ export function validateDetectionConfig(config: DetectionConfig): string[] {
   if (config.backend === 'cloud-dlp' && !config.projectId) problems.push('detection.projectId: required for backend "cloud-dlp"');
   if ((config.backend ?? 'local') === 'local') {
     const unknown = (config.infoTypes ?? []).filter((t) => !(LOCAL_INFO_TYPES as readonly string[]).includes(t));
-    if (unknown.length > 0) problems.push(`detection.infoTypes: the local backend has no ${unknown.join(', ')}; it has ${LOCAL_INFO_TYPES.join(', ')} (use backend "cloud-dlp" for others)`);
+    if (unknown.length > 0)
+      problems.push(
+        `detection.infoTypes: the local backend has no ${unknown.join(', ')}; it has ${LOCAL_INFO_TYPES.join(', ')} (use backend "cloud-dlp" for others)`,
+      );
   }
   for (const p of validatePolicy(config.policy ?? {}, { hasHashKey: Boolean(config.hashKey) })) problems.push(`detection.policy.${p}`);
   return problems;

@@ -4,9 +4,7 @@ import { LocalDetector, LocalDetectorOptions } from './local';
 import type { SensitiveDataDetector } from './types';
 
 /** Which backend, and its options. */
-export type DetectorConfig =
-  | ({ readonly backend?: 'local' } & LocalDetectorOptions)
-  | ({ readonly backend: 'cloud-dlp' } & CloudDlpDetectorOptions);
+export type DetectorConfig = ({ readonly backend?: 'local' } & LocalDetectorOptions) | ({ readonly backend: 'cloud-dlp' } & CloudDlpDetectorOptions);
 
 /** The detector for a config: local unless `backend` is `cloud-dlp`. */
 export function createDetector(config: DetectorConfig = {}): SensitiveDataDetector {

@@ -127,8 +127,10 @@ export function validatePolicy(policy: DetectionPolicy, options: { hasHashKey: b
       return;
     }
     if (a.action === 'mask') {
-      if (a.maskingCharacter !== undefined && [...a.maskingCharacter].length !== 1) problems.push(`${where}: maskingCharacter must be one character, got "${a.maskingCharacter}"`);
-      if (a.numberToMask !== undefined && (!Number.isInteger(a.numberToMask) || a.numberToMask < 0)) problems.push(`${where}: numberToMask must be a whole number ≥ 0, got ${a.numberToMask}`);
+      if (a.maskingCharacter !== undefined && [...a.maskingCharacter].length !== 1)
+        problems.push(`${where}: maskingCharacter must be one character, got "${a.maskingCharacter}"`);
+      if (a.numberToMask !== undefined && (!Number.isInteger(a.numberToMask) || a.numberToMask < 0))
+        problems.push(`${where}: numberToMask must be a whole number ≥ 0, got ${a.numberToMask}`);
     }
     if (a.action === 'quarantine' && !policy.quarantineTopic) problems.push(`${where}: action "quarantine" needs quarantineTopic`);
     if (a.action === 'hash' && !options.hasHashKey) problems.push(`${where}: action "hash" needs a key (hashKey, from a secret)`);

@@ -75,9 +75,7 @@ export const FINDINGS_HEADER = 'cdc.findings';
  * (field, info type, likelihood, action, image, byte range). Never holds the values.
  */
 export function encodeFlags(flags: readonly ChangeFlag[]): string {
-  return JSON.stringify(
-    flags.map((f) => ({ f: f.field, t: f.infoType, l: f.likelihood, a: f.action, i: f.image, b: [f.byteRange.start, f.byteRange.end] })),
-  );
+  return JSON.stringify(flags.map((f) => ({ f: f.field, t: f.infoType, l: f.likelihood, a: f.action, i: f.image, b: [f.byteRange.start, f.byteRange.end] })));
 }
 
 export interface SensitiveDataScreenOptions {

@@ -16,13 +16,7 @@ export function likelihoodRank(likelihood: string): number {
 }
 
 /** Info types the local detectors implement, named as in Cloud DLP. */
-export type LocalInfoType =
-  | 'PHONE_NUMBER'
-  | 'EMAIL_ADDRESS'
-  | 'CREDIT_CARD_NUMBER'
-  | 'US_SOCIAL_SECURITY_NUMBER'
-  | 'IP_ADDRESS'
-  | 'IBAN_CODE';
+export type LocalInfoType = 'PHONE_NUMBER' | 'EMAIL_ADDRESS' | 'CREDIT_CARD_NUMBER' | 'US_SOCIAL_SECURITY_NUMBER' | 'IP_ADDRESS' | 'IBAN_CODE';
 
 /** All info types of the local detectors. */
 export const LOCAL_INFO_TYPES: readonly LocalInfoType[] = [

@@ -35,7 +35,13 @@ export function refOf(value: unknown, type: string): string | undefined {
 }
 
 export const isInterpolated = (s: unknown): boolean => typeof s === 'string' && s.includes('${');
-export const list = (s: unknown): string[] => (typeof s === 'string' && s.trim() !== '' ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
+export const list = (s: unknown): string[] =>
+  typeof s === 'string' && s.trim() !== ''
+    ? s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : [];
 export const looksLikeRegex = (s: string): boolean => /[*+?()[\]{}|\\^$]/.test(s);
 
 /** A node as an extractor adds it: details, paths and `declared` may be left out. */
@@ -75,7 +81,10 @@ export class ModelBuilder {
   /** Policy tag address → its taxonomy's classification node. */
   public readonly tagToTaxonomy = new Map<string, string>();
 
-  constructor(public readonly stack: string, public readonly json: SynthesizedStack) {
+  constructor(
+    public readonly stack: string,
+    public readonly json: SynthesizedStack,
+  ) {
     for (const [type, named] of Object.entries(json.resource ?? {})) {
       for (const [name, body] of Object.entries(named ?? {})) {
         const refs = new Set<string>();
@@ -144,15 +153,28 @@ export class ModelBuilder {
 
   /** Whether a topic carries Connect's or Debezium's own records rather than data. */
   public isInternalTopic(name: string): boolean {
-    return name.startsWith('_') || this.internalTopicNames.has(name) || this.internalByPath.has(name)
-      || /^connect-(offsets|configs|status)/.test(name) || /\.cdc-worker\.offsets$/.test(name);
+    return (
+      name.startsWith('_') ||
+      this.internalTopicNames.has(name) ||
+      this.internalByPath.has(name) ||
+      /^connect-(offsets|configs|status)/.test(name) ||
+      /\.cdc-worker\.offsets$/.test(name)
+    );
   }
 
   /** The node of a topic, added as "not created by this stack" when the stack only refers to it. */
   public ensureTopic(name: string, path: string): string {
     const id = topicId(name);
     if (!this.nodes.has(id)) {
-      this.addNode({ id, kind: 'topic', label: name, tech: 'Kafka topic', details: ['not created by this stack'], declared: false, internal: this.isInternalTopic(name) });
+      this.addNode({
+        id,
+        kind: 'topic',
+        label: name,
+        tech: 'Kafka topic',
+        details: ['not created by this stack'],
+        declared: false,
+        internal: this.isInternalTopic(name),
+      });
       this.groupHint.set(id, this.topLevel(path) ?? '');
     }
     return id;
@@ -166,10 +188,12 @@ export class ModelBuilder {
   /** Wires a capture to its topics: declared ones under its prefix, and those its table list implies. */
   public wireCapture(captureId: string, prefix: string | undefined, tables: string[], path: string, extraInternal: string[] = [], scope?: string): void {
     if (scope) {
-      for (const n of [...this.nodes.values()]) if (n.kind === 'topic' && n.internal && n.paths.some((p) => p.startsWith(`${scope}/`))) this.addEdge(captureId, n.id, 'produces');
+      for (const n of [...this.nodes.values()])
+        if (n.kind === 'topic' && n.internal && n.paths.some((p) => p.startsWith(`${scope}/`))) this.addEdge(captureId, n.id, 'produces');
     }
     if (prefix) {
-      for (const name of this.topicNames()) if (name.startsWith(`${prefix}.`) && !this.isInternalTopic(name)) this.addEdge(captureId, topicId(name), 'produces');
+      for (const name of this.topicNames())
+        if (name.startsWith(`${prefix}.`) && !this.isInternalTopic(name)) this.addEdge(captureId, topicId(name), 'produces');
       for (const t of tables) if (!looksLikeRegex(t)) this.addEdge(captureId, this.ensureTopic(`${prefix}.${t}`, path), 'produces');
       const heartbeat = `__debezium-heartbeat.${prefix}`;
       if (this.nodes.has(topicId(heartbeat))) this.addEdge(captureId, topicId(heartbeat), 'produces');
@@ -185,7 +209,14 @@ export class ModelBuilder {
     const known = this.datasetNodeByName.get(value);
     if (known) return known;
     const id = `dataset:${value}`;
-    this.addNode({ id, kind: 'dataset', label: value, tech: 'BigQuery dataset', details: [project && !isInterpolated(project) ? `in ${project}` : 'not created by this stack'], declared: false });
+    this.addNode({
+      id,
+      kind: 'dataset',
+      label: value,
+      tech: 'BigQuery dataset',
+      details: [project && !isInterpolated(project) ? `in ${project}` : 'not created by this stack'],
+      declared: false,
+    });
     this.groupHint.set(id, this.topLevel(path) ?? '');
     this.datasetNodeByName.set(value, id);
     return id;
@@ -199,7 +230,10 @@ export class ModelBuilder {
       return `serviceAccount:${acc?.account_id ?? sa.split('.')[1]}`;
     }
     // Another stack's output (a cdktf cross-stack reference): name it after that stack and output.
-    const remote = /\$\{data\.terraform_remote_state\.cross-stack-reference-input-([\w-]+)\.outputs\.cross-stack-output-(?:google_service_account)?([\w-]+?)(?:_[0-9A-F]{8})?(?:email)?\}/.exec(member);
+    const remote =
+      /\$\{data\.terraform_remote_state\.cross-stack-reference-input-([\w-]+)\.outputs\.cross-stack-output-(?:google_service_account)?([\w-]+?)(?:_[0-9A-F]{8})?(?:email)?\}/.exec(
+        member,
+      );
     if (remote) return `${member.slice(0, member.indexOf('$'))}${remote[2].replace(/_/g, '/')} (stack ${remote[1]})`;
     return member.replace(/@[\w-]+\.iam\.gserviceaccount\.com$/, '').replace(/\$\{[^}]*\}/g, '…');
   }

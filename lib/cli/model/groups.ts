@@ -21,7 +21,10 @@ export function assignGroups(b: ModelBuilder, edgeList: PipelineEdge[]): Pipelin
   }
   for (const n of b.nodes.values()) {
     if (n.kind === 'capture' || n.kind === 'dlp') {
-      const outs = edgeList.filter((e) => e.from === n.id).map((e) => groupOf.get(e.to)).filter(Boolean) as string[];
+      const outs = edgeList
+        .filter((e) => e.from === n.id)
+        .map((e) => groupOf.get(e.to))
+        .filter(Boolean) as string[];
       if (outs.length) groupOf.set(n.id, majority(outs));
     }
   }
@@ -31,7 +34,10 @@ export function assignGroups(b: ModelBuilder, edgeList: PipelineEdge[]): Pipelin
       if (by && groupOf.get(by.from)) groupOf.set(n.id, groupOf.get(by.from)!);
     }
     if (n.kind === 'consumer' || n.kind === 'store' || (!n.declared && n.kind !== 'source')) {
-      const ins = edgeList.filter((e) => e.to === n.id).map((e) => groupOf.get(e.from)).filter(Boolean) as string[];
+      const ins = edgeList
+        .filter((e) => e.to === n.id)
+        .map((e) => groupOf.get(e.from))
+        .filter(Boolean) as string[];
       if (ins.length) groupOf.set(n.id, majority(ins));
       if (n.kind === 'consumer') groupOf.delete(n.id);
     }

@@ -15,7 +15,10 @@ export function extractComposerBatch(b: ModelBuilder): void {
       if (dataset) b.addEdge(id, b.datasetFor(dataset, dag.path)!, 'writes');
       // The database a DAG reads: a resource beside the DAG (its connection secret) refers to it.
       const scope = dag.path.slice(0, dag.path.lastIndexOf('/') + 1);
-      const sql = b.all.filter((r) => r.path.startsWith(scope)).flatMap((r) => [...r.refs]).find((a) => a.startsWith('google_sql_database_instance.'));
+      const sql = b.all
+        .filter((r) => r.path.startsWith(scope))
+        .flatMap((r) => [...r.refs])
+        .find((a) => a.startsWith('google_sql_database_instance.'));
       if (sql && b.nodes.has(sqlSourceId(sql))) b.addEdge(sqlSourceId(sql), id, 'loads');
       else if (source) b.addEdge(b.sourceFor(undefined, 'database', source, dag.path), id, 'loads');
     }
@@ -26,7 +29,14 @@ export function extractComposerBatch(b: ModelBuilder): void {
 export function extractScheduledQueries(b: ModelBuilder): void {
   for (const tc of b.ofType('google_bigquery_data_transfer_config')) {
     const id = `batch:${tc.body.display_name ?? tc.name}`;
-    b.addNode({ id, kind: 'batch', label: String(tc.body.display_name ?? tc.name), tech: 'BigQuery scheduled query', details: tc.body.schedule ? [String(tc.body.schedule)] : [], paths: [tc.path] });
+    b.addNode({
+      id,
+      kind: 'batch',
+      label: String(tc.body.display_name ?? tc.name),
+      tech: 'BigQuery scheduled query',
+      details: tc.body.schedule ? [String(tc.body.schedule)] : [],
+      paths: [tc.path],
+    });
     const query = String(tc.body.params?.query ?? '');
     // Where it writes: its destination dataset, or the tables its query creates or fills.
     const targets = new Set<string>();
@@ -37,8 +47,13 @@ export function extractScheduledQueries(b: ModelBuilder): void {
       if (ds) b.addEdge(id, ds, 'writes');
     }
     // The federated connection it queries: referenced, or named in its EXTERNAL_QUERY.
-    const conns = b.ofType('google_bigquery_connection').filter((c) => tc.refs.has(`${c.type}.${c.name}`)
-      || (typeof c.body.connection_id === 'string' && new RegExp(`EXTERNAL_QUERY\\s*\\(\\s*["'][^"']*\\b${c.body.connection_id}["']`).test(query)));
+    const conns = b
+      .ofType('google_bigquery_connection')
+      .filter(
+        (c) =>
+          tc.refs.has(`${c.type}.${c.name}`) ||
+          (typeof c.body.connection_id === 'string' && new RegExp(`EXTERNAL_QUERY\\s*\\(\\s*["'][^"']*\\b${c.body.connection_id}["']`).test(query)),
+      );
     for (const conn of conns) {
       const sql = [...conn.refs].find((a) => a.startsWith('google_sql_database_instance.'));
       if (sql && b.nodes.has(sqlSourceId(sql))) b.addEdge(sqlSourceId(sql), id, 'loads');

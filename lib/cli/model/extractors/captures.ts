@@ -19,13 +19,17 @@ export function extractConnectorCaptures(b: ModelBuilder): void {
     const cfg = c.body.config ?? {};
     const cls = String(cfg['connector.class'] ?? '');
     const name = String(c.body.name ?? cfg.name ?? c.name);
-    const tech = CAPTURE_TECH.find(([re]) => re.test(cls))?.[1] ?? (cls.split('.').pop() ?? cls);
+    const tech = CAPTURE_TECH.find(([re]) => re.test(cls))?.[1] ?? cls.split('.').pop() ?? cls;
     const prefix: string | undefined = cfg['topic.prefix'] ?? cfg['database.server.name'];
     let tables = list(cfg['table.include.list'] ?? cfg['collection.include.list']);
     let sourceId: string;
     if (/\.mongodb\./.test(cls)) {
       const conn = String(cfg['mongodb.connection.string'] ?? cfg['mongodb.hosts'] ?? '');
-      const host = conn.replace(/^mongodb(\+srv)?:\/\//, '').replace(/^[^@]*@/, '').split(/[/?]/)[0].split(',')[0];
+      const host = conn
+        .replace(/^mongodb(\+srv)?:\/\//, '')
+        .replace(/^[^@]*@/, '')
+        .split(/[/?]/)[0]
+        .split(',')[0];
       sourceId = b.sourceFor(host || undefined, 'MongoDB', cfg['database.include.list'] ?? tables[0]?.split('.')[0], c.path);
     } else if (/\.spanner\./.test(cls)) {
       sourceId = b.sourceFor(`spanner ${cfg['gcp.spanner.instance.id'] ?? '?'}`, 'Spanner', cfg['gcp.spanner.database.id'], c.path);
@@ -37,7 +41,9 @@ export function extractConnectorCaptures(b: ModelBuilder): void {
     const id = `capture:${name}`;
     b.addNode({ id, kind: 'capture', label: name, tech, paths: [c.path], details: prefix ? [`prefix ${prefix}`] : [] });
     b.addEdge(sourceId, id, 'captures');
-    const internal = Object.entries<any>(cfg).filter(([k, v]) => typeof v === 'string' && /\.topic$/.test(k) && !/^topics?$/.test(k)).map(([, v]) => String(v));
+    const internal = Object.entries<any>(cfg)
+      .filter(([k, v]) => typeof v === 'string' && /\.topic$/.test(k) && !/^topics?$/.test(k))
+      .map(([, v]) => String(v));
     b.wireCapture(id, prefix, tables, c.path, internal);
   }
 }
@@ -51,15 +57,34 @@ export function extractCassandraAgents(b: ModelBuilder): void {
   const outputs = Object.entries(b.json.output ?? {});
   for (const [outName, out] of outputs) {
     if (typeof out?.value !== 'string' || !/^cassandra\.(hosts|config)=/m.test(out.value)) continue;
-    const props = Object.fromEntries(out.value.split('\n').filter((l) => /^[\w.]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const props = Object.fromEntries(
+      out.value
+        .split('\n')
+        .filter((l) => /^[\w.]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     const name = props['connector.name'] ?? (props['topic.prefix'] ? `${props['topic.prefix']}-cassandra-agent` : outName);
     const id = `capture:${name}`;
     const scope = outName.slice(0, outName.lastIndexOf('_') + 1);
-    const driverConfig = outputs.find(([n, o]) => n !== outName && n.startsWith(scope) && typeof o?.value === 'string' && o.value.includes('basic.contact-points'))?.[1]?.value as string | undefined;
+    const driverConfig = outputs.find(
+      ([n, o]) => n !== outName && n.startsWith(scope) && typeof o?.value === 'string' && o.value.includes('basic.contact-points'),
+    )?.[1]?.value as string | undefined;
     const contactPoints = /basic\.contact-points\s*=\s*\[([^\]]*)\]/.exec(driverConfig ?? '')?.[1];
-    const hosts = props['cassandra.hosts'] ? list(props['cassandra.hosts']) : (contactPoints ?? '').split(',').map((h) => h.trim().replace(/^"|"$/g, '').replace(/:\d+$/, '')).filter((h) => h);
+    const hosts = props['cassandra.hosts']
+      ? list(props['cassandra.hosts'])
+      : (contactPoints ?? '')
+          .split(',')
+          .map((h) => h.trim().replace(/^"|"$/g, '').replace(/:\d+$/, ''))
+          .filter((h) => h);
     const path = `${b.stack}/${outName}`;
-    b.addNode({ id, kind: 'capture', label: name, tech: 'Debezium Cassandra agent', details: props['topic.prefix'] ? [`prefix ${props['topic.prefix']}`] : [], paths: [] });
+    b.addNode({
+      id,
+      kind: 'capture',
+      label: name,
+      tech: 'Debezium Cassandra agent',
+      details: props['topic.prefix'] ? [`prefix ${props['topic.prefix']}`] : [],
+      paths: [],
+    });
     b.groupHint.set(id, outName.split('_')[0]);
     const sourceId = b.sourceFor(hosts[0], 'Cassandra', props['topic.prefix'], path);
     b.addEdge(sourceId, id, 'captures');
@@ -83,7 +108,14 @@ export function extractCdcWorkers(b: ModelBuilder): void {
     }
     const id = `capture:${svc.body.name ?? svc.name}`;
     const prefix: string | undefined = cfg.output?.topicPrefix;
-    b.addNode({ id, kind: 'capture', label: String(svc.body.name ?? svc.name), tech: 'CDC worker (Cloud Run)', details: prefix ? [`prefix ${prefix}`] : [], paths: [svc.path] });
+    b.addNode({
+      id,
+      kind: 'capture',
+      label: String(svc.body.name ?? svc.name),
+      tech: 'CDC worker (Cloud Run)',
+      details: prefix ? [`prefix ${prefix}`] : [],
+      paths: [svc.path],
+    });
     const engine = cfg.source?.kind === 'mysql' || cfg.source?.engine === 'mysql' ? 'MySQL' : 'PostgreSQL';
     b.addEdge(b.sourceFor(cfg.source?.host, engine, cfg.source?.database, svc.path), id, 'captures');
     b.wireCapture(id, prefix, [cfg.source?.tables ?? []].flat().map(String), svc.path, [], svc.path.slice(0, svc.path.lastIndexOf('/')));
@@ -92,8 +124,10 @@ export function extractCdcWorkers(b: ModelBuilder): void {
 
 /** Whether a topic ACL applies to a topic. */
 export function aclMatches(a: any, topic: string): boolean {
-  return a.resource_type === 'Topic'
-    && (a.resource_pattern_type_filter === 'Prefixed' ? topic.startsWith(a.resource_name) : a.resource_name === '*' || a.resource_name === topic);
+  return (
+    a.resource_type === 'Topic' &&
+    (a.resource_pattern_type_filter === 'Prefixed' ? topic.startsWith(a.resource_name) : a.resource_name === '*' || a.resource_name === topic)
+  );
 }
 
 /** Producers that are none of the above: principals with Write ACLs on topics nothing else produces. */

@@ -19,7 +19,8 @@ export function extractClassification(b: ModelBuilder): void {
     const tag = [...m.refs].find((a) => a.startsWith('google_data_catalog_policy_tag.'));
     const tx = tag ? b.tagToTaxonomy.get(tag) : undefined;
     const members: string[] = [m.body.member ?? m.body.members ?? []].flat();
-    for (const raw of members) if (tx) b.grants.push({ on: tx, principal: b.principalName(String(raw)), access: String(m.body.role), write: false, path: m.path });
+    for (const raw of members)
+      if (tx) b.grants.push({ on: tx, principal: b.principalName(String(raw)), access: String(m.body.role), write: false, path: m.path });
   }
   for (const tbl of b.ofType('google_bigquery_table')) {
     const txs = new Set([...tbl.refs].map((a) => b.tagToTaxonomy.get(a)).filter(Boolean) as string[]);

@@ -9,7 +9,14 @@ export function extractDlpScans(b: ModelBuilder): void {
     const id = `dlp:${key.replace(/^dataset:/, '')}`;
     const existing = b.nodes.get(id);
     const table = ref?.table_id ? String(ref.table_id) : undefined;
-    b.addNode({ id, kind: 'dlp', label: ds ? `DLP scan of ${b.nodes.get(ds)!.label}` : 'DLP scan', tech: 'Cloud DLP job trigger', paths: [trig.path], details: table ? [`table ${table}`] : [] });
+    b.addNode({
+      id,
+      kind: 'dlp',
+      label: ds ? `DLP scan of ${b.nodes.get(ds)!.label}` : 'DLP scan',
+      tech: 'Cloud DLP job trigger',
+      paths: [trig.path],
+      details: table ? [`table ${table}`] : [],
+    });
     if (existing === undefined && ds) b.addEdge(id, ds, 'scans');
     // Findings saved to a BigQuery table: the scan writes there.
     for (const action of [trig.body.inspect_job?.actions ?? []].flat()) {

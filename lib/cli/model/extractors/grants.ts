@@ -27,10 +27,16 @@ export function extractDatasetGrants(b: ModelBuilder): void {
   for (const m of b.ofType('google_bigquery_dataset_iam_member', 'google_bigquery_dataset_iam_binding', 'google_bigquery_dataset_access')) {
     const ds = b.datasetFor(m.body.dataset_id, m.path);
     if (!ds) continue;
-    const members: string[] = m.type === 'google_bigquery_dataset_iam_binding' ? [m.body.members ?? []].flat()
-      : m.type === 'google_bigquery_dataset_access'
-        ? [m.body.user_by_email && `user:${m.body.user_by_email}`, m.body.group_by_email && `group:${m.body.group_by_email}`, m.body.special_group && `special:${m.body.special_group}`].filter(Boolean)
-        : [m.body.member];
+    const members: string[] =
+      m.type === 'google_bigquery_dataset_iam_binding'
+        ? [m.body.members ?? []].flat()
+        : m.type === 'google_bigquery_dataset_access'
+          ? [
+              m.body.user_by_email && `user:${m.body.user_by_email}`,
+              m.body.group_by_email && `group:${m.body.group_by_email}`,
+              m.body.special_group && `special:${m.body.special_group}`,
+            ].filter(Boolean)
+          : [m.body.member];
     const role = String(m.body.role ?? 'roles/bigquery.dataViewer');
     for (const raw of members) {
       const principal = b.principalName(String(raw));
@@ -67,7 +73,13 @@ export function extractKafkaGrants(b: ModelBuilder): void {
     const principal = String(acl.acl_principal);
     const topics = [...b.nodes.values()].filter((n) => n.kind === 'topic' && aclMatches(acl, n.label));
     for (const t of topics) {
-      b.grants.push({ on: t.id, principal, access: `${acl.acl_permission_type} ${acl.acl_operation}`, write: acl.acl_operation !== 'Read' && acl.acl_operation !== 'Describe', path: a.path });
+      b.grants.push({
+        on: t.id,
+        principal,
+        access: `${acl.acl_permission_type} ${acl.acl_operation}`,
+        write: acl.acl_operation !== 'Read' && acl.acl_operation !== 'Describe',
+        path: a.path,
+      });
     }
     if (acl.acl_permission_type !== 'Allow' || acl.acl_operation !== 'Read' || pipelinePrincipals.has(principal) || topics.every((t) => t.internal)) continue;
     const id = consumerId(principal);

@@ -12,7 +12,12 @@ export function sinkKindOf(cls: string): { kind: SinkKind; tech: string } {
 }
 
 const STORE_TECH: Record<SinkKind, string> = {
-  relational: 'database', search: 'search index', graph: 'graph database', messaging: 'Pub/Sub topic', warehouse: 'warehouse', other: 'store',
+  relational: 'database',
+  search: 'search index',
+  graph: 'graph database',
+  messaging: 'Pub/Sub topic',
+  warehouse: 'warehouse',
+  other: 'store',
 };
 
 /** Sink connectors: the topics each consumes (listed or matched by regex) and the dataset or store it writes. */
@@ -31,9 +36,16 @@ export function extractSinks(b: ModelBuilder): void {
       const ds = cfg.defaultDataset ?? (typeof cfg.datasets === 'string' ? cfg.datasets.split('=').pop() : undefined);
       target = b.datasetFor(ds, c.path, cfg.project);
     } else {
-      const where = cfg['connection.url'] ?? cfg['connection.urls'] ?? cfg['neo4j.uri'] ?? (cfg['cps.topic'] ? `pubsub ${cfg['cps.project'] ?? ''}/${cfg['cps.topic']}` : undefined);
+      const where =
+        cfg['connection.url'] ??
+        cfg['connection.urls'] ??
+        cfg['neo4j.uri'] ??
+        (cfg['cps.topic'] ? `pubsub ${cfg['cps.project'] ?? ''}/${cfg['cps.topic']}` : undefined);
       if (typeof where === 'string' && where) {
-        const clean = where.split(',')[0].replace(/\/\/[^@/]*@/, '//').replace(/\?.*$/, '');
+        const clean = where
+          .split(',')[0]
+          .replace(/\/\/[^@/]*@/, '//')
+          .replace(/\?.*$/, '');
         const label = clean.replace(/^jdbc:/, '').replace(/^[\w+]+:\/\//, '');
         target = `store:${clean}`;
         b.addNode({ id: target, kind: 'store', label, tech: STORE_TECH[kind], paths: [], declared: false });

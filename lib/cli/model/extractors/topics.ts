@@ -7,7 +7,8 @@ import { ModelBuilder, topicId } from '../builder';
 export function extractTopics(b: ModelBuilder): void {
   for (const c of b.connectors) {
     for (const [k, v] of Object.entries<any>(c.body.config ?? {})) {
-      if (typeof v === 'string' && /\.topic$/.test(k) && !/^topics?$/.test(k) && !k.startsWith('cps.') && !k.startsWith('transforms.')) b.internalTopicNames.add(v);
+      if (typeof v === 'string' && /\.topic$/.test(k) && !/^topics?$/.test(k) && !k.startsWith('cps.') && !k.startsWith('transforms.'))
+        b.internalTopicNames.add(v);
     }
   }
   for (const t of b.ofType('kafka_topic')) {
