@@ -21,13 +21,19 @@ export type { QueueItem, SinkEvents };
 export { isTransientKafkaError, kafkaClientConfig };
 export type { KafkaSinkConfig };
 
+/** A message as the sink hands it to kafkajs. */
+type Message = { key: string | null; value: string | null; headers?: Record<string, string> };
+type TopicMessages = { topic: string; messages: Message[] };
 
 /**
  * How the sink delivers: `delivery.mode` and, for exactly-once, where the position goes: the
  * offsets topic, the transactional id, and `positionKey`, the key of this source's records in the
  * offsets topic (one per source: a PostgreSQL slot, a MySQL/MariaDB server's topic prefix).
  */
-export type SinkDelivery = Pick<ResolvedCdcWorkerConfig['delivery'], 'mode' | 'offsetsTopic' | 'transactionalId'> & { positionKey: string; retryBackoffMs?: number };
+export type SinkDelivery = Pick<ResolvedCdcWorkerConfig['delivery'], 'mode' | 'offsetsTopic' | 'transactionalId'> & {
+  positionKey: string;
+  retryBackoffMs?: number;
+};
 
 export class KafkaSink implements CdcSink {
   private readonly kafka: Kafka;
@@ -67,7 +73,12 @@ export class KafkaSink implements CdcSink {
   }
 
   private newProducer(): Producer {
-    const common = { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: javaCompatiblePartitioner as unknown as ICustomPartitioner };
+    const common = {
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: javaCompatiblePartitioner as unknown as ICustomPartitioner,
+    };
     return this.exactlyOnce ? this.kafka.producer({ ...common, transactionalId: this.delivery.transactionalId }) : this.kafka.producer(common);
   }
 
@@ -217,7 +228,7 @@ export class KafkaSink implements CdcSink {
         await new Promise<void>((r) => (this.wake = r));
         continue;
       }
-      const byTopic = new Map<string, { key: string | null; value: string | null; headers?: Record<string, string> }[]>();
+      const byTopic = new Map<string, Message[]>();
       let count = 0;
       let bytes = 0;
       let lastCheckpoint: Checkpoint | null = null;
@@ -277,80 +288,99 @@ export class KafkaSink implements CdcSink {
    * Sends one batch (exactly-once: as one Kafka transaction with the position), retrying through a
    * Kafka outage. False when it failed for good: then onFatal has been called and the loop must end.
    */
-  private async sendWithRetries(
-    topicMessages: { topic: string; messages: { key: string | null; value: string | null; headers?: Record<string, string> }[] }[],
-    lastCheckpoint: Checkpoint | null,
-    compression: CompressionTypes,
-  ): Promise<boolean> {
+  private async sendWithRetries(topicMessages: TopicMessages[], lastCheckpoint: Checkpoint | null, compression: CompressionTypes): Promise<boolean> {
     // the outage is counted from the batch's first send (kafkajs retries inside an attempt first)
     const started = Date.now();
     let failed = false;
-    let txn = '';
+    const sent = { txn: '' };
     let attempt = 1;
     for (; ; attempt++) {
       try {
-        if (this.exactlyOnce && attempt > 1) {
-          // A new producer with the same transactional id fences the old one; the coordinator
-          // finishes its open transaction (commits it if the commit had been written, else aborts).
-          await this.producer.disconnect().catch(() => undefined);
-          this.producer = this.newProducer();
-          await this.producer.connect();
-          // The failed attempt may have committed, only its reply lost: then it is delivered.
-          const stored = (await this.storedRecord())?.txn ?? null;
-          if (stored === txn) break;
-          if (this.lastCommittedTxn !== undefined && stored !== this.lastCommittedTxn) {
-            throw new OffsetsReadError(`the offsets topic shows transaction ${stored}, neither the failed ${txn} nor the last committed ${this.lastCommittedTxn}`);
-          }
-        }
-        await this.ensureTopics(topicMessages.map((t) => t.topic));
-        if (this.exactlyOnce) {
-          txn = `${this.instanceId}-${++this.txnSeq}`;
-          const withPosition = [
-            ...topicMessages,
-            {
-              topic: this.delivery.offsetsTopic,
-              // the field is `lsn` in stored records (written by the PostgreSQL worker from the start): kept so they load
-              messages: [{ key: this.delivery.positionKey, value: JSON.stringify({ lsn: String(lastCheckpoint!.checkpoint), ts_ms: Date.now(), txn }), headers: undefined }],
-            },
-          ];
-          const t = await this.producer.transaction();
-          let committing = false;
-          try {
-            await t.sendBatch({ acks: -1, compression, topicMessages: withPosition });
-            committing = true;
-            await t.commit();
-          } catch (e) {
-            // before the commit it cannot have committed: abort (best effort; the next producer fences it anyway)
-            if (!committing) await t.abort().catch(() => undefined);
-            throw e;
-          }
-          this.lastCommittedTxn = txn;
-        } else {
-          await this.producer.sendBatch({ acks: -1, compression, topicMessages });
-        }
+        await this.sendAttempt(topicMessages, lastCheckpoint, compression, attempt, sent);
         break;
       } catch (e) {
         failed = true;
         const outageMs = Date.now() - started;
-        const transient = isTransientKafkaError(e);
-        if (!transient || outageMs >= this.outageTimeoutMs || !this.running) {
-          const why = !transient
-            ? ''
-            : outageMs >= this.outageTimeoutMs
-              ? ` (Kafka unavailable for ${Math.round(outageMs / 1000)} s, beyond kafka.outageTimeoutMs ${this.outageTimeoutMs})`
-              : ' (while stopping)';
-          this.running = false;
-          this.inFlight = 0;
-          this.events.onFatal(new Error(`Kafka produce failed${why}: ${(e as Error).message}`));
-          return false;
-        }
+        if (this.failedForGood(e, outageMs)) return false;
         this.events.onRetry?.(e as Error, attempt, outageMs);
         const base = this.delivery.retryBackoffMs ?? 1000;
         await new Promise((r) => setTimeout(r, Math.min(base * 2 ** (attempt - 1), 10 * base)));
       }
     }
-    if (this.exactlyOnce && txn) this.lastCommittedTxn = txn;
+    if (this.exactlyOnce && sent.txn) this.lastCommittedTxn = sent.txn;
     if (failed) this.events.onRecovered?.(Date.now() - started, attempt);
+    return true;
+  }
+
+  /** One attempt at a batch; `sent.txn` names the Kafka transaction it was last sent in (exactly-once). */
+  private async sendAttempt(
+    topicMessages: TopicMessages[],
+    lastCheckpoint: Checkpoint | null,
+    compression: CompressionTypes,
+    attempt: number,
+    sent: { txn: string },
+  ): Promise<void> {
+    // the failed attempt may have committed, only its reply lost: then it is delivered
+    if (this.exactlyOnce && attempt > 1 && (await this.refence(sent.txn))) return;
+    await this.ensureTopics(topicMessages.map((t) => t.topic));
+    if (!this.exactlyOnce) {
+      await this.producer.sendBatch({ acks: -1, compression, topicMessages });
+      return;
+    }
+    const txn = (sent.txn = `${this.instanceId}-${++this.txnSeq}`);
+    const withPosition = [
+      ...topicMessages,
+      {
+        topic: this.delivery.offsetsTopic,
+        // the field is `lsn` in stored records (written by the PostgreSQL worker from the start): kept so they load
+        messages: [
+          { key: this.delivery.positionKey, value: JSON.stringify({ lsn: String(lastCheckpoint!.checkpoint), ts_ms: Date.now(), txn }), headers: undefined },
+        ],
+      },
+    ];
+    const t = await this.producer.transaction();
+    let committing = false;
+    try {
+      await t.sendBatch({ acks: -1, compression, topicMessages: withPosition });
+      committing = true;
+      await t.commit();
+    } catch (e) {
+      // before the commit it cannot have committed: abort (best effort; the next producer fences it anyway)
+      if (!committing) await t.abort().catch(() => undefined);
+      throw e;
+    }
+    this.lastCommittedTxn = txn;
+  }
+
+  /**
+   * Exactly-once, after a failed attempt: a new producer with the same transactional id fences the
+   * old one; the coordinator finishes its open transaction (commits it if the commit had been
+   * written, else aborts). True if the failed transaction `txn` committed.
+   */
+  private async refence(txn: string): Promise<boolean> {
+    await this.producer.disconnect().catch(() => undefined);
+    this.producer = this.newProducer();
+    await this.producer.connect();
+    const stored = (await this.storedRecord())?.txn ?? null;
+    if (stored === txn) return true;
+    if (this.lastCommittedTxn !== undefined && stored !== this.lastCommittedTxn) {
+      throw new OffsetsReadError(`the offsets topic shows transaction ${stored}, neither the failed ${txn} nor the last committed ${this.lastCommittedTxn}`);
+    }
+    return false;
+  }
+
+  /** A send failed: true (and onFatal called, the loop stopped) unless it is transient, within the outage time-out and not stopping. */
+  private failedForGood(e: unknown, outageMs: number): boolean {
+    const transient = isTransientKafkaError(e);
+    if (transient && outageMs < this.outageTimeoutMs && this.running) return false;
+    const why = !transient
+      ? ''
+      : outageMs >= this.outageTimeoutMs
+        ? ` (Kafka unavailable for ${Math.round(outageMs / 1000)} s, beyond kafka.outageTimeoutMs ${this.outageTimeoutMs})`
+        : ' (while stopping)';
+    this.running = false;
+    this.inFlight = 0;
+    this.events.onFatal(new Error(`Kafka produce failed${why}: ${(e as Error).message}`));
     return true;
   }
 
@@ -366,4 +396,3 @@ export class KafkaSink implements CdcSink {
     await this.producer.disconnect();
   }
 }
-
