@@ -68,6 +68,8 @@ export interface EngineContext {
   /** A source transaction committed at this time was received (for `cdc_lag_seconds`). */
   commitSeen(commitTimeMicros: number): void;
   fail(err: Error, kind: string): void;
+  /** Graceful stop, as on SIGTERM (e.g. `snapshotMode: initial_only` once the snapshot is read). */
+  stop(): Promise<void>;
 }
 
 /**

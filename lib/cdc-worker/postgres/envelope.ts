@@ -154,7 +154,7 @@ export interface SourcePosition {
   lsn: bigint | null;
   /** LSN of the last commit before this change (numeric), for `sequence`. */
   lastCommitLsn: bigint | null;
-  snapshot: 'true' | 'first' | 'first_in_data_collection' | 'last_in_data_collection' | 'last' | 'false';
+  snapshot: 'true' | 'first' | 'first_in_data_collection' | 'last_in_data_collection' | 'last' | 'false' | 'incremental';
 }
 
 export interface TransactionBlock {

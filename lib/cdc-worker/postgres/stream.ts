@@ -12,6 +12,7 @@ import { Catalog } from './catalog';
 import { EnvelopeOptions, SourcePosition, TableModel, TransactionBlock, buildTableModel, changeRecords, transactionRecord, truncateRecord } from './envelope';
 import { PgOutputMessage, ReplicationMessage, decodePgOutput } from './protocol';
 import type { ReplicationConnection } from './replication';
+import type { PgIncrementalSnapshots } from './incremental';
 
 /** The engine's positions, shared by its parts. */
 export interface PgPositions {
@@ -49,6 +50,8 @@ export class PgChangeStream {
   /** The keepalive position last pushed as a checkpoint (one at a time is in the sink). */
   private keepalivePushed = 0n;
   repl: ReplicationConnection | null = null;
+  /** Signals and incremental snapshots (`signal` configured). */
+  signals: PgIncrementalSnapshots | null = null;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -123,7 +126,10 @@ export class PgChangeStream {
         const item = this.inbox[this.inboxHead];
         const msg = item.msg;
         if (msg.tag === 'relation') await this.onRelation(msg);
-        else this.handle(msg, item.walStart);
+        else {
+          const pending = this.handle(msg, item.walStart);
+          if (pending) await pending; // a signal: stored before anything after it
+        }
         this.inboxHead++;
         if (this.failed()) return;
         if (!this.ctx.sink.hasSpace()) {
@@ -188,7 +194,7 @@ export class PgChangeStream {
     return m;
   }
 
-  private handle(msg: PgOutputMessage | KeepaliveMark, lsn: bigint): void {
+  private handle(msg: PgOutputMessage | KeepaliveMark, lsn: bigint): Promise<void> | void {
     switch (msg.tag) {
       case 'keepalive':
         return this.keepalive(lsn);
@@ -215,16 +221,18 @@ export class PgChangeStream {
     this.ctx.metrics.commitToReceive.observe(Math.max(0, Date.now() * 1000 - msg.commitTimeMicros) / 1e6);
   }
 
-  private change(msg: Extract<PgOutputMessage, { tag: 'insert' | 'update' | 'delete' }>, lsn: bigint): void {
+  private change(msg: Extract<PgOutputMessage, { tag: 'insert' | 'update' | 'delete' }>, lsn: bigint): Promise<void> | void {
     if (this.skipTx) return;
     const now = Date.now() * 1000;
     const model = this.model(msg.relationId);
+    if (this.signals?.isSignalTable(model)) return this.signals.onSignalRow(msg, this.position(lsn), this.tx!.finalLsn);
     const op = msg.tag === 'insert' ? 'c' : msg.tag === 'update' ? 'u' : 'd';
     const before = msg.tag === 'insert' ? null : msg.oldTuple;
     const after = msg.tag === 'delete' ? null : msg.newTuple;
     const tb = this.txBlock(model);
     for (const r of changeRecords(model, { op, before, after }, this.position(lsn), this.opts, now, tb)) this.ctx.sink.push(this.ctx.record(r));
     this.ctx.metrics.events.inc({ table: `${model.schema}.${model.table}`, op });
+    this.signals?.touched(model, before, after);
   }
 
   private truncate(msg: Extract<PgOutputMessage, { tag: 'truncate' }>, lsn: bigint): void {

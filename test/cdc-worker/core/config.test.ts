@@ -98,7 +98,7 @@ describe('cdc-worker config', () => {
       expect.arrayContaining([
         'source.user is required',
         expect.stringMatching(/^source\.port must be <= 65535 \(got 70000\)$/),
-        'source.snapshotMode must be one of "initial", "never" (got "sometimes")',
+        'source.snapshotMode must be one of "initial", "never", "no_data", "initial_only", "when_needed" (got "sometimes")',
         expect.stringMatching(/^source\.tables\[0\] must match pattern .* \(got "orders"\)$/),
         expect.stringMatching(/^kafka\.brokers\[0\] must match pattern .* \(got "nohost"\)$/),
         'kafka.sasl.password is required',
