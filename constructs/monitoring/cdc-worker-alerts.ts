@@ -22,6 +22,17 @@ export interface CdcWorkerAlertsProps {
   readonly metricPrefix?: string;
   /** Starts per hour above which the worker counts as crash-looping. @default 3 */
   readonly maxStartsPerHour?: number;
+  /**
+   * PostgreSQL workers: WAL their replication slot may make the server keep (the worker's
+   * `retainedWalBytes`, `pg_current_wal_lsn() - restart_lsn`) before the alert fires. WAL a slot
+   * holds fills the database's disk. @default 10737418240 (10 GiB)
+   */
+  readonly maxRetainedWalBytes?: number;
+  /**
+   * PostgreSQL workers: seconds WAL may wait for the slot's confirmed flush position (the worker's
+   * `confirmedFlushAgeSeconds`; 0 while caught up) before the alert fires. @default 900
+   */
+  readonly maxConfirmedFlushAgeSeconds?: number;
 }
 
 /**
@@ -43,6 +54,12 @@ export class CdcWorkerAlerts extends Construct {
   public readonly errorAlert: ThresholdAlert;
   /** Alert on restarts. */
   public readonly restartAlert: ThresholdAlert;
+  /** PostgreSQL workers: distributions of the slot's retained WAL and confirmed-flush age, from the `replication slot status` lines. */
+  public readonly slotRetainedWal?: LogBasedMetric;
+  public readonly slotConfirmedFlushAge?: LogBasedMetric;
+  /** PostgreSQL workers: alerts on the slot's retained WAL and on WAL waiting too long for confirmation. */
+  public readonly retainedWalAlert?: ThresholdAlert;
+  public readonly confirmedFlushAgeAlert?: ThresholdAlert;
 
   constructor(scope: Construct, id: string, props: CdcWorkerAlertsProps) {
     super(scope, id);
@@ -55,9 +72,13 @@ export class CdcWorkerAlerts extends Construct {
     const base = `${props.logFilter ?? 'jsonPayload.service="cdc-worker"'}${within}`;
     const prefix = props.metricPrefix ?? 'cdc_worker';
     const maxStarts = props.maxStartsPerHour ?? 3;
+    const maxWal = props.maxRetainedWalBytes ?? 10737418240;
+    const maxAge = props.maxConfirmedFlushAgeSeconds ?? 900;
     validateProps(this, (p) => {
       p.check(workers.length > 0, 'workers', [], 'at least one CdcWorkerService: alerts on a worker this app does not deploy can never fire');
       p.check(isIntIn(maxStarts, 1, 1000), 'maxStartsPerHour', maxStarts, 'an integer from 1 to 1000');
+      p.check(isIntIn(maxWal, 1048576), 'maxRetainedWalBytes', maxWal, 'an integer of bytes, at least 1048576 (1 MiB)');
+      p.check(isIntIn(maxAge, 60, 86400), 'maxConfirmedFlushAgeSeconds', maxAge, 'an integer from 60 to 86400');
     });
     this.errors = new LogBasedMetric(this, 'errors', {
       project: props.project,
@@ -100,5 +121,77 @@ export class CdcWorkerAlerts extends Construct {
       userLabels: { component: 'cdc-worker' },
       dependsOn: [this.starts.metric],
     });
+    // The replication slot (PostgreSQL workers only: a binlog reader holds nothing on its server).
+    if (workers.some((w) => (w.workerConfig.source.engine ?? 'postgres') === 'postgres')) {
+      const slot = this.slotAlerts(props, `${base} AND jsonPayload.msg="replication slot status"`, prefix, maxWal, maxAge);
+      [this.slotRetainedWal, this.slotConfirmedFlushAge, this.retainedWalAlert, this.confirmedFlushAgeAlert] = slot;
+    }
+  }
+
+  /**
+   * Distributions of the values each worker logs with `replication slot status` (every
+   * `source.slotMonitorIntervalMs`, 30 s by default) and an alert on each, per worker (per series),
+   * when its near-highest value (99th percentile) over five minutes is above the threshold.
+   */
+  private slotAlerts(
+    props: CdcWorkerAlertsProps,
+    filter: string,
+    prefix: string,
+    maxWal: number,
+    maxAge: number,
+  ): [LogBasedMetric, LogBasedMetric, ThresholdAlert, ThresholdAlert] {
+    const services = { service: 'EXTRACT(resource.labels.service_name)' };
+    const wal = new LogBasedMetric(this, 'slot-retained-wal', {
+      project: props.project,
+      name: `${prefix}_slot_retained_wal_bytes`,
+      description: "WAL the CDC worker's replication slot makes PostgreSQL keep (pg_current_wal_lsn() - restart_lsn), as the worker reads it.",
+      filter,
+      labelExtractors: services,
+      valueExtractor: 'EXTRACT(jsonPayload.retainedWalBytes)',
+      unit: 'By',
+      buckets: { scale: 1048576, growthFactor: 1.25, count: 150 },
+    });
+    const age = new LogBasedMetric(this, 'slot-confirmed-flush-age', {
+      project: props.project,
+      name: `${prefix}_slot_confirmed_flush_age_seconds`,
+      description: "Seconds WAL has waited for the CDC worker's replication slot to confirm it (0 while caught up).",
+      filter,
+      labelExtractors: services,
+      valueExtractor: 'EXTRACT(jsonPayload.confirmedFlushAgeSeconds)',
+      unit: 's',
+      buckets: { scale: 1, growthFactor: 1.25, count: 100 },
+    });
+    const alert = (id: string, displayName: string, metric: LogBasedMetric, threshold: number, runbook: string) =>
+      new ThresholdAlert(this, id, {
+        project: props.project,
+        displayName,
+        filter: `metric.type="${metric.metricType}"`,
+        threshold,
+        windowSeconds: 300,
+        aligner: 'ALIGN_PERCENTILE_99',
+        channels: props.channels,
+        severity: 'CRITICAL',
+        runbook,
+        userLabels: { component: 'cdc-worker' },
+        dependsOn: [metric.metric],
+      });
+    const walAlert = alert(
+      'slot-retained-wal-alert',
+      'CDC worker slot retains WAL',
+      wal,
+      maxWal,
+      `The CDC worker's replication slot makes PostgreSQL keep more than ${maxWal} bytes of WAL, which fills the database's disk. ` +
+        'Is the worker running and streaming (`cdc_lag_seconds`, its error entries)? Is Kafka accepting its batches? ' +
+        'A slot nobody reads any more must be dropped (`SELECT pg_drop_replication_slot(...)`), after which the worker needs a new snapshot.',
+    );
+    const ageAlert = alert(
+      'slot-confirmed-flush-age-alert',
+      'CDC worker slot not confirming',
+      age,
+      maxAge,
+      `WAL has waited more than ${maxAge} s for the CDC worker's replication slot to confirm it: the worker is down, stuck, or held back by Kafka. ` +
+        'Its `replication slot status` and error entries say which; `cdc_buffered_records` and `cdc_lag_seconds` show what it holds.',
+    );
+    return [wal, age, walAlert, ageAlert];
   }
 }

@@ -24,6 +24,13 @@ export interface ThresholdAlertProps {
   readonly severity?: 'CRITICAL' | 'ERROR' | 'WARNING';
   /** Labels on the policy. @default none */
   readonly userLabels?: Record<string, string>;
+  /**
+   * How each time series is aligned over the window: `ALIGN_SUM` adds a counter's occurrences;
+   * `ALIGN_PERCENTILE_99` takes a distribution's (e.g. a value logged each minute) near-highest
+   * value, series by series (no cross-series reduction), so the alert names the one above.
+   * @default 'ALIGN_SUM'
+   */
+  readonly aligner?: 'ALIGN_SUM' | 'ALIGN_PERCENTILE_99';
   /** Resources the policy is created after, e.g. the log-based metric its filter names. @default none */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -44,6 +51,7 @@ export class ThresholdAlert extends Construct {
     const threshold = props.threshold ?? 0;
     const windowSeconds = props.windowSeconds ?? 300;
     const severity = props.severity ?? 'ERROR';
+    const aligner = props.aligner ?? 'ALIGN_SUM';
     validateProps(this, (p) => {
       p.check(props.channels.length > 0, 'channels', [], 'at least one AlertChannel: an alert nobody receives is no alert');
       p.check(Number.isFinite(threshold) && threshold >= 0, 'threshold', threshold, 'a number >= 0');
@@ -51,6 +59,7 @@ export class ThresholdAlert extends Construct {
       p.check(/metric\.type\s*=/.test(props.filter), 'filter', props.filter, 'a Monitoring filter naming metric.type');
       p.check(props.runbook.trim().length > 0, 'runbook', props.runbook, 'what the person notified should do');
       p.check(['CRITICAL', 'ERROR', 'WARNING'].includes(severity), 'severity', severity, 'CRITICAL, ERROR or WARNING');
+      p.check(['ALIGN_SUM', 'ALIGN_PERCENTILE_99'].includes(aligner), 'aligner', aligner, 'ALIGN_SUM or ALIGN_PERCENTILE_99');
     });
     this.policy = new MonitoringAlertPolicy(this, 'policy', {
       dependsOn: props.dependsOn && props.dependsOn.length > 0 ? props.dependsOn : undefined,
@@ -66,7 +75,11 @@ export class ThresholdAlert extends Construct {
             comparison: 'COMPARISON_GT',
             thresholdValue: threshold,
             duration: '0s',
-            aggregations: [{ alignmentPeriod: `${windowSeconds}s`, perSeriesAligner: 'ALIGN_SUM', crossSeriesReducer: 'REDUCE_SUM' }],
+            aggregations: [
+              aligner === 'ALIGN_SUM'
+                ? { alignmentPeriod: `${windowSeconds}s`, perSeriesAligner: 'ALIGN_SUM', crossSeriesReducer: 'REDUCE_SUM' }
+                : { alignmentPeriod: `${windowSeconds}s`, perSeriesAligner: aligner },
+            ],
             trigger: { count: 1 },
           },
         },
