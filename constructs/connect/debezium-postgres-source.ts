@@ -30,6 +30,15 @@ export interface DebeziumPostgresSourceProps extends DebeziumSourceOptions {
    * @default the database's `cdcPublication`, else `<topicPrefix>_publication` sanitized
    */
   readonly publicationName?: string;
+  /**
+   * Debezium's `heartbeat.action.query`, run on the database at each heartbeat (`heartbeatIntervalMs`
+   * must be on). `SELECT pg_logical_emit_message(false, 'heartbeat', now()::varchar)` needs no table
+   * and no grant: it writes WAL, so the slot keeps advancing when the captured database is quiet
+   * while others on the same server are busy (their WAL is the slot's too). An INSERT into a
+   * heartbeat table works too, but needs that table and an INSERT grant, which Terraform cannot
+   * create in the database. @default none (heartbeats move the offsets without touching the database)
+   */
+  readonly heartbeatActionQuery?: string;
 }
 
 /**
@@ -86,6 +95,7 @@ export class DebeziumPostgresSource extends Construct implements ISourceCapture 
       'slot.name': slot,
       'publication.name': publication,
       'publication.autocreate.mode': existingPublication ? 'disabled' : 'filtered',
+      ...(props.heartbeatActionQuery !== undefined ? { 'heartbeat.action.query': props.heartbeatActionQuery } : {}),
     };
 
     validateProps(this, (p) => {
@@ -103,6 +113,15 @@ export class DebeziumPostgresSource extends Construct implements ISourceCapture 
       }
       p.check(SNAPSHOT_MODES.postgres.includes(common.snapshotMode), 'snapshotMode', common.snapshotMode, SNAPSHOT_MODES.postgres.join(', '));
       checkHeartbeatInterval(p, common.heartbeatMs);
+      if (props.heartbeatActionQuery !== undefined) {
+        const q = props.heartbeatActionQuery;
+        p.check(
+          q.trim() !== '' && common.heartbeatMs > 0,
+          'heartbeatActionQuery',
+          q,
+          'a SQL statement, with heartbeatIntervalMs > 0 (it runs at each heartbeat)',
+        );
+      }
       common.selected.forEach((t, i) =>
         p.check(common.known.has(t), `tables[${i}]`, t, `a table of database ${db.logicalName}: ${[...common.known].join(', ')}`),
       );

@@ -10,7 +10,11 @@ describe('DebeziumPostgresSource', () => {
     let source!: DebeziumPostgresSource;
     const json = synth((stack) => {
       const kafka = kafkaCluster(stack);
-      source = new DebeziumPostgresSource(stack, 'pg', { cluster: connectCluster(stack, kafka), database: postgresSource(stack), signalTable: 'debezium_signal' });
+      source = new DebeziumPostgresSource(stack, 'pg', {
+        cluster: connectCluster(stack, kafka),
+        database: postgresSource(stack),
+        signalTable: 'debezium_signal',
+      });
     });
     expect(source.topics).toEqual(['shop.public.orders', 'shop.billing.invoices']);
     expect(source.heartbeatTopic).toBe('__debezium-heartbeat.shop');
@@ -56,7 +60,7 @@ describe('DebeziumPostgresSource', () => {
       '[test/pg] slotName: "Bad-Slot" is not valid; allowed: 1-63 lowercase letters, digits or \'_\' (PostgreSQL slot names)',
       '[test/pg] snapshotMode: "recovery" is not valid; allowed: initial, initial_only, no_data, never, when_needed, always',
       '[test/pg] tables[0]: "public.nope" is not valid; allowed: a table of database legacy: public.users, public.payments',
-      "[test/pg] extraConfig['slot.name']: \"x\" is not valid; allowed: a key this construct does not set itself; use the matching prop",
+      '[test/pg] extraConfig[\'slot.name\']: "x" is not valid; allowed: a key this construct does not set itself; use the matching prop',
     ]);
   });
 });
@@ -64,8 +68,12 @@ describe('DebeziumPostgresSource', () => {
 describe('DebeziumPostgresSource on a database with its own publication', () => {
   const cloudSql = (stack: import('cdktf').TerraformStack) =>
     new CloudSqlSourceDatabase(stack, 'shop', {
-      logicalName: 'shop', engine: 'postgres', region: 'us-central1', databaseName: 'shop',
-      replicationPassword: SecretValue.fromVariable('shop_cdc_password'), tables: [{ name: 'orders', primaryKey: ['id'] }],
+      logicalName: 'shop',
+      engine: 'postgres',
+      region: 'us-central1',
+      databaseName: 'shop',
+      replicationPassword: SecretValue.fromVariable('shop_cdc_password'),
+      tables: [{ name: 'orders', primaryKey: ['id'] }],
     });
 
   test('audit #17: uses the publication the setup SQL creates, and never asks Debezium to create or alter one', () => {
@@ -80,12 +88,40 @@ describe('DebeziumPostgresSource on a database with its own publication', () => 
     expect(c.config).toMatchObject({ 'publication.name': 'shop_publication', 'publication.autocreate.mode': 'disabled' });
   });
 
-  test('audit #17: another publication name than the database\'s is refused at synth', () => {
+  test("audit #17: another publication name than the database's is refused at synth", () => {
     const found = problems((stack) => {
       new DebeziumPostgresSource(stack, 'pg', { cluster: connectCluster(stack, kafkaCluster(stack)), database: cloudSql(stack), publicationName: 'mine' });
     });
     expect(found).toEqual([
       '[test/pg] publicationName: "mine" is not valid; allowed: unset or "shop_publication": database shop has that publication already, and its replication user cannot create another (it does not own the tables)',
+    ]);
+  });
+});
+
+describe('DebeziumPostgresSource heartbeat action query (issue 19)', () => {
+  const emit = "SELECT pg_logical_emit_message(false, 'heartbeat', now()::varchar)";
+
+  test('heartbeat.action.query goes into the connector config beside heartbeat.interval.ms', () => {
+    const json = synth((stack) => {
+      const kafka = kafkaCluster(stack);
+      new DebeziumPostgresSource(stack, 'pg', { cluster: connectCluster(stack, kafka), database: postgresSource(stack), heartbeatActionQuery: emit });
+    });
+    const [c] = resources(json, 'kafka-connect_connector');
+    expect(c.config).toMatchObject({ 'heartbeat.interval.ms': '10000', 'heartbeat.action.query': emit });
+  });
+
+  test('without heartbeats, or empty, it is refused', () => {
+    const found = problems((stack) => {
+      const kafka = kafkaCluster(stack);
+      new DebeziumPostgresSource(stack, 'pg', {
+        cluster: connectCluster(stack, kafka),
+        database: postgresSource(stack),
+        heartbeatIntervalMs: 0,
+        heartbeatActionQuery: emit,
+      });
+    });
+    expect(found).toEqual([
+      `[test/pg] heartbeatActionQuery: ${JSON.stringify(emit)} is not valid; allowed: a SQL statement, with heartbeatIntervalMs > 0 (it runs at each heartbeat)`,
     ]);
   });
 });
@@ -141,8 +177,18 @@ describe('DebeziumMySqlSource on Google Managed Kafka', () => {
     const { GoogleManagedKafkaCluster } = require('../../constructs/kafka/google-managed-kafka-cluster');
     const { KafkaConnectCluster } = require('../../constructs/connect/kafka-connect-cluster');
     const json = synth((stack) => {
-      const kafka = new GoogleManagedKafkaCluster(stack, 'mk', { project: 'acme-data', region: 'us-central1', clusterId: 'events', subnets: ['projects/acme-data/regions/us-central1/subnetworks/default'] });
-      const cluster = new KafkaConnectCluster(stack, 'connect', { url: 'https://connect:8083', kafka, workerPrincipal: 'User:connect@acme-data.iam.gserviceaccount.com', googleServiceAccount: 'connect@acme-data.iam.gserviceaccount.com' });
+      const kafka = new GoogleManagedKafkaCluster(stack, 'mk', {
+        project: 'acme-data',
+        region: 'us-central1',
+        clusterId: 'events',
+        subnets: ['projects/acme-data/regions/us-central1/subnetworks/default'],
+      });
+      const cluster = new KafkaConnectCluster(stack, 'connect', {
+        url: 'https://connect:8083',
+        kafka,
+        workerPrincipal: 'User:connect@acme-data.iam.gserviceaccount.com',
+        googleServiceAccount: 'connect@acme-data.iam.gserviceaccount.com',
+      });
       new DebeziumMySqlSource(stack, 'my', { cluster, database: mysqlSource(stack) });
     });
     const [c] = resources(json, 'kafka-connect_connector');
@@ -152,6 +198,8 @@ describe('DebeziumMySqlSource on Google Managed Kafka', () => {
       'schema.history.internal.producer.sasl.mechanism': 'OAUTHBEARER',
       'schema.history.internal.producer.sasl.login.callback.handler.class': 'com.google.cloud.hosted.kafka.auth.GcpLoginCallbackHandler',
     });
-    expect(c.config_sensitive['schema.history.internal.consumer.sasl.jaas.config']).toBe('org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;');
+    expect(c.config_sensitive['schema.history.internal.consumer.sasl.jaas.config']).toBe(
+      'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;',
+    );
   });
 });
