@@ -7,7 +7,8 @@
  * `execute-snapshot` signal row; rows/s = table rows / (last snapshot record in Kafka − signal
  * commit). Both read chunks of 1,024 rows (Debezium's default `incremental.snapshot.chunk.size`)
  * with JSON and schemas. Peak RSS: VmHWM of the worker process; for Debezium, of the whole Kafka
- * Connect JVM (as in bench:cdc).
+ * Connect JVM (as in bench:cdc). Both write their watermarks with synchronous_commit on (the worker
+ * always does; Debezium through `database.initial.statements`), as on a default server.
  *
  * Needs `npm run infra:up`. Prints a table and the ratio; writes bench/snapshot/results.json.
  */
@@ -100,6 +101,9 @@ async function benchDebezium(env: Infra, pg: Client, connectUrl: string, connect
     'table.include.list': `${s}.t,${s}.debezium_signal`,
     'signal.data.collection': `${s}.debezium_signal`,
     'incremental.snapshot.chunk.size': String(CHUNK),
+    // as the worker's watermark session: the harness runs PostgreSQL with synchronous_commit off,
+    // where a watermark would reach the stream only at the WAL writer's next flush (200 ms)
+    'database.initial.statements': 'SET synchronous_commit = on',
     'snapshot.mode': 'no_data',
     'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'value.converter': 'org.apache.kafka.connect.json.JsonConverter',

@@ -145,14 +145,17 @@ export interface SnapshotCheck {
   keys: number;
   /** `source.snapshot` values of the `op: r` records. */
   snapshotMarkers: Set<string>;
+  /** Rows the workload never changed (v = 1, id ≤ `snapshotUpTo`) without a snapshot record (first 10): the snapshot skipped them. */
+  unsnapshotted: string[];
 }
 
 /** Rebuilds the table from the topic (records of a key are in one partition, in order) and checks it. */
-export async function checkTopicAgainstTable(records: KafkaRecord[], pg: Client, table: string): Promise<SnapshotCheck> {
+export async function checkTopicAgainstTable(records: KafkaRecord[], pg: Client, table: string, snapshotUpTo: number): Promise<SnapshotCheck> {
   const state = new Map<string, { v: number; note: string } | null>();
   const newest = new Map<string, { v: number; deleted: boolean }>();
   const stale: string[] = [];
   const markers = new Set<string>();
+  const snapshotted = new Set<string>();
   let snapshotRows = 0;
   const sorted = [...records].sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
   for (const r of sorted) {
@@ -165,6 +168,7 @@ export async function checkTopicAgainstTable(records: KafkaRecord[], pg: Client,
     const seen = newest.get(key);
     if (e.op === 'r') {
       snapshotRows++;
+      snapshotted.add(key);
       markers.add(e.source.snapshot);
       if (seen && (seen.deleted || seen.v > e.after!.v)) {
         if (stale.length < 10) stale.push(`id ${key}: snapshot v${e.after!.v} after ${seen.deleted ? 'a delete' : `v${seen.v}`} (offset ${r.offset})`);
@@ -187,5 +191,14 @@ export async function checkTopicAgainstTable(records: KafkaRecord[], pg: Client,
     if (!got || got.v !== row.v || got.note !== row.note) mismatches.push(`id ${row.id}: table v${row.v}, topic ${got ? `v${got.v}` : 'none'}`);
   }
   for (const [id, s] of state) if (s && !inTable.has(id)) mismatches.push(`id ${id}: deleted in the table, v${s.v} in the topic`);
-  return { mismatches: mismatches.slice(0, 10), staleSnapshotRows: stale, snapshotRows, keys: inTable.size, snapshotMarkers: markers };
+  const unchanged = rows.rows.filter((r) => r.v === 1 && Number(r.id) <= snapshotUpTo);
+  const unsnapshotted = unchanged.filter((r) => !snapshotted.has(r.id)).map((r) => `id ${r.id}`);
+  return {
+    mismatches: mismatches.slice(0, 10),
+    staleSnapshotRows: stale,
+    snapshotRows,
+    keys: inTable.size,
+    snapshotMarkers: markers,
+    unsnapshotted: unsnapshotted.slice(0, 10),
+  };
 }

@@ -332,7 +332,8 @@ export class IncrementalSnapshots<R> {
     this.metrics.rows.inc({ table: t.table }, done.chunk.rows.length);
     this.metrics.dropped.inc({ table: t.table }, done.chunk.dropped);
     this.metrics.chunks.inc({ table: t.table });
-    const finished = read.length < this.chunkSize;
+    // the last chunk: short, or ending at the largest key (no empty chunk read after it)
+    const finished = read.length < this.chunkSize || JSON.stringify(read[read.length - 1].key) === JSON.stringify(t.maxKey);
     if (finished) this.state.current = null;
     this.logProgress(t, finished);
     this.updateGauges();
@@ -377,7 +378,7 @@ export class IncrementalSnapshots<R> {
         estimatedRows: t.estimate,
         chunks: t.chunk,
         rowsPerSecond: Math.round(rate),
-        etaSeconds: finished ? 0 : rate > 0 ? Math.round(left / rate) : null,
+        etaSeconds: finished ? 0 : rate > 0 && t.estimate > 0 ? Math.round(left / rate) : null,
       },
       finished ? 'incremental snapshot of table finished' : 'incremental snapshot progress',
     );

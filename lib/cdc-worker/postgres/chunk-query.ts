@@ -64,7 +64,8 @@ export class PgChunkSource implements ChunkSource<PgChunkRow> {
   /** Connects; creates the signal table if it is missing (when the user may), and learns its column names. */
   async connect(): Promise<void> {
     await this.client.connect();
-    await this.client.query('SET application_name = $1', ['cdc-worker incremental snapshot']).catch(() => undefined);
+    // the stream sees a watermark only once its commit is flushed: never wait for the WAL writer (synchronous_commit off)
+    await this.client.query("SET application_name = 'cdc-worker incremental snapshot'; SET synchronous_commit = on");
     const [schema, table] = splitTable(this.signalTable);
     const exists = await this.client.query('SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2', [
       schema,
@@ -84,6 +85,13 @@ export class PgChunkSource implements ChunkSource<PgChunkRow> {
     if (cols.length < 3)
       throw new Error(`signal table ${this.signalTable} must have the columns id, type, data (in that order); it has ${cols.map((c) => c.name).join(', ')}`);
     this.signalColumns = cols.slice(0, 3).map((c) => c.name);
+    // watermark rows a crash left behind (each watermark removes the one before it while running)
+    const [idCol, typeCol] = this.signalColumns.map(quoteIdent);
+    await this.client
+      .query(`DELETE FROM ${qualified(this.signalTable)} WHERE ${typeCol} IN ($1, $2) AND ${idCol} IS NOT NULL`, [WATERMARK_OPEN, WATERMARK_CLOSE])
+      .catch((e: Error) => {
+        this.ctx.log.warn({ table: this.signalTable, err: e.message }, 'cannot remove old watermark rows from the signal table (grant DELETE on it)');
+      });
   }
 
   async close(): Promise<void> {
