@@ -27,7 +27,6 @@ function harness(n: number, opts: { touchedInWindow?: number[]; stored?: Increme
     sink: { waitForSpace: () => null },
     fail: (e: Error) => failures.push(e),
   } as unknown as EngineContext;
-  let snapshots!: IncrementalSnapshots<number>;
   const reads: (string[] | null)[] = [];
   const source: ChunkSource<number> = {
     prepare: async (c: SnapshotCollection) => {
@@ -58,7 +57,7 @@ function harness(n: number, opts: { touchedInWindow?: number[]; stored?: Increme
     },
     tables: async () => ['s.t', 's.u', 's.nokey'],
   };
-  snapshots = new IncrementalSnapshots(ctx, source, store, 4);
+  const snapshots: IncrementalSnapshots<number> = new IncrementalSnapshots(ctx, source, store, 4);
   return { snapshots, saved, emitted, reads, failures };
 }
 
