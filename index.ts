@@ -90,6 +90,7 @@ export { ADOPT_VARIABLE, ClassifiedTable } from './constructs/catalog/classified
 export type { ClassifiedTableProps, WarehouseField } from './constructs/catalog/classified-table';
 export { CdcWorkerService } from './constructs/runtime/cdc-worker-service';
 export type { CdcWorkerKafkaIdentity, CdcWorkerServiceProps } from './constructs/runtime/cdc-worker-service';
+export type { CdcWorkerSignals } from './constructs/runtime/cdc-worker-signals';
 export { DLP_LIKELIHOODS, INFO_TYPES_BY_LABEL, infoTypesFor } from './constructs/dlp/info-types';
 export type { DlpLikelihood } from './constructs/dlp/info-types';
 export { DlpInspectTemplate } from './constructs/dlp/dlp-inspect-template';

@@ -13,6 +13,7 @@ import { ISourceDatabase, qualifiedTableName } from '../sources/source-database'
 import { serviceAccountId } from '../bigquery/pipeline-service-account';
 import { stableServerId } from '../connect/debezium-mysql-source';
 import type { CdcWorkerConfig } from '../../lib/cdc-worker/config';
+import { CdcWorkerSignals, checkSignalsAndHeartbeat, signalSettings, signalSetupSql } from './cdc-worker-signals';
 import type { DetectionConfig } from '../../lib/cdc-worker/detect/config';
 
 /** The Kafka identity the worker produces as. */
@@ -51,6 +52,15 @@ export interface CdcWorkerServiceProps {
   readonly deliveryMode?: 'at-least-once' | 'exactly-once';
   /** Heartbeat interval in ms (0 = off). @default 10000 */
   readonly heartbeatIntervalMs?: number;
+  /**
+   * PostgreSQL: SQL the worker runs at each heartbeat (Debezium's `heartbeat.action.query`), e.g.
+   * `SELECT pg_logical_emit_message(false, 'heartbeat', now()::text)`, which needs no table or
+   * grant. The worker confirms the server's keepalive positions itself, so this is only needed when
+   * the database's own traffic is too low for them. @default none
+   */
+  readonly heartbeatActionQuery?: string;
+  /** Signals (PostgreSQL sources): table, Kafka topic and its ACLs. @default no signals */
+  readonly signals?: CdcWorkerSignals;
   /** Create the per-table, heartbeat (and offsets) topics as {@link KafkaTopic}s. @default true */
   readonly createTopics?: boolean;
   /** Partitions of the per-table topics. @default the platform's defaultPartitions */
@@ -124,6 +134,13 @@ export class CdcWorkerService extends Construct {
   public readonly offsetsTopic?: KafkaTopic;
   /** The quarantine topic of the detection policy, when created here (outside the topic prefix). */
   public readonly quarantineTopic?: KafkaTopic;
+  /** The Kafka signal topic, when signals are on with a topic and topics are created. */
+  public readonly signalTopic?: KafkaTopic;
+  /**
+   * With signals: the SQL the signal table's schema owner runs once if the worker's user cannot
+   * create the table or add it to the publication itself (Terraform cannot run SQL in the database).
+   */
+  public readonly signalSetupSql?: string;
 
   constructor(scope: Construct, id: string, props: CdcWorkerServiceProps) {
     super(scope, id);
@@ -159,6 +176,23 @@ export class CdcWorkerService extends Construct {
       this.offsetsTopic = created.offsetsTopic;
     }
     if (this.principal) this.grantProduce(props, s, this.principal);
+    if (s.signal) {
+      this.signalSetupSql = signalSetupSql(s.signal.table, props.database.replicationUser, `${s.slot}_pub`);
+      if (s.signal.kafkaTopic && (props.createTopics ?? true)) {
+        this.signalTopic = new KafkaTopic(this, 'signal-topic', {
+          platform: props.kafka,
+          name: s.signal.kafkaTopic,
+          partitions: 1,
+          replicationFactor: props.topicReplicationFactor ?? props.kafka.defaultReplicationFactor,
+          config: { cleanupPolicy: 'delete', retentionMs: 604800000 },
+        });
+      }
+      // The worker reads signals with the group `<delivery.transactionalId>-signals`.
+      if (s.signal.kafkaTopic && this.principal) {
+        const group = `cdc-worker-${s.slot}-signals`;
+        new KafkaAccessGrant(this, 'read-signals', { platform: props.kafka, principal: this.principal, intent: 'consume', topic: s.signal.kafkaTopic, group });
+      }
+    }
   }
 
   /** Registers the synth-time checks of the props (all problems reported at once). */
@@ -194,6 +228,7 @@ export class CdcWorkerService extends Construct {
       if (props.kafka.saslMechanism?.startsWith('SCRAM'))
         p.check(props.kafkaIdentity !== undefined, 'kafkaIdentity', undefined, `a SASL identity, because the Kafka platform uses ${props.kafka.saslMechanism}`);
       p.check(isIntIn(heartbeatMs, 0), 'heartbeatIntervalMs', heartbeatMs, '0 (off) or a positive integer of milliseconds');
+      checkSignalsAndHeartbeat(p, props.database.engine, props.heartbeatActionQuery, s);
       if (hashes)
         p.check(
           hashSecret !== undefined,
@@ -363,6 +398,8 @@ interface WorkerSettings {
   /** Whether the detection policy has 'hash' actions. */
   readonly hashes: boolean;
   readonly quarantineTopic?: string;
+  /** Signals: the table and the Kafka topic (if any). */
+  readonly signal?: { readonly table: string; readonly kafkaTopic?: string };
 }
 
 function resolveWorkerSettings(props: CdcWorkerServiceProps): WorkerSettings {
@@ -384,6 +421,13 @@ function resolveWorkerSettings(props: CdcWorkerServiceProps): WorkerSettings {
     kafkaSecret: props.kafkaIdentity?.password.secretManagerRef,
     hashes: JSON.stringify(policy ?? {}).includes('"hash"'),
     quarantineTopic: policy?.quarantineTopic,
+    signal: props.signals
+      ? signalSettings(
+          props.signals,
+          prefix,
+          (props.tables ?? db.tables.map((t) => t.name)).map((t) => qualifiedTableName(db.engine, db.databaseName, t)),
+        )
+      : undefined,
   };
 }
 
@@ -401,7 +445,12 @@ function workerConfigOf(props: CdcWorkerServiceProps, s: WorkerSettings): CdcWor
       // The password comes from the CDC_KAFKA__SASL__PASSWORD environment variable (Secret Manager).
       sasl: props.kafkaIdentity ? ({ mechanism: 'scram-sha-512', username: props.kafkaIdentity.username } as CdcWorkerConfig['kafka']['sasl']) : undefined,
     },
-    output: { topicPrefix: prefix, heartbeatIntervalMs: heartbeatMs },
+    output: {
+      topicPrefix: prefix,
+      heartbeatIntervalMs: heartbeatMs,
+      ...(props.heartbeatActionQuery !== undefined ? { heartbeatActionQuery: props.heartbeatActionQuery } : {}),
+    },
+    ...(s.signal ? { signal: { table: s.signal.table, ...(s.signal.kafkaTopic ? { kafkaTopic: s.signal.kafkaTopic } : {}) } } : {}),
     delivery: { mode },
     ...(props.detection ? { detection: props.detection } : {}),
   };

@@ -226,3 +226,72 @@ describe('CdcWorkerService', () => {
     );
   });
 });
+
+describe('CdcWorkerService signals and heartbeat action query (issue 19)', () => {
+  const build = (stack: any, extra: object = {}, database?: any) =>
+    new CdcWorkerService(stack, 'cdc', {
+      project: 'acme-data',
+      region: 'us-central1',
+      image: 'us-docker.pkg.dev/acme-data/cdc/cdc-worker:0.1.0',
+      database: database ?? db(stack),
+      kafka: kafkaCluster(stack),
+      kafkaIdentity: { username: 'cdc-shop', password: SecretValue.fromSecretManager('kafka-cdc-shop-password') },
+      ...extra,
+    });
+  const workerConfig = (json: any) => {
+    const [svc] = resources(json, 'google_cloud_run_v2_service');
+    const configJson = svc.template.containers[0].env.find((e: any) => e.name === 'CDC_CONFIG_JSON').value;
+    return loadConfig(undefined, { CDC_CONFIG_JSON: configJson, CDC_SOURCE__PASSWORD: 'x', CDC_KAFKA__SASL__PASSWORD: 'y' });
+  };
+
+  test('signals: the worker config names the table and topic, the topic is created, the worker may read it with its signal group', () => {
+    let svc!: CdcWorkerService;
+    const json = synth((stack) => {
+      svc = build(stack, { signals: {}, heartbeatActionQuery: "SELECT pg_logical_emit_message(false, 'heartbeat', now()::text)" });
+    });
+    const config = workerConfig(json);
+    expect(config.signal).toEqual({ table: 'public.debezium_signal', kafkaTopic: 'shop-signal', chunkSize: 1024 });
+    expect(config.output.heartbeatActionQuery).toBe("SELECT pg_logical_emit_message(false, 'heartbeat', now()::text)");
+    const topic = resources(json, 'kafka_topic').find((t) => t.name === 'shop-signal');
+    expect(topic).toMatchObject({ partitions: 1, config: { 'cleanup.policy': 'delete', 'retention.ms': '604800000' } });
+    const acls = aclSet(json);
+    expect(acls.filter((a) => a.includes('shop-signal') || a.includes('-signals'))).toEqual([
+      'Allow User:cdc-shop Describe Topic:Literal:shop-signal',
+      'Allow User:cdc-shop Read Group:Literal:cdc-worker-shop_cdc_worker-signals',
+      'Allow User:cdc-shop Read Topic:Literal:shop-signal',
+    ]);
+    expect(acls.some((a) => /Write Topic:Literal:shop-signal/.test(a))).toBe(false);
+    expect(svc.signalSetupSql).toBe(
+      [
+        "-- Signal table of the CDC worker (Debezium's signal.data.collection): run once as the owner of schema public.",
+        'CREATE TABLE IF NOT EXISTS "public"."debezium_signal" (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048));',
+        "-- The worker reads signals from it and writes the incremental snapshots' watermarks into it.",
+        'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "public"."debezium_signal" TO "cdc";',
+        "-- Unless the worker's user added it itself (it tries at start; the publication is the worker's):",
+        'ALTER PUBLICATION "shop_cdc_worker_pub" ADD TABLE "public"."debezium_signal";',
+      ].join('\n'),
+    );
+  });
+
+  test('signals from the table only: no topic, no ACL; without signals nothing of them', () => {
+    const json = synth((stack) => build(stack, { signals: { table: 'billing.signals', kafkaTopic: false } }));
+    expect(workerConfig(json).signal).toEqual({ table: 'billing.signals', chunkSize: 1024 });
+    expect(resources(json, 'kafka_topic').map((t) => t.name)).not.toContain('shop-signal');
+    expect(aclSet(json).filter((a) => /signal/.test(a))).toEqual([]);
+    const plain = synth((stack) => build(stack));
+    expect(workerConfig(plain).signal).toBeUndefined();
+    expect(workerConfig(plain).output.heartbeatActionQuery).toBe('');
+  });
+
+  test('bad signal and heartbeat settings are refused, naming the prop', () => {
+    const found = problems((stack) =>
+      build(stack, { signals: { table: 'billing.invoices', kafkaTopic: 'bad topic' }, heartbeatIntervalMs: 0, heartbeatActionQuery: 'SELECT 1' }),
+    );
+    expect(found).toEqual([
+      '[test/cdc] heartbeatActionQuery: "SELECT 1" is not valid; allowed: a SQL statement, for a postgres database with heartbeatIntervalMs > 0 (it runs at each heartbeat)',
+      '[test/cdc] signals.table: "billing.invoices" is not valid; allowed: a table that is not captured: its rows are signals, not events',
+      "[test/cdc] signals.kafkaTopic: \"bad topic\" is not valid; allowed: letters, digits, '.', '_' and '-', at most 249 characters",
+      "[test/cdc/signal-topic] name: \"bad topic\" is not valid; allowed: letters, digits, '.', '_' and '-'",
+    ]);
+  });
+});
