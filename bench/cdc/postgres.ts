@@ -91,9 +91,10 @@ export function keepLogs(logs: string[], label: string): void {
   if (process.env.BENCH_WORKER_LOG) appendFileSync(process.env.BENCH_WORKER_LOG, `--- ${label}\n${logs.join('\n')}\n`);
 }
 
-/** Extra worker config of tuning runs: BENCH_WORKER_KAFKA / BENCH_WORKER_OUTPUT, JSON merged into those sections. */
-export function workerTuning(kafkaTuning: object): { kafka: object; output: object } {
-  return { kafka: { ...kafkaTuning, ...JSON.parse(process.env.BENCH_WORKER_KAFKA ?? '{}') }, output: JSON.parse(process.env.BENCH_WORKER_OUTPUT ?? '{}') };
+/** Extra worker config of tuning runs: BENCH_WORKER_KAFKA / BENCH_WORKER_OUTPUT / BENCH_WORKER_DELIVERY, JSON merged into those sections. */
+export function workerTuning(kafkaTuning: object): { kafka: object; output: object; delivery: object } {
+  const env = (name: string) => JSON.parse(process.env[name] ?? '{}') as object;
+  return { kafka: { ...kafkaTuning, ...env('BENCH_WORKER_KAFKA') }, output: env('BENCH_WORKER_OUTPUT'), delivery: env('BENCH_WORKER_DELIVERY') };
 }
 
 export async function benchWorker(env: Infra, pg: Client, build: WorkerBuild, kafkaTuning: object = {}, sample = false): Promise<Result> {
@@ -104,7 +105,12 @@ export async function benchWorker(env: Infra, pg: Client, build: WorkerBuild, ka
   await pg.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [s]);
   const tuning = workerTuning(kafkaTuning);
   const cfg = writeConfigFile(
-    workerConfig(env, s, [`${s}.t`], { source: { snapshotMode: 'never' } as object, kafka: tuning.kafka, output: { topicPrefix: s, ...tuning.output } }),
+    workerConfig(env, s, [`${s}.t`], {
+      source: { snapshotMode: 'never' } as object,
+      kafka: tuning.kafka,
+      output: { topicPrefix: s, ...tuning.output },
+      delivery: tuning.delivery,
+    }),
   );
   let worker = null as ReturnType<typeof startWorker> | null;
   try {

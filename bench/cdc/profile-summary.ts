@@ -1,6 +1,6 @@
 /**
- * Summarises a V8 CPU profile of the worker (`node --cpu-prof`, see BENCHMARKS.md): self time
- * per concern of a row's path (decode, value conversion, envelope, JSON, kafkajs encoding, CRC,
+ * Summarises a V8 CPU profile of the worker (`node --cpu-prof`, see BENCHMARKS.md): time per
+ * concern of a row's path (a Node built-in such as Buffer or zlib counts for its nearest caller that has one) (decode, value conversion, envelope, JSON, kafkajs encoding, CRC,
  * compression, partitioner, GC, idle: waiting on the database or on acks), over the busiest
  * stretch of the profile (the backlog catch-up), and the top functions.
  *
@@ -38,6 +38,15 @@ const CONCERNS: [string, RegExp][] = [
   ['Node internals, other', /./],
 ];
 
+/** The concern of a sample: its own function's, or if that is Node's (Buffer, zlib, streams), the nearest caller's that has one. */
+function attributedConcern(n: Node, parent: Map<number, Node>): string {
+  for (let at: Node | undefined = n; at; at = parent.get(at.id)) {
+    const c = concernOf(at);
+    if (c !== 'Node internals, other') return c;
+  }
+  return 'Node internals, other';
+}
+
 function concernOf(n: Node): string {
   const key =
     `${n.callFrame.functionName === '(idle)' || n.callFrame.functionName.startsWith('(') ? n.callFrame.functionName : ''} ${n.callFrame.url} ${n.callFrame.functionName}`.trim();
@@ -49,6 +58,8 @@ function main(): void {
   const [file, secondsArg] = process.argv.slice(2);
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, Node>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n);
   // time of each sample
   const times: number[] = [];
   let t = p.startTime;
@@ -71,7 +82,7 @@ function main(): void {
   for (let i = bestStart; i < times.length && times[i] - times[bestStart] <= win; i++) {
     const dt = i + 1 < times.length ? times[i + 1] - times[i] : 0;
     const n = byId.get(p.samples[i])!;
-    const c = concernOf(n);
+    const c = attributedConcern(n, parent);
     self.set(c, (self.get(c) ?? 0) + dt);
     const fn = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/.*\/(node_modules\/)?/, '')}:${n.callFrame.lineNumber + 1}`;
     fns.set(fn, (fns.get(fn) ?? 0) + dt);

@@ -14,7 +14,7 @@ export async function benchSinkCeiling(env: Infra, records: number, values: stri
   if (!values.length) throw new Error(`no ${engine} worker events were sampled (run the worker first)`);
   const topic = scratchName('bench_s');
   await createTopic(env, topic);
-  const cfg = validateConfig(workerConfig(env, topic, [`${topic}.t`], { kafka: workerTuning({}).kafka }));
+  const cfg = validateConfig(workerConfig(env, topic, [`${topic}.t`], { kafka: workerTuning({}).kafka, delivery: workerTuning({}).delivery }));
   let fatal: Error | null = null;
   const sink = new KafkaSink(cfg.kafka, cfg.delivery.maxBufferedEvents, {
     onCheckpoint: () => undefined,
