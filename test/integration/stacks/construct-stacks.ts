@@ -21,6 +21,8 @@ import { CloudSqlSourceDatabase } from '../../../constructs/sources/cloud-sql-so
 import { ExternalSourceDatabase } from '../../../constructs/sources/source-database';
 import { BatchPipeline } from '../../../constructs/stages/batch-pipeline';
 import { CdcWorkerService } from '../../../constructs/runtime/cdc-worker-service';
+import { AlertChannel } from '../../../constructs/monitoring/alert-channel';
+import { CdcWorkerAlerts } from '../../../constructs/monitoring/cdc-worker-alerts';
 import { WarehouseDataset } from '../../../constructs/bigquery/warehouse-dataset';
 import { DataProductViews } from '../../../constructs/decentralization/data-product-views';
 
@@ -105,7 +107,8 @@ export const CONSTRUCT_TEST_STACKS: Record<string, (stack: TerraformStack) => vo
       tables: [{ name: 'users', primaryKey: ['id'] }],
       replicationPassword: SecretValue.fromSecretManager('legacy-cdc-password'),
     });
-    new CdcWorkerService(stack, 'billing-cdc', {
+    // issue 19: signals (topic and ACLs), the heartbeat action query, and the slot alerts (distribution metrics, percentile policies)
+    const billing = new CdcWorkerService(stack, 'billing-cdc', {
       project: PROJECT,
       region: REGION,
       image: 'us-docker.pkg.dev/acme-data-platform/cdc/cdc-worker:0.1.0',
@@ -113,8 +116,10 @@ export const CONSTRUCT_TEST_STACKS: Record<string, (stack: TerraformStack) => vo
       kafka,
       network,
       kafkaIdentity: { username: 'cdc-billing', password: SecretValue.fromSecretManager('kafka-cdc-billing-password') },
+      signals: {},
+      heartbeatActionQuery: "SELECT pg_logical_emit_message(false, 'heartbeat', now()::text)",
     });
-    new CdcWorkerService(stack, 'legacy-cdc', {
+    const legacy = new CdcWorkerService(stack, 'legacy-cdc', {
       project: PROJECT,
       region: REGION,
       image: 'us-docker.pkg.dev/acme-data-platform/cdc/cdc-worker:0.1.0',
@@ -124,6 +129,8 @@ export const CONSTRUCT_TEST_STACKS: Record<string, (stack: TerraformStack) => vo
       serverId: 4242,
       kafkaIdentity: { username: 'cdc-legacy', password: SecretValue.fromSecretManager('kafka-cdc-legacy-password') },
     });
+    const oncall = new AlertChannel(stack, 'oncall', { project: PROJECT, kind: 'email', displayName: 'Data on-call', address: 'data-oncall@example.com' });
+    new CdcWorkerAlerts(stack, 'cdc-alerts', { project: PROJECT, channels: [oncall], workers: [billing, legacy], maxRetainedWalBytes: 5368709120 });
     const events = new KafkaTopic(stack, 'events', { platform: managed, name: 'billing.events', partitions: 3 });
     events.grantProduce(`User:cdc-billing@${PROJECT}.iam.gserviceaccount.com`);
     events.grantConsume(`User:analytics@${PROJECT}.iam.gserviceaccount.com`, { group: 'analytics' });
