@@ -3,21 +3,19 @@
  * the other integration tests assume: SASL/SCRAM-SHA-512 with a super user, ACLs enforced,
  * topics that carry messages, and a Connect worker with the Debezium, JDBC and BigQuery
  * plugins. Needs `npm run infra:up` (or `bash test/infra/up.sh kafka connect`).
+ *
+ * The Connect checks run on a worker of this test's own (GoldenConnect, the same plugin path as
+ * the shared worker) that logs in as a least-privileged user whose ACLs the stack's Terraform
+ * applies (its group and internal topics only), never as the broker's super user.
  */
 import { execFile } from 'child_process';
 import * as path from 'path';
 import { promisify } from 'util';
-import {
-  AclOperationTypes,
-  AclPermissionTypes,
-  AclResourceTypes,
-  Admin,
-  ConfigResourceTypes,
-  Kafka,
-  logLevel,
-  ResourcePatternTypes,
-} from 'kafkajs';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Admin, ConfigResourceTypes, Kafka, logLevel, ResourcePatternTypes } from 'kafkajs';
+import { GoldenConnect } from './golden-connect';
 import { requireInfra } from './infra';
+
+jest.setTimeout(600_000);
 
 const run = promisify(execFile);
 const KAFKA_SH = path.resolve(__dirname, '..', 'infra', 'kafka.sh');
@@ -26,10 +24,7 @@ const TOPIC = `cdp-harness-${suffix}`;
 const USER = `cdp-harness-${suffix}`;
 const USER_PASSWORD = `pw-${suffix}`;
 
-type Env = Record<
-  'KAFKA_BOOTSTRAP' | 'KAFKA_ADMIN_USER' | 'KAFKA_ADMIN_PASSWORD' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_VERSION' | 'CONNECT_URL',
-  string
->;
+type Env = Record<'KAFKA_BOOTSTRAP' | 'KAFKA_ADMIN_USER' | 'KAFKA_ADMIN_PASSWORD' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_VERSION', string>;
 
 function kafkaAs(env: Env, username: string, password: string, clientId: string): Kafka {
   if (env.KAFKA_SASL_MECHANISM !== 'scram-sha-512') {
@@ -81,14 +76,7 @@ describe('Kafka and Kafka Connect of test/infra', () => {
   let admin: Admin;
 
   beforeAll(async () => {
-    env = requireInfra([
-      'KAFKA_BOOTSTRAP',
-      'KAFKA_ADMIN_USER',
-      'KAFKA_ADMIN_PASSWORD',
-      'KAFKA_SASL_MECHANISM',
-      'KAFKA_VERSION',
-      'CONNECT_URL',
-    ]);
+    env = requireInfra(['KAFKA_BOOTSTRAP', 'KAFKA_ADMIN_USER', 'KAFKA_ADMIN_PASSWORD', 'KAFKA_SASL_MECHANISM', 'KAFKA_VERSION']);
     admin = kafkaAs(env, env.KAFKA_ADMIN_USER, env.KAFKA_ADMIN_PASSWORD, 'cdp-harness-admin').admin();
     await admin.connect();
   });
@@ -213,9 +201,17 @@ describe('Kafka and Kafka Connect of test/infra', () => {
     }
     expect(allowed).toBeUndefined();
   });
+});
 
-  it('Connect lists the Debezium, JDBC sink and BigQuery sink plugins', async () => {
-    const res = await fetch(`${env.CONNECT_URL}/connector-plugins`);
+describe('Kafka Connect of test/infra, on a worker logged in as a least-privileged user', () => {
+  // A worker of this test's own, logged in as `<run>-connect` with the ACLs of its group and internal topics only.
+  const connect = new GoldenConnect({ run: `kh${Date.now().toString(36).slice(-5)}`, port: 18295, produce: [] });
+  beforeAll(() => connect.up());
+  afterAll(() => connect.down());
+
+  it('Connect lists the Debezium, JDBC sink and BigQuery sink plugins, on a worker that logs in as a least-privileged user', async () => {
+    expect(connect.loginUsers()).toEqual([connect.user]);
+    const res = await fetch(`${connect.url}/connector-plugins`);
     expect(res.status).toBe(200);
     const plugins = (await res.json()) as { class: string; type: string; version: string }[];
     const byClass = Object.fromEntries(plugins.map((p) => [p.class, p]));
@@ -225,11 +221,12 @@ describe('Kafka and Kafka Connect of test/infra', () => {
     expect(byClass['io.debezium.connector.jdbc.JdbcSinkConnector']).toMatchObject({ type: 'sink' });
     expect(byClass['com.wepay.kafka.connect.bigquery.BigQuerySinkConnector']).toMatchObject({ type: 'sink' });
     expect(byClass['io.debezium.connector.postgresql.PostgresConnector'].version).toMatch(/^3\.6\./);
+    expect(connect.authorizationErrors()).toEqual([]);
   });
 
   it("Connect validates a BigQuery sink config with the plugin's own rules", async () => {
     const cls = 'com.wepay.kafka.connect.bigquery.BigQuerySinkConnector';
-    const res = await fetch(`${env.CONNECT_URL}/connector-plugins/${cls}/config/validate`, {
+    const res = await fetch(`${connect.url}/connector-plugins/${cls}/config/validate`, {
       method: 'PUT',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ 'connector.class': cls, name: 'bq', topics: 'orders', project: 'p' }),
@@ -239,5 +236,6 @@ describe('Kafka and Kafka Connect of test/infra', () => {
     const errors = Object.fromEntries(body.configs.filter((c) => c.value.errors.length).map((c) => [c.value.name, c.value.errors]));
     expect(Object.keys(errors)).toEqual(['defaultDataset']);
     expect(body.error_count).toBe(1);
+    expect(connect.authorizationErrors()).toEqual([]);
   });
 });
