@@ -26,6 +26,7 @@ import { checkServer, connect, endQuietly, isConnectionLost, query } from './con
 import { MySqlEngine as MySqlEngineName, MySqlEnvelopeOptions, buildMySqlTableModel } from './envelope';
 import { MariaDbGtidPosition, MySqlGtidSet } from './gtid';
 import { MySqlOffset, mysqlPositionKey } from './offsets';
+import { checkStoredPosition } from './position-check';
 import { readColumns, showCreateTable } from './schema';
 import { readMySqlSnapshot } from './snapshot';
 import { binlogLease } from './lease';
@@ -122,6 +123,9 @@ export class MySqlEngine implements SourceEngine {
     const { ctx, history } = this;
     const { source } = ctx.cfg;
     if (stored?.snapshotCompleted) {
+      // binlogs purged after the stored offset: stop (BinlogPositionGoneError), never jump over them
+      const where = { positionKey: this.positionKey, offsetsTopic: ctx.cfg.delivery.offsetsTopic, warn: (f: Record<string, unknown>, m: string) => ctx.log.warn(f, m) };
+      await checkStoredPosition(this.conn!, this.opts.engine, stored, where);
       this.writer.resumeFrom(stored);
       history.tables = { ...stored.tables };
       history.creates = { ...(stored.creates ?? {}) };

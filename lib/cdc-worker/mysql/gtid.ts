@@ -149,6 +149,24 @@ export class MySqlGtidSet {
     return MySqlGtidSet.parse(this.toString());
   }
 
+  /** The GTIDs of this set that `other` does not contain (e.g. `@@gtid_purged` minus a stored position). */
+  minus(other: MySqlGtidSet): MySqlGtidSet {
+    const out = new MySqlGtidSet();
+    for (const [key, list] of this.sets) {
+      const holes = other.sets.get(key) ?? [];
+      for (const [a, b] of list) {
+        let from = a;
+        for (const [c, d] of holes) {
+          if (d < from || c > b) continue;
+          if (c > from) out.addInterval(key, from, c - 1n);
+          from = d + 1n;
+        }
+        if (from <= b) out.addInterval(key, from, b);
+      }
+    }
+    return out;
+  }
+
   get empty(): boolean {
     return this.sets.size === 0;
   }
