@@ -66,7 +66,14 @@ describe('cdc-worker: protection of the log (PostgreSQL)', () => {
       source: { slotMonitorIntervalMs: 1000 },
       output: { heartbeatIntervalMs: 1000, heartbeatActionQuery: `INSERT INTO ${s}.heartbeat (ts) VALUES (now())` },
     });
-    const worker = startWorker(writeConfigFile(cfg), env);
+    const file = writeConfigFile(cfg);
+    // CDCW_SLOT_WORKER_MAIN: run another build of the worker (a mutation check: without the keepalive confirmation this test fails)
+    const other = process.env.CDCW_SLOT_WORKER_MAIN;
+    const worker = startWorker(
+      file,
+      env,
+      other ? { cmd: process.execPath, args: ['-r', 'ts-node/register/transpile-only', other, '--config', file] } : undefined,
+    );
     try {
       await worker.waitForLog(/"msg":"streaming started"/);
       const port = JSON.parse(await worker.waitForLog(/"msg":"http server listening"/)).port as number;
