@@ -54,11 +54,13 @@ export class CdcWorkerAlerts extends Construct {
   public readonly errorAlert: ThresholdAlert;
   /** Alert on restarts. */
   public readonly restartAlert: ThresholdAlert;
-  /** PostgreSQL workers: distributions of the slot's retained WAL and confirmed-flush age, from the `replication slot status` lines. */
+  /** PostgreSQL workers: distribution of the slot's retained WAL, from the `replication slot status` lines. */
   public readonly slotRetainedWal?: LogBasedMetric;
+  /** PostgreSQL workers: distribution of the slot's confirmed-flush age, from the `replication slot status` lines. */
   public readonly slotConfirmedFlushAge?: LogBasedMetric;
-  /** PostgreSQL workers: alerts on the slot's retained WAL and on WAL waiting too long for confirmation. */
+  /** PostgreSQL workers: alert on the slot's retained WAL. */
   public readonly retainedWalAlert?: ThresholdAlert;
+  /** PostgreSQL workers: alert on WAL waiting too long for the slot's confirmation. */
   public readonly confirmedFlushAgeAlert?: ThresholdAlert;
 
   constructor(scope: Construct, id: string, props: CdcWorkerAlertsProps) {
