@@ -25,6 +25,7 @@ const CONCERNS: [string, RegExp][] = [
   ['idle (waiting: socket, acks, database)', /^\(idle\)/],
   ['garbage collection', /^\(garbage collector\)/],
   ['pgoutput decode', /postgres\/protocol|pgoutput|pg-protocol|replication/],
+  ['binlog decode (zongji, mysql2)', /zongji|mysql2|mysql\/binlog\.|mysql\/connection/],
   ['value conversion', /type-mapping|literals|core\/values|mysql\/type-mapping/],
   ['envelope building', /envelope|postgres\/stream|binlog-events/],
   ['JSON (stringify, schema text)', /core\/json|JSON|stringify/],

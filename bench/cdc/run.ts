@@ -29,6 +29,8 @@ import { benchSinkCeiling } from './sink-ceiling';
 import { benchDebeziumMariaDb, benchMysqlWorker } from './mysql';
 import { benchDebezium, benchRecvlogical, benchWorker } from './postgres';
 
+const LOAD_AT_START = readFileSync('/proc/loadavg', 'utf8').trim();
+
 interface Options {
   engines: Result['engine'][];
   baselines: string[];
@@ -143,7 +145,7 @@ function report(results: Result[], errors: string[], opts: Options): void {
   const meta = {
     at: new Date().toISOString(),
     argv: process.argv.slice(2),
-    loadavg: readFileSync('/proc/loadavg', 'utf8').trim(),
+    loadavg: { start: LOAD_AT_START, end: readFileSync('/proc/loadavg', 'utf8').trim() },
     rows: ROWS,
     rate: RATE,
     seconds: SECONDS,
