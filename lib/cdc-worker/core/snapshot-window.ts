@@ -38,6 +38,8 @@ export class SnapshotWindow<R> {
   private opened = false;
   private rows: ChunkRow<R>[] | null = null;
   private readonly touched = new Set<string>();
+  /** The table was truncated inside the window: every chunk row is older than that. */
+  private truncated = false;
 
   /** The chunk `id` of `table` is about to be read: its watermarks are the ones to look for. */
   expect(id: string, table: string): void {
@@ -45,6 +47,7 @@ export class SnapshotWindow<R> {
     this.opened = false;
     this.rows = null;
     this.touched.clear();
+    this.truncated = false;
   }
 
   /** The chunk's rows, once read (before its high watermark is written). */
@@ -68,6 +71,7 @@ export class SnapshotWindow<R> {
     if (this.chunk?.id !== id) return false;
     this.opened = true;
     this.touched.clear();
+    this.truncated = false;
     return true;
   }
 
@@ -75,6 +79,11 @@ export class SnapshotWindow<R> {
   onChange(table: string, keys: readonly string[]): void {
     if (!this.opened || table !== this.chunk!.table) return;
     for (const k of keys) this.touched.add(slot(table, k));
+  }
+
+  /** The stream carried a truncate of `table`: inside the window, no chunk row survives it. */
+  onTruncate(table: string): void {
+    if (this.opened && table === this.chunk!.table) this.truncated = true;
   }
 
   /**
@@ -90,13 +99,14 @@ export class SnapshotWindow<R> {
     const rows: R[] = [];
     let dropped = 0;
     for (const r of this.rows) {
-      if (this.touched.has(slot(c.table, r.key))) dropped++;
+      if (this.truncated || this.touched.has(slot(c.table, r.key))) dropped++;
       else rows.push(r.row);
     }
     this.chunk = null;
     this.opened = false;
     this.rows = null;
     this.touched.clear();
+    this.truncated = false;
     return { id: c.id, table: c.table, rows, dropped };
   }
 }

@@ -111,6 +111,11 @@ export class PgIncrementalSnapshots {
     w.onChange(table, keys);
   }
 
+  /** A truncate of a captured table: inside a window of that table, the chunk's rows are all older. */
+  truncated(model: TableModel): void {
+    this.snapshots.window.onTruncate(`${model.schema}.${model.table}`);
+  }
+
   private emit(rows: PgChunkRow[], pos: SourcePosition): void {
     const now = Date.now() * 1000;
     const at: SourcePosition = { ...pos, snapshot: 'incremental' };

@@ -240,6 +240,7 @@ export class PgChangeStream {
     const now = Date.now() * 1000;
     for (const id of msg.relationIds) {
       const model = this.model(id);
+      this.signals?.truncated(model);
       this.txBlock(model);
       this.ctx.sink.push(this.ctx.record(truncateRecord(model, this.position(lsn), this.opts, now)));
       this.ctx.metrics.events.inc({ table: `${model.schema}.${model.table}`, op: 't' });

@@ -52,4 +52,23 @@ describe('SnapshotWindow (watermark dedupe)', () => {
     expect(() => w.onClose(closeId('b'))).toThrow('high watermark seen before the chunk was read');
     expect(() => w.fill('zzz', [])).toThrow('snapshot chunk zzz is not the expected one (b)');
   });
+
+  test("a truncate of the table inside the window drops the whole chunk; another table's does not", () => {
+    const w = new SnapshotWindow<{ id: number }>();
+    w.expect('a', 's.t');
+    w.onOpen('a');
+    w.fill('a', rows(1, 2));
+    w.onTruncate('s.other');
+    expect(w.onClose(closeId('a'))).toMatchObject({ rows: [{ id: 1 }, { id: 2 }], dropped: 0 });
+    w.expect('b', 's.t');
+    w.onTruncate('s.t'); // before the low watermark: the chunk is read after it
+    w.onOpen('b');
+    w.fill('b', rows(3));
+    expect(w.onClose(closeId('b'))).toMatchObject({ rows: [{ id: 3 }], dropped: 0 });
+    w.expect('c', 's.t');
+    w.onOpen('c');
+    w.fill('c', rows(4, 5));
+    w.onTruncate('s.t');
+    expect(w.onClose(closeId('c'))).toMatchObject({ rows: [], dropped: 2 });
+  });
 });
