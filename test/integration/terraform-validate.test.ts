@@ -58,6 +58,7 @@ describe('terraform validate and an offline plan of every reference and test sta
       'google_bigquery_dataset_access', // DataProductViews
       'google_bigquery_table_iam_member',
       'google_cloud_run_v2_service', // CdcWorkerService
+      'google_logging_metric', // CdcWorkerAlerts (the slot alerts' distribution metrics, beside the error and start counters)
       'google_managed_kafka_acl', // GoogleManagedKafkaCluster, a topic and its grants
       'google_managed_kafka_cluster',
       'google_managed_kafka_topic',
