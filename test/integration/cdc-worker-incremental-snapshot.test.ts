@@ -171,4 +171,31 @@ describe('cdc-worker: incremental snapshots', () => {
     expect(check.mismatches).toEqual([]);
     expect(check.snapshotRows).toBe(rows);
   });
+
+  test('snapshotMode initial_only: the tables are snapshotted when the slot is created, then the worker stops (exit 0) without streaming', async () => {
+    const only = scratchName('cdcw_only');
+    const rows = 500;
+    await createSnapshotTable(pg, `${s}.only_t`, rows);
+    const file = writeConfigFile(
+      workerConfig(env, only, [`${s}.only_t`], {
+        source: { tables: [`${s}.only_t`], slotName: only, publicationName: only, snapshotMode: 'initial_only' },
+        output: { topicPrefix: only, schemasEnable: false },
+      } as never),
+    );
+    const w = startWorker(file, env);
+    try {
+      const code = await Promise.race([w.exited, new Promise((r) => setTimeout(() => r('still running'), 120000))]);
+      expect(code).toBe(0);
+      expect(w.logs.some((l) => l.includes('snapshotMode initial_only: not streaming'))).toBe(true);
+      const records = await readWholeTopic(env, `${only}.${s}.only_t`);
+      const ops = records.map((r) => (JSON.parse(r.value!) as { op: string }).op);
+      expect(ops).toHaveLength(rows);
+      expect(new Set(ops)).toEqual(new Set(['r']));
+      // the slot stays, so that switching to initial or when_needed streams on from the snapshot
+      expect((await pg.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [only])).rowCount).toBe(1);
+    } finally {
+      if (w.proc.exitCode === null) w.proc.kill('SIGKILL');
+      await cleanup(env, only, []);
+    }
+  });
 });
