@@ -13,7 +13,7 @@
  * `execute-snapshot` signals.
  */
 
-/** Signals and incremental snapshots (Debezium's `signal.*` and `incremental.snapshot.*`); PostgreSQL only for now. */
+/** Signals and incremental snapshots (Debezium's `signal.*` and `incremental.snapshot.*`); PostgreSQL, MySQL and MariaDB (`database.table`). */
 export interface CdcSignalConfig {
   /**
    * The signal table in the source database, `schema.table` (Debezium's `signal.data.collection`):
@@ -50,8 +50,8 @@ export function signalProblems(c: { source: { engine: string; snapshotMode: stri
       `source.snapshotMode "${snapshotMode}" is supported with source.engine "postgres" only (got source.engine "${engine}"); allowed: "initial", "no_data", "never"`,
     );
   }
-  if (c.signal && engine !== 'postgres') {
-    problems.push(`signal is supported with source.engine "postgres" only (got source.engine "${engine}"); leave signal out`);
+  if (c.signal && !['postgres', 'mysql', 'mariadb'].includes(engine)) {
+    problems.push(`signal is supported with source.engine "postgres", "mysql" or "mariadb" (got source.engine "${engine}"); leave signal out`);
   }
   if (c.signal && tables.includes(c.signal.table)) {
     problems.push(`signal.table must not be one of source.tables (got "${c.signal.table}"): its rows are signals, not events`);

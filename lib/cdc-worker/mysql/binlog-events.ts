@@ -12,6 +12,7 @@ import type { BinlogEvent, BinlogStream } from './binlog';
 import { MySqlColumnDef, MySqlEnvelopeOptions, MySqlRow, MySqlSourcePosition, MySqlTableModel, buildMySqlTableModel, mysqlChangeRecords } from './envelope';
 import { MariaDbGtidPosition, MySqlGtidSet } from './gtid';
 import { readColumns, replayAlter, showCreateTable } from './schema';
+import type { MySqlIncrementalSnapshots } from './incremental';
 
 /** The table definitions as of the event being processed (the schema history); replaced, not mutated, on DDL. */
 export interface SchemaHistory {
@@ -61,6 +62,8 @@ export class BinlogReader {
   file = '';
   serverId = 0;
   stream: BinlogStream | null = null;
+  /** Signals and incremental snapshots (`signal` configured): the signal table's rows go there. */
+  signals: MySqlIncrementalSnapshots | null = null;
   private tx: Tx | null = null;
   /** End of the previous event: where the current one starts (Debezium's `pos` of a rows event). */
   private lastEnd = 0;
@@ -195,8 +198,7 @@ export class BinlogReader {
       case 'writerows':
       case 'updaterows':
       case 'deleterows':
-        this.onRows(e, name);
-        return;
+        return this.onRows(e, name); // a signal row: a promise, stored before anything after it
       case 'xid':
         this.commitTx(e);
         return;
@@ -241,34 +243,31 @@ export class BinlogReader {
     this.commitTx(e);
   }
 
-  private onRows(e: BinlogEvent, name: string): void {
+  /** The `source` position of row `row` of a rows event of the current transaction. */
+  private rowPosition(e: BinlogEvent, row: number): MySqlSourcePosition {
+    const tx = this.tx!;
+    return { tsMs: e.timestamp, snapshot: 'false', serverId: this.serverId, gtid: tx.gtid, file: this.file, pos: this.lastEnd, row, thread: tx.thread, query: null };
+  }
+
+  private onRows(e: BinlogEvent, name: string): Promise<void> | void {
     const tm = (e.tableMap as Record<number, { parentSchema: string; tableName: string }>)[e.tableId as number];
     if (!tm) return;
     const key = `${tm.parentSchema}.${tm.tableName}`;
     const model = this.models.get(key);
-    if (!model) return;
+    const signals = this.signals;
+    if (!model && !signals?.isSignalTable(key)) return;
     if (!this.tx) this.beginTx(e, (e.gtid as string) ?? null);
-    const tx = this.tx!;
     const rows = e.rows as MySqlRow[] | { before: MySqlRow; after: MySqlRow }[];
     const op = name === 'writerows' ? 'c' : name === 'updaterows' ? 'u' : 'd';
+    if (!model) return signals!.onSignalRows(op, rows as MySqlRow[], (i) => this.rowPosition(e, i));
     const now = Date.now();
     for (let i = 0; i < rows.length; i++) {
-      const pos: MySqlSourcePosition = {
-        tsMs: e.timestamp,
-        snapshot: 'false',
-        serverId: this.serverId,
-        gtid: tx.gtid,
-        file: this.file,
-        pos: this.lastEnd,
-        row: i,
-        thread: tx.thread,
-        query: null,
-      };
       const r = rows[i] as MySqlRow & { before?: MySqlRow; after?: MySqlRow };
       const before = op === 'c' ? null : op === 'u' ? r.before! : r;
       const after = op === 'd' ? null : op === 'u' ? r.after! : r;
-      for (const rec of mysqlChangeRecords(model, op, before, after, pos, this.opts, now)) this.ctx.sink.push(this.ctx.record(rec));
+      for (const rec of mysqlChangeRecords(model, op, before, after, this.rowPosition(e, i), this.opts, now)) this.ctx.sink.push(this.ctx.record(rec));
       this.ctx.metrics.events.inc({ table: key, op });
+      signals?.touched(key, model, before, after);
     }
   }
 }

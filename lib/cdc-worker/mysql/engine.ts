@@ -25,6 +25,7 @@ import { BinlogOffset, BinlogReader, SchemaHistory } from './binlog-events';
 import { checkServer, connect, endQuietly, isConnectionLost, query } from './connection';
 import { MySqlEngine as MySqlEngineName, MySqlEnvelopeOptions, buildMySqlTableModel } from './envelope';
 import { MariaDbGtidPosition, MySqlGtidSet } from './gtid';
+import { MySqlIncrementalSnapshots } from './incremental';
 import { MySqlOffset, mysqlPositionKey } from './offsets';
 import { checkStoredPosition } from './position-check';
 import { readColumns, showCreateTable } from './schema';
@@ -44,6 +45,8 @@ export class MySqlEngine implements SourceEngine {
   private offsets!: KafkaOffsetStore<MySqlOffset>;
   private writer!: OffsetWriter<MySqlOffset>;
   private seq = 0n;
+  /** Signals and incremental snapshots (`signal` configured). */
+  private incremental: MySqlIncrementalSnapshots | null = null;
   private readonly pendingOffsets = new Map<bigint, MySqlOffset>();
 
   constructor(private readonly ctx: EngineContext) {
@@ -97,14 +100,21 @@ export class MySqlEngine implements SourceEngine {
     ctx.log.info({ engine: info.engine, version: info.version, serverId: info.serverId, gtids: info.gtidMode }, 'source server ready');
     await ctx.openSink();
     await this.offsets.ensureTopic();
+    if (ctx.cfg.signal) {
+      this.incremental = new MySqlIncrementalSnapshots(ctx, this.opts, this.positionKey, ctx.cfg.signal.table, () => this.seq + 1n);
+      await this.incremental.connect(); // creates the signal table if missing
+    }
     const from = await this.startPosition(await this.offsets.load());
     const { tables } = this.history;
     for (const [t, cols] of Object.entries(tables)) this.reader.models.set(t, buildMySqlTableModel(...split(t), cols, this.opts));
     this.reader.gtidPos = from.gtid ? (this.opts.engine === 'mariadb' ? MariaDbGtidPosition.parse(from.gtid) : MySqlGtidSet.parse(from.gtid)) : null;
     this.reader.file = from.file ?? '';
 
-    const stream = new BinlogStream({ ...source, serverId: source.serverId }, source.tables);
+    const signalTable = this.incremental ? [this.incremental.signalTable] : [];
+    const stream = new BinlogStream({ ...source, serverId: source.serverId }, [...source.tables, ...signalTable]);
     this.reader.stream = stream;
+    await this.incremental?.start();
+    this.reader.signals = this.incremental;
     await stream.start(
       from,
       (e) => this.reader.onEvent(e),
@@ -153,6 +163,9 @@ export class MySqlEngine implements SourceEngine {
     const from = await this.currentPosition();
     for (const t of source.tables) await this.readDefinition(t);
     this.commitOffset({ gtid: from.gtid ?? '', file: from.file ?? '', pos: from.pos ?? 4 }, Date.now());
+    // stored before streaming: a crash before the first periodic save would otherwise restart from a later "now"
+    await ctx.sink.flush();
+    await this.writer.save();
     return from;
   }
 
@@ -188,6 +201,7 @@ export class MySqlEngine implements SourceEngine {
       this.writer.acked = off;
       this.pendingOffsets.delete(s);
     }
+    this.incremental?.onCheckpoint(seq);
   }
 
   /** Stores the acknowledged offset (the offset itself moves with every transaction in the binlog, captured or not). */
@@ -211,6 +225,7 @@ export class MySqlEngine implements SourceEngine {
   }
 
   pauseSource(): void {
+    this.incremental?.stop();
     this.reader.stream?.pause();
   }
 
@@ -227,6 +242,7 @@ export class MySqlEngine implements SourceEngine {
       await this.writer.save().catch(() => undefined);
       await this.offsets.close();
     }
+    await this.incremental?.close();
     if (this.conn) endQuietly(this.conn);
   }
 

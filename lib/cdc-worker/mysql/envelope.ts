@@ -121,7 +121,8 @@ export function rowStruct(model: MySqlTableModel, row: MySqlRow): Record<string,
 export interface MySqlSourcePosition {
   /** Event (commit) time, ms since epoch; the snapshot's start for snapshot rows. */
   tsMs: number;
-  snapshot: SnapshotMarker;
+  /** `incremental` for the rows of an incremental snapshot (mysql/incremental.ts). */
+  snapshot: SnapshotMarker | 'incremental';
   serverId: number;
   gtid: string | null;
   file: string;

@@ -41,15 +41,21 @@ describe('cdc-worker config: signal and snapshotMode', () => {
     ]);
   });
 
-  test('MySQL/MariaDB: signals and the PostgreSQL-only snapshot modes are refused with the way out', () => {
+  test('MySQL/MariaDB: signals are accepted; the PostgreSQL-only snapshot modes are refused with the way out', () => {
     const mysql = {
       ...base,
       source: { ...base.source, engine: 'mariadb', tables: ['shop.orders'], snapshotMode: 'when_needed' },
-      signal: { table: 'shop.signal' },
+      signal: { table: 'shop.debezium_signal' },
     };
     expect(problemsOf(mysql)).toEqual([
       'source.snapshotMode "when_needed" is supported with source.engine "postgres" only (got source.engine "mariadb"); allowed: "initial", "no_data", "never"',
-      'signal is supported with source.engine "postgres" only (got source.engine "mariadb"); leave signal out',
+    ]);
+    expect(validateConfig({ ...mysql, source: { ...mysql.source, snapshotMode: 'no_data' } }).signal).toEqual({
+      table: 'shop.debezium_signal',
+      chunkSize: 1024,
+    });
+    expect(problemsOf({ ...mysql, source: { ...mysql.source, snapshotMode: 'no_data' }, signal: { table: 'shop.orders' } })).toEqual([
+      'signal.table must not be one of source.tables (got "shop.orders"): its rows are signals, not events',
     ]);
   });
 });
