@@ -21,6 +21,8 @@ export interface HarnessResult {
   valueType?: string;
   value?: Record<string, unknown> | null;
   nestedFields?: string[];
+  /** With `cypher`: what the Neo4j connector's Cypher strategy would run for the record. */
+  cypher?: { statement?: string; parsed?: boolean; parseError?: string; error?: string; parameters?: { events: { header: object; key: any; value: any }[] } };
 }
 
 /** A record as stored in Kafka: key and value base64 (null for none). */
@@ -54,9 +56,12 @@ function runJava(script: string, request: object): string {
   return run.stdout;
 }
 
-/** Runs the transform chain of `config` on `records` (descriptors for ChainHarness.java). */
-export function runChain(config: Record<string, string>, records: object[]): HarnessResult[] {
-  return JSON.parse(runJava(path.join(INFRA, 'chains.sh'), { config, records }));
+/**
+ * Runs the transform chain of `config` on `records` (descriptors for ChainHarness.java); with
+ * `cypher`, also the Neo4j statement and parameters for each record (Neo4jStatement.java).
+ */
+export function runChain(config: Record<string, string>, records: object[], options: { cypher?: boolean } = {}): HarnessResult[] {
+  return JSON.parse(runJava(path.join(INFRA, 'chains.sh'), { config, records, cypher: options.cypher ?? false }));
 }
 
 /** The descriptors' records as a Debezium source on the harness's workers stores them (JsonConverter with schemas). */

@@ -42,7 +42,9 @@ import io.debezium.data.Json;
  * (JsonConverter with schemas, base64), for a sink that reads the bytes as written.
  *
  * Answer on stdout: one entry per record, {"dropped": true} or {"keyType", "key", "valueType",
- * "value"} (key and value as schemaless JSON), or {"error": "..."} when a transform throws.
+ * "value"} (key and value as schemaless JSON), or {"error": "..."} when a transform throws. With
+ * {"cypher": true} (a Neo4j sink's config) each record also gets "cypher": the statement and
+ * parameters the Neo4j connector's Cypher strategy would run for it (Neo4jStatement).
  */
 public class ChainHarness {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,6 +59,7 @@ public class ChainHarness {
             return;
         }
         List<Step> chain = chain(config);
+        boolean cypher = request.path("cypher").asBoolean(false);
         JsonConverter printer = new JsonConverter();
         printer.configure(Map.of("schemas.enable", "false", "converter.type", "value"));
         ArrayNode out = JSON.createArrayNode();
@@ -77,6 +80,7 @@ public class ChainHarness {
                 result.set("key", JSON.readTree(print(printer, record.topic(), record.keySchema(), record.key())));
                 result.put("valueType", record.valueSchema() == null ? "none" : record.valueSchema().type().name());
                 result.set("value", JSON.readTree(print(printer, record.topic(), record.valueSchema(), record.value())));
+                if (cypher) result.set("cypher", Neo4jStatement.of(config, record));
                 if (record.valueSchema() != null && record.valueSchema().type() == Schema.Type.STRUCT) {
                     ArrayNode nested = result.putArray("nestedFields");
                     for (Field f : record.valueSchema().fields()) {
