@@ -52,6 +52,11 @@ export interface ChunkSource<R> {
   prepare(c: SnapshotCollection): Promise<{ maxKey: string[] | null; estimate: number }>;
   /** Up to `limit` rows with keys above `after` (all, when null) and at most `maxKey`, in key order. */
   readChunk(c: SnapshotCollection, after: string[] | null, maxKey: string[], limit: number): Promise<{ key: string[]; row: R }[]>;
+  /**
+   * The transactions the last {@link readChunk} could not see although they may have committed
+   * (in progress at its snapshot), by the id the stream gives them; their changes supersede chunk rows.
+   */
+  invisibleAtRead?(): string[];
   /** Writes a watermark row (and removes the previous one, `previous`). */
   writeWatermark(id: string, kind: 'open' | 'close', previous: string | null): Promise<void>;
   /** Tables a signal may name (a name that is not one is tried as an anchored regular expression over them). */
@@ -318,6 +323,7 @@ export class IncrementalSnapshots<R> {
     this.window.fill(
       id,
       read.map((r): ChunkRow<R> => ({ key: JSON.stringify(r.key), row: r.row })),
+      this.source.invisibleAtRead?.() ?? [],
     );
     const emitted = new Promise<{ at: bigint; chunk: ClosedChunk<R> }>((resolve) => (this.closed = { id, resolve }));
     await this.source.writeWatermark(closeId(id), 'close', id);

@@ -39,6 +39,16 @@ export function signalTableDdl(table: string): string {
   return `CREATE TABLE IF NOT EXISTS ${qualified(table)} (id varchar(42) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048) NULL)`;
 }
 
+/**
+ * The transactions running at a snapshot (`xmin:xmax:xip,…` of pg_current_snapshot, 64-bit), as
+ * pgoutput names them (32-bit xids). A transaction can be running there with its commit record
+ * already in the WAL, before the low watermark: the stream must treat its changes as the window's.
+ */
+export function runningXids(snapshot: string): string[] {
+  const xip = snapshot.split(':')[2] ?? '';
+  return xip === '' ? [] : xip.split(',').map((x) => String(BigInt(x) & 0xffffffffn));
+}
+
 /** A SQL error caused by the table or the signal's filter (syntax, unknown column, permissions). */
 function tableFault(e: unknown): boolean {
   const code = (e as DatabaseError)?.code ?? '';
@@ -50,6 +60,7 @@ export class PgChunkSource implements ChunkSource<PgChunkRow> {
   private readonly catalog: Catalog;
   private readonly queries = new Map<string, TableQuery>();
   private signalColumns: string[] = ['id', 'type', 'data'];
+  private invisible: string[] = [];
 
   constructor(
     private readonly ctx: EngineContext,
@@ -165,12 +176,22 @@ export class PgChunkSource implements ChunkSource<PgChunkRow> {
     if (c.filter) conds.push(`(${c.filter})`);
     const text = `SELECT ${q.select} FROM ${q.rel} WHERE ${conds.join(' AND ')} ORDER BY ${q.order} LIMIT ${limit}`;
     try {
+      // one snapshot for both statements: the transactions it cannot see are the chunk's `invisible` ones
+      await this.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const snap = await this.client.query('SELECT pg_current_snapshot()::text AS s');
+      this.invisible = runningXids(snap.rows[0].s as string);
       const res = await this.client.query({ text, values: after ? [...maxKey, ...after] : maxKey, rowMode: 'array' });
+      await this.client.query('COMMIT');
       return (res.rows as RawRow[]).map((row) => ({ key: q.keyIndexes.map((i) => row[i] as string), row: { model: q.model, row } }));
     } catch (e) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
       if (tableFault(e)) throw new SnapshotTableError(`${c.table}: ${(e as Error).message}`);
       throw e;
     }
+  }
+
+  invisibleAtRead(): string[] {
+    return this.invisible;
   }
 
   /** One statement, its own transaction: removes the previous watermark row and inserts this one. */

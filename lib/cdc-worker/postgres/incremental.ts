@@ -96,11 +96,10 @@ export class PgIncrementalSnapshots {
   }
 
   /** A captured change: inside a window, its keys supersede the chunk's rows. */
-  touched(model: TableModel, before: RawRow | null, after: RawRow | null): void {
+  touched(model: TableModel, before: RawRow | null, after: RawRow | null, xid?: number): void {
     const w = this.snapshots.window;
-    if (!w.isOpen) return;
     const table = `${model.schema}.${model.table}`;
-    if (w.table !== table) return;
+    if (!w.watches(table)) return;
     let idx = this.keyIndexes.get(model);
     if (!idx) {
       idx = model.keyColumns.map((k) => model.columns.indexOf(k));
@@ -108,7 +107,7 @@ export class PgIncrementalSnapshots {
     }
     const keys: string[] = [];
     for (const row of [before, after]) if (row) keys.push(JSON.stringify(idx.map((i) => row[i] ?? null)));
-    w.onChange(table, keys);
+    w.onChange(table, keys, xid === undefined ? undefined : String(xid));
   }
 
   /** A truncate of a captured table: inside a window of that table, the chunk's rows are all older. */

@@ -232,7 +232,7 @@ export class PgChangeStream {
     const tb = this.txBlock(model);
     for (const r of changeRecords(model, { op, before, after }, this.position(lsn), this.opts, now, tb)) this.ctx.sink.push(this.ctx.record(r));
     this.ctx.metrics.events.inc({ table: `${model.schema}.${model.table}`, op });
-    this.signals?.touched(model, before, after);
+    this.signals?.touched(model, before, after, this.tx?.xid);
   }
 
   private truncate(msg: Extract<PgOutputMessage, { tag: 'truncate' }>, lsn: bigint): void {

@@ -71,4 +71,14 @@ describe('SnapshotWindow (watermark dedupe)', () => {
     w.onTruncate('s.t');
     expect(w.onClose(closeId('c'))).toMatchObject({ rows: [], dropped: 2 });
   });
+
+  test("a transaction the read could not see counts as the window's, even when the stream had it before the low watermark", () => {
+    const w = new SnapshotWindow<{ id: number }>();
+    w.expect('a', 's.t');
+    w.onChange('s.t', [key(2)], '900'); // committed in the log before the low watermark, invisible to the read
+    w.onChange('s.t', [key(3)], '901'); // visible to the read: the chunk has it
+    w.onOpen('a');
+    w.fill('a', rows(1, 2, 3), ['900', '777']);
+    expect(w.onClose(closeId('a'))).toMatchObject({ rows: [{ id: 1 }, { id: 3 }], dropped: 1 });
+  });
 });
