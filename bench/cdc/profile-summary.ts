@@ -5,6 +5,7 @@
  * stretch of the profile (the backlog catch-up), and the top functions.
  *
  * Usage: ts-node --transpile-only bench/cdc/profile-summary.ts <file.cpuprofile> [seconds]
+ *        ts-node --transpile-only bench/cdc/profile-summary.ts <file.heapprofile> (bytes allocated, `--heap-prof`)
  */
 import { readFileSync } from 'fs';
 
@@ -55,8 +56,41 @@ function concernOf(n: Node): string {
   return 'Node internals, other';
 }
 
+interface HeapNode {
+  callFrame: Node['callFrame'];
+  selfSize: number;
+  id: number;
+  children: HeapNode[];
+}
+
+/** A sampling heap profile (`--heap-prof`): bytes allocated per concern (as above) and per function, whole run. */
+function heapSummary(file: string): void {
+  const root = (JSON.parse(readFileSync(file, 'utf8')) as { head: HeapNode }).head;
+  const byConcern = new Map<string, number>();
+  const fns = new Map<string, number>();
+  let total = 0;
+  const walk = (n: HeapNode, stack: Node[]) => {
+    const here = [{ id: n.id, callFrame: n.callFrame }, ...stack];
+    if (n.selfSize) {
+      const c = here.map(concernOf).find((x) => x !== 'Node internals, other') ?? 'Node internals, other';
+      byConcern.set(c, (byConcern.get(c) ?? 0) + n.selfSize);
+      const fn = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/.*\/(node_modules\/)?/, '')}:${n.callFrame.lineNumber + 1}`;
+      fns.set(fn, (fns.get(fn) ?? 0) + n.selfSize);
+      total += n.selfSize;
+    }
+    for (const c of n.children) walk(c, here);
+  };
+  walk(root, []);
+  const row = (k: string, v: number) => `| ${k} | ${(v / 1048576).toFixed(1)} | ${((100 * v) / total).toFixed(1)}% |`;
+  console.log('| concern | MB allocated (sampled) | share |\n| --- | --- | --- |');
+  for (const [k, v] of [...byConcern].sort((a, b) => b[1] - a[1])) console.log(row(k, v));
+  console.log('\n| function | MB allocated (sampled) | share |\n| --- | --- | --- |');
+  for (const [k, v] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(row(k, v));
+}
+
 function main(): void {
   const [file, secondsArg] = process.argv.slice(2);
+  if (file.endsWith('.heapprofile')) return heapSummary(file);
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, Node>();
