@@ -50,7 +50,12 @@ export function checkSignalsAndHeartbeat(
     );
   }
   if (!s.signal) return;
-  p.check(engine === 'postgres', 'signals', engine, 'a postgres database (the worker reads signals from PostgreSQL sources only)');
+  p.check(
+    engine === 'postgres',
+    'signals',
+    engine,
+    'a postgres database (this construct wires signals for PostgreSQL sources only so far; for MySQL/MariaDB set up the signal table and topic as lib/cdc-worker/MYSQL.md describes)',
+  );
   p.check(/^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$/.test(s.signal.table), 'signals.table', s.signal.table, 'schema.table');
   p.check(!s.tables.includes(s.signal.table), 'signals.table', s.signal.table, 'a table that is not captured: its rows are signals, not events');
   if (s.signal.kafkaTopic !== undefined) {
