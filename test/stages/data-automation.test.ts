@@ -196,9 +196,19 @@ describe('DataAutomation', () => {
       resources(withWorker, 'google_monitoring_alert_policy')
         .map((p) => p.display_name)
         .sort(),
-    ).toEqual(['CDC worker errors', 'CDC worker restarting', 'Sensitive data where none was expected']);
+    ).toEqual([
+      'CDC worker errors',
+      'CDC worker restarting',
+      // A PostgreSQL worker: its replication slot's alerts (issue 19, protection of the log).
+      'CDC worker slot not confirming',
+      'CDC worker slot retains WAL',
+      'Sensitive data where none was expected',
+    ]);
     expect(resources(withWorker, 'google_logging_metric').map((m) => m.filter)).toEqual([
       'jsonPayload.service="cdc-worker" AND resource.type="cloud_run_revision" AND resource.labels.service_name="cdc-billing" AND severity>=ERROR',
+      // Retained WAL bytes and confirmed-flush age, both read from the slot monitor's status line.
+      'jsonPayload.service="cdc-worker" AND resource.type="cloud_run_revision" AND resource.labels.service_name="cdc-billing" AND jsonPayload.msg="replication slot status"',
+      'jsonPayload.service="cdc-worker" AND resource.type="cloud_run_revision" AND resource.labels.service_name="cdc-billing" AND jsonPayload.msg="replication slot status"',
       'jsonPayload.service="cdc-worker" AND resource.type="cloud_run_revision" AND resource.labels.service_name="cdc-billing" AND jsonPayload.msg="streaming started"',
     ]);
   });
