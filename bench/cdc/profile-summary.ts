@@ -5,7 +5,7 @@
  * stretch of the profile (the backlog catch-up), and the top functions.
  *
  * Usage: ts-node --transpile-only bench/cdc/profile-summary.ts <file.cpuprofile> [seconds]
- *        ts-node --transpile-only bench/cdc/profile-summary.ts <file.heapprofile> (bytes allocated, `--heap-prof`)
+ *        ts-node --transpile-only bench/cdc/profile-summary.ts <file.heapprofile> (retained bytes, `--heap-prof`)
  */
 import { readFileSync } from 'fs';
 
@@ -63,7 +63,11 @@ interface HeapNode {
   children: HeapNode[];
 }
 
-/** A sampling heap profile (`--heap-prof`): bytes allocated per concern (as above) and per function, whole run. */
+/**
+ * A sampling heap profile (`--heap-prof`): bytes per concern (as above) and per function of the sampled objects still
+ * alive when the profile is written (V8's sampling heap profiler leaves out collected ones): what is retained, not the
+ * churn that keeps the collector busy.
+ */
 function heapSummary(file: string): void {
   const root = (JSON.parse(readFileSync(file, 'utf8')) as { head: HeapNode }).head;
   const byConcern = new Map<string, number>();
@@ -82,9 +86,9 @@ function heapSummary(file: string): void {
   };
   walk(root, []);
   const row = (k: string, v: number) => `| ${k} | ${(v / 1048576).toFixed(1)} | ${((100 * v) / total).toFixed(1)}% |`;
-  console.log('| concern | MB allocated (sampled) | share |\n| --- | --- | --- |');
+  console.log('| concern | MB retained (sampled) | share |\n| --- | --- | --- |');
   for (const [k, v] of [...byConcern].sort((a, b) => b[1] - a[1])) console.log(row(k, v));
-  console.log('\n| function | MB allocated (sampled) | share |\n| --- | --- | --- |');
+  console.log('\n| function | MB retained (sampled) | share |\n| --- | --- | --- |');
   for (const [k, v] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(row(k, v));
 }
 
