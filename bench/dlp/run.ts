@@ -50,7 +50,11 @@ async function local(label: string, make: (bytes: number) => { rows: Record<stri
     `  ${mid.toFixed(1)} MiB/s per core (CPU time, median; best ${best.toFixed(1)})   ${median(wall).toFixed(1)} MiB/s wall   target ≥ ${LOCAL_TARGET}: ${mid >= LOCAL_TARGET ? 'MET' : 'NOT MET'}`,
   );
   console.log(`  runs (per core): ${perCore.map((x) => x.toFixed(1)).join(', ')}`);
-  console.log(`  findings: ${findings.length} (${Object.entries(byType).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  console.log(
+    `  findings: ${findings.length} (${Object.entries(byType)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')})`,
+  );
 }
 
 /** Detection plus policy as the worker runs it: change events (after images) in batches of 2000. */
@@ -99,7 +103,9 @@ async function cloud(): Promise<void> {
   console.log(
     `  ${requests} requests for ${(sent / MB).toFixed(2)} MiB sent = ${(requests / (sent / MB)).toFixed(2)} requests/MiB; target ≤ ⌈bytes / 0.5 MB⌉ = ${target}: ${requests <= target ? 'MET' : 'NOT MET'}`,
   );
-  console.log(`  largest request ${largest} bytes (limit ${HALF_MB}), most values ${values} (limit 50000), protobuf overhead ${(((sent - bytes) / bytes) * 100).toFixed(1)}% over cell text`);
+  console.log(
+    `  largest request ${largest} bytes (limit ${HALF_MB}), most values ${values} (limit 50000), protobuf overhead ${(((sent - bytes) / bytes) * 100).toFixed(1)}% over cell text`,
+  );
   console.log(`  ${findings.length} findings, ${metrics.dlpRetries} retries, ${seconds.toFixed(1)} s against the local server`);
 }
 

@@ -56,12 +56,21 @@ function events(table: string, keyColumn: 'id' | 'email', rows: Record<string, u
     { type: 'string', optional: true, name: 'io.debezium.data.Json', field: 'attributes' },
   ];
   const image = (f: string) => ({ type: 'struct', optional: true, name: `${topic}.Value`, field: f, fields: cols });
-  const envelopeSchema = JSON.stringify({ type: 'struct', optional: false, name: `${topic}.Envelope`, fields: [image('before'), image('after'), field('op', 'string', false)] });
+  const envelopeSchema = JSON.stringify({
+    type: 'struct',
+    optional: false,
+    name: `${topic}.Envelope`,
+    fields: [image('before'), image('after'), field('op', 'string', false)],
+  });
   const keySchema = JSON.stringify({ type: 'struct', optional: false, name: `${topic}.Key`, fields: [cols.find((c) => c.field === keyColumn)] });
   const out: QueueItem[] = [];
   const record = (key: string, value: string | null) => out.push({ record: { topic, key, value }, bytes: key.length + (value?.length ?? 0) });
   rows.forEach((r, i) => {
-    const row: Record<string, unknown> = { ...r, attributes: JSON.stringify(r.attributes), email: keyColumn === 'email' ? `customer${r.id}@mail.example.org` : r.email };
+    const row: Record<string, unknown> = {
+      ...r,
+      attributes: JSON.stringify(r.attributes),
+      email: keyColumn === 'email' ? `customer${r.id}@mail.example.org` : r.email,
+    };
     const key = `{"schema":${keySchema},"payload":${JSON.stringify({ [keyColumn]: row[keyColumn] })}}`;
     const value = (op: string, before: unknown, after: unknown) =>
       `{"schema":${envelopeSchema},"payload":{"before":${JSON.stringify(before)},"after":${JSON.stringify(after)},"source":{"schema":"public","table":"${table}","ts_ns":1764230000000000123},"op":"${op}","ts_ms":1764230000000}}`;
@@ -87,10 +96,18 @@ async function run(label: string, items: QueueItem[]): Promise<void> {
     const screen = createScreen({
       backend: 'local',
       hashKey: 'bench-key-0123456789',
-      policy: { infoTypes: { EMAIL_ADDRESS: { action: 'hash' }, PHONE_NUMBER: { action: 'mask' }, CREDIT_CARD_NUMBER: { action: 'quarantine' } }, quarantineTopic: 'bench.quarantine' },
+      policy: {
+        infoTypes: { EMAIL_ADDRESS: { action: 'hash' }, PHONE_NUMBER: { action: 'mask' }, CREDIT_CARD_NUMBER: { action: 'quarantine' } },
+        quarantineTopic: 'bench.quarantine',
+      },
     })!;
     const inner = new NullInner();
-    const sink = new ScreenedSink(inner as unknown as KafkaSink, screen, { maxBuffered: 1e9, onFatal: (e) => { throw e; } });
+    const sink = new ScreenedSink(inner as unknown as KafkaSink, screen, {
+      maxBuffered: 1e9,
+      onFatal: (e) => {
+        throw e;
+      },
+    });
     // pushes in runs of 2000 records, as the worker does between waits for space
     for (let i = 0; i < items.length; i += 2000) {
       for (let j = i; j < Math.min(i + 2000, items.length); j++) sink.push(items[j]);
@@ -108,7 +125,9 @@ async function run(label: string, items: QueueItem[]): Promise<void> {
     perCore.push(bytes / MB / ((c.user + c.system) / 1e6));
   }
   console.log(`ScreenedSink, ${label}: ${items.length} records (${forwarded} forwarded), ${(bytes / MB).toFixed(1)} MiB of keys and values, ${runs} runs:`);
-  console.log(`  ${median(perCore).toFixed(1)} MiB/s per core (CPU time, median; best ${Math.max(...perCore).toFixed(1)})   runs: ${perCore.map((x) => x.toFixed(1)).join(', ')}`);
+  console.log(
+    `  ${median(perCore).toFixed(1)} MiB/s per core (CPU time, median; best ${Math.max(...perCore).toFixed(1)})   runs: ${perCore.map((x) => x.toFixed(1)).join(', ')}`,
+  );
 }
 
 async function main(): Promise<void> {

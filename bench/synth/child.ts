@@ -10,7 +10,8 @@ const buildL1 = mode === 'l1' ? require('./l1').buildWithL1 : undefined;
 const build: (app: App, s: typeof shape) => import('cdktf').TerraformStack[] =
   mode === 'constructs' ? require('./company').buildWithConstructs : (a, s) => buildL1(a, s, { connectorsDependOnTopics: flags.includes('depends-on') });
 // The library's path is the reference app's: validate every stack first, then synthesize.
-const validateAll: (stacks: import('cdktf').TerraformStack[]) => string[] = mode === 'constructs' ? require('../../stacks/reference-app').validateAll : () => [];
+const validateAll: (stacks: import('cdktf').TerraformStack[]) => string[] =
+  mode === 'constructs' ? require('../../stacks/reference-app').validateAll : () => [];
 const tLoaded = performance.now();
 const app = new App({ outdir });
 const stacks = build(app, shape);

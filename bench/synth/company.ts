@@ -18,11 +18,15 @@ export function buildWithConstructs(app: App, shape: CompanyShape): TerraformSta
   const platformStack = new TerraformStack(app, 'platform');
   new GoogleProvider(platformStack, 'google', { project: PROJECT, region: 'us-central1' });
   const kafka = new KafkaCluster(platformStack, 'kafka', {
-    bootstrapServers: BOOTSTRAP, kafkaVersion: '3.9.0', brokerCount: 3,
+    bootstrapServers: BOOTSTRAP,
+    kafkaVersion: '3.9.0',
+    brokerCount: 3,
     sasl: { username: 'terraform', password: SecretValue.fromVariable('kafka_admin_password') },
   });
   const connect = new KafkaConnectCluster(platformStack, 'connect', {
-    url: 'https://connect.data.internal:8083', kafka, workerPrincipal: 'User:connect',
+    url: 'https://connect.data.internal:8083',
+    kafka,
+    workerPrincipal: 'User:connect',
     kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('kafka_connect_password') },
   });
   const platform = new DecentralizedPlatform(platformStack, 'platform', { kafka, connect, project: PROJECT });
@@ -43,25 +47,39 @@ export function buildWithConstructs(app: App, shape: CompanyShape): TerraformSta
         { name: 'analyst', grants: [{ dataset: isFull(i) ? `${ds}_src0` : `${ds}_mart` }] },
         { name: 'app', grants: [{ topicPrefix: `${name}.`, access: 'write' as const }] },
       ],
-      teams: [{ name: 'analytics', members: ['analysts'], roles: ['analyst'] }, { name: 'apps', members: ['app'], roles: ['app'] }],
+      teams: [
+        { name: 'analytics', members: ['analysts'], roles: ['analyst'] },
+        { name: 'apps', members: ['app'], roles: ['app'] },
+      ],
     };
     if (isFull(i)) {
       const tables: SourceTable[] = tableNames(perSource).map((t) => ({ name: t, primaryKey: ['id'] }));
-      const sources = Array.from({ length: SOURCES_PER_FULL_DOMAIN }, (_, s) =>
-        new ExternalSourceDatabase(stack, `src${s}`, {
-          logicalName: `src${s}`, engine: 'postgres', host: `src${s}.${name}.internal`, databaseName: `src${s}`, tables,
-          replicationPassword: SecretValue.fromVariable(`src${s}_cdc_password`),
-        }),
+      const sources = Array.from(
+        { length: SOURCES_PER_FULL_DOMAIN },
+        (_, s) =>
+          new ExternalSourceDatabase(stack, `src${s}`, {
+            logicalName: `src${s}`,
+            engine: 'postgres',
+            host: `src${s}.${name}.internal`,
+            databaseName: `src${s}`,
+            tables,
+            replicationPassword: SecretValue.fromVariable(`src${s}_cdc_password`),
+          }),
       );
       new DataDomain(stack, name, {
-        platform, name, mode: 'full', sources,
+        platform,
+        name,
+        mode: 'full',
+        sources,
         connect: { url: `https://connect.${name}.internal:8083` },
         products: [{ name: 'cdc', topicPrefix: `${name}.src0.`, datasets: [`${ds}_src0`] }],
         access,
       });
     } else {
       new DataDomain(stack, name, {
-        platform, name, mode: 'partial',
+        platform,
+        name,
+        mode: 'partial',
         datasets: [{ name: 'mart' }],
         topics: partialTopics(name, shape.tablesPerDomain).map((t) => ({ name: t })),
         subscriptions: [{ domain: domainName(publisherOf(i)), product: 'cdc' }],

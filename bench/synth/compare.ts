@@ -5,7 +5,10 @@ import { createHash } from 'crypto';
 /** Terraform references with the resource name left out: `${google_service_account.<name>.email}` → `${google_service_account.*.email}`. */
 function normalize(text: string): string {
   return text
-    .replace(/\$\{(data\.)?([a-z_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_.-]+)\}/g, (_m, data, type, _name, attr) => `\${${data ?? ''}${type}.*.${attr.replace(/cross-stack-output-[A-Za-z0-9_-]+/, 'cross-stack-output-*')}}`)
+    .replace(
+      /\$\{(data\.)?([a-z_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_.-]+)\}/g,
+      (_m, data, type, _name, attr) => `\${${data ?? ''}${type}.*.${attr.replace(/cross-stack-output-[A-Za-z0-9_-]+/, 'cross-stack-output-*')}}`,
+    )
     .replace(/cross-stack-output-[A-Za-z0-9_.-]+/g, 'cross-stack-output-*');
 }
 
@@ -26,8 +29,10 @@ export function contentOf(outdir: string): { counts: Record<string, number>; dig
         lines.push(`${type} ${normalize(JSON.stringify(sortKeys(rest)))}`);
       }
     }
-    for (const kind of ['variable', 'output']) for (const body of Object.values<any>(json[kind] ?? {})) lines.push(`${kind} ${normalize(JSON.stringify(sortKeys(body)))}`);
-    for (const [type, byName] of Object.entries<any>(json.data ?? {})) for (const body of Object.values<any>(byName)) lines.push(`data.${type} ${normalize(JSON.stringify(sortKeys(body)))}`);
+    for (const kind of ['variable', 'output'])
+      for (const body of Object.values<any>(json[kind] ?? {})) lines.push(`${kind} ${normalize(JSON.stringify(sortKeys(body)))}`);
+    for (const [type, byName] of Object.entries<any>(json.data ?? {}))
+      for (const body of Object.values<any>(byName)) lines.push(`data.${type} ${normalize(JSON.stringify(sortKeys(body)))}`);
     lines.sort();
     byStack.set(stack, lines);
   }
@@ -38,7 +43,12 @@ export function contentOf(outdir: string): { counts: Record<string, number>; dig
 
 function sortKeys(v: any): any {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys(v[k])]),
+    );
   return v;
 }
 

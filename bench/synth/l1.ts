@@ -26,10 +26,24 @@ export function buildWithL1(app: App, shape: CompanyShape, options: { connectors
   };
   let n = 0;
   const id = () => `r${n++}`;
-  const acl = (scope: Construct, provider: KafkaProvider, principal: string, operation: string, resourceType: string, resourceName: string, patternType: string) =>
+  const acl = (
+    scope: Construct,
+    provider: KafkaProvider,
+    principal: string,
+    operation: string,
+    resourceType: string,
+    resourceName: string,
+    patternType: string,
+  ) =>
     new Acl(scope, id(), {
-      provider, aclPrincipal: principal, aclHost: '*', aclOperation: operation, aclPermissionType: 'Allow',
-      resourceType, resourceName, resourcePatternTypeFilter: patternType,
+      provider,
+      aclPrincipal: principal,
+      aclHost: '*',
+      aclOperation: operation,
+      aclPermissionType: 'Allow',
+      resourceType,
+      resourceName,
+      resourcePatternTypeFilter: patternType,
     });
   const account = (scope: Construct, accountId: string, displayName: string) => {
     const sa = new ServiceAccount(scope, id(), { project: PROJECT, accountId, displayName });
@@ -39,23 +53,48 @@ export function buildWithL1(app: App, shape: CompanyShape, options: { connectors
   };
   const dataset = (scope: Construct, datasetId: string, description: string, labels: Record<string, string>) =>
     new BigqueryDataset(scope, id(), {
-      project: PROJECT, datasetId, location: 'US', description, labels, deleteContentsOnDestroy: false, lifecycle: { preventDestroy: true },
+      project: PROJECT,
+      datasetId,
+      location: 'US',
+      description,
+      labels,
+      deleteContentsOnDestroy: false,
+      lifecycle: { preventDestroy: true },
     });
   const grant = (scope: Construct, ds: BigqueryDataset, role: string, member: string) =>
     new BigqueryDatasetIamMember(scope, id(), { project: PROJECT, datasetId: ds.datasetId, role, member });
   const sinkConfig = (name: string, datasetId: string, topics: Record<string, string>) => ({
-    project: PROJECT, defaultDataset: datasetId, keySource: 'APPLICATION_DEFAULT', autoCreateTables: 'true', allowNewBigQueryFields: 'true',
-    allowBigQueryRequiredFieldRelaxation: 'true', sanitizeTopics: 'true', ...topics, upsertEnabled: 'true', deleteEnabled: 'true', mergeIntervalMs: '60000',
-    kafkaKeyFieldName: 'kafka_key', transforms: 'unwrap', 'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
-    'transforms.unwrap.delete.tombstone.handling.mode': 'tombstone', 'transforms.unwrap.add.fields': 'op,source.ts_ms',
-    name, 'connector.class': 'com.wepay.kafka.connect.bigquery.BigQuerySinkConnector', 'tasks.max': '1',
+    project: PROJECT,
+    defaultDataset: datasetId,
+    keySource: 'APPLICATION_DEFAULT',
+    autoCreateTables: 'true',
+    allowNewBigQueryFields: 'true',
+    allowBigQueryRequiredFieldRelaxation: 'true',
+    sanitizeTopics: 'true',
+    ...topics,
+    upsertEnabled: 'true',
+    deleteEnabled: 'true',
+    mergeIntervalMs: '60000',
+    kafkaKeyFieldName: 'kafka_key',
+    transforms: 'unwrap',
+    'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
+    'transforms.unwrap.delete.tombstone.handling.mode': 'tombstone',
+    'transforms.unwrap.add.fields': 'op,source.ts_ms',
+    name,
+    'connector.class': 'com.wepay.kafka.connect.bigquery.BigQuerySinkConnector',
+    'tasks.max': '1',
   });
 
   // The platform.
   const platform = new TerraformStack(app, 'platform');
   new GoogleProvider(platform, 'google', { project: PROJECT, region: 'us-central1' });
   const kafka = new KafkaProvider(platform, id(), {
-    bootstrapServers: BOOTSTRAP, kafkaVersion: '3.9.0', tlsEnabled: true, saslMechanism: 'scram-sha512', saslUsername: 'terraform', saslPassword: secret(platform, 'kafka_admin_password'),
+    bootstrapServers: BOOTSTRAP,
+    kafkaVersion: '3.9.0',
+    tlsEnabled: true,
+    saslMechanism: 'scram-sha512',
+    saslUsername: 'terraform',
+    saslPassword: secret(platform, 'kafka_admin_password'),
   });
   new KafkaConnectProvider(platform, id(), { url: 'https://connect.data.internal:8083' });
   const sharedConnect = account(platform, 'shared-connect', 'Shared Kafka Connect workers of the data platform');
@@ -72,7 +111,10 @@ export function buildWithL1(app: App, shape: CompanyShape, options: { connectors
     const namespaces = isFull(i) ? [`${name}.`, `__debezium-heartbeat.${name}.`, `schema-history.${name}.`] : [`${name}.`];
     // The platform's deployer user and ACLs for the domain.
     new UserScramCredential(platform, id(), {
-      provider: kafka, username: `${name}-deployer`, scramMechanism: 'SCRAM-SHA-512', scramIterations: 8192,
+      provider: kafka,
+      username: `${name}-deployer`,
+      scramMechanism: 'SCRAM-SHA-512',
+      scramIterations: 8192,
       password: secret(platform, `${ds}_deployer_kafka_password`, `Kafka password of the ${name} domain's deployer`),
     });
     const deployer = `User:${name}-deployer`;
@@ -87,12 +129,20 @@ export function buildWithL1(app: App, shape: CompanyShape, options: { connectors
     domainStacks.push(stack);
     new GoogleProvider(stack, 'google', { project: PROJECT, region: 'us-central1' });
     const k = new KafkaProvider(stack, id(), {
-      bootstrapServers: BOOTSTRAP, kafkaVersion: '3.9.0', tlsEnabled: true, saslMechanism: 'scram-sha512', saslUsername: `${name}-deployer`,
+      bootstrapServers: BOOTSTRAP,
+      kafkaVersion: '3.9.0',
+      tlsEnabled: true,
+      saslMechanism: 'scram-sha512',
+      saslUsername: `${name}-deployer`,
       saslPassword: secret(stack, 'kafka_deployer_password', `Kafka password of the ${name} domain's deployer`),
     });
     domainKafka.push(k);
     new UserScramCredential(stack, id(), {
-      provider: k, username: name, scramMechanism: 'SCRAM-SHA-512', scramIterations: 8192, password: secret(stack, `${ds}_kafka_password`, `Kafka password of the ${name} domain`),
+      provider: k,
+      username: name,
+      scramMechanism: 'SCRAM-SHA-512',
+      scramIterations: 8192,
+      password: secret(stack, `${ds}_kafka_password`, `Kafka password of the ${name} domain`),
     });
     const user = `User:${name}`;
     for (const op of ['Write', 'Read', 'Describe']) acl(stack, k, user, op, 'Topic', `${name}.`, 'Prefixed');
@@ -104,7 +154,10 @@ export function buildWithL1(app: App, shape: CompanyShape, options: { connectors
 
     if (isFull(i)) {
       new UserScramCredential(stack, id(), {
-        provider: k, username: `${name}-connect`, scramMechanism: 'SCRAM-SHA-512', scramIterations: 8192,
+        provider: k,
+        username: `${name}-connect`,
+        scramMechanism: 'SCRAM-SHA-512',
+        scramIterations: 8192,
         password: secret(stack, `${ds}_connect_kafka_password`, `Kafka password of the ${name} domain's Connect workers`),
       });
       const connect = new KafkaConnectProvider(stack, id(), { url: `https://connect.${name}.internal:8083` });
@@ -119,24 +172,45 @@ export function buildWithL1(app: App, shape: CompanyShape, options: { connectors
         const topicResources = topics.map(
           (t) =>
             new Topic(stack, id(), {
-              provider: k, name: t, partitions: 6, replicationFactor: 3,
+              provider: k,
+              name: t,
+              partitions: 6,
+              replicationFactor: 3,
               config: { 'max.compaction.lag.ms': '604800000', 'cleanup.policy': 'compact', 'min.insync.replicas': '2' },
             }),
         );
         acl(stack, k, worker, 'Write', 'Topic', `${prefix}.`, 'Prefixed');
         acl(stack, k, worker, 'Describe', 'Topic', `${prefix}.`, 'Prefixed');
-        const heartbeat = new Topic(stack, id(), { provider: k, name: `__debezium-heartbeat.${prefix}`, partitions: 1, replicationFactor: 3, config: { 'cleanup.policy': 'delete', 'retention.ms': '86400000' } });
+        const heartbeat = new Topic(stack, id(), {
+          provider: k,
+          name: `__debezium-heartbeat.${prefix}`,
+          partitions: 1,
+          replicationFactor: 3,
+          config: { 'cleanup.policy': 'delete', 'retention.ms': '86400000' },
+        });
         new Connector(stack, id(), {
           provider: connect,
           // Connectors start after the topics they write exist (when the constructs do so too).
           dependsOn: options.connectorsDependOnTopics ? [...topicResources, heartbeat] : undefined,
           name: `${prefix}-postgres-source`,
           config: {
-            'database.hostname': `src${s}.${name}.internal`, 'database.port': '5432', 'database.user': 'cdc', 'database.dbname': `src${s}`,
-            'topic.prefix': prefix, 'plugin.name': 'pgoutput', 'slot.name': `${prefixId}_debezium`, 'publication.name': `${prefixId}_publication`,
-            'publication.autocreate.mode': 'filtered', 'table.include.list': qualified.join(','), 'snapshot.mode': 'initial',
-            'tombstones.on.delete': 'true', 'decimal.handling.mode': 'precise', 'heartbeat.interval.ms': '10000',
-            name: `${prefix}-postgres-source`, 'connector.class': 'io.debezium.connector.postgresql.PostgresConnector', 'tasks.max': '1',
+            'database.hostname': `src${s}.${name}.internal`,
+            'database.port': '5432',
+            'database.user': 'cdc',
+            'database.dbname': `src${s}`,
+            'topic.prefix': prefix,
+            'plugin.name': 'pgoutput',
+            'slot.name': `${prefixId}_debezium`,
+            'publication.name': `${prefixId}_publication`,
+            'publication.autocreate.mode': 'filtered',
+            'table.include.list': qualified.join(','),
+            'snapshot.mode': 'initial',
+            'tombstones.on.delete': 'true',
+            'decimal.handling.mode': 'precise',
+            'heartbeat.interval.ms': '10000',
+            name: `${prefix}-postgres-source`,
+            'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+            'tasks.max': '1',
           },
           configSensitive: { 'database.password': secret(stack, `src${s}_cdc_password`) },
         });
@@ -145,7 +219,9 @@ export function buildWithL1(app: App, shape: CompanyShape, options: { connectors
         const d = dataset(stack, `${ds}_src${s}`, `Change data captured from postgres database src${s}`, { stage: 'realtime', source: `src${s}`, ...labels });
         const sinkName = `${prefix}-bigquery-sink`;
         new Connector(stack, id(), {
-          provider: connect, name: sinkName, config: sinkConfig(sinkName, `${ds}_src${s}`, { topics: topics.join(',') }),
+          provider: connect,
+          name: sinkName,
+          config: sinkConfig(sinkName, `${ds}_src${s}`, { topics: topics.join(',') }),
           dependsOn: options.connectorsDependOnTopics ? topicResources : undefined,
         });
         // Describe on the prefix is already written above, for the capture: one resource per ACL entry.
@@ -176,7 +252,11 @@ export function buildWithL1(app: App, shape: CompanyShape, options: { connectors
       acl(pubStack, pk, user, 'Describe', 'Topic', `${pub}.src0.`, 'Prefixed');
       const seen = subscribedGroups.get(p) ?? new Set<string>();
       subscribedGroups.set(p, seen);
-      for (const [op, type, res, pat] of [['Read', 'Topic', `${pub}.src0.`, 'Prefixed'], ['Describe', 'Topic', `${pub}.src0.`, 'Prefixed'], ['Read', 'Group', `connect-${sinkName}`, 'Literal']]) {
+      for (const [op, type, res, pat] of [
+        ['Read', 'Topic', `${pub}.src0.`, 'Prefixed'],
+        ['Describe', 'Topic', `${pub}.src0.`, 'Prefixed'],
+        ['Read', 'Group', `connect-${sinkName}`, 'Literal'],
+      ]) {
         if (seen.has(`${op} ${type} ${res}`)) continue;
         seen.add(`${op} ${type} ${res}`);
         acl(pubStack, pk, 'User:connect', op, type, res, pat);

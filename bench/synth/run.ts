@@ -82,13 +82,25 @@ function runOnce(mode: 'constructs' | 'l1'): Result {
   const cpu = (label: string) => Number(new RegExp(`${label} time \\(seconds\\): ([0-9.]+)`).exec(r.stderr)?.[1] ?? NaN);
   const cpuS = hasGnuTime ? cpu('User') + cpu('System') : NaN;
   const rss = hasGnuTime ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024 : stats.maxRssMiB;
-  return { mode, wallS, cpuS, peakRssMiB: Math.round(rss), loadMs: stats.loadMs, buildMs: stats.buildMs, validateMs: stats.validateMs, synthMs: stats.synthMs, outdir };
+  return {
+    mode,
+    wallS,
+    cpuS,
+    peakRssMiB: Math.round(rss),
+    loadMs: stats.loadMs,
+    buildMs: stats.buildMs,
+    validateMs: stats.validateMs,
+    synthMs: stats.synthMs,
+    outdir,
+  };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 function main(): void {
-  console.log(`synth benchmark: ${domains} domains × ${tables} tables (${domains * tables} tables), ${os.cpus().length} CPUs, node ${process.version}, ${rounds} round(s), runner ${runner}`);
+  console.log(
+    `synth benchmark: ${domains} domains × ${tables} tables (${domains * tables} tables), ${os.cpus().length} CPUs, node ${process.version}, ${rounds} round(s), runner ${runner}`,
+  );
   if (runner === 'js') console.log(`  transpiled the library to ${path.relative(root, buildDir)} in ${(transpile() / 1000).toFixed(1)} s (not timed below)`);
   const results: Record<string, Result[]> = { constructs: [], l1: [] };
   const report = (r: Result) =>
@@ -112,7 +124,11 @@ function main(): void {
   const b = contentOf(results.l1[0].outdir);
   const same = a.digest === b.digest;
   const total = Object.values(a.counts).reduce((x, y) => x + y, 0);
-  console.log(`resources: ${total} (${Object.entries(a.counts).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  console.log(
+    `resources: ${total} (${Object.entries(a.counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')})`,
+  );
   console.log(`same Terraform from both: ${same ? 'yes' : 'NO'} (digest ${a.digest} / ${b.digest})`);
   if (!same) console.log(differences(a, b).join('\n'));
   const wall = (m: string) => mean(results[m].map((r) => r.wallS));
@@ -120,15 +136,21 @@ function main(): void {
   const rss = (m: string) => mean(results[m].map((r) => r.peakRssMiB));
   const cpu = (m: string) => mean(results[m].map((r) => r.cpuS));
   for (const m of ['constructs', 'l1']) {
-    console.log(`  mean ${m.padEnd(10)} wall ${wall(m).toFixed(1)} s, CPU ${cpu(m).toFixed(1)} s, build+validate+synth ${work(m).toFixed(1)} s, peak RSS ${rss(m).toFixed(0)} MiB`);
+    console.log(
+      `  mean ${m.padEnd(10)} wall ${wall(m).toFixed(1)} s, CPU ${cpu(m).toFixed(1)} s, build+validate+synth ${work(m).toFixed(1)} s, peak RSS ${rss(m).toFixed(0)} MiB`,
+    );
   }
   console.log(
     `ratio constructs / L1: wall ${(wall('constructs') / wall('l1')).toFixed(2)}×, CPU ${(cpu('constructs') / cpu('l1')).toFixed(2)}×, ` +
       `build+validate+synth ${(work('constructs') / work('l1')).toFixed(2)}×, peak RSS ${(rss('constructs') / rss('l1')).toFixed(2)}×`,
   );
   const ok = (x: boolean) => (x ? 'met' : 'MISSED');
-  console.log(`targets: constructs ≤ 1.2× L1 (CPU time, steady on a shared machine): ${ok(cpu('constructs') / cpu('l1') <= 1.2)}; (wall time): ${ok(wall('constructs') / wall('l1') <= 1.2)}`);
-  console.log(`         whole synth < 60 s: ${ok(Math.max(...results.constructs.map((r) => r.wallS)) < 60)}; < 1.5 GB: ${ok(Math.max(...results.constructs.map((r) => r.peakRssMiB)) < 1536)}`);
+  console.log(
+    `targets: constructs ≤ 1.2× L1 (CPU time, steady on a shared machine): ${ok(cpu('constructs') / cpu('l1') <= 1.2)}; (wall time): ${ok(wall('constructs') / wall('l1') <= 1.2)}`,
+  );
+  console.log(
+    `         whole synth < 60 s: ${ok(Math.max(...results.constructs.map((r) => r.wallS)) < 60)}; < 1.5 GB: ${ok(Math.max(...results.constructs.map((r) => r.peakRssMiB)) < 1536)}`,
+  );
   for (const list of Object.values(results)) for (const r of list) fs.rmSync(r.outdir, { recursive: true, force: true });
   if (!same) process.exit(1);
 }

@@ -63,7 +63,9 @@ export class ChangeWorkload {
       del.length ? `DELETE FROM ${s}.items WHERE id = ANY('{${del.join(',')}}'::int[])` : '',
       `INSERT INTO ${s}.events (item) VALUES (${ids[0]})`,
       'COMMIT',
-    ].filter((x) => x).join(';\n');
+    ]
+      .filter((x) => x)
+      .join(';\n');
     return { ids, upd, del, sql, changes: ins + upd.length + del.length + 1 };
   }
 
@@ -323,7 +325,14 @@ export class WorkerSupervisor {
       }
       this.logs.push(...w.logs, `---- exit code ${code} signal ${signal} ----`);
       if (this.stopping) return;
-      this.exits.push({ code, signal, fatal, streamed: w.logs.some((l) => l.includes('"msg":"streaming started"')), atMs: Date.now(), tail: w.logs.slice(-40) });
+      this.exits.push({
+        code,
+        signal,
+        fatal,
+        streamed: w.logs.some((l) => l.includes('"msg":"streaming started"')),
+        atMs: Date.now(),
+        tail: w.logs.slice(-40),
+      });
       const wait = this.delay;
       this.delay = Math.min(this.delay * 2, 10000);
       this.restarted = new Promise((r) =>

@@ -15,10 +15,7 @@ export const REPO = resolve(__dirname, '..', '..');
 
 export type Infra = ReturnType<typeof infra>;
 export function infra() {
-  return requireInfra([
-    'PG_HOST', 'PG_PORT', 'PG_USER', 'PG_PASSWORD', 'PG_DATABASE',
-    'KAFKA_BOOTSTRAP', 'KAFKA_ADMIN_USER', 'KAFKA_ADMIN_PASSWORD',
-  ] as const);
+  return requireInfra(['PG_HOST', 'PG_PORT', 'PG_USER', 'PG_PASSWORD', 'PG_DATABASE', 'KAFKA_BOOTSTRAP', 'KAFKA_ADMIN_USER', 'KAFKA_ADMIN_PASSWORD'] as const);
 }
 
 export async function pgClient(env: Infra): Promise<Client> {
@@ -44,8 +41,13 @@ export function scratchName(prefix: string): string {
 export function workerConfig(env: Infra, name: string, tables: string[], extra: Partial<Record<keyof CdcWorkerConfig, object>> = {}): CdcWorkerConfig {
   const base: CdcWorkerConfig = {
     source: {
-      host: env.PG_HOST, port: Number(env.PG_PORT), database: env.PG_DATABASE, user: env.PG_USER,
-      tables, slotName: name, publicationName: name,
+      host: env.PG_HOST,
+      port: Number(env.PG_PORT),
+      database: env.PG_DATABASE,
+      user: env.PG_USER,
+      tables,
+      slotName: name,
+      publicationName: name,
     },
     kafka: { brokers: [env.KAFKA_BOOTSTRAP], sasl: { username: env.KAFKA_ADMIN_USER, password: env.KAFKA_ADMIN_PASSWORD } },
     output: { topicPrefix: name },
@@ -137,12 +139,7 @@ export interface KafkaRecord {
 }
 
 /** Reads topics from the beginning until `done(records)` is true or the timeout passes. */
-export async function readTopics(
-  env: Infra,
-  topics: string[],
-  done: (records: KafkaRecord[]) => boolean,
-  timeoutMs = 60000,
-): Promise<KafkaRecord[]> {
+export async function readTopics(env: Infra, topics: string[], done: (records: KafkaRecord[]) => boolean, timeoutMs = 60000): Promise<KafkaRecord[]> {
   const consumer = kafka(env).consumer({ groupId: scratchName('reader'), maxBytes: 50 * 1024 * 1024 });
   const records: KafkaRecord[] = [];
   await consumer.connect();

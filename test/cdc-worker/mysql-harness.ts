@@ -11,8 +11,14 @@ import { Infra, RunningWorker, kafka as pgHarnessKafka, startWorker } from './ha
 export type MySqlInfra = ReturnType<typeof mysqlInfra>;
 export function mysqlInfra() {
   return requireInfra([
-    'MARIADB_HOST', 'MARIADB_PORT', 'MARIADB_USER', 'MARIADB_PASSWORD', 'MARIADB_DATABASE',
-    'KAFKA_BOOTSTRAP', 'KAFKA_ADMIN_USER', 'KAFKA_ADMIN_PASSWORD',
+    'MARIADB_HOST',
+    'MARIADB_PORT',
+    'MARIADB_USER',
+    'MARIADB_PASSWORD',
+    'MARIADB_DATABASE',
+    'KAFKA_BOOTSTRAP',
+    'KAFKA_ADMIN_USER',
+    'KAFKA_ADMIN_PASSWORD',
   ] as const);
 }
 
@@ -22,16 +28,31 @@ export function mysqlKafka(env: MySqlInfra): Kafka {
 
 export async function mariadb(env: MySqlInfra): Promise<Connection> {
   return createConnection({
-    host: env.MARIADB_HOST, port: Number(env.MARIADB_PORT), user: env.MARIADB_USER, password: env.MARIADB_PASSWORD,
-    database: env.MARIADB_DATABASE, multipleStatements: true, timezone: 'Z',
+    host: env.MARIADB_HOST,
+    port: Number(env.MARIADB_PORT),
+    user: env.MARIADB_USER,
+    password: env.MARIADB_PASSWORD,
+    database: env.MARIADB_DATABASE,
+    multipleStatements: true,
+    timezone: 'Z',
   });
 }
 
-export function mysqlWorkerConfig(env: MySqlInfra, prefix: string, tables: string[], extra: Partial<Record<keyof CdcWorkerConfig, object>> = {}): CdcWorkerConfig {
+export function mysqlWorkerConfig(
+  env: MySqlInfra,
+  prefix: string,
+  tables: string[],
+  extra: Partial<Record<keyof CdcWorkerConfig, object>> = {},
+): CdcWorkerConfig {
   const base: CdcWorkerConfig = {
     source: {
-      engine: 'mariadb', host: env.MARIADB_HOST, port: Number(env.MARIADB_PORT), database: env.MARIADB_DATABASE, user: env.MARIADB_USER,
-      tables, serverId: 100000 + Math.floor(Math.random() * 800000),
+      engine: 'mariadb',
+      host: env.MARIADB_HOST,
+      port: Number(env.MARIADB_PORT),
+      database: env.MARIADB_DATABASE,
+      user: env.MARIADB_USER,
+      tables,
+      serverId: 100000 + Math.floor(Math.random() * 800000),
     },
     kafka: { brokers: [env.KAFKA_BOOTSTRAP], sasl: { username: env.KAFKA_ADMIN_USER, password: env.KAFKA_ADMIN_PASSWORD } },
     output: { topicPrefix: prefix },

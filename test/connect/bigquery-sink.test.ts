@@ -46,13 +46,16 @@ describe('BigQuerySink partitioning', () => {
     const found = problems((stack) => {
       new BigQuerySink(stack, 's', {
         cluster: cluster(stack),
-        name: 'bq', project: 'acme-data', defaultDataset: 'd', topics: ['t'],
+        name: 'bq',
+        project: 'acme-data',
+        defaultDataset: 'd',
+        topics: ['t'],
         timestampPartitionFieldName: 'updated_at',
         extraConfig: { bigQueryPartitionDecorator: 'true' },
       });
     });
     expect(found).toEqual([
-      "[test/s] extraConfig['bigQueryPartitionDecorator']: \"true\" is not valid; allowed: false or unset with timestampPartitionFieldName: KCBQ accepts only one partitioning mode",
+      '[test/s] extraConfig[\'bigQueryPartitionDecorator\']: "true" is not valid; allowed: false or unset with timestampPartitionFieldName: KCBQ accepts only one partitioning mode',
     ]);
   });
 });

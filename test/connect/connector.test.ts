@@ -16,7 +16,9 @@ describe('KafkaConnectCluster', () => {
         basicAuthPassword: SecretValue.fromVariable('connect_rest_password'),
       });
     });
-    expect(json.provider!['kafka-connect']).toEqual([{ url: 'https://connect:8083', basic_auth_username: 'admin', basic_auth_password: '${var.connect_rest_password}' }]);
+    expect(json.provider!['kafka-connect']).toEqual([
+      { url: 'https://connect:8083', basic_auth_username: 'admin', basic_auth_password: '${var.connect_rest_password}' },
+    ]);
     expect(json.terraform.required_providers['kafka-connect']).toEqual({ source: 'mongey/kafka-connect', version: '0.5.0' });
   });
 
@@ -41,8 +43,17 @@ describe('KafkaConnectCluster: secrets through a config provider', () => {
       kafkaCredentials: { username: 'connect', password: SecretValue.fromSecretManager('kafka-connect-password') },
       secrets: { mountPath: MOUNT },
     });
-    new DebeziumMySqlSource(stack, 'my', { cluster, database: mysqlSource(stack, { replicationPassword: SecretValue.fromSecretManager('projects/acme-data/secrets/mysql-cdc-password') }) });
-    connector = new Connector(stack, 'x', { cluster, name: 'my-sink', connectorClass: 'org.example.MySink', config: { topics: 'a' }, sensitiveConfig: { 'api.key': SecretValue.fromVariable('api_key') } });
+    new DebeziumMySqlSource(stack, 'my', {
+      cluster,
+      database: mysqlSource(stack, { replicationPassword: SecretValue.fromSecretManager('projects/acme-data/secrets/mysql-cdc-password') }),
+    });
+    connector = new Connector(stack, 'x', {
+      cluster,
+      name: 'my-sink',
+      connectorClass: 'org.example.MySink',
+      config: { topics: 'a' },
+      sensitiveConfig: { 'api.key': SecretValue.fromVariable('api_key') },
+    });
   });
 
   test('audit #32: connector configs hold ${secrets:<dir>:<file>} references resolved on the workers, never a secret, so Connect stores and returns none', () => {
@@ -72,27 +83,46 @@ describe('KafkaConnectCluster: secrets through a config provider', () => {
     });
   });
 
-  test('audit #32: the worker properties declare Kafka\'s DirectoryConfigProvider on the mount path; the workers\' own password is a reference too', () => {
+  test("audit #32: the worker properties declare Kafka's DirectoryConfigProvider on the mount path; the workers' own password is a reference too", () => {
     expect(cluster.workerProperties).toEqual({
       'bootstrap.servers': 'b1:9093,b2:9093,b3:9093',
       'config.providers': 'secrets',
       'config.providers.secrets.class': 'org.apache.kafka.common.config.provider.DirectoryConfigProvider',
       'config.providers.secrets.param.allowed.paths': MOUNT,
-      ...Object.fromEntries(['', 'producer.', 'consumer.', 'admin.'].flatMap((p) => [
-        [`${p}security.protocol`, 'SASL_SSL'],
-        [`${p}sasl.mechanism`, 'SCRAM-SHA-512'],
-        [`${p}sasl.jaas.config`, `org.apache.kafka.common.security.scram.ScramLoginModule required username="connect" password="\${secrets:${MOUNT}:kafka-connect-password}";`],
-      ])),
+      ...Object.fromEntries(
+        ['', 'producer.', 'consumer.', 'admin.'].flatMap((p) => [
+          [`${p}security.protocol`, 'SASL_SSL'],
+          [`${p}sasl.mechanism`, 'SCRAM-SHA-512'],
+          [
+            `${p}sasl.jaas.config`,
+            `org.apache.kafka.common.security.scram.ScramLoginModule required username="connect" password="\${secrets:${MOUNT}:kafka-connect-password}";`,
+          ],
+        ]),
+      ),
     });
   });
 
   test('a secret whose file name the provider cannot read, two secrets in one file, and a relative mount path are refused', () => {
     const found = problems((stack) => {
-      const c = new KafkaConnectCluster(stack, 'c', { url: 'https://connect:8083', kafka: kafkaCluster(stack, { sasl: undefined }), secrets: { mountPath: 'secrets' } });
-      new Connector(stack, 'x', { cluster: c, name: 'n', connectorClass: 'org.example.Sink', sensitiveConfig: { 'api.key': SecretValue.fromSecretManager('projects/p/secrets/key:v1') } });
+      const c = new KafkaConnectCluster(stack, 'c', {
+        url: 'https://connect:8083',
+        kafka: kafkaCluster(stack, { sasl: undefined }),
+        secrets: { mountPath: 'secrets' },
+      });
+      new Connector(stack, 'x', {
+        cluster: c,
+        name: 'n',
+        connectorClass: 'org.example.Sink',
+        sensitiveConfig: { 'api.key': SecretValue.fromSecretManager('projects/p/secrets/key:v1') },
+      });
       new Connector(stack, 'y', {
-        cluster: c, name: 'm', connectorClass: 'org.example.Sink',
-        sensitiveConfig: { 'a.password': SecretValue.fromSecretManager('projects/p/secrets/pw'), 'b.password': SecretValue.fromSecretManager('projects/q/secrets/pw') },
+        cluster: c,
+        name: 'm',
+        connectorClass: 'org.example.Sink',
+        sensitiveConfig: {
+          'a.password': SecretValue.fromSecretManager('projects/p/secrets/pw'),
+          'b.password': SecretValue.fromSecretManager('projects/q/secrets/pw'),
+        },
       });
     });
     expect(found).toEqual([
@@ -103,7 +133,7 @@ describe('KafkaConnectCluster: secrets through a config provider', () => {
   });
 });
 
-describe('KafkaConnectCluster: the workers\' own group and internal topics', () => {
+describe("KafkaConnectCluster: the workers' own group and internal topics", () => {
   test('audit #23: compacted config/offset/status topics, and the worker principal gets Read, Write, Describe and DescribeConfigs on them and Read on its group, before any connector', () => {
     let cluster!: KafkaConnectCluster;
     const json = synth((stack) => {
@@ -113,7 +143,12 @@ describe('KafkaConnectCluster: the workers\' own group and internal topics', () 
         kafka,
         workerPrincipal: 'User:payments-connect',
         kafkaCredentials: { username: 'payments-connect', password: SecretValue.fromVariable('cp') },
-        worker: { groupId: '__connect.payments', configStorageTopic: '__connect.payments.configs', offsetStorageTopic: '__connect.payments.offsets', statusStorageTopic: '__connect.payments.status' },
+        worker: {
+          groupId: '__connect.payments',
+          configStorageTopic: '__connect.payments.configs',
+          offsetStorageTopic: '__connect.payments.offsets',
+          statusStorageTopic: '__connect.payments.status',
+        },
       });
       new Connector(stack, 'x', { cluster, name: 'n', connectorClass: 'org.example.Sink' });
     });
@@ -148,7 +183,8 @@ describe('KafkaConnectCluster: the workers\' own group and internal topics', () 
       'status.storage.partitions': '5',
       'status.storage.replication.factor': '3',
       // Without a config provider the password is named, not given.
-      'sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required username="payments-connect" password="<sensitive variable var.cp>";',
+      'sasl.jaas.config':
+        'org.apache.kafka.common.security.scram.ScramLoginModule required username="payments-connect" password="<sensitive variable var.cp>";',
     });
     const [connector] = resources(json, 'kafka-connect_connector');
     // 3 topics, and 13 ACLs: Write, Describe, Read and DescribeConfigs on each topic, Read on the group.
@@ -185,12 +221,12 @@ describe('Connector', () => {
       });
     });
     expect(found).toEqual([
-      '[test/x] name: "bad name" is not valid; allowed: 1-249 letters, digits, \'.\', \'_\' or \'-\'',
+      "[test/x] name: \"bad name\" is not valid; allowed: 1-249 letters, digits, '.', '_' or '-'",
       '[test/x] connectorClass: "NotQualified" is not valid; allowed: a fully qualified Java class name',
       '[test/x] tasksMax: 0 is not valid; allowed: an integer from 1 to 1000',
       `[test/x] config['name']: "other" is not valid; allowed: omit it or use the connector name "bad name": Connect requires them equal`,
-      "[test/x] config['tasks.max']: \"2\" is not valid; allowed: omit it; set tasksMax instead",
-      "[test/x] config['database.password']: \"(hidden)\" is not valid; allowed: no secret in plain config: pass it in sensitiveConfig as a SecretValue",
+      '[test/x] config[\'tasks.max\']: "2" is not valid; allowed: omit it; set tasksMax instead',
+      '[test/x] config[\'database.password\']: "(hidden)" is not valid; allowed: no secret in plain config: pass it in sensitiveConfig as a SecretValue',
     ]);
     expect(found.join('\n')).not.toContain('hunter2');
   });
@@ -199,13 +235,30 @@ describe('Connector', () => {
 describe('KafkaConnectCluster on Google Managed Kafka (audit #24)', () => {
   const managed = (stack: any) => {
     const { GoogleManagedKafkaCluster } = require('../../constructs/kafka/google-managed-kafka-cluster');
-    return new GoogleManagedKafkaCluster(stack, 'mk', { project: 'acme-data', region: 'us-central1', clusterId: 'events', subnets: ['projects/acme-data/regions/us-central1/subnetworks/default'] });
+    return new GoogleManagedKafkaCluster(stack, 'mk', {
+      project: 'acme-data',
+      region: 'us-central1',
+      clusterId: 'events',
+      subnets: ['projects/acme-data/regions/us-central1/subnetworks/default'],
+    });
   };
 
   test("audit #24: the workers' Google account gets roles/managedkafka.client on the cluster's project, which every Managed Kafka connection needs", () => {
-    const json = synth((stack) => new KafkaConnectCluster(stack, 'connect', { url: 'https://connect:8083', kafka: managed(stack), workerPrincipal: 'User:connect@acme-data.iam.gserviceaccount.com', googleServiceAccount: 'connect@acme-data.iam.gserviceaccount.com' }));
+    const json = synth(
+      (stack) =>
+        new KafkaConnectCluster(stack, 'connect', {
+          url: 'https://connect:8083',
+          kafka: managed(stack),
+          workerPrincipal: 'User:connect@acme-data.iam.gserviceaccount.com',
+          googleServiceAccount: 'connect@acme-data.iam.gserviceaccount.com',
+        }),
+    );
     expect(resources(json, 'google_project_iam_member')).toEqual([
-      expect.objectContaining({ role: 'roles/managedkafka.client', member: 'serviceAccount:connect@acme-data.iam.gserviceaccount.com', project: expect.stringMatching(/^\$\{google_managed_kafka_cluster\.mk_cluster_[0-9A-F]+\.project\}$/) }),
+      expect.objectContaining({
+        role: 'roles/managedkafka.client',
+        member: 'serviceAccount:connect@acme-data.iam.gserviceaccount.com',
+        project: expect.stringMatching(/^\$\{google_managed_kafka_cluster\.mk_cluster_[0-9A-F]+\.project\}$/),
+      }),
     ]);
   });
 

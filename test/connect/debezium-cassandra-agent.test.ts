@@ -60,7 +60,10 @@ describe('DebeziumCassandraAgent', () => {
     const json = synth((stack) => {
       agent = new DebeziumCassandraAgent(stack, 'cassandra', props(stack, { cassandraPort: 9142, localDatacenter: 'dc-east' }));
     });
-    const keys = agent.agentProperties.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('=')[0]);
+    const keys = agent.agentProperties
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split('=')[0]);
     expect(keys).not.toEqual(expect.arrayContaining(['connector.name']));
     expect(keys.filter((k) => ['connector.name', 'cassandra.hosts', 'cassandra.port'].includes(k))).toEqual([]);
     expect(agent.agentProperties).toContain('cassandra.driver.config.file=/etc/debezium-cassandra/application.conf\n');
@@ -79,7 +82,15 @@ describe('DebeziumCassandraAgent', () => {
   test('on a platform without SASL no user is created and the protocol follows TLS', () => {
     let agent!: DebeziumCassandraAgent;
     const json = synth((stack) => {
-      agent = new DebeziumCassandraAgent(stack, 'cassandra', props(stack, { kafka: new KafkaCluster(stack, 'plain', { bootstrapServers: ['b1:9092'], kafkaVersion: '3.9.0', tlsEnabled: false }), kafkaPassword: undefined, kafkaUser: 'agent' }));
+      agent = new DebeziumCassandraAgent(
+        stack,
+        'cassandra',
+        props(stack, {
+          kafka: new KafkaCluster(stack, 'plain', { bootstrapServers: ['b1:9092'], kafkaVersion: '3.9.0', tlsEnabled: false }),
+          kafkaPassword: undefined,
+          kafkaUser: 'agent',
+        }),
+      );
     });
     expect(resources(json, 'kafka_user_scram_credential')).toEqual([]);
     expect(agent.producerPrincipal).toBe('User:agent');
@@ -89,19 +100,29 @@ describe('DebeziumCassandraAgent', () => {
 
   test('each bad prop is reported', () => {
     const found = problems((stack) => {
-      new DebeziumCassandraAgent(stack, 'a', props(stack, {
-        cassandraHosts: [], cassandraPort: 70000, localDatacenter: 'dc 1', driverConfigPath: 'app.conf', snapshotMode: 'when_needed' as any, kafkaUser: 'bad user', kafkaPassword: undefined,
-        tables: [{ name: 'device_events', primaryKey: ['id'] }],
-      }));
+      new DebeziumCassandraAgent(
+        stack,
+        'a',
+        props(stack, {
+          cassandraHosts: [],
+          cassandraPort: 70000,
+          localDatacenter: 'dc 1',
+          driverConfigPath: 'app.conf',
+          snapshotMode: 'when_needed' as any,
+          kafkaUser: 'bad user',
+          kafkaPassword: undefined,
+          tables: [{ name: 'device_events', primaryKey: ['id'] }],
+        }),
+      );
     });
     expect(found).toEqual([
       '[test/a] cassandraHosts: [] is not valid; allowed: at least one host name or IP',
       '[test/a] cassandraPort: 70000 is not valid; allowed: an integer from 1 to 65535',
       "[test/a] localDatacenter: \"dc 1\" is not valid; allowed: a datacenter name: letters, digits, '.', '_' or '-'",
       "[test/a] driverConfigPath: \"app.conf\" is not valid; allowed: an absolute path of letters, digits, '.', '_', '-' and '/'",
-      '[test/a] tables[0].name: "device_events" is not valid; allowed: \'keyspace.table\' of letters, digits and \'_\'',
+      "[test/a] tables[0].name: \"device_events\" is not valid; allowed: 'keyspace.table' of letters, digits and '_'",
       '[test/a] snapshotMode: "when_needed" is not valid; allowed: initial, always or never',
-      '[test/a] kafkaUser: "bad user" is not valid; allowed: 1-255 letters, digits, \'.\', \'_\', \'-\' or \'@\'',
+      "[test/a] kafkaUser: \"bad user\" is not valid; allowed: 1-255 letters, digits, '.', '_', '-' or '@'",
       "[test/a] kafkaPassword: undefined is not valid; allowed: a SecretValue: the platform authenticates with SCRAM-SHA-512, so the agent's user needs a password",
     ]);
   });

@@ -42,7 +42,14 @@ describe('ElasticsearchSink', () => {
     const json = synth((stack) => {
       new ElasticsearchSink(stack, 'search', {
         cluster: connectCluster(stack, kafkaCluster(stack)),
-        name: 'os', flavor: 'opensearch', connectionUrls: ['https://os:9200'], topicsRegex: 'shop\\..+', upsert: false, deleteOnTombstone: false, unwrapDebezium: false, tasksMax: 3,
+        name: 'os',
+        flavor: 'opensearch',
+        connectionUrls: ['https://os:9200'],
+        topicsRegex: 'shop\\..+',
+        upsert: false,
+        deleteOnTombstone: false,
+        unwrapDebezium: false,
+        tasksMax: 3,
       });
     });
     const [c] = resources(json, 'kafka-connect_connector');
@@ -65,8 +72,23 @@ describe('ElasticsearchSink', () => {
     // v4.0.0 renamed it to OpenSearchSinkConnector.java; the config keys used here are unchanged.
     const json = synth((stack) => {
       const cluster = connectCluster(stack, kafkaCluster(stack));
-      new ElasticsearchSink(stack, 'v4', { cluster, name: 'os4', flavor: 'opensearch', connectionUrls: ['https://os:9200'], topics: ['t'], unwrapDebezium: false });
-      new ElasticsearchSink(stack, 'v3', { cluster, name: 'os3', flavor: 'opensearch', connectionUrls: ['https://os:9200'], topics: ['t'], unwrapDebezium: false, connectorClass: 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector' });
+      new ElasticsearchSink(stack, 'v4', {
+        cluster,
+        name: 'os4',
+        flavor: 'opensearch',
+        connectionUrls: ['https://os:9200'],
+        topics: ['t'],
+        unwrapDebezium: false,
+      });
+      new ElasticsearchSink(stack, 'v3', {
+        cluster,
+        name: 'os3',
+        flavor: 'opensearch',
+        connectionUrls: ['https://os:9200'],
+        topics: ['t'],
+        unwrapDebezium: false,
+        connectorClass: 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector',
+      });
     });
     const cls = Object.fromEntries(resources(json, 'kafka-connect_connector').map((c) => [c.name, c.config['connector.class']]));
     expect(cls).toEqual({ os4: 'io.aiven.kafka.connect.opensearch.OpenSearchSinkConnector', os3: 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector' });
@@ -83,7 +105,13 @@ describe('ElasticsearchSink', () => {
         connectionUrls: ['https://es:9200'],
         topics: ['shop.public.merchants', 'shop.public.shops', 'crm.crm.accounts'],
         sources: [
-          { kind: 'postgres', topics: [{ topic: 'shop.public.merchants', keyFields: ['id'] }, { topic: 'shop.public.shops', keyFields: ['id'] }] },
+          {
+            kind: 'postgres',
+            topics: [
+              { topic: 'shop.public.merchants', keyFields: ['id'] },
+              { topic: 'shop.public.shops', keyFields: ['id'] },
+            ],
+          },
           { kind: 'mysql', topics: [{ topic: 'crm.crm.accounts', keyFields: ['account_no'] }] },
         ],
       });
@@ -104,24 +132,49 @@ describe('ElasticsearchSink', () => {
     });
     // One key field for every topic: one transform, no predicate; documentIdField says it for topics without sources.
     const one = synth((stack) => {
-      new ElasticsearchSink(stack, 'search', { cluster: connectCluster(stack, kafkaCluster(stack)), name: 's', connectionUrls: ['https://es:9200'], topicsRegex: 'shop\\..+', documentIdField: 'id' });
+      new ElasticsearchSink(stack, 'search', {
+        cluster: connectCluster(stack, kafkaCluster(stack)),
+        name: 's',
+        connectionUrls: ['https://es:9200'],
+        topicsRegex: 'shop\\..+',
+        documentIdField: 'id',
+      });
     });
-    expect(resources(one, 'kafka-connect_connector')[0].config).toMatchObject({ transforms: 'unwrap,documentId', 'transforms.documentId.type': 'org.apache.kafka.connect.transforms.ExtractField$Key', 'transforms.documentId.field': 'id' });
+    expect(resources(one, 'kafka-connect_connector')[0].config).toMatchObject({
+      transforms: 'unwrap,documentId',
+      'transforms.documentId.type': 'org.apache.kafka.connect.transforms.ExtractField$Key',
+      'transforms.documentId.field': 'id',
+    });
     const found = problems((stack) => {
       const cluster = connectCluster(stack, kafkaCluster(stack));
-      new ElasticsearchSink(stack, 'a', { cluster, name: 'a', connectionUrls: ['https://es:9200'], topics: ['balances.Holds'], sources: [{ kind: 'spanner', topics: [{ topic: 'balances.Holds', keyFields: ['AccountId', 'HoldId'] }] }] });
+      new ElasticsearchSink(stack, 'a', {
+        cluster,
+        name: 'a',
+        connectionUrls: ['https://es:9200'],
+        topics: ['balances.Holds'],
+        sources: [{ kind: 'spanner', topics: [{ topic: 'balances.Holds', keyFields: ['AccountId', 'HoldId'] }] }],
+      });
       new ElasticsearchSink(stack, 'b', { cluster, name: 'b', connectionUrls: ['https://es:9200'], topics: ['shop.public.merchants'] });
     });
     expect(found).toEqual([
       '[test/a] sources[0].topics[0].keyFields: ["AccountId","HoldId"] is not valid; allowed: one key field: the sink takes an integer or string document id, and balances.Holds has a composite key; give documentIdField, or route only tables with a one-column key',
-      '[test/b] documentIdField: undefined is not valid; allowed: the key field used as document id, or sources giving each topic\'s key fields: Debezium keys are structs, which the sink cannot use as document id (topics without one: shop.public.merchants)',
+      "[test/b] documentIdField: undefined is not valid; allowed: the key field used as document id, or sources giving each topic's key fields: Debezium keys are structs, which the sink cannot use as document id (topics without one: shop.public.merchants)",
     ]);
   });
 
   test('each bad prop is reported', () => {
     const found = problems((stack) => {
       const cluster = connectCluster(stack, kafkaCluster(stack));
-      new ElasticsearchSink(stack, 'a', { cluster, name: 'a', flavor: 'solr' as any, connectionUrls: ['es:9200', 'https://u:p@es:9200'], username: 'u', topics: ['t'], topicsRegex: '(', documentIdField: 'id' });
+      new ElasticsearchSink(stack, 'a', {
+        cluster,
+        name: 'a',
+        flavor: 'solr' as any,
+        connectionUrls: ['es:9200', 'https://u:p@es:9200'],
+        username: 'u',
+        topics: ['t'],
+        topicsRegex: '(',
+        documentIdField: 'id',
+      });
       new ElasticsearchSink(stack, 'b', { cluster, name: 'b', connectionUrls: [], topics: [] });
     });
     expect(found).toEqual([

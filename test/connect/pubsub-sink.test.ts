@@ -32,9 +32,16 @@ describe('PubSubSink', () => {
       topics: 'events.risk.device_events',
       orderingKeySource: 'key',
     });
-    expect(resources(json, 'google_pubsub_topic')).toEqual([expect.objectContaining({ project: 'acme-data', name: 'risk-events', message_retention_duration: '604800s' })]);
+    expect(resources(json, 'google_pubsub_topic')).toEqual([
+      expect.objectContaining({ project: 'acme-data', name: 'risk-events', message_retention_duration: '604800s' }),
+    ]);
     expect(resources(json, 'google_pubsub_topic_iam_member')).toEqual([
-      expect.objectContaining({ project: 'acme-data', role: 'roles/pubsub.publisher', member: 'serviceAccount:connect@acme-data.iam.gserviceaccount.com', topic: expect.stringMatching(/^\$\{google_pubsub_topic\..+\.name\}$/) }),
+      expect.objectContaining({
+        project: 'acme-data',
+        role: 'roles/pubsub.publisher',
+        member: 'serviceAccount:connect@acme-data.iam.gserviceaccount.com',
+        topic: expect.stringMatching(/^\$\{google_pubsub_topic\..+\.name\}$/),
+      }),
     ]);
     expect(c.depends_on).toHaveLength(2);
     expect(sink.topicId).toBe('projects/acme-data/topics/risk-events');
@@ -43,9 +50,20 @@ describe('PubSubSink', () => {
   test('each bad prop is reported; without a publisher the workers could not publish', () => {
     const found = problems((stack) => {
       // A cluster declared without its workers' Google identity.
-      const cluster = new KafkaConnectCluster(stack, 'bare', { url: 'https://connect:8083', kafka: kafkaCluster(stack), kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('p') } });
+      const cluster = new KafkaConnectCluster(stack, 'bare', {
+        url: 'https://connect:8083',
+        kafka: kafkaCluster(stack),
+        kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('p') },
+      });
       new PubSubSink(stack, 'a', {
-        cluster, name: 'a', project: 'X', pubsubTopic: 'goog-x', topics: ['t'], topicsRegex: 't.*', orderingKeySource: 'all' as any, messageRetentionDuration: '7d',
+        cluster,
+        name: 'a',
+        project: 'X',
+        pubsubTopic: 'goog-x',
+        topics: ['t'],
+        topicsRegex: 't.*',
+        orderingKeySource: 'all' as any,
+        messageRetentionDuration: '7d',
       });
     });
     expect(found).toEqual([
@@ -54,7 +72,7 @@ describe('PubSubSink', () => {
       '[test/a] topics/topicsRegex: ["t"] is not valid; allowed: exactly one of topics and topicsRegex',
       "[test/a] publisherMember: undefined is not valid; allowed: the IAM member of the Connect workers' Google identity (e.g. serviceAccount:connect@<project>.iam.gserviceaccount.com), or a Connect cluster with a Google service account: it needs roles/pubsub.publisher on the topic",
       '[test/a] orderingKeySource: "all" is not valid; allowed: none, key or partition',
-      "[test/a] messageRetentionDuration: \"7d\" is not valid; allowed: a duration in seconds such as '604800s'",
+      '[test/a] messageRetentionDuration: "7d" is not valid; allowed: a duration in seconds such as \'604800s\'',
     ]);
   });
 });

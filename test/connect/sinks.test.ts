@@ -48,8 +48,12 @@ describe('BigQuerySink', () => {
     const json = synth((stack) => {
       new BigQuerySink(stack, 's', {
         cluster: connectCluster(stack, kafkaCluster(stack)),
-        name: 'bq', project: 'acme-data', defaultDataset: 'd', topicsRegex: 'shop\\..*',
-        keySource: 'JSON', keyJson: SecretValue.fromSecretManager('kcbq-key'),
+        name: 'bq',
+        project: 'acme-data',
+        defaultDataset: 'd',
+        topicsRegex: 'shop\\..*',
+        keySource: 'JSON',
+        keyJson: SecretValue.fromSecretManager('kcbq-key'),
       });
     });
     const [c] = resources(json, 'kafka-connect_connector');
@@ -64,7 +68,15 @@ describe('BigQuerySink', () => {
     const found = problems((stack) => {
       const cluster = connectCluster(stack, kafkaCluster(stack));
       new BigQuerySink(stack, 'a', { cluster, name: 'a', project: 'acme-data', defaultDataset: 'd', topics: ['t'], upsertEnabled: true });
-      new BigQuerySink(stack, 'b', { cluster, name: 'b', project: 'acme-data', defaultDataset: 'bad-dataset', topics: ['t'], topicsRegex: 'x', keySource: 'JSON' });
+      new BigQuerySink(stack, 'b', {
+        cluster,
+        name: 'b',
+        project: 'acme-data',
+        defaultDataset: 'bad-dataset',
+        topics: ['t'],
+        topicsRegex: 'x',
+        keySource: 'JSON',
+      });
     });
     expect(found).toEqual([
       '[test/a] upsertEnabled: true is not valid; allowed: only with kafkaKeyFieldName set: the sink merges rows by the record key',
@@ -78,7 +90,13 @@ describe('BigQuerySink', () => {
 describe('JdbcSink', () => {
   test("reproduces the talk's sqlite sink", () => {
     const json = synth((stack) => {
-      new JdbcSink(stack, 'sqlite-sink', { cluster: connectCluster(stack, kafkaCluster(stack)), name: 'test-sink', topics: ['orders'], connectionUrl: 'jdbc:sqlite:test.db', autoCreate: true });
+      new JdbcSink(stack, 'sqlite-sink', {
+        cluster: connectCluster(stack, kafkaCluster(stack)),
+        name: 'test-sink',
+        topics: ['orders'],
+        connectionUrl: 'jdbc:sqlite:test.db',
+        autoCreate: true,
+      });
     });
     const [c] = resources(json, 'kafka-connect_connector');
     expect(c.name).toBe('test-sink');
@@ -95,13 +113,27 @@ describe('JdbcSink', () => {
   test('Debezium flavor upserting into PostgreSQL with the password in config_sensitive', () => {
     const json = synth((stack) => {
       new JdbcSink(stack, 'pg', {
-        cluster: connectCluster(stack, kafkaCluster(stack)), name: 'pg-sink', flavor: 'debezium', topics: ['a'],
-        connectionUrl: 'jdbc:postgresql://db:5432/app', connectionUser: 'sink', connectionPassword: SecretValue.fromVariable('sink_pw'),
-        insertMode: 'upsert', deleteEnabled: true, autoCreate: true,
+        cluster: connectCluster(stack, kafkaCluster(stack)),
+        name: 'pg-sink',
+        flavor: 'debezium',
+        topics: ['a'],
+        connectionUrl: 'jdbc:postgresql://db:5432/app',
+        connectionUser: 'sink',
+        connectionPassword: SecretValue.fromVariable('sink_pw'),
+        insertMode: 'upsert',
+        deleteEnabled: true,
+        autoCreate: true,
       });
     });
     const [c] = resources(json, 'kafka-connect_connector');
-    expect(c.config).toMatchObject({ 'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector', 'insert.mode': 'upsert', 'primary.key.mode': 'record_key', 'delete.enabled': 'true', 'connection.username': 'sink', 'schema.evolution': 'basic' });
+    expect(c.config).toMatchObject({
+      'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+      'insert.mode': 'upsert',
+      'primary.key.mode': 'record_key',
+      'delete.enabled': 'true',
+      'connection.username': 'sink',
+      'schema.evolution': 'basic',
+    });
     expect(c.config_sensitive).toEqual({ 'connection.password': '${var.sink_pw}' });
   });
 
@@ -112,7 +144,14 @@ describe('JdbcSink', () => {
     ];
     const json = synth((stack) => {
       const cluster = connectCluster(stack, kafkaCluster(stack));
-      const common = { cluster, topics: ['shop.public.orders', 'profiles.profiles.merchants'], connectionUrl: 'jdbc:postgresql://db:5432/app', insertMode: 'upsert' as const, deleteEnabled: true, sources };
+      const common = {
+        cluster,
+        topics: ['shop.public.orders', 'profiles.profiles.merchants'],
+        connectionUrl: 'jdbc:postgresql://db:5432/app',
+        insertMode: 'upsert' as const,
+        deleteEnabled: true,
+        sources,
+      };
       new JdbcSink(stack, 'c', { ...common, name: 'confluent' });
       new JdbcSink(stack, 'd', { ...common, name: 'debezium', flavor: 'debezium' });
     });
@@ -129,14 +168,31 @@ describe('JdbcSink', () => {
     expect(config('debezium')).toMatchObject({ transforms: 'unwrapMongodb', 'transforms.unwrapMongodb.predicate': 'mongodbTopics' });
     expect(config('debezium')['transforms.unwrap.type']).toBeUndefined();
     const found = problems((stack) => {
-      new JdbcSink(stack, 'x', { cluster: connectCluster(stack, kafkaCluster(stack)), name: 'x', topics: ['e.risk.events'], connectionUrl: 'jdbc:postgresql://db:5432/app', sources: [{ kind: 'cassandra', topics: [{ topic: 'e.risk.events', keyFields: ['id'] }] }] });
+      new JdbcSink(stack, 'x', {
+        cluster: connectCluster(stack, kafkaCluster(stack)),
+        name: 'x',
+        topics: ['e.risk.events'],
+        connectionUrl: 'jdbc:postgresql://db:5432/app',
+        sources: [{ kind: 'cassandra', topics: [{ topic: 'e.risk.events', keyFields: ['id'] }] }],
+      });
     });
-    expect(found).toEqual([expect.stringMatching(/^\[test\/x\] sources\[0\]: "cassandra: e\.risk\.events" is not valid; allowed: change events JDBC sink x can write: postgres, mysql, mariadb, mongodb, spanner /)]);
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^\[test\/x\] sources\[0\]: "cassandra: e\.risk\.events" is not valid; allowed: change events JDBC sink x can write: postgres, mysql, mariadb, mongodb, spanner /,
+      ),
+    ]);
   });
 
   test('no password in the URL, upsert needs a key', () => {
     const found = problems((stack) => {
-      new JdbcSink(stack, 'x', { cluster: connectCluster(stack, kafkaCluster(stack)), name: 'x', topics: ['a'], connectionUrl: 'jdbc:mysql://db/app?password=hunter2', insertMode: 'upsert', primaryKeyMode: 'none' });
+      new JdbcSink(stack, 'x', {
+        cluster: connectCluster(stack, kafkaCluster(stack)),
+        name: 'x',
+        topics: ['a'],
+        connectionUrl: 'jdbc:mysql://db/app?password=hunter2',
+        insertMode: 'upsert',
+        primaryKeyMode: 'none',
+      });
     });
     expect(found).toEqual([
       '[test/x] connectionUrl: "(hidden: contains a password)" is not valid; allowed: a URL without credentials; pass connectionPassword as a SecretValue',
@@ -147,14 +203,35 @@ describe('JdbcSink', () => {
 
 describe('BigQuerySink identity (audit #2)', () => {
   const bareConnect = (stack: any) =>
-    new KafkaConnectCluster(stack, 'connect', { url: 'https://connect:8083', kafka: kafkaCluster(stack), kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('cp') } });
+    new KafkaConnectCluster(stack, 'connect', {
+      url: 'https://connect:8083',
+      kafka: kafkaCluster(stack),
+      kafkaCredentials: { username: 'connect', password: SecretValue.fromVariable('cp') },
+    });
 
   test("audit #2: APPLICATION_DEFAULT without the Connect workers' Google identity is a synth error, not a 403 at the first write", () => {
-    expect(problems((stack) => new BigQuerySink(stack, 's', { cluster: bareConnect(stack), name: 'bq', project: 'acme-data', defaultDataset: 'shop_cdc', topics: ['t'] }))).toEqual([
+    expect(
+      problems(
+        (stack) => new BigQuerySink(stack, 's', { cluster: bareConnect(stack), name: 'bq', project: 'acme-data', defaultDataset: 'shop_cdc', topics: ['t'] }),
+      ),
+    ).toEqual([
       "[test/s] keySource: \"APPLICATION_DEFAULT\" is not valid; allowed: JSON or FILE, or 'APPLICATION_DEFAULT' with googleServiceAccount set on KafkaConnectCluster test/connect: the sink writes as the Connect workers' own Google identity, which must get write on dataset shop_cdc and BigQuery Job User",
     ]);
     // With a key the sink runs as the key's account: nothing of the workers' is needed.
-    expect(problems((stack) => new BigQuerySink(stack, 's', { cluster: bareConnect(stack), name: 'bq', project: 'acme-data', defaultDataset: 'd', topics: ['t'], keySource: 'JSON', keyJson: SecretValue.fromSecretManager('k') }))).toEqual([]);
+    expect(
+      problems(
+        (stack) =>
+          new BigQuerySink(stack, 's', {
+            cluster: bareConnect(stack),
+            name: 'bq',
+            project: 'acme-data',
+            defaultDataset: 'd',
+            topics: ['t'],
+            keySource: 'JSON',
+            keyJson: SecretValue.fromSecretManager('k'),
+          }),
+      ),
+    ).toEqual([]);
   });
 
   test("audit #2: the sink's writer is the workers' account, granted BigQuery Job User once per project however many sinks", () => {
@@ -163,16 +240,23 @@ describe('BigQuerySink identity (audit #2)', () => {
       const cluster = connectCluster(stack, kafkaCluster(stack));
       sinks = ['a', 'b'].map((n) => new BigQuerySink(stack, n, { cluster, name: n, project: 'acme-data', defaultDataset: n, topics: [n] }));
     });
-    expect(sinks.map((s) => s.writerMember)).toEqual(['serviceAccount:kafka-connect@acme-data.iam.gserviceaccount.com', 'serviceAccount:kafka-connect@acme-data.iam.gserviceaccount.com']);
-    expect(resources(json, 'google_project_iam_member').map((m) => `${m.project} ${m.role} ${m.member}`)).toEqual(['acme-data roles/bigquery.jobUser serviceAccount:kafka-connect@acme-data.iam.gserviceaccount.com']);
+    expect(sinks.map((s) => s.writerMember)).toEqual([
+      'serviceAccount:kafka-connect@acme-data.iam.gserviceaccount.com',
+      'serviceAccount:kafka-connect@acme-data.iam.gserviceaccount.com',
+    ]);
+    expect(resources(json, 'google_project_iam_member').map((m) => `${m.project} ${m.role} ${m.member}`)).toEqual([
+      'acme-data roles/bigquery.jobUser serviceAccount:kafka-connect@acme-data.iam.gserviceaccount.com',
+    ]);
   });
 
   test('audit #2: a cluster that gets its identity after a sink was created is reported on that sink', () => {
-    expect(problems((stack) => {
-      const cluster = bareConnect(stack);
-      new BigQuerySink(stack, 's', { cluster, name: 'bq', project: 'acme-data', defaultDataset: 'd', topics: ['t'] });
-      cluster.useGoogleServiceAccount('late@acme-data.iam.gserviceaccount.com');
-    })).toEqual([
+    expect(
+      problems((stack) => {
+        const cluster = bareConnect(stack);
+        new BigQuerySink(stack, 's', { cluster, name: 'bq', project: 'acme-data', defaultDataset: 'd', topics: ['t'] });
+        cluster.useGoogleServiceAccount('late@acme-data.iam.gserviceaccount.com');
+      }),
+    ).toEqual([
       '[test/s] keySource: "APPLICATION_DEFAULT" is not valid; allowed: a sink created after its cluster\'s googleServiceAccount is set (KafkaConnectCluster test/connect got it later): set it when declaring the cluster',
     ]);
   });

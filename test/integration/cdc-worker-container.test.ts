@@ -27,7 +27,10 @@ export function runtimeStage(dockerfile: string): { env: Record<string, string>;
   const run = lines.find((l) => l.startsWith('RUN npm install'))!;
   const install = run.slice(4).split('&&')[0].trim();
   const cmd = JSON.parse(lines.find((l) => l.startsWith('CMD '))!.slice(4));
-  const workdir = lines.find((l) => l.startsWith('WORKDIR '))!.slice(8).trim();
+  const workdir = lines
+    .find((l) => l.startsWith('WORKDIR '))!
+    .slice(8)
+    .trim();
   return { env, install, cmd, workdir };
 }
 
@@ -67,14 +70,28 @@ describe('cdc-worker container command from an npm-packed install', () => {
     const stage = runtimeStage(readFileSync(join(REPO, 'lib/cdc-worker/Dockerfile'), 'utf8'));
     // build stage: build and pack (node_modules from the checkout instead of `npm ci`)
     const src = scratchDir('cdcw-src-');
-    for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'index.ts', 'README.md', '.gitignore', 'lib', 'constructs', 'stacks']) {
+    for (const f of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'index.ts',
+      'README.md',
+      '.gitignore',
+      'lib',
+      'constructs',
+      'stacks',
+    ]) {
       if (existsSync(join(REPO, f))) cpSync(join(REPO, f), join(src, f), { recursive: true });
     }
     symlinkSync(join(REPO, 'node_modules'), join(src, 'node_modules'));
     execSync('npm run build', { cwd: src, stdio: 'pipe' });
     const packDir = scratchDir('cdcw-pack-');
     execFileSync('npm', ['pack', '--pack-destination', packDir], { cwd: src, stdio: 'pipe' });
-    const tgz = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz'))!);
+    const tgz = join(
+      packDir,
+      readdirSync(packDir).find((f) => f.endsWith('.tgz'))!,
+    );
 
     // runtime stage: the same npm install line, in a stand-in for /app
     const app = scratchDir('cdcw-app-');

@@ -11,7 +11,19 @@
  */
 import { createHmac } from 'crypto';
 import { Client } from 'pg';
-import { Infra, KafkaRecord, cleanup, infra, kafka, pgClient, readTopics, scratchName, startWorker, workerConfig, writeConfigFile } from '../cdc-worker/harness';
+import {
+  Infra,
+  KafkaRecord,
+  cleanup,
+  infra,
+  kafka,
+  pgClient,
+  readTopics,
+  scratchName,
+  startWorker,
+  workerConfig,
+  writeConfigFile,
+} from '../cdc-worker/harness';
 import { murmur2 } from '../../lib/cdc-worker/kafka/partitioner';
 import { deleteTopics, mariadb, mysqlInfra, mysqlWorkerConfig, startMysqlWorker } from '../cdc-worker/mysql-harness';
 
@@ -149,7 +161,13 @@ describe('cdc-worker sensitive-data detection of record keys: a table whose prim
       await pg.query(`INSERT INTO ${table} VALUES ('snap.user@example.com', 'Snap', NULL)`);
       // several partitions, so that "one partition per row" means something
       await admin.connect();
-      await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }, { topic: quarantine, numPartitions: 3 }], waitForLeaders: true });
+      await admin.createTopics({
+        topics: [
+          { topic, numPartitions: PARTITIONS },
+          { topic: quarantine, numPartitions: 3 },
+        ],
+        waitForLeaders: true,
+      });
       const cfg = workerConfig(env, name, [table], {
         detection: {
           backend: 'local',
@@ -207,14 +225,23 @@ describe('cdc-worker sensitive-data detection of record keys: a table whose prim
           // one partition, the one Kafka's partitioner gives the transformed key
           expect(new Set(onTable.map((r) => r.partition))).toEqual(new Set([javaPartition(events[0].key!)]));
           // a key schema unchanged: the e-mail stays a required string
-          expect(JSON.parse(events[0].key!).schema).toEqual({ type: 'struct', fields: [{ type: 'string', optional: false, field: 'email' }], optional: false, name: `${topic}.Key` });
+          expect(JSON.parse(events[0].key!).schema).toEqual({
+            type: 'struct',
+            fields: [{ type: 'string', optional: false, field: 'email' }],
+            optional: false,
+            name: `${topic}.Key`,
+          });
         }
 
         // the key is the value's column, hashed alike: joinable
-        const annTable = rowEvents('ann@example.org').filter((r) => r.topic === topic).sort(byOffset);
+        const annTable = rowEvents('ann@example.org')
+          .filter((r) => r.topic === topic)
+          .sort(byOffset);
         expect(JSON.parse(annTable[0].value!).payload.after).toEqual({ email: keyOf('ann@example.org'), name: 'Ann', card: null });
         // quarantined: the card as it was, for review, but the key column hashed
-        const [annCard, annDelete] = rowEvents('ann@example.org').filter((r) => r.topic === quarantine).sort(byOffset);
+        const [annCard, annDelete] = rowEvents('ann@example.org')
+          .filter((r) => r.topic === quarantine)
+          .sort(byOffset);
         expect(JSON.parse(annCard.value!).payload.after).toEqual({ email: keyOf('ann@example.org'), name: 'Ann B.', card: '4111 1111 1111 1111' });
         expect(JSON.parse(annDelete.value!).payload.before).toEqual({ email: keyOf('ann@example.org'), name: 'Ann B.', card: '4111 1111 1111 1111' });
         expect(JSON.parse(annDelete.headers['cdc.findings'])).toEqual([
@@ -261,7 +288,9 @@ describe('cdc-worker sensitive-data detection with a small buffer (backpressure)
       // every 10th row has a card number (quarantine), every 10th + 5 an e-mail (hash)
       const note = (i: number) => (i % 10 === 0 ? `card 4111 1111 1111 1111 #${i}` : i % 10 === 5 ? `mail user${i}@example.com` : `row ${i}`);
       const insert = (from: number, to: number) =>
-        pg.query(`INSERT INTO ${table} SELECT i, CASE WHEN i % 10 = 0 THEN 'card 4111 1111 1111 1111 #' || i WHEN i % 10 = 5 THEN 'mail user' || i || '@example.com' ELSE 'row ' || i END FROM generate_series(${from}, ${to}) i`);
+        pg.query(
+          `INSERT INTO ${table} SELECT i, CASE WHEN i % 10 = 0 THEN 'card 4111 1111 1111 1111 #' || i WHEN i % 10 = 5 THEN 'mail user' || i || '@example.com' ELSE 'row ' || i END FROM generate_series(${from}, ${to}) i`,
+        );
       await insert(1, N);
       const cfg = workerConfig(env, name, [table], {
         kafka: { batchSize: 50 },
@@ -316,7 +345,9 @@ describe('cdc-worker sensitive-data detection under kill -9', () => {
       const cfgFile = writeConfigFile(
         workerConfig(env, name, [table], {
           delivery: { maxBufferedEvents: 2000 },
-          detection: { policy: { infoTypes: { EMAIL_ADDRESS: { action: 'hash' }, CREDIT_CARD_NUMBER: { action: 'quarantine' } }, quarantineTopic: quarantine } },
+          detection: {
+            policy: { infoTypes: { EMAIL_ADDRESS: { action: 'hash' }, CREDIT_CARD_NUMBER: { action: 'quarantine' } }, quarantineTopic: quarantine },
+          },
         }),
       );
       process.env.CDC_DETECTION__HASH_KEY = HASH_KEY;
@@ -339,10 +370,15 @@ describe('cdc-worker sensitive-data detection under kill -9', () => {
         await worker.waitForLog(/"msg":"streaming started"/, 120000);
         const seen = new Set<number>();
         const id = (r: KafkaRecord) => JSON.parse(r.key!).payload.id as number;
-        const records = await readTopics(env, [topic, quarantine], (rs) => {
-          for (const r of rs) seen.add(id(r));
-          return seen.size >= total;
-        }, 180000);
+        const records = await readTopics(
+          env,
+          [topic, quarantine],
+          (rs) => {
+            for (const r of rs) seen.add(id(r));
+            return seen.size >= total;
+          },
+          180000,
+        );
         expect(seen.size).toBe(total);
         for (const r of records) {
           const i = id(r);

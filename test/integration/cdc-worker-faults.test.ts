@@ -67,7 +67,9 @@ describe.each(['at-least-once', 'exactly-once'] as const)('cdc-worker %s: kill -
     expect(killed).toHaveLength(KILLS);
 
     const { records, duplicates } = await verifyDelivery(env, `${name}.${s}.items`, w, pg, mode, () => allLogs.concat(worker.logs));
-    console.log(`fault test (${mode}): ${w.changes} changes, SIGKILL after ${killed.join(', ')} changes; ${records} records read, ${duplicates} duplicate versions (at-least-once replays)`);
+    console.log(
+      `fault test (${mode}): ${w.changes} changes, SIGKILL after ${killed.join(', ')} changes; ${records} records read, ${duplicates} duplicate versions (at-least-once replays)`,
+    );
 
     worker.proc.kill('SIGTERM');
     expect(await worker.exited).toBe(0);

@@ -12,7 +12,7 @@ import { Infra, cleanup, infra, pgClient, readTopics, scratchName, startWorker, 
 
 jest.setTimeout(300000);
 
-describe('cdc-worker events equal Debezium\'s (golden comparison)', () => {
+describe("cdc-worker events equal Debezium's (golden comparison)", () => {
   let env: Infra;
   let connect: GoldenConnect | undefined;
   let connectUrl: string;
@@ -57,7 +57,10 @@ describe('cdc-worker events equal Debezium\'s (golden comparison)', () => {
 
   test('same workload, same events', async () => {
     const plugin = await startDebeziumPostgres(connectUrl, env, { name: dbzPrefix, slot: dbzSlot, publication: s, tables: [`${s}.kinds`, `${s}.plain`] });
-    const worker = startWorker(writeConfigFile(workerConfig(env, name, [`${s}.kinds`, `${s}.plain`], { output: { topicPrefix: ourPrefix, debeziumVersion: plugin.version } })), env);
+    const worker = startWorker(
+      writeConfigFile(workerConfig(env, name, [`${s}.kinds`, `${s}.plain`], { output: { topicPrefix: ourPrefix, debeziumVersion: plugin.version } })),
+      env,
+    );
     try {
       await worker.waitForLog(/"msg":"streaming started"/);
       await waitForActiveSlot(pg, dbzSlot);

@@ -14,7 +14,17 @@ import { get } from 'http';
 import { Client } from 'pg';
 import { Connection } from 'mysql2/promise';
 import {
-  Infra, KafkaRecord, RunningWorker, cleanup, infra, pgClient, readTopics, scratchName, startWorker, workerConfig, writeConfigFile,
+  Infra,
+  KafkaRecord,
+  RunningWorker,
+  cleanup,
+  infra,
+  pgClient,
+  readTopics,
+  scratchName,
+  startWorker,
+  workerConfig,
+  writeConfigFile,
 } from '../cdc-worker/harness';
 import { MySqlInfra, deleteTopics, mariadb, mysqlInfra, mysqlWorkerConfig, startMysqlWorker } from '../cdc-worker/mysql-harness';
 import { ChangeWorkload, sleep, verifyDelivery, workloadDdl } from '../cdc-worker/fault-workload';
@@ -149,7 +159,10 @@ describe.each(PG_VARIANTS)('audit #25: PostgreSQL $mode, two workers on one slot
     expect((await httpGet(portB, '/readyz')).status).toBe(503);
     // B's session keeps trying the lock (every 2 s) and has done nothing else: no slot, no stream
     const bSessions = (
-      await pg.query(`SELECT pid, query FROM pg_stat_activity WHERE application_name = 'cdc-worker' AND datname = current_database() AND pid <> $1 AND backend_type = 'client backend'`, [holderA])
+      await pg.query(
+        `SELECT pid, query FROM pg_stat_activity WHERE application_name = 'cdc-worker' AND datname = current_database() AND pid <> $1 AND backend_type = 'client backend'`,
+        [holderA],
+      )
     ).rows as { pid: number; query: string }[];
     expect(bSessions.some((s) => s.query.includes('pg_try_advisory_lock'))).toBe(true);
     const slot = (await pg.query('SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1', [name])).rows[0];
@@ -262,7 +275,10 @@ describe('audit #25: MariaDB, two workers on one binlog', () => {
     const lock = `cdc-worker:${name}`;
     const kenv = env as unknown as Infra;
     const cfgFile = writeConfigFile(
-      mysqlWorkerConfig(env, name, [`${env.MARIADB_DATABASE}.${name}`], { output: { topicPrefix: name, schemasEnable: false }, delivery: { statusIntervalMs: 200 } }),
+      mysqlWorkerConfig(env, name, [`${env.MARIADB_DATABASE}.${name}`], {
+        output: { topicPrefix: name, schemasEnable: false },
+        delivery: { statusIntervalMs: 200 },
+      }),
     );
     const holder = async () => {
       const [rows] = (await db.query('SELECT IS_USED_LOCK(?) AS holder', [lock])) as unknown as [{ holder: number | null }[]];
@@ -346,7 +362,8 @@ describe('audit #25: MariaDB, two workers on one binlog', () => {
       duplicates += evs.filter((e) => e.v !== null).length - firsts.length;
       if (firsts.some((v, i) => i > 0 && v <= firsts[i - 1])) problems.push(`id ${id}: versions out of order ${JSON.stringify(firsts)}`);
       const last = evs[evs.length - 1];
-      if (table.has(id) ? last.v !== table.get(id) : last.op !== 'tombstone') problems.push(`id ${id}: last event ${JSON.stringify(last)}, table ${table.get(id) ?? 'deleted'}`);
+      if (table.has(id) ? last.v !== table.get(id) : last.op !== 'tombstone')
+        problems.push(`id ${id}: last event ${JSON.stringify(last)}, table ${table.get(id) ?? 'deleted'}`);
     }
     for (const id of w.deleted) {
       const evs = perKey.get(id) ?? [];

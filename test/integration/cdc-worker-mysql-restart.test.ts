@@ -55,7 +55,11 @@ class PrivateMariaDb {
       p.stderr.on('data', (d) => out.push(String(d)));
       p.on('error', (e) => reject(new Error(`could not run test/infra/mariadb.sh ${command}: ${e.message}`)));
       p.on('close', (code) =>
-        code === 0 ? resolve(Date.now() - t0) : reject(new Error(`test/infra/mariadb.sh ${command} failed (exit ${code}; logs in ${this.run}/logs):\n${out.join('').split('\n').slice(-20).join('\n')}`)),
+        code === 0
+          ? resolve(Date.now() - t0)
+          : reject(
+              new Error(`test/infra/mariadb.sh ${command} failed (exit ${code}; logs in ${this.run}/logs):\n${out.join('').split('\n').slice(-20).join('\n')}`),
+            ),
       );
     });
   }
@@ -101,7 +105,7 @@ class MySqlChanges {
   ) {}
 
   private async connection(): Promise<Connection> {
-    for (const t0 = Date.now(); !this.conn; ) {
+    for (const t0 = Date.now(); !this.conn;) {
       try {
         this.conn = await mariadb(this.env);
         this.conn.on('error', () => (this.conn = null));
@@ -179,7 +183,10 @@ test(`${CHANGES} changes, MariaDB shut down and started again under load: exit 1
   try {
     await db.query(`CREATE TABLE \`${name}\` (id INT PRIMARY KEY, v INT NOT NULL)`);
     await db.end();
-    const cfg = mysqlWorkerConfig(env, name, [`${env.MARIADB_DATABASE}.${name}`], { output: { topicPrefix: name, schemasEnable: false }, delivery: { statusIntervalMs: 200 } });
+    const cfg = mysqlWorkerConfig(env, name, [`${env.MARIADB_DATABASE}.${name}`], {
+      output: { topicPrefix: name, schemasEnable: false },
+      delivery: { statusIntervalMs: 200 },
+    });
     // the supervisor passes PG_PASSWORD as the database password (CDC_SOURCE__PASSWORD)
     sup = new WorkerSupervisor(writeConfigFile(cfg), { ...env, PG_PASSWORD: env.MARIADB_PASSWORD } as unknown as Infra);
     await sup.waitStreaming();
@@ -226,7 +233,8 @@ test(`${CHANGES} changes, MariaDB shut down and started again under load: exit 1
     complete(recs);
 
     // what the worker did: one exit while streaming (the shutdown), kind mariadb; start-up failures while the server was down
-    const show = (e: WorkerExit) => `code ${e.code} signal ${e.signal} ${e.streamed ? 'streaming' : 'starting'} ${e.fatal?.kind ?? 'no fatal line'}: ${e.fatal?.err ?? e.tail.slice(-5).join('\n')}`;
+    const show = (e: WorkerExit) =>
+      `code ${e.code} signal ${e.signal} ${e.streamed ? 'streaming' : 'starting'} ${e.fatal?.kind ?? 'no fatal line'}: ${e.fatal?.err ?? e.tail.slice(-5).join('\n')}`;
     const whileStreaming = sup.exits.filter((e) => e.streamed);
     expect(whileStreaming.map(show)).toEqual([expect.stringMatching(/^code 1 signal null streaming mariadb: mariadb (control|binlog) connection lost: /)]);
     expect(sup.exits.filter((e) => !e.streamed && !(e.code === 1 && e.fatal?.kind === 'startup')).map(show)).toEqual([]);
@@ -258,7 +266,8 @@ test(`${CHANGES} changes, MariaDB shut down and started again under load: exit 1
       duplicates += evs.filter((e) => e.v !== null).length - firsts.length;
       if (firsts.some((v, i) => i > 0 && v <= firsts[i - 1])) problems.push(`id ${id}: versions out of order ${JSON.stringify(firsts)}`);
       const last = evs[evs.length - 1];
-      if (table.has(id) ? last.v !== table.get(id) : last.op !== 'tombstone') problems.push(`id ${id}: last event ${JSON.stringify(last)}, table ${table.get(id) ?? 'deleted'}`);
+      if (table.has(id) ? last.v !== table.get(id) : last.op !== 'tombstone')
+        problems.push(`id ${id}: last event ${JSON.stringify(last)}, table ${table.get(id) ?? 'deleted'}`);
     }
     for (const id of w.deleted) if (!perKey.get(id)?.some((e) => e.op === 'd')) problems.push(`id ${id}: delete missing`);
     expect(problems.slice(0, 20)).toEqual([]);

@@ -63,7 +63,10 @@ describe('cdc-worker MariaDB source', () => {
     await db.query(`CREATE TABLE \`${plain}\` (a INT, b INT, note VARCHAR(20), PRIMARY KEY (a, b))`);
     await db.query(`INSERT INTO \`${plain}\` VALUES (0, 0, 'snapshot row'), (0, 1, 'snapshot row 2')`);
     const database = env.MARIADB_DATABASE;
-    const worker = startMysqlWorker(writeConfigFile(mysqlWorkerConfig(env, name, [`${database}.${kinds}`, `${database}.${plain}`], { output: { heartbeatIntervalMs: 500 } })), env);
+    const worker = startMysqlWorker(
+      writeConfigFile(mysqlWorkerConfig(env, name, [`${database}.${kinds}`, `${database}.${plain}`], { output: { heartbeatIntervalMs: 500 } })),
+      env,
+    );
     try {
       await worker.waitForLog(/"msg":"streaming started"/);
       await db.query(`INSERT INTO \`${kinds}\` VALUES ${KINDS_ROW}`);
@@ -84,11 +87,34 @@ describe('cdc-worker MariaDB source', () => {
       expect(p.map((r) => payload(r)?.op ?? 'tomb')).toEqual(['r', 'r', 'u', 'u', 'd', 'tomb', 'c', 'c', 'u']);
       const first = payload(k[0]);
       expect(first.after).toEqual({
+        id: 1,
+        ti: -5,
+        si: 65535,
+        mi: -8388608,
+        i: 4294967295,
         // eslint-disable-next-line no-loss-of-precision -- as JSON.parse reads it (rounded); the text check below keeps 2^53+1 exact
-        id: 1, ti: -5, si: 65535, mi: -8388608, i: 4294967295, bi: 9007199254740993, bu: -1, f: 1.5, d: 2.25,
-        n: Buffer.from('12d687', 'hex').toString('base64'), b1: true, b10: Buffer.from([0x01, 0x02]).toString('base64'), bo: 1,
-        c: 'abc', vc: 'vc', tx: 'long text é', bl: 'AP8Q', vb: 'AQI=', e: 'ok', st: 'a,c', j: '{"a": [1, 2]}', dt: 19782,
-        tm: -3723456000, dtm: 1710074096000, dtm6: 1710074096789012, ts: '2024-03-10T12:34:56.789Z', y: 2024,
+        bi: 9007199254740993,
+        bu: -1,
+        f: 1.5,
+        d: 2.25,
+        n: Buffer.from('12d687', 'hex').toString('base64'),
+        b1: true,
+        b10: Buffer.from([0x01, 0x02]).toString('base64'),
+        bo: 1,
+        c: 'abc',
+        vc: 'vc',
+        tx: 'long text é',
+        bl: 'AP8Q',
+        vb: 'AQI=',
+        e: 'ok',
+        st: 'a,c',
+        j: '{"a": [1, 2]}',
+        dt: 19782,
+        tm: -3723456000,
+        dtm: 1710074096000,
+        dtm6: 1710074096789012,
+        ts: '2024-03-10T12:34:56.789Z',
+        y: 2024,
       });
       // the JSON text keeps 2^53+1 exact
       expect(k[0].value).toContain('"bi":9007199254740993');
@@ -153,7 +179,8 @@ describe('cdc-worker MariaDB source', () => {
         ['c', null, { a: 3, note: 'between', extra: 30, qty: 2 }],
         ['u', { a: 3, note: 'between', extra: 30 }, { a: 3, note: 'after', extra: 30 }],
       ]);
-      const fields = (r: KafkaRecord) => JSON.parse(r.value!).schema.fields[1].fields.map((f: { field: string; optional: boolean }) => `${f.field}${f.optional ? '?' : ''}`);
+      const fields = (r: KafkaRecord) =>
+        JSON.parse(r.value!).schema.fields[1].fields.map((f: { field: string; optional: boolean }) => `${f.field}${f.optional ? '?' : ''}`);
       expect(fields(recs[2])).toEqual(['a', 'note?', 'extra?', 'qty?']);
       expect(fields(recs[3])).toEqual(['a', 'note', 'extra?']);
       expect(worker.logs.join('\n')).toMatch(/"how":"replayed"/);
@@ -171,7 +198,9 @@ describe('cdc-worker MariaDB source', () => {
     for (let i = 0; i < ROWS; i += 5000) {
       await db.query(`INSERT INTO \`${name}\` VALUES ${Array.from({ length: 5000 }, (_, j) => `(${i + j + 1}, 'row ${i + j + 1}')`).join(',')}`);
     }
-    const cfgFile = writeConfigFile(mysqlWorkerConfig(env, name, [`${database}.${name}`], { kafka: { batchSize: 500 }, delivery: { maxBufferedEvents: 1000 } }));
+    const cfgFile = writeConfigFile(
+      mysqlWorkerConfig(env, name, [`${database}.${name}`], { kafka: { batchSize: 500 }, delivery: { maxBufferedEvents: 1000 } }),
+    );
     let worker = startMysqlWorker(cfgFile, env);
     await worker.waitForLog(/"msg":"initial snapshot started"/);
     await new Promise((r) => setTimeout(r, 300));
@@ -299,7 +328,8 @@ describe('cdc-worker MariaDB source', () => {
         const vs = seen.get(id) ?? [];
         const distinct = [...new Set(vs)];
         const want = Array.from({ length: v + 1 }, (_, i) => i);
-        if (JSON.stringify(distinct.sort((a, b) => a - b)) !== JSON.stringify(want)) problems.push(`id ${id}: values ${JSON.stringify(distinct)} expected 0..${v}`);
+        if (JSON.stringify(distinct.sort((a, b) => a - b)) !== JSON.stringify(want))
+          problems.push(`id ${id}: values ${JSON.stringify(distinct)} expected 0..${v}`);
         if (finalState.get(id) !== v) problems.push(`id ${id}: last event has v=${finalState.get(id)}, table has ${v}`);
       }
       for (const id of deleted) if (finalState.get(id) !== null) problems.push(`id ${id}: deleted in the table, not in Kafka`);
@@ -323,7 +353,6 @@ const ALLOWED: Record<string, string> = {
   'value.payload.ts_us': 'processing time',
   'value.payload.ts_ns': 'processing time',
 };
-
 
 describe("cdc-worker MariaDB events equal Debezium's MariaDB connector (golden comparison)", () => {
   let connect: GoldenConnect | undefined;
@@ -367,22 +396,36 @@ describe("cdc-worker MariaDB events equal Debezium's MariaDB connector (golden c
         name: dbzPrefix,
         config: {
           'connector.class': plugin!.class,
-          'database.hostname': env.MARIADB_HOST, 'database.port': env.MARIADB_PORT, 'database.user': env.MARIADB_USER,
-          'database.password': env.MARIADB_PASSWORD, 'database.server.id': String(200000 + Math.floor(Math.random() * 100000)),
-          'topic.prefix': dbzPrefix, 'database.include.list': database, 'table.include.list': `${database}.${kinds},${database}.${plain}`,
-          'snapshot.mode': 'initial', 'include.schema.changes': 'false',
+          'database.hostname': env.MARIADB_HOST,
+          'database.port': env.MARIADB_PORT,
+          'database.user': env.MARIADB_USER,
+          'database.password': env.MARIADB_PASSWORD,
+          'database.server.id': String(200000 + Math.floor(Math.random() * 100000)),
+          'topic.prefix': dbzPrefix,
+          'database.include.list': database,
+          'table.include.list': `${database}.${kinds},${database}.${plain}`,
+          'snapshot.mode': 'initial',
+          'include.schema.changes': 'false',
           'schema.history.internal.kafka.bootstrap.servers': env.KAFKA_BOOTSTRAP,
           'schema.history.internal.kafka.topic': `${dbzPrefix}.schema-history`,
-          ...sasl('schema.history.internal.producer'), ...sasl('schema.history.internal.consumer'),
-          'topic.creation.default.replication.factor': '1', 'topic.creation.default.partitions': '1',
-          'key.converter': 'org.apache.kafka.connect.json.JsonConverter', 'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-          'key.converter.schemas.enable': 'true', 'value.converter.schemas.enable': 'true',
+          ...sasl('schema.history.internal.producer'),
+          ...sasl('schema.history.internal.consumer'),
+          'topic.creation.default.replication.factor': '1',
+          'topic.creation.default.partitions': '1',
+          'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+          'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+          'key.converter.schemas.enable': 'true',
+          'value.converter.schemas.enable': 'true',
         },
       }),
     });
     expect(res.status).toBe(201);
     const worker = startMysqlWorker(
-      writeConfigFile(mysqlWorkerConfig(env, ourPrefix, [`${database}.${kinds}`, `${database}.${plain}`], { output: { topicPrefix: ourPrefix, debeziumVersion: plugin!.version } })),
+      writeConfigFile(
+        mysqlWorkerConfig(env, ourPrefix, [`${database}.${kinds}`, `${database}.${plain}`], {
+          output: { topicPrefix: ourPrefix, debeziumVersion: plugin!.version },
+        }),
+      ),
       env,
     );
     try {
@@ -404,8 +447,12 @@ describe("cdc-worker MariaDB events equal Debezium's MariaDB connector (golden c
       const theirs = await readTopics(env as never, topics(dbzPrefix), (r) => r.length >= 13, 180000);
       expect(ours).toHaveLength(13);
       expect(theirs).toHaveLength(13);
-      const differences = goldenDifferences(ours, ourPrefix, theirs, dbzPrefix, (path, ev) =>
-        Boolean(ALLOWED[path]) && (!path.startsWith('value.payload.source.ts_') || ev.value?.payload?.op === 'r'),
+      const differences = goldenDifferences(
+        ours,
+        ourPrefix,
+        theirs,
+        dbzPrefix,
+        (path, ev) => Boolean(ALLOWED[path]) && (!path.startsWith('value.payload.source.ts_') || ev.value?.payload?.op === 'r'),
       );
       expect(differences).toEqual([]);
       expect(connect.loginUsers()).toEqual([connect.user]);

@@ -80,7 +80,10 @@ class PrivateServers {
       p.on('error', (e) => reject(new Error(`could not run test/infra/${part}.sh ${args.join(' ')}: ${e.message}`)));
       p.on('close', (code) => {
         if (code === 0) resolve({ out, ms: Date.now() - t0 });
-        else reject(new Error(`test/infra/${part}.sh ${args.join(' ')} failed (exit ${code}; logs in ${this.run}/logs):\n${out.split('\n').slice(-25).join('\n')}`));
+        else
+          reject(
+            new Error(`test/infra/${part}.sh ${args.join(' ')} failed (exit ${code}; logs in ${this.run}/logs):\n${out.split('\n').slice(-25).join('\n')}`),
+          );
       });
     });
   }
@@ -90,8 +93,10 @@ class PrivateServers {
     const problems: string[] = [];
     if (spawnSync('java', ['-version']).status !== 0) problems.push('java (17+) is not on PATH (Debian: apt-get install -y openjdk-17-jre-headless)');
     const pgBins = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').filter((v) => existsSync(`/usr/lib/postgresql/${v}/bin/pg_ctl`)) : [];
-    if (!pgBins.length) problems.push('no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (Debian: apt-get install -y postgresql; npm run infra:up installs them)');
-    if (spawnSync('runuser', ['--help']).status !== 0) problems.push('runuser (util-linux) is missing; test/infra/postgres.sh runs the server as user postgres with it');
+    if (!pgBins.length)
+      problems.push('no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (Debian: apt-get install -y postgresql; npm run infra:up installs them)');
+    if (spawnSync('runuser', ['--help']).status !== 0)
+      problems.push('runuser (util-linux) is missing; test/infra/postgres.sh runs the server as user postgres with it');
     if (process.getuid?.() !== 0) problems.push('test/infra/postgres.sh must run as root (it starts the server as user postgres)');
     if (problems.length) throw new Error(`cdc-worker server-restart test cannot run:\n  - ${problems.join('\n  - ')}`);
   }
@@ -114,8 +119,23 @@ class PrivateServers {
     await this.script('kafka', 'up');
     await this.script('postgres', 'up');
     await this.script('kafka', 'add-user', WORKER_USER, WORKER_PASSWORD);
-    await this.script('kafka', 'acls', '--add', '--allow-principal', `User:${WORKER_USER}`, '--operation', 'All',
-      '--topic', 'cdcw_', '--group', 'cdc-worker-', '--transactional-id', 'cdc-worker-', '--resource-pattern-type', 'prefixed');
+    await this.script(
+      'kafka',
+      'acls',
+      '--add',
+      '--allow-principal',
+      `User:${WORKER_USER}`,
+      '--operation',
+      'All',
+      '--topic',
+      'cdcw_',
+      '--group',
+      'cdc-worker-',
+      '--transactional-id',
+      'cdc-worker-',
+      '--resource-pattern-type',
+      'prefixed',
+    );
     await this.script('kafka', 'acls', '--add', '--allow-principal', `User:${WORKER_USER}`, '--operation', 'IdempotentWrite', '--cluster');
     this.env = requireInfra(
       ['PG_HOST', 'PG_PORT', 'PG_USER', 'PG_PASSWORD', 'PG_DATABASE', 'KAFKA_BOOTSTRAP', 'KAFKA_ADMIN_USER', 'KAFKA_ADMIN_PASSWORD'] as const,
@@ -278,7 +298,9 @@ describe.each(SCENARIOS)('cdc-worker across a %s restart, %s', (fault, mode) => 
         // exit + restart: one exit while streaming per shutdown, reason `postgres`; restarts while
         // the server is down fail at start-up; every exit is code 1 with the fatal log line
         const unclean = sup.exits.filter((e) => !(e.code === 1 && e.signal === null && e.fatal?.kind === (e.streamed ? 'postgres' : 'startup')));
-        expect(unclean.map((e) => `${describeExits([e])[0]}, ${e.streamed ? 'while streaming' : 'while starting'}; last log lines:\n${e.tail.join('\n')}`)).toEqual([]);
+        expect(
+          unclean.map((e) => `${describeExits([e])[0]}, ${e.streamed ? 'while streaming' : 'while starting'}; last log lines:\n${e.tail.join('\n')}`),
+        ).toEqual([]);
         const whileStreaming = sup.exits.filter((e) => e.streamed);
         expect(whileStreaming).toHaveLength(2);
         for (const e of whileStreaming) expect(e.fatal!.err).toMatch(/terminat|Connection terminated|ECONNRESET|shut ?down/i);

@@ -6,9 +6,7 @@
  * advancing the slot past it.
  */
 import { Client } from 'pg';
-import {
-  Infra, KafkaRecord, cleanup, infra, pgClient, readTopics, scratchName, startWorker, workerConfig, writeConfigFile,
-} from '../cdc-worker/harness';
+import { Infra, KafkaRecord, cleanup, infra, pgClient, readTopics, scratchName, startWorker, workerConfig, writeConfigFile } from '../cdc-worker/harness';
 
 jest.setTimeout(180000);
 
@@ -88,11 +86,24 @@ describe('cdc-worker against real PostgreSQL and Kafka', () => {
       const created = payload(customers[2]);
       expect(created.before).toBeNull();
       expect(created.after).toEqual({
-        id: 3, name: 'Ada', email: 'ada@x', balance: 'AeI6', ratio: { scale: 5, value: 'BMsv' }, score: 2.5,
-        born: -56270, created: 1710074096789012, updated: '2024-03-10T10:34:56.789Z', prefs: '{"theme": "dark"}',
-        uid: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', avatar: 'AQL/', tags: ['x', 'y z'], mood: 'happy',
+        id: 3,
+        name: 'Ada',
+        email: 'ada@x',
+        balance: 'AeI6',
+        ratio: { scale: 5, value: 'BMsv' },
+        score: 2.5,
+        born: -56270,
+        created: 1710074096789012,
+        updated: '2024-03-10T10:34:56.789Z',
+        prefs: '{"theme": "dark"}',
+        uid: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+        avatar: 'AQL/',
+        tags: ['x', 'y z'],
+        mood: 'happy',
         // eslint-disable-next-line no-loss-of-precision -- as JSON.parse reads it (rounded); the text check below keeps 2^53+1 exact
-        big: 9007199254740993, small: -7, active: true,
+        big: 9007199254740993,
+        small: -7,
+        active: true,
       });
       expect(customers[2].value).toContain('"big":9007199254740993'); // exact in the JSON text
       expect(created.source).toMatchObject({ connector: 'postgresql', name, db: env.PG_DATABASE, schema: s, table: 'customers', snapshot: 'false' });
@@ -102,7 +113,11 @@ describe('cdc-worker against real PostgreSQL and Kafka', () => {
       expect(schema.name).toBe(`${name}.${s}.customers.Envelope`);
       const after = schema.fields.find((f: { field: string }) => f.field === 'after');
       const field = (n: string) => after.fields.find((f: { field: string }) => f.field === n);
-      expect(field('balance')).toMatchObject({ type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '2', 'connect.decimal.precision': '12' } });
+      expect(field('balance')).toMatchObject({
+        type: 'bytes',
+        name: 'org.apache.kafka.connect.data.Decimal',
+        parameters: { scale: '2', 'connect.decimal.precision': '12' },
+      });
       expect(field('mood')).toMatchObject({ type: 'string', name: 'io.debezium.data.Enum', parameters: { allowed: 'sad,ok,happy' } });
       expect(field('name')).toMatchObject({ type: 'string', optional: false });
       expect(field('tags')).toMatchObject({ type: 'array', items: { type: 'string', optional: true } });
@@ -118,8 +133,14 @@ describe('cdc-worker against real PostgreSQL and Kafka', () => {
       // orders: default identity, TOAST, delete + tombstone, key change
       const orders = on('orders');
       expect(orders.map((r) => [keyOf(r), payload(r)?.op ?? 'tombstone'])).toEqual([
-        ['{"id":1}', 'c'], ['{"id":2}', 'c'], ['{"id":1}', 'u'], ['{"id":2}', 'd'], ['{"id":2}', 'tombstone'],
-        ['{"id":1}', 'd'], ['{"id":1}', 'tombstone'], ['{"id":10}', 'c'],
+        ['{"id":1}', 'c'],
+        ['{"id":2}', 'c'],
+        ['{"id":1}', 'u'],
+        ['{"id":2}', 'd'],
+        ['{"id":2}', 'tombstone'],
+        ['{"id":1}', 'd'],
+        ['{"id":1}', 'tombstone'],
+        ['{"id":10}', 'c'],
       ]);
       const toastUpdate = payload(orders[2]);
       expect(toastUpdate.before).toBeNull(); // REPLICA IDENTITY DEFAULT
@@ -131,7 +152,11 @@ describe('cdc-worker against real PostgreSQL and Kafka', () => {
 
       // audit: no primary key (null key), then truncate
       const audit = on('audit');
-      expect(audit.map((r) => [r.key, payload(r).op])).toEqual([[null, 'c'], [null, 'c'], [null, 't']]);
+      expect(audit.map((r) => [r.key, payload(r).op])).toEqual([
+        [null, 'c'],
+        [null, 'c'],
+        [null, 't'],
+      ]);
       expect(payload(audit[2])).toMatchObject({ before: null, after: null, op: 't', source: { table: 'audit' } });
 
       // graceful stop: everything delivered is confirmed

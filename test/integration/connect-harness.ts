@@ -17,7 +17,13 @@ import { TerraformWorkdir, TfResult } from './terraform';
 
 /** A kafkajs client logged in as `username` over SASL/SCRAM-SHA-512. */
 export function kafkaAs(bootstrap: string, username: string, password: string, clientId = 'cdp-it'): Kafka {
-  return new Kafka({ clientId, brokers: bootstrap.split(','), sasl: { mechanism: 'scram-sha-512', username, password }, logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+  return new Kafka({
+    clientId,
+    brokers: bootstrap.split(','),
+    sasl: { mechanism: 'scram-sha-512', username, password },
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 2 },
+  });
 }
 
 /** Polls `probe` every second until it returns something other than undefined. */
@@ -55,20 +61,29 @@ export function fatal(message: string): Error {
  */
 export async function waitRunning(url: string, name: string, timeoutMs = 120_000, graceMs = 0): Promise<any> {
   const start = Date.now();
-  return waitFor(`connector ${name} and its tasks RUNNING on ${url}`, async () => {
-    const s = await connectorStatus(url, name);
-    const failed = (s.tasks ?? []).filter((t: any) => t.state === 'FAILED');
-    if ((failed.length > 0 || s.connector?.state === 'FAILED') && Date.now() - start >= graceMs) throw fatal(`connector ${name} FAILED: ${(failed[0]?.trace ?? s.connector?.trace ?? JSON.stringify(s)).slice(0, 4000)}`);
-    return s.connector?.state === 'RUNNING' && s.tasks?.length > 0 && s.tasks.every((t: any) => t.state === 'RUNNING') ? s : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `connector ${name} and its tasks RUNNING on ${url}`,
+    async () => {
+      const s = await connectorStatus(url, name);
+      const failed = (s.tasks ?? []).filter((t: any) => t.state === 'FAILED');
+      if ((failed.length > 0 || s.connector?.state === 'FAILED') && Date.now() - start >= graceMs)
+        throw fatal(`connector ${name} FAILED: ${(failed[0]?.trace ?? s.connector?.trace ?? JSON.stringify(s)).slice(0, 4000)}`);
+      return s.connector?.state === 'RUNNING' && s.tasks?.length > 0 && s.tasks.every((t: any) => t.state === 'RUNNING') ? s : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** Waits until a task of the connector is FAILED and returns its trace. */
 export async function waitTaskFailed(url: string, name: string, timeoutMs = 120_000): Promise<string> {
-  return waitFor(`a task of ${name} FAILED`, async () => {
-    const s = await connectorStatus(url, name);
-    return (s.tasks ?? []).find((t: any) => t.state === 'FAILED')?.trace as string | undefined;
-  }, timeoutMs);
+  return waitFor(
+    `a task of ${name} FAILED`,
+    async () => {
+      const s = await connectorStatus(url, name);
+      return (s.tasks ?? []).find((t: any) => t.state === 'FAILED')?.trace as string | undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** POST to a Connect REST path; throws unless 2xx. */
@@ -99,7 +114,10 @@ export class EventCollector {
   public readonly events: CollectedEvent[] = [];
   private consumer?: Consumer;
 
-  constructor(private readonly kafka: Kafka, private readonly groupId: string) {}
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly groupId: string,
+  ) {}
 
   public async start(topics: string[]): Promise<void> {
     this.consumer = this.kafka.consumer({ groupId: this.groupId, retry: { retries: 5 } });
@@ -114,7 +132,9 @@ export class EventCollector {
 
   /** Change events (not tombstones) of `topic`. */
   public changes(topic: string): { op: string; before: any; after: any; key: any }[] {
-    return this.events.filter((e) => e.topic === topic && e.value && typeof e.value === 'object').map((e) => ({ op: e.value.op, before: e.value.before, after: e.value.after, key: e.key }));
+    return this.events
+      .filter((e) => e.topic === topic && e.value && typeof e.value === 'object')
+      .map((e) => ({ op: e.value.op, before: e.value.before, after: e.value.after, key: e.key }));
   }
 
   /**
@@ -137,7 +157,9 @@ export class EventCollector {
     };
     return waitFor(`${what} on ${topic}`, probe, options.timeoutMs ?? 90_000).catch((e) => {
       if ((e as { fatal?: boolean }).fatal) throw e;
-      throw new Error(`${(e as Error).message}; events seen on ${topic}: ${JSON.stringify(this.changes(topic).map((c) => [c.op, c.after ?? c.before])).slice(0, 2000)}`);
+      throw new Error(
+        `${(e as Error).message}; events seen on ${topic}: ${JSON.stringify(this.changes(topic).map((c) => [c.op, c.after ?? c.before])).slice(0, 2000)}`,
+      );
     });
   }
 
@@ -146,7 +168,11 @@ export class EventCollector {
   }
 }
 
-const nameOf = (e: Record<string, number | string>, n: number) => Object.keys(e).find((k) => e[k] === n)!.toLowerCase().replace(/_/g, '');
+const nameOf = (e: Record<string, number | string>, n: number) =>
+  Object.keys(e)
+    .find((k) => e[k] === n)!
+    .toLowerCase()
+    .replace(/_/g, '');
 
 /** Every ACL on the broker, as `principal operation resourcetype:patterntype:name` (lower case but the names). */
 export async function brokerAcls(admin: Admin): Promise<string[]> {
@@ -182,7 +208,9 @@ export function stackAcls(json: any): string[] {
  * connectors can be created only once the worker runs.
  */
 export function applyKafkaResources(tf: TerraformWorkdir, json: any): void {
-  const targets = ['kafka_user_scram_credential', 'kafka_topic', 'kafka_acl'].flatMap((type) => Object.keys(json.resource?.[type] ?? {}).map((n) => `-target=${type}.${n}`));
+  const targets = ['kafka_user_scram_credential', 'kafka_topic', 'kafka_acl'].flatMap((type) =>
+    Object.keys(json.resource?.[type] ?? {}).map((n) => `-target=${type}.${n}`),
+  );
   apply(tf, targets);
 }
 
@@ -302,17 +330,31 @@ export function leastPrivilegedPipelineStack(o: PipelineStackOptions): { json: a
     googleServiceAccount: 'connect-it@acme-it.iam.gserviceaccount.com',
   });
   const pg = new ExternalSourceDatabase(stack, 'pg', {
-    logicalName: `${run}pg`, engine: 'postgres', host: env.PG_HOST, port: Number(env.PG_PORT), databaseName: env.PG_DATABASE,
-    replicationUser: env.PG_USER, replicationPassword: SecretValue.fromVariable('pg_cdc_password'),
+    logicalName: `${run}pg`,
+    engine: 'postgres',
+    host: env.PG_HOST,
+    port: Number(env.PG_PORT),
+    databaseName: env.PG_DATABASE,
+    replicationUser: env.PG_USER,
+    replicationPassword: SecretValue.fromVariable('pg_cdc_password'),
     tables: [{ name: o.pgTable, primaryKey: ['id'] }],
   });
   const maria = new ExternalSourceDatabase(stack, 'maria', {
-    logicalName: `${run}my`, engine: 'mariadb', host: env.MARIADB_HOST, port: Number(env.MARIADB_PORT), databaseName: env.MARIADB_DATABASE,
-    replicationUser: env.MARIADB_USER, replicationPassword: SecretValue.fromVariable('mariadb_cdc_password'),
+    logicalName: `${run}my`,
+    engine: 'mariadb',
+    host: env.MARIADB_HOST,
+    port: Number(env.MARIADB_PORT),
+    databaseName: env.MARIADB_DATABASE,
+    replicationUser: env.MARIADB_USER,
+    replicationPassword: SecretValue.fromVariable('mariadb_cdc_password'),
     tables: [{ name: o.myTable, primaryKey: ['id'] }],
   });
   const pipeline = new RealtimePipeline(stack, 'realtime', {
-    kafka, connect, sources: [pg, maria], warehouse: { project: 'acme-it' }, topicPartitions: 1,
+    kafka,
+    connect,
+    sources: [pg, maria],
+    warehouse: { project: 'acme-it' },
+    topicPartitions: 1,
     sourceOptions: { [`${run}pg`]: { heartbeatIntervalMs: 1000 }, [`${run}my`]: { heartbeatIntervalMs: 1000 } },
   });
   const problems = validateAll([stack]);

@@ -15,21 +15,52 @@ import * as mysql from 'mysql2/promise';
 import { BIGQUERY_SINK_CLASS } from '../../constructs/connect/bigquery-sink';
 import { NamedConnectWorker, requireInfra } from './infra';
 import { TerraformWorkdir, withoutGoogle } from './terraform';
-import { apply, applyKafkaResources, plan, brokerAcls, connectPost, EventCollector, kafkaAs, resolveWorkerProperties, stackAcls, waitRunning, waitTaskFailed , leastPrivilegedPipelineStack } from './connect-harness';
+import {
+  apply,
+  applyKafkaResources,
+  plan,
+  brokerAcls,
+  connectPost,
+  EventCollector,
+  kafkaAs,
+  resolveWorkerProperties,
+  stackAcls,
+  waitRunning,
+  waitTaskFailed,
+  leastPrivilegedPipelineStack,
+} from './connect-harness';
 
 jest.setTimeout(600_000);
 
 const run = `lp${Date.now().toString(36).slice(-5)}`;
 const env = requireInfra([
-  'KAFKA_BOOTSTRAP', 'KAFKA_ADMIN_USER', 'KAFKA_ADMIN_PASSWORD', 'KAFKA_VERSION', 'CONNECT_URL',
-  'PG_HOST', 'PG_PORT', 'PG_USER', 'PG_PASSWORD', 'PG_DATABASE',
-  'MARIADB_HOST', 'MARIADB_PORT', 'MARIADB_USER', 'MARIADB_PASSWORD', 'MARIADB_DATABASE',
-  'TF_CLI_CONFIG_FILE', 'TERRAFORM_BIN',
+  'KAFKA_BOOTSTRAP',
+  'KAFKA_ADMIN_USER',
+  'KAFKA_ADMIN_PASSWORD',
+  'KAFKA_VERSION',
+  'CONNECT_URL',
+  'PG_HOST',
+  'PG_PORT',
+  'PG_USER',
+  'PG_PASSWORD',
+  'PG_DATABASE',
+  'MARIADB_HOST',
+  'MARIADB_PORT',
+  'MARIADB_USER',
+  'MARIADB_PASSWORD',
+  'MARIADB_DATABASE',
+  'TF_CLI_CONFIG_FILE',
+  'TERRAFORM_BIN',
 ] as const);
 
 const connectUser = `${run}-connect`;
 const connectGroup = `${run}-connect`;
-const passwords = { kafka_admin_password: env.KAFKA_ADMIN_PASSWORD, connect_password: `c-${run}-secret`, pg_cdc_password: env.PG_PASSWORD, mariadb_cdc_password: env.MARIADB_PASSWORD };
+const passwords = {
+  kafka_admin_password: env.KAFKA_ADMIN_PASSWORD,
+  connect_password: `c-${run}-secret`,
+  pg_cdc_password: env.PG_PASSWORD,
+  mariadb_cdc_password: env.MARIADB_PASSWORD,
+};
 const pgTable = `accounts_${run}`;
 const myTable = `orders_${run}`;
 const connectUrl = 'http://127.0.0.1:18183';
@@ -42,7 +73,7 @@ function buildStack() {
   return leastPrivilegedPipelineStack({ stackName: 'least-privilege-it', run, env, connectUrl, connectUser, pgTable, myTable, offsetStoragePartitions: 5 });
 }
 
-describe('a realtime pipeline on a least-privileged Kafka Connect worker (the stack\'s Connect user and ACLs only)', () => {
+describe("a realtime pipeline on a least-privileged Kafka Connect worker (the stack's Connect user and ACLs only)", () => {
   const { json: full, pipeline, connect } = buildStack();
   // The worker runs with the properties the construct says its workers need (group, internal
   // topics, SASL login as the Connect user for the worker and its producer/consumer/admin clients).
@@ -77,8 +108,12 @@ describe('a realtime pipeline on a least-privileged Kafka Connect worker (the st
     await pg.query(`INSERT INTO public.${pgTable} (id, name) VALUES ($1, $2)`, [id, `${what}`]);
     if (extra.note !== undefined) await maria.query(`INSERT INTO ${myTable} (id, item, qty, note) VALUES (?, ?, 1, ?)`, [id, what, extra.note]);
     else await maria.query(`INSERT INTO ${myTable} (id, item, qty) VALUES (?, ?, 1)`, [id, what]);
-    await collector.waitForChange(pgTopic, `PostgreSQL insert of ${id} (${what})`, (c) => c.op === 'c' && c.after?.id === id, { watch: { url: worker.url, connector: pgConnector } });
-    const my = await collector.waitForChange(myTopic, `MariaDB insert of ${id} (${what})`, (c) => c.op === 'c' && c.after?.id === id, { watch: { url: worker.url, connector: myConnector } });
+    await collector.waitForChange(pgTopic, `PostgreSQL insert of ${id} (${what})`, (c) => c.op === 'c' && c.after?.id === id, {
+      watch: { url: worker.url, connector: pgConnector },
+    });
+    const my = await collector.waitForChange(myTopic, `MariaDB insert of ${id} (${what})`, (c) => c.op === 'c' && c.after?.id === id, {
+      watch: { url: worker.url, connector: myConnector },
+    });
     if (extra.note !== undefined) expect(my.after.note).toBe(extra.note);
   }
 
@@ -87,7 +122,13 @@ describe('a realtime pipeline on a least-privileged Kafka Connect worker (the st
     await pg.connect();
     await pg.query(`CREATE TABLE public.${pgTable} (id int PRIMARY KEY, name text NOT NULL)`);
     await pg.query(`INSERT INTO public.${pgTable} VALUES (1, 'snapshot row')`);
-    maria = await mysql.createConnection({ host: env.MARIADB_HOST, port: Number(env.MARIADB_PORT), user: env.MARIADB_USER, password: env.MARIADB_PASSWORD, database: env.MARIADB_DATABASE });
+    maria = await mysql.createConnection({
+      host: env.MARIADB_HOST,
+      port: Number(env.MARIADB_PORT),
+      user: env.MARIADB_USER,
+      password: env.MARIADB_PASSWORD,
+      database: env.MARIADB_DATABASE,
+    });
     await maria.query(`CREATE TABLE ${myTable} (id INT PRIMARY KEY, item VARCHAR(64) NOT NULL, qty INT)`);
     await maria.query(`INSERT INTO ${myTable} VALUES (1, 'snapshot row', 2)`);
     tf.must(['init', '-input=false', '-no-color']);
@@ -119,7 +160,7 @@ describe('a realtime pipeline on a least-privileged Kafka Connect worker (the st
     await maria?.end().catch(() => undefined);
   });
 
-  test('the worker logs in as the stack\'s Connect user, who is no super user and holds exactly the ACLs the stack applied', async () => {
+  test("the worker logs in as the stack's Connect user, who is no super user and holds exactly the ACLs the stack applied", async () => {
     const a = admin().admin();
     await a.connect();
     try {
@@ -136,7 +177,12 @@ describe('a realtime pipeline on a least-privileged Kafka Connect worker (the st
     await asConnect.connect();
     try {
       await expect(
-        asConnect.describeAcls({ resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY, operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY }),
+        asConnect.describeAcls({
+          resourceType: AclResourceTypes.ANY,
+          resourcePatternType: ResourcePatternTypes.ANY,
+          operation: AclOperationTypes.ANY,
+          permissionType: AclPermissionTypes.ANY,
+        }),
       ).rejects.toThrow(/[Cc]luster authorization failed|CLUSTER_AUTHORIZATION_FAILED|not authorized/i);
     } finally {
       await asConnect.disconnect();
@@ -176,12 +222,19 @@ describe('a realtime pipeline on a least-privileged Kafka Connect worker (the st
     worker.up();
     await waitRunning(worker.url, pgConnector, 180_000);
     await waitRunning(worker.url, myConnector, 180_000);
-    await collector.waitForChange(pgTopic, 'PostgreSQL row written while the worker was down', (c) => c.op === 'c' && c.after?.id === 90, { watch: { url: worker.url, connector: pgConnector } });
-    await collector.waitForChange(myTopic, 'MariaDB row written while the worker was down', (c) => c.op === 'c' && c.after?.id === 90 && c.after?.note === 'down', { watch: { url: worker.url, connector: myConnector } });
+    await collector.waitForChange(pgTopic, 'PostgreSQL row written while the worker was down', (c) => c.op === 'c' && c.after?.id === 90, {
+      watch: { url: worker.url, connector: pgConnector },
+    });
+    await collector.waitForChange(
+      myTopic,
+      'MariaDB row written while the worker was down',
+      (c) => c.op === 'c' && c.after?.id === 90 && c.after?.note === 'down',
+      { watch: { url: worker.url, connector: myConnector } },
+    );
     await bothStream('after kill -9', { note: 'after crash' });
   });
 
-  test('the worker\'s log shows no authorization error from its start to here', () => {
+  test("the worker's log shows no authorization error from its start to here", () => {
     expect(worker.logSince(0)).toMatch(/Joined group/);
     expect(worker.authorizationErrors()).toEqual([]);
   });
@@ -193,7 +246,17 @@ describe('a realtime pipeline on a least-privileged Kafka Connect worker (the st
     await a.connect();
     try {
       const removed = await a.deleteAcls({
-        filters: [{ resourceType: AclResourceTypes.TOPIC, resourceName: prefix, resourcePatternType: ResourcePatternTypes.PREFIXED, principal: `User:${connectUser}`, host: '*', operation: AclOperationTypes.WRITE, permissionType: AclPermissionTypes.ALLOW }],
+        filters: [
+          {
+            resourceType: AclResourceTypes.TOPIC,
+            resourceName: prefix,
+            resourcePatternType: ResourcePatternTypes.PREFIXED,
+            principal: `User:${connectUser}`,
+            host: '*',
+            operation: AclOperationTypes.WRITE,
+            permissionType: AclPermissionTypes.ALLOW,
+          },
+        ],
       });
       expect(removed.filterResponses[0].matchingAcls).toHaveLength(1);
     } finally {
@@ -215,6 +278,8 @@ describe('a realtime pipeline on a least-privileged Kafka Connect worker (the st
     expect(res.status).toBe(202);
     expect(((await res.json()) as any).tasks.map((t: any) => t.state)).toEqual(['RESTARTING']);
     await waitRunning(worker.url, pgConnector, 120_000, 10_000);
-    await collector.waitForChange(pgTopic, 'the row the denied task could not write', (c) => c.op === 'c' && c.after?.id === 500, { watch: { url: worker.url, connector: pgConnector } });
+    await collector.waitForChange(pgTopic, 'the row the denied task could not write', (c) => c.op === 'c' && c.after?.id === 500, {
+      watch: { url: worker.url, connector: pgConnector },
+    });
   });
 });

@@ -15,29 +15,56 @@ import * as mysql from 'mysql2/promise';
 import { BIGQUERY_SINK_CLASS } from '../../constructs/connect/bigquery-sink';
 import { NamedConnectWorker, requireInfra } from './infra';
 import { TerraformWorkdir, withoutGoogle } from './terraform';
-import { apply, applyKafkaResources, EventCollector, kafkaAs, resolveWorkerProperties, waitRunning , leastPrivilegedPipelineStack } from './connect-harness';
+import { apply, applyKafkaResources, EventCollector, kafkaAs, resolveWorkerProperties, waitRunning, leastPrivilegedPipelineStack } from './connect-harness';
 
 jest.setTimeout(600_000);
 
 const run = `cs${Date.now().toString(36).slice(-5)}`;
 const env = requireInfra([
-  'KAFKA_BOOTSTRAP', 'KAFKA_ADMIN_USER', 'KAFKA_ADMIN_PASSWORD', 'KAFKA_VERSION',
-  'PG_HOST', 'PG_PORT', 'PG_USER', 'PG_PASSWORD', 'PG_DATABASE',
-  'MARIADB_HOST', 'MARIADB_PORT', 'MARIADB_USER', 'MARIADB_PASSWORD', 'MARIADB_DATABASE',
-  'TF_CLI_CONFIG_FILE', 'TERRAFORM_BIN',
+  'KAFKA_BOOTSTRAP',
+  'KAFKA_ADMIN_USER',
+  'KAFKA_ADMIN_PASSWORD',
+  'KAFKA_VERSION',
+  'PG_HOST',
+  'PG_PORT',
+  'PG_USER',
+  'PG_PASSWORD',
+  'PG_DATABASE',
+  'MARIADB_HOST',
+  'MARIADB_PORT',
+  'MARIADB_USER',
+  'MARIADB_PASSWORD',
+  'MARIADB_DATABASE',
+  'TF_CLI_CONFIG_FILE',
+  'TERRAFORM_BIN',
 ] as const);
 
 const connectUser = `${run}-connect`;
 const connectUrl = 'http://127.0.0.1:18184';
 // The harness's databases have one password each (cdc-secret); a distinctive Connect password
 // is what the assertions below look for besides them.
-const passwords = { kafka_admin_password: env.KAFKA_ADMIN_PASSWORD, connect_password: `connect-${run}-S3cr3t`, pg_cdc_password: env.PG_PASSWORD, mariadb_cdc_password: env.MARIADB_PASSWORD };
+const passwords = {
+  kafka_admin_password: env.KAFKA_ADMIN_PASSWORD,
+  connect_password: `connect-${run}-S3cr3t`,
+  pg_cdc_password: env.PG_PASSWORD,
+  mariadb_cdc_password: env.MARIADB_PASSWORD,
+};
 const secretDir = fs.mkdtempSync(path.join(os.tmpdir(), `cdp-secrets-${run}-`));
 const pgTable = `vault_${run}`;
 const myTable = `ledger_${run}`;
 
 function buildStack() {
-  return leastPrivilegedPipelineStack({ stackName: 'connect-secrets-it', run, env, connectUrl, connectUser, pgTable, myTable, offsetStoragePartitions: 1, secretsMountPath: secretDir });
+  return leastPrivilegedPipelineStack({
+    stackName: 'connect-secrets-it',
+    run,
+    env,
+    connectUrl,
+    connectUser,
+    pgTable,
+    myTable,
+    offsetStoragePartitions: 1,
+    secretsMountPath: secretDir,
+  });
 }
 
 describe('audit #32: connector secrets on the real Connect are config-provider references', () => {
@@ -45,8 +72,14 @@ describe('audit #32: connector secrets on the real Connect are config-provider r
   const { json } = withoutGoogle(full, { dropConnectorClasses: [BIGQUERY_SINK_CLASS] });
   const tf = new TerraformWorkdir(json, passwords);
   const worker = new NamedConnectWorker({
-    name: run, port: 18184, user: connectUser, password: passwords.connect_password, group: `${run}-connect`,
-    configTopic: `${run}-connect.configs`, offsetTopic: `${run}-connect.offsets`, statusTopic: `${run}-connect.status`,
+    name: run,
+    port: 18184,
+    user: connectUser,
+    password: passwords.connect_password,
+    group: `${run}-connect`,
+    configTopic: `${run}-connect.configs`,
+    offsetTopic: `${run}-connect.offsets`,
+    statusTopic: `${run}-connect.status`,
     // As the construct says; with `secrets`, even the worker's own SASL password is a reference.
     workerProperties: resolveWorkerProperties(connect.workerProperties, passwords),
   });
@@ -73,7 +106,13 @@ describe('audit #32: connector secrets on the real Connect are config-provider r
     await pg.connect();
     await pg.query(`CREATE TABLE public.${pgTable} (id int PRIMARY KEY, note text)`);
     await pg.query(`INSERT INTO public.${pgTable} VALUES (1, 'snapshot')`);
-    maria = await mysql.createConnection({ host: env.MARIADB_HOST, port: Number(env.MARIADB_PORT), user: env.MARIADB_USER, password: env.MARIADB_PASSWORD, database: env.MARIADB_DATABASE });
+    maria = await mysql.createConnection({
+      host: env.MARIADB_HOST,
+      port: Number(env.MARIADB_PORT),
+      user: env.MARIADB_USER,
+      password: env.MARIADB_PASSWORD,
+      database: env.MARIADB_DATABASE,
+    });
     await maria.query(`CREATE TABLE ${myTable} (id INT PRIMARY KEY, note VARCHAR(32))`);
     await maria.query(`INSERT INTO ${myTable} VALUES (1, 'snapshot')`);
     tf.must(['init', '-input=false', '-no-color']);
@@ -122,8 +161,12 @@ describe('audit #32: connector secrets on the real Connect are config-provider r
     await collector.waitForChange(myTopic, 'MariaDB snapshot row', (c) => c.op === 'r' && c.after?.id === 1);
     await pg.query(`INSERT INTO public.${pgTable} VALUES (2, 'streamed')`);
     await maria.query(`INSERT INTO ${myTable} VALUES (2, 'streamed')`);
-    await collector.waitForChange(pgTopic, 'PostgreSQL insert', (c) => c.op === 'c' && c.after?.id === 2, { watch: { url: worker.url, connector: connectors[0] } });
-    await collector.waitForChange(myTopic, 'MariaDB insert', (c) => c.op === 'c' && c.after?.id === 2, { watch: { url: worker.url, connector: connectors[1] } });
+    await collector.waitForChange(pgTopic, 'PostgreSQL insert', (c) => c.op === 'c' && c.after?.id === 2, {
+      watch: { url: worker.url, connector: connectors[0] },
+    });
+    await collector.waitForChange(myTopic, 'MariaDB insert', (c) => c.op === 'c' && c.after?.id === 2, {
+      watch: { url: worker.url, connector: connectors[1] },
+    });
   });
 
   test('audit #32: GET /connectors/<name>/config shows references, never a secret', async () => {
@@ -140,7 +183,7 @@ describe('audit #32: connector secrets on the real Connect are config-provider r
     for (const s of secrets) expect(all).not.toContain(s);
   });
 
-  test('audit #32: neither Connect\'s config topic nor Terraform\'s state holds a secret', async () => {
+  test("audit #32: neither Connect's config topic nor Terraform's state holds a secret", async () => {
     const reader = admin().consumer({ groupId: `${run}-it-configs` });
     const records: string[] = [];
     await reader.connect();

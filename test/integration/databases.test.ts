@@ -70,10 +70,9 @@ describe('PostgreSQL', () => {
     );
     try {
       expect(created.rows[0].slot_name).toBe(slot);
-      const listed = await client.query<{ plugin: string; slot_type: string }>(
-        'select plugin, slot_type from pg_replication_slots where slot_name = $1',
-        [slot],
-      );
+      const listed = await client.query<{ plugin: string; slot_type: string }>('select plugin, slot_type from pg_replication_slots where slot_name = $1', [
+        slot,
+      ]);
       expect(listed.rows).toEqual([{ plugin: 'pgoutput', slot_type: 'logical' }]);
     } finally {
       await client.query('select pg_drop_replication_slot($1)', [slot]);

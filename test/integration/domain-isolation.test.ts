@@ -110,10 +110,7 @@ describe('domains of the decentralized company are isolated on the real broker',
   const domainOf = (username: string) => DECENTRALIZED_DOMAINS.find((d) => username === d || username.startsWith(`${d}-`))!;
   /** The domain (or 'central') that owns a topic, by the domains' namespaces. */
   const ownerOf = (topic: string) => DECENTRALIZED_DOMAINS.find((d) => domains[d].namespaces.some((ns) => topic.startsWith(ns))) ?? 'central';
-  const allTopics = [
-    ...Object.values<any>(platformJson.resource.kafka_topic).map((t) => t.name as string),
-    ...domainTopics,
-  ];
+  const allTopics = [...Object.values<any>(platformJson.resource.kafka_topic).map((t) => t.name as string), ...domainTopics];
   const admin = () => kafkaAs(env.KAFKA_BOOTSTRAP, env.KAFKA_ADMIN_USER, env.KAFKA_ADMIN_PASSWORD, `cdp-${run}`);
   const as = (username: string): Kafka => kafkaAs(env.KAFKA_BOOTSTRAP, username, passwordOf(username), `cdp-${run}`);
   const principals = users.map((u) => u.username);
@@ -177,7 +174,17 @@ describe('domains of the decentralized company are isolated on the real broker',
   const grantAcl = (username: string, topic: string) =>
     adminCall(username, (a) =>
       a.createAcls({
-        acl: [{ resourceType: AclResourceTypes.TOPIC, resourceName: topic, resourcePatternType: ResourcePatternTypes.LITERAL, principal: `User:${username}`, host: '*', operation: AclOperationTypes.ALL, permissionType: AclPermissionTypes.ALLOW }],
+        acl: [
+          {
+            resourceType: AclResourceTypes.TOPIC,
+            resourceName: topic,
+            resourcePatternType: ResourcePatternTypes.LITERAL,
+            principal: `User:${username}`,
+            host: '*',
+            operation: AclOperationTypes.ALL,
+            permissionType: AclPermissionTypes.ALLOW,
+          },
+        ],
       }),
     );
 
@@ -190,7 +197,14 @@ describe('domains of the decentralized company are isolated on the real broker',
       const left = allTopics.filter((t) => existing.has(t));
       if (left.length) await a.deleteTopics({ topics: left });
       await a.deleteAcls({
-        filters: principals.map((p) => ({ resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY, principal: `User:${p}`, host: '*', operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY })),
+        filters: principals.map((p) => ({
+          resourceType: AclResourceTypes.ANY,
+          resourcePatternType: ResourcePatternTypes.ANY,
+          principal: `User:${p}`,
+          host: '*',
+          operation: AclOperationTypes.ANY,
+          permissionType: AclPermissionTypes.ANY,
+        })),
       });
     } finally {
       await a.disconnect();
@@ -233,8 +247,14 @@ describe('domains of the decentralized company are isolated on the real broker',
       const own = allTopics.find((t) => t.startsWith(domains[d].namespace));
       if (!own) continue; // marketing has no topic
       expect({ d, produce: await produce(d, own), consume: await consume(d, own) }).toEqual({ d, produce: 'ok', consume: 'ok' });
-      expect({ d, create: await adminCall(`${d}-deployer`, (a) => a.createTopics({ topics: [{ topic: `${domains[d].namespace}isolation-${run}`, numPartitions: 1 }] })) }).toEqual({ d, create: 'ok' });
-      expect({ d, del: await adminCall(`${d}-deployer`, (a) => a.deleteTopics({ topics: [`${domains[d].namespace}isolation-${run}`] })) }).toEqual({ d, del: 'ok' });
+      expect({
+        d,
+        create: await adminCall(`${d}-deployer`, (a) => a.createTopics({ topics: [{ topic: `${domains[d].namespace}isolation-${run}`, numPartitions: 1 }] })),
+      }).toEqual({ d, create: 'ok' });
+      expect({ d, del: await adminCall(`${d}-deployer`, (a) => a.deleteTopics({ topics: [`${domains[d].namespace}isolation-${run}`] })) }).toEqual({
+        d,
+        del: 'ok',
+      });
     }
     // The access model's principal and the products subscribed to.
     expect(await produce('fraud-model', 'fraud.scores')).toBe('ok');
@@ -243,7 +263,7 @@ describe('domains of the decentralized company are isolated on the real broker',
     expect(await consume('marketing', 'monolith.wepay.merchants')).toBe('ok');
   });
 
-  test('no principal of a domain can write, create, delete, reconfigure or grant ACLs on another domain\'s topics, nor read them unless subscribed', async () => {
+  test("no principal of a domain can write, create, delete, reconfigure or grant ACLs on another domain's topics, nor read them unless subscribed", async () => {
     const violations: string[] = [];
     const checks: Promise<void>[] = [];
     let attempts = 0;
@@ -256,7 +276,12 @@ describe('domains of the decentralized company are isolated on the real broker',
             const results: Record<string, string> = {
               write: await produce(username, topic),
               grant: await grantAcl(username, topic),
-              alterConfigs: await adminCall(username, (a) => a.alterConfigs({ validateOnly: true, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'retention.ms', value: '1000' }] }] })),
+              alterConfigs: await adminCall(username, (a) =>
+                a.alterConfigs({
+                  validateOnly: true,
+                  resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'retention.ms', value: '1000' }] }],
+                }),
+              ),
               delete: await adminCall(username, (a) => a.deleteTopics({ topics: [topic], timeout: 5000 })),
             };
             if (!subscribed(mine, topic)) results.read = await consume(username, topic);
@@ -266,7 +291,9 @@ describe('domains of the decentralized company are isolated on the real broker',
             }
           }
           const other = DECENTRALIZED_DOMAINS.find((d) => d !== mine)!;
-          const create = await adminCall(username, (a) => a.createTopics({ topics: [{ topic: `${domains[other].namespace}intruder-${run}`, numPartitions: 1 }] }));
+          const create = await adminCall(username, (a) =>
+            a.createTopics({ topics: [{ topic: `${domains[other].namespace}intruder-${run}`, numPartitions: 1 }] }),
+          );
           if (!DENIED.test(create)) violations.push(`${username} create ${domains[other].namespace}intruder-${run}: ${create}`);
         })(),
       );
@@ -285,13 +312,23 @@ describe('domains of the decentralized company are isolated on the real broker',
     // Not with a group of another domain's namespace either. kafkajs reports the broker's
     // GROUP_AUTHORIZATION_FAILED to FindCoordinator as "Failed to find group coordinator"; on this
     // one-broker cluster the coordinator exists (the same read with fraud's own group works above).
-    expect(await consume('fraud', 'payments.ledger.public.settlements', `payments.isolation-${run}`)).toMatch(/GROUP_AUTHORIZATION_FAILED|Failed to find group coordinator/);
+    expect(await consume('fraud', 'payments.ledger.public.settlements', `payments.isolation-${run}`)).toMatch(
+      /GROUP_AUTHORIZATION_FAILED|Failed to find group coordinator/,
+    );
   });
 
-  test('the check catches a deployer that can grant ACLs (audit #28\'s Alter on the cluster)', async () => {
+  test("the check catches a deployer that can grant ACLs (audit #28's Alter on the cluster)", async () => {
     const a = admin().admin();
     await a.connect();
-    const alter = { resourceType: AclResourceTypes.CLUSTER, resourceName: 'kafka-cluster', resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:payments-deployer', host: '*', operation: AclOperationTypes.ALTER, permissionType: AclPermissionTypes.ALLOW };
+    const alter = {
+      resourceType: AclResourceTypes.CLUSTER,
+      resourceName: 'kafka-cluster',
+      resourcePatternType: ResourcePatternTypes.LITERAL,
+      principal: 'User:payments-deployer',
+      host: '*',
+      operation: AclOperationTypes.ALTER,
+      permissionType: AclPermissionTypes.ALLOW,
+    };
     try {
       expect(await grantAcl('payments-deployer', 'fraud.scores')).toMatch(DENIED);
       await a.createAcls({ acl: [alter] });
@@ -300,7 +337,20 @@ describe('domains of the decentralized company are isolated on the real broker',
       expect(granted).toBe('ok');
       expect(await consume('payments-deployer', 'fraud.scores')).toBe('ok');
     } finally {
-      await a.deleteAcls({ filters: [alter, { resourceType: AclResourceTypes.TOPIC, resourceName: 'fraud.scores', resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:payments-deployer', host: '*', operation: AclOperationTypes.ALL, permissionType: AclPermissionTypes.ALLOW }] });
+      await a.deleteAcls({
+        filters: [
+          alter,
+          {
+            resourceType: AclResourceTypes.TOPIC,
+            resourceName: 'fraud.scores',
+            resourcePatternType: ResourcePatternTypes.LITERAL,
+            principal: 'User:payments-deployer',
+            host: '*',
+            operation: AclOperationTypes.ALL,
+            permissionType: AclPermissionTypes.ALLOW,
+          },
+        ],
+      });
       await a.disconnect();
     }
     expect(await consume('payments-deployer', 'fraud.scores')).toMatch(DENIED);

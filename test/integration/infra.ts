@@ -177,7 +177,13 @@ export class NamedConnectWorker {
     if (options.workerProperties) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cdp-connect-${options.name}-`));
       const file = path.join(dir, 'worker.properties');
-      fs.writeFileSync(file, Object.entries(options.workerProperties).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+      fs.writeFileSync(
+        file,
+        Object.entries(options.workerProperties)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('\n') + '\n',
+        { mode: 0o600 },
+      );
       this.env.CDP_CONNECT_WORKER_PROPERTIES = file;
     }
   }
@@ -185,7 +191,9 @@ export class NamedConnectWorker {
   private sh(command: 'up' | 'down' | 'kill' | 'clean', timeoutMs: number): string {
     const r = spawnSync('bash', [this.script, command], { env: this.env, encoding: 'utf8', timeout: timeoutMs });
     if (r.status !== 0) {
-      throw new Error(`connect.sh ${command} (worker ${this.options.name}) exited ${r.status}${r.error ? ` (${r.error.message})` : ''}\n${r.stdout}\n${r.stderr}\n--- last lines of ${this.logFile} ---\n${this.logTail(40)}`);
+      throw new Error(
+        `connect.sh ${command} (worker ${this.options.name}) exited ${r.status}${r.error ? ` (${r.error.message})` : ''}\n${r.stdout}\n${r.stderr}\n--- last lines of ${this.logFile} ---\n${this.logTail(40)}`,
+      );
     }
     return r.stdout;
   }
@@ -254,4 +262,5 @@ export class NamedConnectWorker {
 }
 
 /** What {@link NamedConnectWorker.authorizationErrors} looks for. */
-export const AUTHORIZATION_ERROR = /AuthorizationException|AUTHORIZATION_FAILED|[Nn]ot authorized|SaslAuthenticationException|Authentication failed|required permission/;
+export const AUTHORIZATION_ERROR =
+  /AuthorizationException|AUTHORIZATION_FAILED|[Nn]ot authorized|SaslAuthenticationException|Authentication failed|required permission/;

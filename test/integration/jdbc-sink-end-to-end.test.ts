@@ -47,10 +47,17 @@ function buildStack() {
   const app: App = Testing.app();
   const stack = new TerraformStack(app, 'jdbc-e2e-it');
   const kafka = new KafkaCluster(stack, 'kafka', {
-    bootstrapServers: env.KAFKA_BOOTSTRAP.split(','), kafkaVersion: env.KAFKA_VERSION, tlsEnabled: false, brokerCount: 1,
+    bootstrapServers: env.KAFKA_BOOTSTRAP.split(','),
+    kafkaVersion: env.KAFKA_VERSION,
+    tlsEnabled: false,
+    brokerCount: 1,
     sasl: { username: env.KAFKA_ADMIN_USER, password: SecretValue.fromVariable('kafka_admin_password') },
   });
-  const user = new KafkaScramUser(stack, 'connect-user', { platform: kafka, username: `${run}-connect`, password: SecretValue.fromVariable('connect_password') });
+  const user = new KafkaScramUser(stack, 'connect-user', {
+    platform: kafka,
+    username: `${run}-connect`,
+    password: SecretValue.fromVariable('connect_password'),
+  });
   const connect = new KafkaConnectCluster(stack, 'connect', {
     url: 'http://127.0.0.1:18186',
     kafka,
@@ -94,8 +101,14 @@ describe('CDC worker → Kafka → Debezium JDBC sink (our JdbcSink) → Postgre
   const { json, connect } = buildStack();
   const tf = new TerraformWorkdir(json, passwords);
   const worker = new NamedConnectWorker({
-    name: run, port: 18186, user: `${run}-connect`, password: passwords.connect_password, group: `${run}-connect`,
-    configTopic: `${run}-connect.configs`, offsetTopic: `${run}-connect.offsets`, statusTopic: `${run}-connect.status`,
+    name: run,
+    port: 18186,
+    user: `${run}-connect`,
+    password: passwords.connect_password,
+    group: `${run}-connect`,
+    configTopic: `${run}-connect.configs`,
+    offsetTopic: `${run}-connect.offsets`,
+    statusTopic: `${run}-connect.status`,
     workerProperties: resolveWorkerProperties(connect.workerProperties, passwords),
   });
   let pg: PgClient;
@@ -164,7 +177,7 @@ describe('CDC worker → Kafka → Debezium JDBC sink (our JdbcSink) → Postgre
     await waitFor(
       `the target table ${target} to equal ${source}`,
       async () => {
-        const status = await (await fetch(`${worker.url}/connectors/${sinkName}/status`)).json() as any;
+        const status = (await (await fetch(`${worker.url}/connectors/${sinkName}/status`)).json()) as any;
         const failed = (status.tasks ?? []).find((t: any) => t.state === 'FAILED');
         if (failed) throw Object.assign(new Error(`the sink task FAILED: ${String(failed.trace).slice(0, 3000)}`), { fatal: true });
         last = await rows(`public.${target}`).catch(() => []);

@@ -30,14 +30,33 @@ jest.setTimeout(600_000);
 
 const run = `it${Date.now().toString(36).slice(-5)}`;
 const env = requireInfra([
-  'KAFKA_BOOTSTRAP', 'KAFKA_ADMIN_USER', 'KAFKA_ADMIN_PASSWORD', 'KAFKA_VERSION',
-  'PG_HOST', 'PG_PORT', 'PG_USER', 'PG_PASSWORD', 'PG_DATABASE',
-  'MARIADB_HOST', 'MARIADB_PORT', 'MARIADB_USER', 'MARIADB_PASSWORD', 'MARIADB_DATABASE',
-  'TF_CLI_CONFIG_FILE', 'TERRAFORM_BIN',
+  'KAFKA_BOOTSTRAP',
+  'KAFKA_ADMIN_USER',
+  'KAFKA_ADMIN_PASSWORD',
+  'KAFKA_VERSION',
+  'PG_HOST',
+  'PG_PORT',
+  'PG_USER',
+  'PG_PASSWORD',
+  'PG_DATABASE',
+  'MARIADB_HOST',
+  'MARIADB_PORT',
+  'MARIADB_USER',
+  'MARIADB_PASSWORD',
+  'MARIADB_DATABASE',
+  'TF_CLI_CONFIG_FILE',
+  'TERRAFORM_BIN',
 ] as const);
 
 const connectUrl = 'http://127.0.0.1:18185';
-const passwords = { kafka_admin_password: env.KAFKA_ADMIN_PASSWORD, connect_password: `c-${run}-secret`, pg_cdc_password: env.PG_PASSWORD, mariadb_cdc_password: env.MARIADB_PASSWORD, writer_password: `w-${run}-secret`, outsider_password: `o-${run}-secret` };
+const passwords = {
+  kafka_admin_password: env.KAFKA_ADMIN_PASSWORD,
+  connect_password: `c-${run}-secret`,
+  pg_cdc_password: env.PG_PASSWORD,
+  mariadb_cdc_password: env.MARIADB_PASSWORD,
+  writer_password: `w-${run}-secret`,
+  outsider_password: `o-${run}-secret`,
+};
 const pgTable = `customers_${run}`;
 const myTable = `orders_${run}`;
 
@@ -53,7 +72,11 @@ function buildStack(): any {
     brokerCount: 1,
     sasl: { username: env.KAFKA_ADMIN_USER, password: SecretValue.fromVariable('kafka_admin_password') },
   });
-  const connectUser = new KafkaScramUser(stack, 'connect-user', { platform: kafka, username: `${run}-connect`, password: SecretValue.fromVariable('connect_password') });
+  const connectUser = new KafkaScramUser(stack, 'connect-user', {
+    platform: kafka,
+    username: `${run}-connect`,
+    password: SecretValue.fromVariable('connect_password'),
+  });
   const connect = new KafkaConnectCluster(stack, 'connect', {
     url: connectUrl,
     kafka,
@@ -72,18 +95,32 @@ function buildStack(): any {
     googleServiceAccount: 'kafka-connect@acme-data.iam.gserviceaccount.com',
   });
   const pg = new ExternalSourceDatabase(stack, 'pg', {
-    logicalName: `${run}pg`, engine: 'postgres', host: env.PG_HOST, port: Number(env.PG_PORT), databaseName: env.PG_DATABASE,
-    replicationUser: env.PG_USER, replicationPassword: SecretValue.fromVariable('pg_cdc_password'),
+    logicalName: `${run}pg`,
+    engine: 'postgres',
+    host: env.PG_HOST,
+    port: Number(env.PG_PORT),
+    databaseName: env.PG_DATABASE,
+    replicationUser: env.PG_USER,
+    replicationPassword: SecretValue.fromVariable('pg_cdc_password'),
     tables: [{ name: pgTable, primaryKey: ['id'] }],
   });
   const maria = new ExternalSourceDatabase(stack, 'maria', {
-    logicalName: `${run}my`, engine: 'mariadb', host: env.MARIADB_HOST, port: Number(env.MARIADB_PORT), databaseName: env.MARIADB_DATABASE,
-    replicationUser: env.MARIADB_USER, replicationPassword: SecretValue.fromVariable('mariadb_cdc_password'),
+    logicalName: `${run}my`,
+    engine: 'mariadb',
+    host: env.MARIADB_HOST,
+    port: Number(env.MARIADB_PORT),
+    databaseName: env.MARIADB_DATABASE,
+    replicationUser: env.MARIADB_USER,
+    replicationPassword: SecretValue.fromVariable('mariadb_cdc_password'),
     tables: [{ name: myTable, primaryKey: ['id'] }],
   });
   const pipeline = new RealtimePipeline(stack, 'realtime', {
-    kafka, connect, sources: [pg, maria], warehouse: { project: 'acme-it' },
-    topicPartitions: 3, topicConfig: { cleanupPolicy: 'compact,delete', retentionMs: 86400000, minInsyncReplicas: 1 },
+    kafka,
+    connect,
+    sources: [pg, maria],
+    warehouse: { project: 'acme-it' },
+    topicPartitions: 3,
+    topicConfig: { cleanupPolicy: 'compact,delete', retentionMs: 86400000, minInsyncReplicas: 1 },
     sourceOptions: { [`${run}pg`]: { heartbeatIntervalMs: 1000 }, [`${run}my`]: { heartbeatIntervalMs: 1000 } },
   });
   const writer = new KafkaScramUser(stack, 'writer', { platform: kafka, username: `${run}-writer`, password: SecretValue.fromVariable('writer_password') });
@@ -96,7 +133,13 @@ function buildStack(): any {
 }
 
 function kafkaAs(username: string, password: string): Kafka {
-  return new Kafka({ clientId: `cdp-${run}`, brokers: env.KAFKA_BOOTSTRAP.split(','), sasl: { mechanism: 'scram-sha-512', username, password }, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  return new Kafka({
+    clientId: `cdp-${run}`,
+    brokers: env.KAFKA_BOOTSTRAP.split(','),
+    sasl: { mechanism: 'scram-sha-512', username, password },
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 3 },
+  });
 }
 
 async function connectorStatus(name: string): Promise<any> {
@@ -129,12 +172,18 @@ async function readEvents(topic: string, enough: (events: any[]) => boolean): Pr
   const finished = new Promise<void>((r) => (done = r));
   await consumer.run({
     eachMessage: async ({ message }) => {
-      events.push({ key: message.key ? JSON.parse(message.key.toString()) : null, value: message.value === null ? null : JSON.parse(message.value.toString()) });
+      events.push({
+        key: message.key ? JSON.parse(message.key.toString()) : null,
+        value: message.value === null ? null : JSON.parse(message.value.toString()),
+      });
       if (enough(events)) done();
     },
   });
   try {
-    await Promise.race([finished, new Promise((_, rej) => setTimeout(() => rej(new Error(`only ${events.length} events on ${topic}: ${JSON.stringify(events).slice(0, 2000)}`)), 120_000))]);
+    await Promise.race([
+      finished,
+      new Promise((_, rej) => setTimeout(() => rej(new Error(`only ${events.length} events on ${topic}: ${JSON.stringify(events).slice(0, 2000)}`)), 120_000)),
+    ]);
   } finally {
     await consumer.disconnect();
   }
@@ -160,8 +209,14 @@ describe('terraform apply of a realtime pipeline on the real parts', () => {
   // The worker runs with the properties the construct gives its workers (group, internal topics,
   // the Connect user's login for the worker and its producer/consumer/admin clients).
   const worker = new NamedConnectWorker({
-    name: run, port: 18185, user: `${run}-connect`, password: passwords.connect_password, group: `${run}-connect`,
-    configTopic: `${run}-connect.configs`, offsetTopic: `${run}-connect.offsets`, statusTopic: `${run}-connect.status`,
+    name: run,
+    port: 18185,
+    user: `${run}-connect`,
+    password: passwords.connect_password,
+    group: `${run}-connect`,
+    configTopic: `${run}-connect.configs`,
+    offsetTopic: `${run}-connect.offsets`,
+    statusTopic: `${run}-connect.status`,
     workerProperties: resolveWorkerProperties(connect.workerProperties, passwords),
   });
   const connectorTargets = () => Object.keys(json.resource['kafka-connect_connector'] ?? {}).map((n) => `-target=kafka-connect_connector.${n}`);
@@ -175,7 +230,13 @@ describe('terraform apply of a realtime pipeline on the real parts', () => {
     await pg.connect();
     await pg.query(`CREATE TABLE public.${pgTable} (id int PRIMARY KEY, name text NOT NULL, balance numeric(10,2))`);
     await pg.query(`INSERT INTO public.${pgTable} VALUES (1, 'ada', 10.50)`);
-    maria = await mysql.createConnection({ host: env.MARIADB_HOST, port: Number(env.MARIADB_PORT), user: env.MARIADB_USER, password: env.MARIADB_PASSWORD, database: env.MARIADB_DATABASE });
+    maria = await mysql.createConnection({
+      host: env.MARIADB_HOST,
+      port: Number(env.MARIADB_PORT),
+      user: env.MARIADB_USER,
+      password: env.MARIADB_PASSWORD,
+      database: env.MARIADB_DATABASE,
+    });
     await maria.query(`CREATE TABLE ${myTable} (id INT PRIMARY KEY, item VARCHAR(64) NOT NULL, qty INT)`);
     await maria.query(`INSERT INTO ${myTable} VALUES (1, 'book', 2)`);
     tf.must(['init', '-input=false', '-no-color']);
@@ -226,7 +287,11 @@ describe('terraform apply of a realtime pipeline on the real parts', () => {
         operation: AclOperationTypes.ANY,
         permissionType: AclPermissionTypes.ANY,
       });
-      const nameOf = (e: Record<string, number>, n: number) => Object.keys(e).find((k) => e[k] === n)!.toLowerCase().replace(/_/g, '');
+      const nameOf = (e: Record<string, number>, n: number) =>
+        Object.keys(e)
+          .find((k) => e[k] === n)!
+          .toLowerCase()
+          .replace(/_/g, '');
       const op = (n: number) => nameOf(AclOperationTypes as never, n);
       const rtype = (n: number) => nameOf(AclResourceTypes as never, n);
       const ptype = (n: number) => nameOf(ResourcePatternTypes as never, n);
@@ -235,7 +300,10 @@ describe('terraform apply of a realtime pipeline on the real parts', () => {
         .filter((x) => x.includes(run))
         .sort();
       const asked = Object.values<any>(json.resource.kafka_acl)
-        .map((a) => `${a.acl_principal} ${a.acl_operation.toLowerCase()} ${a.resource_type.toLowerCase()}:${a.resource_pattern_type_filter.toLowerCase()}:${a.resource_name}`)
+        .map(
+          (a) =>
+            `${a.acl_principal} ${a.acl_operation.toLowerCase()} ${a.resource_type.toLowerCase()}:${a.resource_pattern_type_filter.toLowerCase()}:${a.resource_name}`,
+        )
         .filter((x) => x.includes(run))
         .sort();
       expect(asked.length).toBeGreaterThan(10);
@@ -293,13 +361,18 @@ describe('terraform apply of a realtime pipeline on the real parts', () => {
         await producer.disconnect().catch(() => undefined);
       }
     };
-    expect(await waitFor('writer can produce', async () => ((await send(`${run}-writer`, passwords.writer_password)) === 'ok' ? 'ok' : undefined), 30_000)).toBe('ok');
+    expect(
+      await waitFor('writer can produce', async () => ((await send(`${run}-writer`, passwords.writer_password)) === 'ok' ? 'ok' : undefined), 30_000),
+    ).toBe('ok');
     expect(await send(`${run}-outsider`, passwords.outsider_password)).toMatch(/TOPIC_AUTHORIZATION_FAILED/);
   });
 
   test('a second plan reports no changes', () => {
     const result = plan(tf);
-    expect({ status: result.status, out: result.status === 0 ? '' : `${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}` }).toEqual({ status: 0, out: '' });
+    expect({ status: result.status, out: result.status === 0 ? '' : `${result.stdout.slice(-3000)}\n${result.stderr.slice(-3000)}` }).toEqual({
+      status: 0,
+      out: '',
+    });
   });
 
   test('destroy removes every topic', async () => {

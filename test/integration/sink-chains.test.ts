@@ -36,7 +36,14 @@ function runChain(config: Record<string, string>, records: object[]): HarnessRes
 /** One change of each kind per source: insert, update, delete and its tombstone. */
 const RELATIONAL = (topic: string) => [
   { kind: 'relational', topic, op: 'c', key: { id: 1 }, after: { id: 1, email: 'a@example.com', amount: 12.5 } },
-  { kind: 'relational', topic, op: 'u', key: { id: 1 }, before: { id: 1, email: 'a@example.com', amount: 12.5 }, after: { id: 1, email: 'b@example.com', amount: 13 } },
+  {
+    kind: 'relational',
+    topic,
+    op: 'u',
+    key: { id: 1 },
+    before: { id: 1, email: 'a@example.com', amount: 12.5 },
+    after: { id: 1, email: 'b@example.com', amount: 13 },
+  },
   { kind: 'relational', topic, op: 'd', key: { id: 1 }, before: { id: 1, email: 'b@example.com', amount: 13 } },
   { kind: 'relational', topic, op: 'tombstone', key: { id: 1 } },
 ];
@@ -57,19 +64,57 @@ function sinkConfigs(): Record<string, Record<string, string>> {
   const select = { source: ['shop', 'profiles', 'ledger'] };
   const sinks: IntegrationSink[] = [
     { kind: 'bigquery', name: 'bigquery-sink', select, topicsAs: 'regex', datasetId: 'lake' },
-    { kind: 'jdbc', name: 'jdbc-sink', select, options: { connectionUrl: 'jdbc:postgresql://r:5432/r', flavor: 'debezium', insertMode: 'upsert', deleteEnabled: true } },
+    {
+      kind: 'jdbc',
+      name: 'jdbc-sink',
+      select,
+      options: { connectionUrl: 'jdbc:postgresql://r:5432/r', flavor: 'debezium', insertMode: 'upsert', deleteEnabled: true },
+    },
     { kind: 'jdbc', name: 'jdbc-confluent-sink', select, options: { connectionUrl: 'jdbc:postgresql://r:5432/r', insertMode: 'upsert', deleteEnabled: true } },
     { kind: 'search', name: 'search-sink', select, options: { connectionUrls: ['https://search:9200'] } },
     { kind: 'graph', name: 'graph-sink', select, options: { uri: 'neo4j+s://graph:7687' } },
-    { kind: 'pubsub', name: 'pubsub-sink', select, options: { project: 'acme-data', pubsubTopic: 'events', publisherMember: 'serviceAccount:connect@acme-data.iam.gserviceaccount.com' } },
+    {
+      kind: 'pubsub',
+      name: 'pubsub-sink',
+      select,
+      options: { project: 'acme-data', pubsubTopic: 'events', publisherMember: 'serviceAccount:connect@acme-data.iam.gserviceaccount.com' },
+    },
   ];
   const json = synth((stack: TerraformStack) => {
     const kafka = kafkaCluster(stack);
     const connect = connectCluster(stack, kafka);
-    const shop = new ExternalSourceDatabase(stack, 'shop', { logicalName: 'shop', engine: 'postgres', host: 'pg', databaseName: 'shop', replicationPassword: SecretValue.fromVariable('p'), tables: [{ name: 'users', primaryKey: ['id'] }] });
-    const profiles = new DebeziumMongoDbSource(stack, 'profiles', { cluster: connect, logicalName: 'profiles', connectionString: 'mongodb://m:27017/?replicaSet=rs0', databaseName: 'app', collections: [{ name: 'users', primaryKey: ['_id'] }] });
-    const ledger = new DebeziumSpannerSource(stack, 'ledger', { cluster: connect, logicalName: 'ledger', project: 'acme-data', instanceId: 'ledger-spanner', databaseId: 'ledger', changeStream: 'changes', tables: [{ name: 'Users', primaryKey: ['id'] }] });
-    new IntegrationPlatform(stack, 'integration', { kafka, connect, databases: [shop], captures: [profiles, ledger], sinks, warehouse: { project: 'acme-data' } });
+    const shop = new ExternalSourceDatabase(stack, 'shop', {
+      logicalName: 'shop',
+      engine: 'postgres',
+      host: 'pg',
+      databaseName: 'shop',
+      replicationPassword: SecretValue.fromVariable('p'),
+      tables: [{ name: 'users', primaryKey: ['id'] }],
+    });
+    const profiles = new DebeziumMongoDbSource(stack, 'profiles', {
+      cluster: connect,
+      logicalName: 'profiles',
+      connectionString: 'mongodb://m:27017/?replicaSet=rs0',
+      databaseName: 'app',
+      collections: [{ name: 'users', primaryKey: ['_id'] }],
+    });
+    const ledger = new DebeziumSpannerSource(stack, 'ledger', {
+      cluster: connect,
+      logicalName: 'ledger',
+      project: 'acme-data',
+      instanceId: 'ledger-spanner',
+      databaseId: 'ledger',
+      changeStream: 'changes',
+      tables: [{ name: 'Users', primaryKey: ['id'] }],
+    });
+    new IntegrationPlatform(stack, 'integration', {
+      kafka,
+      connect,
+      databases: [shop],
+      captures: [profiles, ledger],
+      sinks,
+      warehouse: { project: 'acme-data' },
+    });
   });
   return Object.fromEntries(resources(json, 'kafka-connect_connector').map((c) => [c.name, c.config]));
 }
@@ -79,7 +124,10 @@ describe('sink chains on Debezium-built change events', () => {
   const byTopic = (results: HarnessResult[], topic: string) => results.filter((_, i) => (RECORDS[i] as { topic: string }).topic === topic);
 
   test('the audit #4 failure is real: ExtractNewRecordState on a MongoDB event throws, ExtractNewDocumentState reads it', () => {
-    const old = runChain({ transforms: 'unwrap', 'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState', 'transforms.unwrap.add.fields': 'op,source.ts_ms' }, MONGODB(TOPICS.mongo).slice(0, 1));
+    const old = runChain(
+      { transforms: 'unwrap', 'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState', 'transforms.unwrap.add.fields': 'op,source.ts_ms' },
+      MONGODB(TOPICS.mongo).slice(0, 1),
+    );
     expect(old[0].error).toMatch(/DataException/);
     const now = byTopic(runChain(configs['bigquery-sink'], RECORDS), TOPICS.mongo);
     expect(now[0]).toMatchObject({ valueType: 'STRUCT', value: { email: 'a@example.com', address: { city: 'Paris' }, tags: ['x', 'y'], __op: 'c' } });
@@ -98,7 +146,7 @@ describe('sink chains on Debezium-built change events', () => {
     }
   });
 
-  test('search (audit #5): every document id is an integer or a string, the sinks\' only id types; MongoDB documents carry no _id', () => {
+  test("search (audit #5): every document id is an integer or a string, the sinks' only id types; MongoDB documents carry no _id", () => {
     const out = runChain(configs['search-sink'], RECORDS);
     expect(out.filter((r) => r.error)).toEqual([]);
     expect([...new Set(out.map((r) => r.keyType))].sort()).toEqual(['INT64', 'STRING']);
@@ -121,7 +169,7 @@ describe('sink chains on Debezium-built change events', () => {
     expect(byTopic(out, TOPICS.mongo)[0].value).toMatchObject({ address_city: 'Paris' });
   });
 
-  test('JDBC: the Debezium sink gets relational envelopes as they are and flat MongoDB rows; Confluent\'s gets flat rows of all', () => {
+  test("JDBC: the Debezium sink gets relational envelopes as they are and flat MongoDB rows; Confluent's gets flat rows of all", () => {
     const debezium = runChain(configs['jdbc-sink'], RECORDS);
     expect(debezium.filter((r) => r.error)).toEqual([]);
     expect(byTopic(debezium, TOPICS.pg)[0].value).toMatchObject({ op: 'c', after: { email: 'a@example.com' } });

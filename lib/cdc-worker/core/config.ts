@@ -172,11 +172,7 @@ export interface CdcWorkerConfig {
   };
 }
 
-type DeepRequired<T> = T extends (infer U)[]
-  ? U[]
-  : T extends object
-    ? { readonly [K in keyof T]-?: DeepRequired<NonNullable<T[K]>> }
-    : T;
+type DeepRequired<T> = T extends (infer U)[] ? U[] : T extends object ? { readonly [K in keyof T]-?: DeepRequired<NonNullable<T[K]>> } : T;
 
 /** The configuration after defaults are applied (`kafka.sasl` and `source.password` stay optional). */
 export type ResolvedCdcWorkerConfig = Omit<DeepRequired<CdcWorkerConfig>, 'kafka' | 'source' | 'detection' | 'signal'> & {
@@ -354,7 +350,12 @@ export function applyEnvOverrides(
     } else if (node.type === 'boolean') {
       value = raw === 'true' ? true : raw === 'false' ? false : raw;
     } else if (node.type === 'array') {
-      value = raw.trim().startsWith('[') ? safeJson(raw) : raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      value = raw.trim().startsWith('[')
+        ? safeJson(raw)
+        : raw
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '');
     } else if (node.type === 'object') {
       value = safeJson(raw);
     }
@@ -392,7 +393,11 @@ function describe(err: ErrorObject, sources: Map<string, string>): string {
   } else if (err.keyword === 'enum') {
     message = `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
   }
-  const field = path.replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.') || '(root)';
+  const field =
+    path
+      .replace(/^\//, '')
+      .replace(/\/(\d+)(?=\/|$)/g, '[$1]')
+      .replace(/\//g, '.') || '(root)';
   const env = sources.get(err.instancePath) ?? sources.get(path);
   const got = err.keyword === 'required' || err.keyword === 'additionalProperties' ? '' : ` (got ${JSON.stringify(err.data)})`;
   return `${field} ${message}${got}${env ? ` [from ${env}]` : ''}`;
@@ -421,7 +426,9 @@ export function validateConfig(raw: unknown, sources: Map<string, string> = new 
     problems.push(`delivery.mode "exactly-once" is supported with source.engine "postgres" only (got source.engine "${c.source.engine}"); use "at-least-once"`);
   }
   if (c.output.heartbeatActionQuery.trim() !== '' && (c.source.engine !== 'postgres' || c.output.heartbeatIntervalMs === 0)) {
-    problems.push(`output.heartbeatActionQuery needs source.engine "postgres" and output.heartbeatIntervalMs > 0 (got engine "${c.source.engine}", heartbeatIntervalMs ${c.output.heartbeatIntervalMs})`);
+    problems.push(
+      `output.heartbeatActionQuery needs source.engine "postgres" and output.heartbeatIntervalMs > 0 (got engine "${c.source.engine}", heartbeatIntervalMs ${c.output.heartbeatIntervalMs})`,
+    );
   }
   problems.push(...signalProblems(c));
   if (c.detection) {

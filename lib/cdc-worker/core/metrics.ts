@@ -18,16 +18,34 @@ export class WorkerMetrics {
   sources: MetricSources = { lagSeconds: () => 0, lagBytes: () => 0, buffered: () => 0 };
   /** Sensitive-data detection counters (`cdc_detect_*`), when detection is on. */
   detection?: DetectionMetrics;
-  readonly events = new Counter({ name: 'cdc_events_total', help: 'Change events produced, by table and op', labelNames: ['table', 'op'], registers: [this.registry] });
-  readonly acked = new Counter({ name: 'cdc_records_acked_total', help: 'Kafka records acknowledged (events, tombstones, heartbeats)', registers: [this.registry] });
+  readonly events = new Counter({
+    name: 'cdc_events_total',
+    help: 'Change events produced, by table and op',
+    labelNames: ['table', 'op'],
+    registers: [this.registry],
+  });
+  readonly acked = new Counter({
+    name: 'cdc_records_acked_total',
+    help: 'Kafka records acknowledged (events, tombstones, heartbeats)',
+    registers: [this.registry],
+  });
   readonly ackedBytes = new Counter({ name: 'cdc_records_acked_bytes_total', help: 'Bytes of acknowledged Kafka record values', registers: [this.registry] });
   readonly errors = new Counter({ name: 'cdc_errors_total', help: 'Errors, by kind', labelNames: ['kind'], registers: [this.registry] });
   readonly lagBytes = gauge(this, 'cdc_lag_bytes', 'Server WAL position minus the acknowledged (confirmed) position', (s) => s.lagBytes());
   readonly lagSeconds = gauge(this, 'cdc_lag_seconds', 'Age of the oldest commit not yet acknowledged by Kafka (0 when caught up)', (s) => s.lagSeconds());
   readonly buffered = gauge(this, 'cdc_buffered_records', 'Records decoded and not yet acknowledged', (s) => s.buffered());
   readonly confirmedLsn = new Gauge({ name: 'cdc_confirmed_lsn', help: 'LSN last reported to PostgreSQL as flushed', registers: [this.registry] });
-  readonly skipped = new Counter({ name: 'cdc_transactions_skipped_total', help: 'Exactly-once: transactions sent again by PostgreSQL that Kafka already had', registers: [this.registry] });
-  readonly snapshotRows = new Counter({ name: 'cdc_snapshot_rows_total', help: 'Rows read by the initial snapshot', labelNames: ['table'], registers: [this.registry] });
+  readonly skipped = new Counter({
+    name: 'cdc_transactions_skipped_total',
+    help: 'Exactly-once: transactions sent again by PostgreSQL that Kafka already had',
+    registers: [this.registry],
+  });
+  readonly snapshotRows = new Counter({
+    name: 'cdc_snapshot_rows_total',
+    help: 'Rows read by the initial snapshot',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
   readonly batchSeconds = new Histogram({
     name: 'cdc_produce_batch_seconds',
     help: 'Kafka produce round trip per batch',
@@ -42,7 +60,7 @@ export class WorkerMetrics {
   });
   readonly commitToAck = new Histogram({
     name: 'cdc_commit_to_ack_seconds',
-    help: 'From PostgreSQL commit to Kafka acknowledgement of the transaction\'s last event',
+    help: "From PostgreSQL commit to Kafka acknowledgement of the transaction's last event",
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });

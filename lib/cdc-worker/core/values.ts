@@ -152,7 +152,13 @@ const DAYS_PER_MONTH_AVG = 365.25 / 12;
 
 /** `interval` text (IntervalStyle postgres) → approximate microseconds (io.debezium.time.MicroDuration). */
 export function intervalToMicros(text: string): number {
-  let years = 0, months = 0, days = 0, hours = 0, minutes = 0, seconds = 0, micros = 0;
+  let years = 0,
+    months = 0,
+    days = 0,
+    hours = 0,
+    minutes = 0,
+    seconds = 0,
+    micros = 0;
   const unit = /(-?\d+) (year|years|mon|mons|day|days)\b/g;
   let m: RegExpExecArray | null;
   while ((m = unit.exec(text))) {

@@ -13,9 +13,7 @@ export type KafkaSinkConfig = Omit<ResolvedCdcWorkerConfig['kafka'], 'outageTime
  * of earlier bytes. Otherwise as kafkajs's own factory: TLS with SNI for host names, keep-alive.
  */
 export const lowLatencySocket: ISocketFactory = ({ host, port, ssl, onConnect }) => {
-  const socket = ssl
-    ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
-    : netConnect({ host, port }, onConnect);
+  const socket = ssl ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect) : netConnect({ host, port }, onConnect);
   socket.setKeepAlive(true, 60000);
   socket.setNoDelay(true);
   return socket;

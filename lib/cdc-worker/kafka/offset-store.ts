@@ -30,7 +30,10 @@ export class KafkaOffsetStore<T> implements OffsetStore<T> {
       const existing = new Set(await admin.listTopics());
       if (!existing.has(this.topic)) {
         await admin
-          .createTopics({ topics: [{ topic: this.topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true })
+          .createTopics({
+            topics: [{ topic: this.topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+            waitForLeaders: true,
+          })
           .catch((e: Error) => {
             if (!/already exists/i.test(e.message)) throw e;
           });

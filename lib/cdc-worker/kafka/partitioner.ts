@@ -34,7 +34,13 @@ export function murmur2(data: Buffer): number {
 /** Keyed records: `toPositive(murmur2(key)) % partitions`, as Java producers; unkeyed: round robin. */
 export const javaCompatiblePartitioner = () => {
   let counter = 0;
-  return ({ partitionMetadata, message }: { partitionMetadata: { partitionId: number; leader: number }[]; message: { key?: Buffer | string | null; partition?: number | null } }) => {
+  return ({
+    partitionMetadata,
+    message,
+  }: {
+    partitionMetadata: { partitionId: number; leader: number }[];
+    message: { key?: Buffer | string | null; partition?: number | null };
+  }) => {
     if (message.partition !== null && message.partition !== undefined) return message.partition;
     if (message.key !== null && message.key !== undefined) {
       const key = Buffer.isBuffer(message.key) ? message.key : Buffer.from(String(message.key));

@@ -69,7 +69,17 @@ export function parseChange(item: RecordItem): Parsed | null {
   const schema = (source.schema ?? source.db) as string | undefined;
   const table = schema ? `${schema}.${source.table as string}` : String(source.table);
   const parsedKey = parseKey(item.record.key, item.record.topic);
-  return { item, table, lossy, envelope, payload, before: detectorRow(payload.before), after: detectorRow(payload.after), key: parsedKey?.row ?? null, parsedKey };
+  return {
+    item,
+    table,
+    lossy,
+    envelope,
+    payload,
+    before: detectorRow(payload.before),
+    after: detectorRow(payload.after),
+    key: parsedKey?.row ?? null,
+    parsedKey,
+  };
 }
 
 /**

@@ -220,10 +220,12 @@ export class BinlogReader {
       const [database, table] = split(t);
       let how = 'replayed';
       try {
-        const replayed = creates[t] ? await replayAlter(this.conn(), creates[t], sql, database, table).catch((err: Error) => {
-          this.ctx.log.warn({ table: t, err: err.message }, 'could not replay the DDL on the previous definition; reading the current one');
-          return null;
-        }) : null;
+        const replayed = creates[t]
+          ? await replayAlter(this.conn(), creates[t], sql, database, table).catch((err: Error) => {
+              this.ctx.log.warn({ table: t, err: err.message }, 'could not replay the DDL on the previous definition; reading the current one');
+              return null;
+            })
+          : null;
         if (replayed) {
           schemas[t] = replayed.columns;
           creates[t] = replayed.createSql;
@@ -246,7 +248,17 @@ export class BinlogReader {
   /** The `source` position of row `row` of a rows event of the current transaction. */
   private rowPosition(e: BinlogEvent, row: number): MySqlSourcePosition {
     const tx = this.tx!;
-    return { tsMs: e.timestamp, snapshot: 'false', serverId: this.serverId, gtid: tx.gtid, file: this.file, pos: this.lastEnd, row, thread: tx.thread, query: null };
+    return {
+      tsMs: e.timestamp,
+      snapshot: 'false',
+      serverId: this.serverId,
+      gtid: tx.gtid,
+      file: this.file,
+      pos: this.lastEnd,
+      row,
+      thread: tx.thread,
+      query: null,
+    };
   }
 
   private onRows(e: BinlogEvent, name: string): Promise<void> | void {

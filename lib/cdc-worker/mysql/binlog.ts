@@ -147,13 +147,44 @@ interface TableMapLike {
 
 /** Binlog column type codes each information_schema DATA_TYPE may be written with. */
 const BINLOG_TYPES: Record<string, number[]> = {
-  tinyint: [1], bool: [1], boolean: [1], smallint: [2], mediumint: [9], int: [3], integer: [3], bigint: [8],
-  float: [4], double: [5], real: [5], decimal: [246, 0], numeric: [246, 0], bit: [16], year: [13],
-  date: [10, 14], time: [11, 19], datetime: [12, 18], timestamp: [7, 17],
-  char: [254, 15], binary: [254, 15], varchar: [15, 141], varbinary: [15, 141], enum: [254, 247], set: [254, 248],
-  tinytext: [252, 140], text: [252, 140], mediumtext: [252, 140], longtext: [252, 140],
-  tinyblob: [252, 140], blob: [252, 140], mediumblob: [252, 140], longblob: [252, 140], json: [245, 252],
-  geometry: [255], point: [255], linestring: [255], polygon: [255],
+  tinyint: [1],
+  bool: [1],
+  boolean: [1],
+  smallint: [2],
+  mediumint: [9],
+  int: [3],
+  integer: [3],
+  bigint: [8],
+  float: [4],
+  double: [5],
+  real: [5],
+  decimal: [246, 0],
+  numeric: [246, 0],
+  bit: [16],
+  year: [13],
+  date: [10, 14],
+  time: [11, 19],
+  datetime: [12, 18],
+  timestamp: [7, 17],
+  char: [254, 15],
+  binary: [254, 15],
+  varchar: [15, 141],
+  varbinary: [15, 141],
+  enum: [254, 247],
+  set: [254, 248],
+  tinytext: [252, 140],
+  text: [252, 140],
+  mediumtext: [252, 140],
+  longtext: [252, 140],
+  tinyblob: [252, 140],
+  blob: [252, 140],
+  mediumblob: [252, 140],
+  longblob: [252, 140],
+  json: [245, 252],
+  geometry: [255],
+  point: [255],
+  linestring: [255],
+  polygon: [255],
 };
 
 /**
@@ -177,8 +208,10 @@ export function tableMapMismatch(ev: Pick<TableMapLike, 'schemaName' | 'tableNam
 /** Turns zongji's and the server's messages about unsupported binlog features into ones naming the setting. */
 export function explainBinlogError(e: Error): Error {
   const m = e.message ?? '';
-  if (/TRANSACTION_PAYLOAD/.test(m)) return new Error('compressed transaction payload in the binlog: not supported; set binlog_transaction_compression=OFF on the server');
-  if (/PARTIAL_UPDATE_ROWS|PARTIAL_JSON/.test(m)) return new Error("partial JSON update in the binlog: not supported; set binlog_row_value_options='' on the server");
+  if (/TRANSACTION_PAYLOAD/.test(m))
+    return new Error('compressed transaction payload in the binlog: not supported; set binlog_transaction_compression=OFF on the server');
+  if (/PARTIAL_UPDATE_ROWS|PARTIAL_JSON/.test(m))
+    return new Error("partial JSON update in the binlog: not supported; set binlog_row_value_options='' on the server");
   if (/Could not find GTID state|GTID.*(purged|not found)|has been purged|Could not find first log file|not in the master's binlog/i.test(m)) {
     return new Error(
       `the binlog position to resume from is not on the server (${m.replace(/^Error: /, '')}): its binlogs were purged (raise binlog_expire_logs_seconds / expire_logs_days) or the offset belongs to another server; delete the stored offset to take a new snapshot`,

@@ -102,17 +102,20 @@ export interface ServerInfo {
 export function binlogSettingProblems(engine: MySqlEngine, vars: Record<string, string | number | null | undefined>): string[] {
   const v = (k: string) => (vars[k] === undefined || vars[k] === null ? undefined : String(vars[k]).toUpperCase());
   const problems: string[] = [];
-  if (v('log_bin') !== undefined && v('log_bin') !== '1' && v('log_bin') !== 'ON') problems.push(`log_bin is ${vars.log_bin}: enable the binary log (log_bin / log-bin in the server config)`);
+  if (v('log_bin') !== undefined && v('log_bin') !== '1' && v('log_bin') !== 'ON')
+    problems.push(`log_bin is ${vars.log_bin}: enable the binary log (log_bin / log-bin in the server config)`);
   if (v('binlog_format') !== 'ROW') problems.push(`binlog_format is ${vars.binlog_format}: set binlog_format=ROW`);
-  if (v('binlog_row_image') !== 'FULL') problems.push(`binlog_row_image is ${vars.binlog_row_image}: set binlog_row_image=FULL (before images and unchanged columns are needed)`);
+  if (v('binlog_row_image') !== 'FULL')
+    problems.push(`binlog_row_image is ${vars.binlog_row_image}: set binlog_row_image=FULL (before images and unchanged columns are needed)`);
   if (engine === 'mariadb') {
-    if (v('log_bin_compress') === '1' || v('log_bin_compress') === 'ON') problems.push('log_bin_compress is ON: compressed binlog events are not supported; set log_bin_compress=OFF');
+    if (v('log_bin_compress') === '1' || v('log_bin_compress') === 'ON')
+      problems.push('log_bin_compress is ON: compressed binlog events are not supported; set log_bin_compress=OFF');
   } else {
     if (v('binlog_transaction_compression') === '1' || v('binlog_transaction_compression') === 'ON') {
       problems.push('binlog_transaction_compression is ON: compressed transaction payloads are not supported; set binlog_transaction_compression=OFF');
     }
     if ((v('binlog_row_value_options') ?? '').includes('PARTIAL_JSON')) {
-      problems.push('binlog_row_value_options is PARTIAL_JSON: partial JSON updates are not supported; set binlog_row_value_options=\'\'');
+      problems.push("binlog_row_value_options is PARTIAL_JSON: partial JSON updates are not supported; set binlog_row_value_options=''");
     }
   }
   return problems;
@@ -121,8 +124,18 @@ export function binlogSettingProblems(engine: MySqlEngine, vars: Record<string, 
 export async function checkServer(conn: Connection, expected: MySqlEngine): Promise<ServerInfo> {
   const [{ version }] = await query<{ version: string }>(conn, 'SELECT VERSION() AS version');
   const engine: MySqlEngine = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
-  const names = ['log_bin', 'binlog_format', 'binlog_row_image', 'server_id', ...(engine === 'mariadb' ? ['log_bin_compress'] : ['binlog_transaction_compression', 'binlog_row_value_options', 'gtid_mode'])];
-  const rows = await query<{ Variable_name: string; Value: string }>(conn, `SHOW GLOBAL VARIABLES WHERE Variable_name IN (${names.map(() => '?').join(',')})`, names);
+  const names = [
+    'log_bin',
+    'binlog_format',
+    'binlog_row_image',
+    'server_id',
+    ...(engine === 'mariadb' ? ['log_bin_compress'] : ['binlog_transaction_compression', 'binlog_row_value_options', 'gtid_mode']),
+  ];
+  const rows = await query<{ Variable_name: string; Value: string }>(
+    conn,
+    `SHOW GLOBAL VARIABLES WHERE Variable_name IN (${names.map(() => '?').join(',')})`,
+    names,
+  );
   const vars: Record<string, string> = {};
   for (const r of rows) vars[r.Variable_name.toLowerCase()] = r.Value;
   const problems = binlogSettingProblems(engine, vars);

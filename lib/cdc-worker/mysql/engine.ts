@@ -62,7 +62,13 @@ export class MySqlEngine implements SourceEngine {
       tombstonesOnDelete: cfg.output.tombstonesOnDelete,
       unknownTypes: cfg.output.unknownTypes,
     };
-    this.reader = new BinlogReader(ctx, this.opts, this.history, () => this.conn!, (at, tsMs) => this.commitOffset(at, tsMs));
+    this.reader = new BinlogReader(
+      ctx,
+      this.opts,
+      this.history,
+      () => this.conn!,
+      (at, tsMs) => this.commitOffset(at, tsMs),
+    );
     this.useStore(new KafkaOffsetStore<MySqlOffset>(cfg.kafka, cfg.delivery.offsetsTopic, this.positionKey));
   }
 
@@ -134,7 +140,11 @@ export class MySqlEngine implements SourceEngine {
     const { source } = ctx.cfg;
     if (stored?.snapshotCompleted) {
       // binlogs purged after the stored offset: stop (BinlogPositionGoneError), never jump over them
-      const where = { positionKey: this.positionKey, offsetsTopic: ctx.cfg.delivery.offsetsTopic, warn: (f: Record<string, unknown>, m: string) => ctx.log.warn(f, m) };
+      const where = {
+        positionKey: this.positionKey,
+        offsetsTopic: ctx.cfg.delivery.offsetsTopic,
+        warn: (f: Record<string, unknown>, m: string) => ctx.log.warn(f, m),
+      };
       await checkStoredPosition(this.conn!, this.opts.engine, stored, where);
       this.writer.resumeFrom(stored);
       history.tables = { ...stored.tables };

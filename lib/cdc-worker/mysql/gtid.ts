@@ -33,7 +33,10 @@ export class MariaDbGtidPosition {
 
   static parse(text: string): MariaDbGtidPosition {
     const p = new MariaDbGtidPosition();
-    for (const part of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    for (const part of text
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')) {
       const g = parseMariaDbGtid(part);
       if (p.byDomain.has(g.domain)) throw new Error(`MariaDB GTID position names domain ${g.domain} twice: ${JSON.stringify(text)}`);
       p.byDomain.set(g.domain, g);
@@ -65,7 +68,10 @@ export class MariaDbGtidPosition {
 
   /** Domains in ascending order, as the server prints them. */
   toString(): string {
-    return [...this.byDomain.values()].sort((a, b) => a.domain - b.domain).map(formatMariaDbGtid).join(',');
+    return [...this.byDomain.values()]
+      .sort((a, b) => a.domain - b.domain)
+      .map(formatMariaDbGtid)
+      .join(',');
   }
 }
 
@@ -97,7 +103,10 @@ export class MySqlGtidSet {
   static parse(text: string): MySqlGtidSet {
     const s = new MySqlGtidSet();
     // MySQL prints newlines after the commas of @@gtid_executed
-    for (const entry of text.replace(/\s+/g, '').split(',').filter((e) => e !== '')) {
+    for (const entry of text
+      .replace(/\s+/g, '')
+      .split(',')
+      .filter((e) => e !== '')) {
       const m = new RegExp(`^(${UUID})((?::[^,]+)+)$`, 'i').exec(entry);
       if (!m) throw new Error(`not a MySQL GTID set entry (uuid:interval[:interval…]): ${JSON.stringify(entry)}`);
       const uuid = normUuid(m[1]);

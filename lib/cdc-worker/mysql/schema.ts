@@ -70,7 +70,10 @@ const HIST_TABLE = '__cdc_worker_schema_history';
 
 /** The ALTER TABLE statement aimed at another table name (null if `sql` is not an ALTER TABLE). */
 export function retargetAlter(sql: string, database: string, table: string): string | null {
-  const re = new RegExp(`^(\\s*(?:/\\*[\\s\\S]*?\\*/\\s*)*ALTER\\s+(?:ONLINE\\s+)?(?:IGNORE\\s+)?TABLE\\s+(?:IF\\s+EXISTS\\s+)?)(${IDENT}(?:\\s*\\.\\s*${IDENT})?)`, 'i');
+  const re = new RegExp(
+    `^(\\s*(?:/\\*[\\s\\S]*?\\*/\\s*)*ALTER\\s+(?:ONLINE\\s+)?(?:IGNORE\\s+)?TABLE\\s+(?:IF\\s+EXISTS\\s+)?)(${IDENT}(?:\\s*\\.\\s*${IDENT})?)`,
+    'i',
+  );
   const m = re.exec(sql);
   if (!m) return null;
   return m[1] + `${quoteName(database)}.${quoteName(table)}` + sql.slice(m[0].length);
@@ -78,7 +81,10 @@ export function retargetAlter(sql: string, database: string, table: string): str
 
 /** A CREATE TABLE text for a TEMPORARY table of another name; foreign keys are left out (temporary tables cannot have them). */
 export function temporaryCreate(createSql: string, database: string, table: string): string {
-  const body = createSql.replace(new RegExp(`^\\s*CREATE\\s+TABLE\\s+${IDENT}(?:\\s*\\.\\s*${IDENT})?`, 'i'), `CREATE TEMPORARY TABLE ${quoteName(database)}.${quoteName(table)}`);
+  const body = createSql.replace(
+    new RegExp(`^\\s*CREATE\\s+TABLE\\s+${IDENT}(?:\\s*\\.\\s*${IDENT})?`, 'i'),
+    `CREATE TEMPORARY TABLE ${quoteName(database)}.${quoteName(table)}`,
+  );
   const lines = body.split('\n').filter((l) => !/^\s*CONSTRAINT\s+\S+\s+FOREIGN\s+KEY\b/i.test(l) && !/^\s*FOREIGN\s+KEY\b/i.test(l));
   // the line before a dropped one may now end the column list with a comma
   for (let i = 0; i < lines.length - 1; i++) if (/^\s*\)/.test(lines[i + 1])) lines[i] = lines[i].replace(/,\s*$/, '');
@@ -92,7 +98,13 @@ export function temporaryCreate(createSql: string, database: string, table: stri
  * point of the binlog, whatever has happened to the table since. Returns null for statements other
  * than ALTER TABLE.
  */
-export async function replayAlter(conn: Connection, createSql: string, sql: string, database: string, table: string): Promise<{ columns: MySqlColumnDef[]; createSql: string } | null> {
+export async function replayAlter(
+  conn: Connection,
+  createSql: string,
+  sql: string,
+  database: string,
+  table: string,
+): Promise<{ columns: MySqlColumnDef[]; createSql: string } | null> {
   const altered = retargetAlter(sql, database, HIST_TABLE);
   if (!altered) return null;
   const tmp = `${quoteName(database)}.${quoteName(HIST_TABLE)}`;
@@ -122,7 +134,12 @@ export function showColumnDef(c: Record<string, string | null>, pkPos: Map<strin
   const fixed = ['decimal', 'numeric', 'bit'].includes(dataType);
   const collation = c.Collation ?? null;
   const dflt = c.Default;
-  const expression = dflt === null || dflt === undefined || /DEFAULT_GENERATED/i.test(String(c.Extra ?? '')) || /^[a-z_]+\(.*\)$/i.test(dflt) || /^current_timestamp/i.test(dflt);
+  const expression =
+    dflt === null ||
+    dflt === undefined ||
+    /DEFAULT_GENERATED/i.test(String(c.Extra ?? '')) ||
+    /^[a-z_]+\(.*\)$/i.test(dflt) ||
+    /^current_timestamp/i.test(dflt);
   return {
     name: String(c.Field),
     dataType,

@@ -39,7 +39,13 @@ export async function openSnapshot(conn: Connection, engine: MySqlEngine): Promi
 }
 
 /** Streams a table's rows inside the open snapshot; awaits `onRow` (backpressure). Returns the row count. */
-export function streamTable(conn: Connection, database: string, table: string, columns: string[], onRow: (row: MySqlRow) => Promise<void> | void): Promise<number> {
+export function streamTable(
+  conn: Connection,
+  database: string,
+  table: string,
+  columns: string[],
+  onRow: (row: MySqlRow) => Promise<void> | void,
+): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let n = 0;
     let failed = false;

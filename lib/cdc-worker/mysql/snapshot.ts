@@ -24,9 +24,9 @@ export interface SnapshotSource {
 }
 
 export async function readMySqlSnapshot(s: SnapshotSource): Promise<BinlogStartPosition> {
-const { ctx, history, opts } = s;
-const { source } = ctx.cfg;
-const conn = await connect(source, (e) => s.sourceLost('snapshot', e));
+  const { ctx, history, opts } = s;
+  const { source } = ctx.cfg;
+  const conn = await connect(source, (e) => s.sourceLost('snapshot', e));
   try {
     const at = await openSnapshot(conn, opts.engine);
     ctx.log.info({ ...at, tables: source.tables }, 'initial snapshot started');
@@ -39,7 +39,15 @@ const conn = await connect(source, (e) => s.sourceLost('snapshot', e));
     let prev: { model: MySqlTableModel; row: MySqlRow; firstInTable: boolean } | null = null;
     let first = true;
     const emit = (p: NonNullable<typeof prev>, lastInTable: boolean, lastOverall: boolean) => {
-      const marker: SnapshotMarker = lastOverall ? 'last' : first ? 'first' : p.firstInTable ? 'first_in_data_collection' : lastInTable ? 'last_in_data_collection' : 'true';
+      const marker: SnapshotMarker = lastOverall
+        ? 'last'
+        : first
+          ? 'first'
+          : p.firstInTable
+            ? 'first_in_data_collection'
+            : lastInTable
+              ? 'last_in_data_collection'
+              : 'true';
       first = false;
       const now = Date.now();
       const pos: MySqlSourcePosition = { tsMs: now, snapshot: marker, serverId: 0, gtid: null, file: at.file, pos: at.pos, row: 0, thread: null, query: null };
@@ -51,13 +59,19 @@ const conn = await connect(source, (e) => s.sourceLost('snapshot', e));
     };
     for (const model of models) {
       let firstInTable = true;
-      const n = await streamTable(conn, model.database, model.table, model.columns.map((c) => c.name), (row) => {
-        if (prev) emit(prev, prev.model !== model, false);
-        prev = { model, row, firstInTable };
-        firstInTable = false;
-        if (ctx.fatalError) throw ctx.fatalError;
-        return ctx.sink.waitForSpace() ?? undefined;
-      });
+      const n = await streamTable(
+        conn,
+        model.database,
+        model.table,
+        model.columns.map((c) => c.name),
+        (row) => {
+          if (prev) emit(prev, prev.model !== model, false);
+          prev = { model, row, firstInTable };
+          firstInTable = false;
+          if (ctx.fatalError) throw ctx.fatalError;
+          return ctx.sink.waitForSpace() ?? undefined;
+        },
+      );
       ctx.log.info({ table: `${model.database}.${model.table}`, rows: n }, 'table snapshotted');
     }
     if (prev) emit(prev, true, true);

@@ -105,7 +105,14 @@ export function mysqlTimeToMicros(v: unknown): number {
 
 /** Debezium's BIT(n>1): the bytes in little-endian order (Java BitSet.toByteArray). */
 function bitsLittleEndian(v: unknown, bits: number): string {
-  const be = Buffer.isBuffer(v) ? v : Buffer.from(BigInt(String(v)).toString(16).padStart(Math.ceil(bits / 4) + (Math.ceil(bits / 4) % 2), '0'), 'hex');
+  const be = Buffer.isBuffer(v)
+    ? v
+    : Buffer.from(
+        BigInt(String(v))
+          .toString(16)
+          .padStart(Math.ceil(bits / 4) + (Math.ceil(bits / 4) % 2), '0'),
+        'hex',
+      );
   const le = Buffer.from(be).reverse();
   // BitSet.toByteArray drops trailing zero bytes
   let end = le.length;
@@ -123,7 +130,12 @@ export function mapMySqlColumn(col: MySqlColumnDef, opts: { decimalHandlingMode:
 }
 
 /** Integers, floating point, DECIMAL and BIT. */
-function numericMapping(dt: string, ct: string, col: MySqlColumnDef, opts: { decimalHandlingMode: 'precise' | 'string' | 'double' }): MySqlColumnMapping | null {
+function numericMapping(
+  dt: string,
+  ct: string,
+  col: MySqlColumnDef,
+  opts: { decimalHandlingMode: 'precise' | 'string' | 'double' },
+): MySqlColumnMapping | null {
   const unsigned = /\bunsigned\b/.test(ct);
   switch (dt) {
     case 'bool':
@@ -162,7 +174,10 @@ function numericMapping(dt: string, ct: string, col: MySqlColumnDef, opts: { dec
     case 'bit': {
       const bits = col.numericPrecision ?? (Number(/bit\((\d+)\)/.exec(ct)?.[1]) || 1);
       if (bits === 1) return { schema: s('boolean'), convert: (v) => (Buffer.isBuffer(v) ? v.some((b) => b !== 0) : Number(v) !== 0) };
-      return { schema: s('bytes', { name: 'io.debezium.data.Bits', version: 1, parameters: { length: String(bits) } }), convert: (v) => bitsLittleEndian(v, bits) };
+      return {
+        schema: s('bytes', { name: 'io.debezium.data.Bits', version: 1, parameters: { length: String(bits) } }),
+        convert: (v) => bitsLittleEndian(v, bits),
+      };
     }
     default:
       return null;
@@ -180,7 +195,10 @@ function textMapping(dt: string, ct: string): MySqlColumnMapping | null {
     case 'longtext':
       return { schema: s('string'), convert: text };
     case 'json':
-      return { schema: s('string', { name: 'io.debezium.data.Json', version: 1 }), convert: (v) => (typeof v === 'string' || Buffer.isBuffer(v) ? text(v) : JSON.stringify(v)) };
+      return {
+        schema: s('string', { name: 'io.debezium.data.Json', version: 1 }),
+        convert: (v) => (typeof v === 'string' || Buffer.isBuffer(v) ? text(v) : JSON.stringify(v)),
+      };
     case 'enum':
       return { schema: s('string', { name: 'io.debezium.data.Enum', version: 1, parameters: { allowed: enumValues(ct).join(',') } }), convert: text };
     case 'set':
@@ -208,7 +226,11 @@ function temporalMapping(dt: string, col: MySqlColumnDef): MySqlColumnMapping | 
       return { schema: s('int64', { name: 'io.debezium.time.MicroTime', version: 1 }), convert: mysqlTimeToMicros };
     case 'datetime': {
       const p = col.datetimePrecision ?? 0;
-      if (p <= 3) return { schema: s('int64', { name: 'io.debezium.time.Timestamp', version: 1 }), convert: (v) => (isZeroDate(text(v)) ? null : Math.floor(dateTimeMicros(v) / 1000)) };
+      if (p <= 3)
+        return {
+          schema: s('int64', { name: 'io.debezium.time.Timestamp', version: 1 }),
+          convert: (v) => (isZeroDate(text(v)) ? null : Math.floor(dateTimeMicros(v) / 1000)),
+        };
       return { schema: s('int64', { name: 'io.debezium.time.MicroTimestamp', version: 1 }), convert: (v) => (isZeroDate(text(v)) ? null : dateTimeMicros(v)) };
     }
     case 'timestamp':

@@ -84,7 +84,12 @@ export class PostgresEngine implements SourceEngine {
     await this.incremental?.start();
     this.stream.signals = this.incremental;
     const stream = this.stream;
-    this.repl.start(source.slotName, source.publicationName, (m) => stream.onReplication(m), (e) => ctx.fail(e, 'postgres'));
+    this.repl.start(
+      source.slotName,
+      source.publicationName,
+      (m) => stream.onReplication(m),
+      (e) => ctx.fail(e, 'postgres'),
+    );
     this.monitor = new SlotMonitor(ctx);
     this.monitor.start();
     return { from: formatLsn(this.positions.acked) };

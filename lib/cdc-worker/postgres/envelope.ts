@@ -242,7 +242,12 @@ export function changeRecords(
   const before = change.before ? rowToStruct(model, change.before) : null;
   const after = change.after ? rowToStruct(model, change.after) : null;
   return changeEventRecords(
-    { topic: model.topic, keyOf: (row) => keyOf(model, row), keyText: (key) => serializeKey(model, key, opts), valueText: (op, b, a) => serializeValue(model, op, b, a, pos, opts, nowMicros, transaction) },
+    {
+      topic: model.topic,
+      keyOf: (row) => keyOf(model, row),
+      keyText: (key) => serializeKey(model, key, opts),
+      valueText: (op, b, a) => serializeValue(model, op, b, a, pos, opts, nowMicros, transaction),
+    },
     change.op,
     before,
     after,
@@ -254,4 +259,3 @@ export function changeRecords(
 export function truncateRecord(model: TableModel, pos: SourcePosition, opts: EnvelopeOptions, nowMicros: number): OutRecord {
   return { topic: model.topic, key: null, value: serializeValue(model, 't', null, null, pos, opts, nowMicros) };
 }
-

@@ -18,7 +18,11 @@ export async function markSnapshot(ctx: EngineContext, client: Client, pending: 
   try {
     await client.query(`COMMENT ON PUBLICATION ${quoteIdent(publicationName)} IS ${text}`);
   } catch (e) {
-    if (pending) ctx.log.warn({ err: (e as Error).message }, 'cannot mark the snapshot as pending (not the publication owner); a crash during the snapshot needs the slot dropped by hand');
+    if (pending)
+      ctx.log.warn(
+        { err: (e as Error).message },
+        'cannot mark the snapshot as pending (not the publication owner); a crash during the snapshot needs the slot dropped by hand',
+      );
   }
 }
 

@@ -255,7 +255,9 @@ export class PgChangeStream {
       return;
     }
     if (this.tx?.began) {
-      this.ctx.sink.push(this.ctx.record(transactionRecord(this.opts, 'END', `${this.tx.xid}:${this.tx.finalLsn}`, Math.floor(this.tx.commitTimeMicros / 1000), this.tx.counts)));
+      this.ctx.sink.push(
+        this.ctx.record(transactionRecord(this.opts, 'END', `${this.tx.xid}:${this.tx.finalLsn}`, Math.floor(this.tx.commitTimeMicros / 1000), this.tx.counts)),
+      );
     }
     this.ctx.sink.push({ checkpoint: msg.endLsn, commitTimeMicros: msg.commitTimeMicros });
     this.lastCommitLsn = msg.commitLsn;

@@ -45,9 +45,7 @@ describe('cdc-worker config: detection', () => {
   });
 
   test('schema and cross-field problems are listed together', () => {
-    const problems = problemsOf(() =>
-      loadConfig(file({ ...minimal, detection: { backend: 'cloud-dlp', policy: { default: { action: 'shred' } } } }), {}),
-    );
+    const problems = problemsOf(() => loadConfig(file({ ...minimal, detection: { backend: 'cloud-dlp', policy: { default: { action: 'shred' } } } }), {}));
     expect(problems.join('\n')).toMatch(/detection\.policy\.default\.action must be one of/);
     const cross = problemsOf(() => loadConfig(file({ ...minimal, detection: { backend: 'cloud-dlp' } }), {}));
     expect(cross).toEqual(['detection.projectId: required for backend "cloud-dlp"']);

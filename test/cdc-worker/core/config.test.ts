@@ -143,11 +143,15 @@ describe('cdc-worker config', () => {
     expect(problemsOf(() => validateConfig({ ...minimal, kafka: { brokers: ['k:1'], outageTimeoutMs: 29999 } }))).toEqual([
       'kafka.outageTimeoutMs must be >= 30000 (got 29999)',
     ]);
-    expect(problemsOf(() => validateConfig({ ...minimal, kafka: { brokers: ['k:1'], outageTimeoutMs: 0 } }))).toEqual(['kafka.outageTimeoutMs must be >= 30000 (got 0)']);
+    expect(problemsOf(() => validateConfig({ ...minimal, kafka: { brokers: ['k:1'], outageTimeoutMs: 0 } }))).toEqual([
+      'kafka.outageTimeoutMs must be >= 30000 (got 0)',
+    ]);
     expect(problemsOf(() => loadConfig(writeConfig(minimal), { CDC_KAFKA__OUTAGE_TIMEOUT_MS: '2m' }))).toEqual([
       'kafka.outageTimeoutMs must be integer (got "2m") [from CDC_KAFKA__OUTAGE_TIMEOUT_MS]',
     ]);
-    expect(problemsOf(() => validateConfig({ ...minimal, kafka: { brokers: ['k:1'], outageTimeoutMs: 90000.5 } }))).toEqual(['kafka.outageTimeoutMs must be integer (got 90000.5)']);
+    expect(problemsOf(() => validateConfig({ ...minimal, kafka: { brokers: ['k:1'], outageTimeoutMs: 90000.5 } }))).toEqual([
+      'kafka.outageTimeoutMs must be integer (got 90000.5)',
+    ]);
   });
 
   test('the exported schema is usable JSON', () => {

@@ -5,12 +5,15 @@ import { acquireLease, SourceLease } from '../../../lib/cdc-worker/core/lease';
 
 function logger() {
   const lines: { level: string; msg: string; [k: string]: unknown }[] = [];
-  const log = pino({ level: 'debug', formatters: { level: (label) => ({ level: label }) } }, new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(JSON.parse(chunk.toString()));
-      cb();
-    },
-  }));
+  const log = pino(
+    { level: 'debug', formatters: { level: (label) => ({ level: label }) } },
+    new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(JSON.parse(chunk.toString()));
+        cb();
+      },
+    }),
+  );
   return { log, lines };
 }
 

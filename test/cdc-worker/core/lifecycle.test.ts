@@ -67,12 +67,15 @@ function setup(opts: { heartbeatIntervalMs?: number; maxEventBytes?: number; ens
     positionFields: (line) => ({ confirmed: line === 'fatal' ? 'P' : 'P (stopped)' }),
   };
   const lines: LogLine[] = [];
-  const log = pino({ level: 'debug', formatters: { level: (label) => ({ level: label }) } }, new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(JSON.parse(chunk.toString()));
-      cb();
-    },
-  }));
+  const log = pino(
+    { level: 'debug', formatters: { level: (label) => ({ level: label }) } },
+    new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(JSON.parse(chunk.toString()));
+        cb();
+      },
+    }),
+  );
   const worker = new WorkerLifecycle(cfg, log, (c) => ((ctx = c), engine), createSink);
   return { worker, calls, pushed, lines, topics, events: () => events, ctx: () => ctx };
 }
@@ -86,7 +89,7 @@ async function until(done: () => boolean, timeoutMs = 5000): Promise<void> {
 }
 
 describe('WorkerLifecycle', () => {
-  test('start: the engine opens the sink (its position key, the tables\', heartbeat and extra topics), then streaming with its fields; the position is confirmed every status interval', async () => {
+  test("start: the engine opens the sink (its position key, the tables', heartbeat and extra topics), then streaming with its fields; the position is confirmed every status interval", async () => {
     const { worker, calls, lines, topics } = setup({ heartbeatIntervalMs: 1000 });
     expect(worker.ready()).toBe(false);
     await worker.start();
@@ -106,11 +109,13 @@ describe('WorkerLifecycle', () => {
   test('topics that cannot be created are a warning naming them, not an error', async () => {
     const { worker, lines } = setup({ ensureTopicsFails: true });
     await worker.start();
-    expect(msgs(lines, 'could not create topics; they must exist already')).toEqual([expect.objectContaining({ level: 'warn', err: 'not authorized to create topics', topics: ['p.s.t', 'p.extra'] })]);
+    expect(msgs(lines, 'could not create topics; they must exist already')).toEqual([
+      expect.objectContaining({ level: 'warn', err: 'not authorized to create topics', topics: ['p.s.t', 'p.extra'] }),
+    ]);
     await worker.stop();
   });
 
-  test('heartbeats: Debezium\'s heartbeat record, then the engine\'s afterHeartbeat', async () => {
+  test("heartbeats: Debezium's heartbeat record, then the engine's afterHeartbeat", async () => {
     const { worker, calls, pushed } = setup({ heartbeatIntervalMs: 100 });
     await worker.start();
     try {
@@ -144,7 +149,7 @@ describe('WorkerLifecycle', () => {
     expect(worker.status()).toMatchObject({ phase: 'stopped' });
   });
 
-  test('fatal error: the engine\'s line with its position and the kind, no drain, exit 1; later errors only at debug; stop() then waits for the same shutdown', async () => {
+  test("fatal error: the engine's line with its position and the kind, no drain, exit 1; later errors only at debug; stop() then waits for the same shutdown", async () => {
     const { worker, calls, lines } = setup();
     await worker.start();
     calls.length = 0;
@@ -176,7 +181,9 @@ describe('WorkerLifecycle', () => {
   test('an event above output.maxEventBytes is refused with its topic and size', async () => {
     const { worker, ctx } = setup({ maxEventBytes: 1024 });
     await worker.start();
-    expect(() => ctx().record({ topic: 'p.s.t', key: '{"id":1}', value: 'x'.repeat(1020) })).toThrow('event for p.s.t is 1028 bytes, above output.maxEventBytes (1024)');
+    expect(() => ctx().record({ topic: 'p.s.t', key: '{"id":1}', value: 'x'.repeat(1020) })).toThrow(
+      'event for p.s.t is 1028 bytes, above output.maxEventBytes (1024)',
+    );
     expect(ctx().record({ topic: 'p.s.t', key: null, value: '{}' })).toEqual({ record: { topic: 'p.s.t', key: null, value: '{}' }, bytes: 2 });
     await worker.stop();
   });

@@ -92,7 +92,14 @@ describe('CloudDlpDetector against a local DlpService', () => {
     const cloud = await detector().inspectRows('public.customers', rows);
     const local = await new LocalDetector().inspectRows('public.customers', rows);
     expect(sorted(cloud)).toEqual(sorted(local));
-    expect(cloud.map((f) => `${f.location.contentLocations[0].recordLocation?.tableLocation.rowIndex}.${f.location.contentLocations[0].recordLocation?.fieldId.name}:${f.infoType.name}`).sort()).toEqual([
+    expect(
+      cloud
+        .map(
+          (f) =>
+            `${f.location.contentLocations[0].recordLocation?.tableLocation.rowIndex}.${f.location.contentLocations[0].recordLocation?.fieldId.name}:${f.infoType.name}`,
+        )
+        .sort(),
+    ).toEqual([
       '0.card:CREDIT_CARD_NUMBER',
       '0.phone:PHONE_NUMBER',
       '1.note:EMAIL_ADDRESS',
@@ -121,7 +128,7 @@ describe('CloudDlpDetector against a local DlpService', () => {
     expect(cloud.length).toBeGreaterThan(1000);
   });
 
-  test('requests run `concurrency` at a time; findings keep the rows\' order', async () => {
+  test("requests run `concurrency` at a time; findings keep the rows' order", async () => {
     server.delayMs = 50;
     const { rows } = makeRows(3 * 1024 * 1024, 9);
     const concurrent = await detector({ concurrency: 3 }).inspectRows('orders', rows);
@@ -178,8 +185,12 @@ describe('CloudDlpDetector against a local DlpService', () => {
 
   test('more findings in a cell than DLP returns per request (3000): the cell is split until all come back', async () => {
     let text = '';
-    for (let i = 0; text.length < 600_000; i++) text += `Ticket ${i} – Zoë wrote from 198.51.100.${i % 250}: mail zoe${i}@example.com, phone (415) 555-${String(1000 + (i % 9000))}. `;
-    const rows = [{ id: 1, body: text, note: 'ana@example.com' }, { id: 2, body: 'x', note: 'call 415-555-0890' }];
+    for (let i = 0; text.length < 600_000; i++)
+      text += `Ticket ${i} – Zoë wrote from 198.51.100.${i % 250}: mail zoe${i}@example.com, phone (415) 555-${String(1000 + (i % 9000))}. `;
+    const rows = [
+      { id: 1, body: text, note: 'ana@example.com' },
+      { id: 2, body: 'x', note: 'call 415-555-0890' },
+    ];
     const cloud = await detector().inspectRows('tickets', rows);
     expect(cloud.length).toBeGreaterThan(15000);
     expect(cloud).toEqual(await new LocalDetector().inspectRows('tickets', rows));

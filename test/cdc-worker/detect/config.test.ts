@@ -44,7 +44,9 @@ describe('detection config', () => {
   test('createScreen: off when absent or disabled; otherwise a screen with the policy and key', async () => {
     expect(createScreen(undefined)).toBeUndefined();
     expect(createScreen({ enabled: false })).toBeUndefined();
-    expect(() => createScreen({ policy: { default: { action: 'hash' } } })).toThrow('Invalid detection config:\n- detection.policy.default: action "hash" needs a key');
+    expect(() => createScreen({ policy: { default: { action: 'hash' } } })).toThrow(
+      'Invalid detection config:\n- detection.policy.default: action "hash" needs a key',
+    );
     const config: DetectionConfig = { minLikelihood: 'LIKELY', hashKey: '0123456789abcdef0123', policy: { infoTypes: { EMAIL_ADDRESS: { action: 'hash' } } } };
     const metrics = new DetectionMetrics();
     const [s] = await createScreen(config, metrics)!.screen('public.t', [{ before: null, after: { email: 'a@example.com', ref: '536228765' } }]);

@@ -2,7 +2,11 @@ import { createDetector, Finding, LocalDetector, luhnValid, ssnValid, ibanChecks
 
 const all = new LocalDetector({ minLikelihood: 'VERY_UNLIKELY' });
 const names = (fs: Finding[]) => fs.map((f) => `${f.infoType.name}:${f.quote}`);
-const found = (text: string, type: string) => all.scan(text).filter((f) => f.infoType.name === type).map((f) => f.quote);
+const found = (text: string, type: string) =>
+  all
+    .scan(text)
+    .filter((f) => f.infoType.name === type)
+    .map((f) => f.quote);
 
 describe('the talk example', () => {
   test('"My phone number is (415) 555-0890" gives one PHONE_NUMBER, VERY_LIKELY, bytes 19–33', async () => {
@@ -266,7 +270,9 @@ describe('findings in DLP shape', () => {
     expect(() => new LocalDetector({ infoTypes: ['PERSON_NAME'] })).toThrow(
       'Local detectors do not implement info type(s) PERSON_NAME; they implement PHONE_NUMBER, EMAIL_ADDRESS, CREDIT_CARD_NUMBER, US_SOCIAL_SECURITY_NUMBER, IP_ADDRESS, IBAN_CODE. Use the cloud-dlp backend for other info types.',
     );
-    expect(() => new LocalDetector({ minLikelihood: 'SURE' as never })).toThrow('minLikelihood must be one of VERY_UNLIKELY, UNLIKELY, POSSIBLE, LIKELY, VERY_LIKELY, got "SURE"');
+    expect(() => new LocalDetector({ minLikelihood: 'SURE' as never })).toThrow(
+      'minLikelihood must be one of VERY_UNLIKELY, UNLIKELY, POSSIBLE, LIKELY, VERY_LIKELY, got "SURE"',
+    );
     expect(() => createDetector({ backend: 'aws' as never })).toThrow('detection backend must be "local" or "cloud-dlp", got "aws"');
   });
 

@@ -13,7 +13,10 @@ const changes = [
   // insert
   { before: null, after: { id: 1, email: 'ana@example.com', notes: 'call 415-555-0890' } },
   // update: the old image has the old address, the new one a card number
-  { before: { id: 2, email: 'old@example.com', notes: null }, after: { id: 2, email: 'new@example.com', notes: 'card 5555 5555 5555 4444', payment: '4111 1111 1111 1111' } },
+  {
+    before: { id: 2, email: 'old@example.com', notes: null },
+    after: { id: 2, email: 'new@example.com', notes: 'card 5555 5555 5555 4444', payment: '4111 1111 1111 1111' },
+  },
   // delete
   { before: { id: 3, email: 'gone@example.com', notes: '' }, after: null },
   // nothing sensitive
@@ -85,7 +88,9 @@ describe('SensitiveDataScreen', () => {
     });
 
     test('mask and drop act on key fields as on the column', async () => {
-      const screen = new SensitiveDataScreen(new LocalDetector(), { tables: { 'public.t': { columns: { phone: { action: 'mask' }, email: { action: 'drop' } } } } });
+      const screen = new SensitiveDataScreen(new LocalDetector(), {
+        tables: { 'public.t': { columns: { phone: { action: 'mask' }, email: { action: 'drop' } } } },
+      });
       const after = { phone: '(415) 555-0890', email: 'ana@example.com', n: 1 };
       const [out] = await screen.screen('public.t', [{ before: null, after, key: { phone: after.phone, email: after.email } }]);
       expect(out.key).toEqual({ phone: '**************' });
@@ -104,7 +109,10 @@ describe('SensitiveDataScreen', () => {
       expect(q.after).toEqual({ ...after, email: hmac('ana@example.com') });
       expect(q.before).toEqual({ ...before, email: hmac('ana@example.com') });
 
-      const keyed = new SensitiveDataScreen(new LocalDetector(), { tables: { 'public.cards': { columns: { card: { action: 'quarantine' } } } }, quarantineTopic: 'q' });
+      const keyed = new SensitiveDataScreen(new LocalDetector(), {
+        tables: { 'public.cards': { columns: { card: { action: 'quarantine' } } } },
+        quarantineTopic: 'q',
+      });
       const key = { card: '4111111111111111' };
       const [k] = await keyed.screen('public.cards', [{ before: null, after: { card: '4111111111111111', note: 'x' }, key }]);
       expect(k).toMatchObject({ decision: 'quarantine', keyQuarantined: true, quarantineTopic: 'q' });

@@ -38,7 +38,15 @@ describe('lowLatencySocket', () => {
   });
 
   test('is the socket factory of every Kafka client the worker creates', () => {
-    const cfg = kafkaClientConfig({ brokers: ['k:9092'], clientId: 'c', ssl: false, batchSize: 1, maxBatchBytes: 1024, compression: 'gzip', outageTimeoutMs: 120000 } as never);
+    const cfg = kafkaClientConfig({
+      brokers: ['k:9092'],
+      clientId: 'c',
+      ssl: false,
+      batchSize: 1,
+      maxBatchBytes: 1024,
+      compression: 'gzip',
+      outageTimeoutMs: 120000,
+    } as never);
     expect(cfg.socketFactory).toBe(lowLatencySocket);
   });
 });

@@ -58,7 +58,14 @@ const rowSchema = (name: string) => ({
 function change(table: string, id: number, after: Record<string, string | null>, op = 'c', big = '9007199254740993123'): { record: OutRecord; bytes: number } {
   const [schema, t] = table.split('.');
   const row = `{"id":${id},"email":${JSON.stringify(after.email ?? null)},"phone":${JSON.stringify(after.phone ?? null)},"card":${JSON.stringify(after.card ?? null)},"big":${big}}`;
-  const envSchema = JSON.stringify({ type: 'struct', fields: [{ ...rowSchema('V'), field: 'before' }, { ...rowSchema('V'), field: 'after' }], name: `x.${table}.Envelope` });
+  const envSchema = JSON.stringify({
+    type: 'struct',
+    fields: [
+      { ...rowSchema('V'), field: 'before' },
+      { ...rowSchema('V'), field: 'after' },
+    ],
+    name: `x.${table}.Envelope`,
+  });
   const value = `{"schema":${envSchema},"payload":{"before":null,"after":${row},"source":{"schema":"${schema}","table":"${t}","ts_ns":1764230000000000123},"op":"${op}","ts_ms":1764230000000,"ts_ns":1764230000000000123}}`;
   return { record: { topic: `x.${table}`, key: `{"id":${id}}`, value }, bytes: value.length };
 }
@@ -122,7 +129,9 @@ describe('ScreenedSink', () => {
     expect(v2.payload.after.email).toMatch(/^write to [A-Za-z0-9+/]{43}= please$/);
     expect(v2.payload.after.big).toBe('9007199254740993123');
     expect(v2.payload.source.ts_ns).toBe('1764230000000000123');
-    expect(JSON.parse(r2.record.headers![FINDINGS_HEADER])).toEqual([{ f: 'email', t: 'EMAIL_ADDRESS', l: expect.any(String), a: 'hash', i: 'after', b: [9, 29] }]);
+    expect(JSON.parse(r2.record.headers![FINDINGS_HEADER])).toEqual([
+      { f: 'email', t: 'EMAIL_ADDRESS', l: expect.any(String), a: 'hash', i: 'after', b: [9, 29] },
+    ]);
     expect(r2.record.value).not.toContain('jane.doe');
     // mask
     const v3 = JSON.parse(r3.record.value!.replace(/(\d{16,})/g, '"$1"'));
@@ -180,7 +189,10 @@ describe('ScreenedSink', () => {
     expect(sink.pendingRecords).toBe(4);
     calls[0].release();
     await settle();
-    expect(calls.map((c) => [c.table, c.n])).toEqual([['public.a', 2], ['public.b', 1]]);
+    expect(calls.map((c) => [c.table, c.n])).toEqual([
+      ['public.a', 2],
+      ['public.b', 1],
+    ]);
     expect(inner.items).toHaveLength(2); // the checkpoint waits for public.b
     calls[1].release();
     await settle();
@@ -294,7 +306,7 @@ describe('ScreenedSink: record keys, tombstones and primary-key changes', () => 
         sink.push(r);
       await sink.flush();
       const out = records(inner);
-      expect(out.map((r) => `${r.topic}:${r.value === null ? 'tombstone' : JSON.parse(r.value).payload?.op ?? JSON.parse(r.value).op}`)).toEqual([
+      expect(out.map((r) => `${r.topic}:${r.value === null ? 'tombstone' : (JSON.parse(r.value).payload?.op ?? JSON.parse(r.value).op)}`)).toEqual([
         'x.public.customers:r',
         'x.public.customers:u',
         'x.public.customers:d',
@@ -360,7 +372,11 @@ describe('ScreenedSink: record keys, tombstones and primary-key changes', () => 
         envOpts(schemasEnable),
       );
       const { inner, sink } = sinkWith({ tables: { 'public.cards': { columns: { card: { action: 'mask', numberToMask: 12 } } } } });
-      for (const r of [...rows(cardsModel, schemasEnable, 'c', null, ['4111111111111111', 'A']), ...rows(cardsModel, schemasEnable, 'd', ['4111111111111111', null], null)]) sink.push(r);
+      for (const r of [
+        ...rows(cardsModel, schemasEnable, 'c', null, ['4111111111111111', 'A']),
+        ...rows(cardsModel, schemasEnable, 'd', ['4111111111111111', null], null),
+      ])
+        sink.push(r);
       await sink.flush();
       const out = records(inner);
       expect(out).toHaveLength(3);
@@ -383,7 +399,7 @@ describe('ScreenedSink: record keys, tombstones and primary-key changes', () => 
       await sink.flush();
       expect(errors).toEqual([]);
       const out = records(inner);
-      expect(out.map((r) => `${r.topic}:${r.value === null ? 'tombstone' : JSON.parse(r.value).payload?.op ?? JSON.parse(r.value).op}`)).toEqual([
+      expect(out.map((r) => `${r.topic}:${r.value === null ? 'tombstone' : (JSON.parse(r.value).payload?.op ?? JSON.parse(r.value).op)}`)).toEqual([
         'x.public.customers:d',
         'x.public.customers:tombstone',
         'x.public.customers:c',
@@ -423,10 +439,15 @@ describe('ScreenedSink: record keys, tombstones and primary-key changes', () => 
   it('a key only quarantine acts on: every event of the row goes to quarantine, and the tombstone follows its delete there', async () => {
     const model = customers(true);
     const { inner, sink } = sinkWith({ tables: { 'public.customers': { columns: { email: { action: 'quarantine' } } } }, quarantineTopic: 'x.quarantine' });
-    for (const r of [...rows(model, true, 'c', null, ['ann@example.org', 'Ann', null]), ...rows(model, true, 'd', ['ann@example.org', null, null], null)]) sink.push(r);
+    for (const r of [...rows(model, true, 'c', null, ['ann@example.org', 'Ann', null]), ...rows(model, true, 'd', ['ann@example.org', null, null], null)])
+      sink.push(r);
     await sink.flush();
     const out = records(inner);
-    expect(out.map((r) => `${r.topic}:${r.value === null ? 'tombstone' : 'event'}`)).toEqual(['x.quarantine:event', 'x.quarantine:event', 'x.quarantine:tombstone']);
+    expect(out.map((r) => `${r.topic}:${r.value === null ? 'tombstone' : 'event'}`)).toEqual([
+      'x.quarantine:event',
+      'x.quarantine:event',
+      'x.quarantine:tombstone',
+    ]);
     // the original key; the tombstone says why it is there
     expect(out[2].key).toBe(rows(model, true, 'd', ['ann@example.org', null, null], null)[1].record.key);
     expect(JSON.parse(out[2].headers![FINDINGS_HEADER])).toEqual([expect.objectContaining({ f: 'email', a: 'quarantine', i: 'before' })]);
@@ -435,7 +456,8 @@ describe('ScreenedSink: record keys, tombstones and primary-key changes', () => 
   it('the delete and its tombstone stay in one batch at the batch size', async () => {
     const model = customers(true);
     const { inner, sink, errors } = sinkWith(policy, 1);
-    for (const r of [...rows(model, true, 'c', null, ['a@example.org', 'A', null]), ...rows(model, true, 'd', ['a@example.org', null, null], null)]) sink.push(r);
+    for (const r of [...rows(model, true, 'c', null, ['a@example.org', 'A', null]), ...rows(model, true, 'd', ['a@example.org', null, null], null)])
+      sink.push(r);
     await sink.flush();
     expect(errors).toEqual([]);
     const out = records(inner);

@@ -22,8 +22,7 @@ const broker = {
 };
 
 jest.mock('kafkajs', () => {
-  const offsetsOf = () =>
-    broker.committed.flatMap((b) => b.filter((t) => t.topic === 'offsets').flatMap((t) => t.messages));
+  const offsetsOf = () => broker.committed.flatMap((b) => b.filter((t) => t.topic === 'offsets').flatMap((t) => t.messages));
   return {
     CompressionTypes: { None: 0, GZIP: 1 },
     logLevel: { NOTHING: 0 },
@@ -91,7 +90,10 @@ import { isTransientKafkaError } from '../../../lib/cdc-worker/kafka/errors';
 
 const real = jest.requireActual('kafkajs');
 /** What kafkajs throws when it gives up on an unreachable broker. */
-const unreachable = () => new real.KafkaJSNonRetriableError(new real.KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:29092'), { cause: new real.KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:29092') });
+const unreachable = () =>
+  new real.KafkaJSNonRetriableError(new real.KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:29092'), {
+    cause: new real.KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:29092'),
+  });
 
 const kafkaCfg = { brokers: ['k:1'], clientId: 'c', ssl: false, batchSize: 3, maxBatchBytes: 1000000, compression: 'none' as const };
 const rec = (i: number) => ({ record: { topic: 't', key: String(i), value: `v${i}` }, bytes: 2 });
@@ -138,7 +140,9 @@ describe('isTransientKafkaError', () => {
   });
   test('authentication, authorization, fencing and foreign errors are not', () => {
     expect(isTransientKafkaError(new real.KafkaJSSASLAuthenticationError('SASL SCRAM SHA512 authentication failed'))).toBe(false);
-    expect(isTransientKafkaError(new real.KafkaJSProtocolError({ message: 'not authorized', type: 'TOPIC_AUTHORIZATION_FAILED', retriable: false }))).toBe(false);
+    expect(isTransientKafkaError(new real.KafkaJSProtocolError({ message: 'not authorized', type: 'TOPIC_AUTHORIZATION_FAILED', retriable: false }))).toBe(
+      false,
+    );
     expect(isTransientKafkaError(new real.KafkaJSProtocolError({ message: 'fenced', type: 'INVALID_PRODUCER_EPOCH', retriable: false }))).toBe(false);
     expect(isTransientKafkaError(new Error('broker down'))).toBe(false);
     expect(isTransientKafkaError(undefined)).toBe(false);
@@ -288,7 +292,10 @@ describe('KafkaSink through an outage', () => {
     sink.push({ checkpoint: 400n, commitTimeMicros: 0 });
     await sink.flush();
     expect(fatal).toEqual([]);
-    expect(retries.map((r) => r.err)).toEqual(['Connection error: connect ECONNREFUSED 127.0.0.1:29092', expect.stringMatching(/^the offsets topic shows transaction .* neither the failed/)]);
+    expect(retries.map((r) => r.err)).toEqual([
+      'Connection error: connect ECONNREFUSED 127.0.0.1:29092',
+      expect.stringMatching(/^the offsets topic shows transaction .* neither the failed/),
+    ]);
     expect(keys()).toEqual(['1', '2', '3', '4']); // 4 once: the second read saw its commit
     expect(checkpoints).toEqual([100n, 200n, 300n, 400n]);
     await sink.close();

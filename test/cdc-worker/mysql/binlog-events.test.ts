@@ -40,7 +40,13 @@ describe('binlog events → records and checkpoints', () => {
       'shop.orders',
       buildMySqlTableModel('shop', 'orders', [col('id', 'int', { nullable: false, pkPosition: 1 }), col('note', 'varchar(9)')], { ...opts, topicPrefix: 'p' }),
     );
-    const ev = (name: string, fields: Record<string, unknown>) => ({ getEventName: () => name, timestamp: 1700000000000, size: 19, nextPosition: 0, ...fields });
+    const ev = (name: string, fields: Record<string, unknown>) => ({
+      getEventName: () => name,
+      timestamp: 1700000000000,
+      size: 19,
+      nextPosition: 0,
+      ...fields,
+    });
     const feed = async (events: ReturnType<typeof ev>[]) => {
       for (const e of events) engine.reader.onEvent(e as never);
       await new Promise((r) => setImmediate(r));
@@ -54,7 +60,15 @@ describe('binlog events → records and checkpoints', () => {
     await feed([
       ev('mariadbgtid', { gtid: '0-1-10', nextPosition: 500 }),
       ev('tablemap', { nextPosition: 600 }),
-      ev('writerows', { tableId: 64, tableMap, rows: [{ id: 1, note: 'a' }, { id: 2, note: 'b' }], nextPosition: 700 }),
+      ev('writerows', {
+        tableId: 64,
+        tableMap,
+        rows: [
+          { id: 1, note: 'a' },
+          { id: 2, note: 'b' },
+        ],
+        nextPosition: 700,
+      }),
       ev('updaterows', { tableId: 64, tableMap, rows: [{ before: { id: 1, note: 'a' }, after: { id: 1, note: 'c' } }], nextPosition: 800 }),
       ev('deleterows', { tableId: 65, tableMap, rows: [{ id: 9 }], nextPosition: 900 }),
       ev('xid', { nextPosition: 931 }),
@@ -97,15 +111,20 @@ describe('binlog events → records and checkpoints', () => {
       ev('writerows', { tableId: 64, tableMap, rows: [{ id: 3, note: 'c' }], nextPosition: 500 }),
       ev('query', { query: 'ROLLBACK', schema: 'shop', nextPosition: 550 }),
     ]);
-    expect(items.map((i) => ('record' in i ? JSON.parse(i.record.value!).payload.after.id : `checkpoint ${(i as { checkpoint: bigint }).checkpoint}`))).toEqual([
-      1, 2, 'checkpoint 1', 3, 'checkpoint 2',
-    ]);
+    expect(items.map((i) => ('record' in i ? JSON.parse(i.record.value!).payload.after.id : `checkpoint ${(i as { checkpoint: bigint }).checkpoint}`))).toEqual(
+      [1, 2, 'checkpoint 1', 3, 'checkpoint 2'],
+    );
     expect(JSON.parse((items[3] as { record: { value: string } }).record.value).payload.source.thread).toBe(77);
   });
 
   test('the offset is stored only for checkpoints Kafka acknowledged', async () => {
     const { ev, feed, engineInternals, w } = harness();
-    await feed([ev('mariadbgtid', { gtid: '0-1-10', nextPosition: 500 }), ev('xid', { nextPosition: 600 }), ev('mariadbgtid', { gtid: '0-1-11', nextPosition: 700 }), ev('xid', { nextPosition: 800 })]);
+    await feed([
+      ev('mariadbgtid', { gtid: '0-1-10', nextPosition: 500 }),
+      ev('xid', { nextPosition: 600 }),
+      ev('mariadbgtid', { gtid: '0-1-11', nextPosition: 700 }),
+      ev('xid', { nextPosition: 800 }),
+    ]);
     (w as unknown as { onCheckpoint(s: bigint, t: number): void }).onCheckpoint(1n, 0);
     expect(engineInternals.acked).toMatchObject({ gtid: '0-1-10', pos: 600 });
     (w as unknown as { onCheckpoint(s: bigint, t: number): void }).onCheckpoint(2n, 0);

@@ -8,20 +8,63 @@ describe('MySQL envelope', () => {
     [col('id', 'int', { nullable: false, pkPosition: 1 }), col('note', 'varchar(20)'), col('qty', 'int', { defaultText: '5' })],
     opts,
   );
-  const pos = { tsMs: 1700000000000, snapshot: 'false' as const, serverId: 1, gtid: '0-1-7', file: 'mariadb-bin.000003', pos: 1234, row: 0, thread: null, query: null };
+  const pos = {
+    tsMs: 1700000000000,
+    snapshot: 'false' as const,
+    serverId: 1,
+    gtid: '0-1-7',
+    file: 'mariadb-bin.000003',
+    pos: 1234,
+    row: 0,
+    thread: null,
+    query: null,
+  };
 
   test('topic, key, schema with the literal default, and the mariadb source block in Debezium order', () => {
     const [rec] = mysqlChangeRecords(model, 'c', null, { id: 1, note: 'x', qty: 2 }, pos, opts, 1700000000500);
     expect(rec.topic).toBe('shop.shop.orders');
-    expect(JSON.parse(rec.key!)).toEqual({ schema: { type: 'struct', fields: [{ type: 'int32', optional: false, field: 'id' }], optional: false, name: 'shop.shop.orders.Key' }, payload: { id: 1 } });
+    expect(JSON.parse(rec.key!)).toEqual({
+      schema: { type: 'struct', fields: [{ type: 'int32', optional: false, field: 'id' }], optional: false, name: 'shop.shop.orders.Key' },
+      payload: { id: 1 },
+    });
     const v = JSON.parse(rec.value!);
     expect(v.schema.fields[1].fields[2]).toEqual({ type: 'int32', optional: true, default: 5, field: 'qty' });
     expect(v.schema.fields[2].name).toBe('io.debezium.connector.mariadb.Source');
-    expect(Object.keys(v.payload.source)).toEqual(['version', 'connector', 'name', 'ts_ms', 'snapshot', 'db', 'sequence', 'ts_us', 'ts_ns', 'table', 'server_id', 'gtid', 'file', 'pos', 'row', 'thread', 'query']);
+    expect(Object.keys(v.payload.source)).toEqual([
+      'version',
+      'connector',
+      'name',
+      'ts_ms',
+      'snapshot',
+      'db',
+      'sequence',
+      'ts_us',
+      'ts_ns',
+      'table',
+      'server_id',
+      'gtid',
+      'file',
+      'pos',
+      'row',
+      'thread',
+      'query',
+    ]);
     expect(v.payload).toMatchObject({
       before: null,
       after: { id: 1, note: 'x', qty: 2 },
-      source: { connector: 'mariadb', name: 'shop', db: 'shop', table: 'orders', server_id: 1, gtid: '0-1-7', file: 'mariadb-bin.000003', pos: 1234, row: 0, ts_ms: 1700000000000, ts_us: 1700000000000000 },
+      source: {
+        connector: 'mariadb',
+        name: 'shop',
+        db: 'shop',
+        table: 'orders',
+        server_id: 1,
+        gtid: '0-1-7',
+        file: 'mariadb-bin.000003',
+        pos: 1234,
+        row: 0,
+        ts_ms: 1700000000000,
+        ts_us: 1700000000000000,
+      },
       op: 'c',
       ts_ms: 1700000000500,
     });

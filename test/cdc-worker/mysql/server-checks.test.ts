@@ -11,14 +11,24 @@ describe('server checks', () => {
       'binlog_row_image is MINIMAL: set binlog_row_image=FULL (before images and unchanged columns are needed)',
       'log_bin_compress is ON: compressed binlog events are not supported; set log_bin_compress=OFF',
     ]);
-    expect(binlogSettingProblems('mysql', { log_bin: '1', binlog_format: 'ROW', binlog_row_image: 'FULL', binlog_transaction_compression: 'ON', binlog_row_value_options: 'PARTIAL_JSON' })).toEqual([
+    expect(
+      binlogSettingProblems('mysql', {
+        log_bin: '1',
+        binlog_format: 'ROW',
+        binlog_row_image: 'FULL',
+        binlog_transaction_compression: 'ON',
+        binlog_row_value_options: 'PARTIAL_JSON',
+      }),
+    ).toEqual([
       'binlog_transaction_compression is ON: compressed transaction payloads are not supported; set binlog_transaction_compression=OFF',
       "binlog_row_value_options is PARTIAL_JSON: partial JSON updates are not supported; set binlog_row_value_options=''",
     ]);
   });
 
   test("zongji's errors for compressed and partial events name the setting", () => {
-    expect(explainBinlogError(new Error('Server sent a TRANSACTION_PAYLOAD_EVENT (binlog_transaction_compression=ON).')).message).toMatch(/set binlog_transaction_compression=OFF/);
+    expect(explainBinlogError(new Error('Server sent a TRANSACTION_PAYLOAD_EVENT (binlog_transaction_compression=ON).')).message).toMatch(
+      /set binlog_transaction_compression=OFF/,
+    );
     expect(explainBinlogError(new Error('Server sent a PARTIAL_UPDATE_ROWS_EVENT')).message).toMatch(/set binlog_row_value_options=''/);
     expect(explainBinlogError(new Error("Error: connecting slave requested to start from GTID 0-1-9, which is not in the master's binlog")).message).toMatch(
       /not on the server \(connecting slave .*\): its binlogs were purged .* delete the stored offset to take a new snapshot/,

@@ -13,7 +13,11 @@ describe('MySQL column types as Debezium maps them', () => {
 
   test('DECIMAL is Connect Decimal bytes at the column scale; string and double modes', () => {
     const c = col('n', 'decimal(12,3)', { numericPrecision: 12, numericScale: 3 });
-    expect(mapMySqlColumn(c, opts).schema).toMatchObject({ type: 'bytes', name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '3', 'connect.decimal.precision': '12' } });
+    expect(mapMySqlColumn(c, opts).schema).toMatchObject({
+      type: 'bytes',
+      name: 'org.apache.kafka.connect.data.Decimal',
+      parameters: { scale: '3', 'connect.decimal.precision': '12' },
+    });
     expect(conv(c, '1234.567')).toBe(Buffer.from('12d687', 'hex').toString('base64'));
     expect(conv(c, '-0.500')).toBe(Buffer.from('fe0c', 'hex').toString('base64'));
     expect(mapMySqlColumn(c, { decimalHandlingMode: 'string' }).convert('1.500')).toBe('1.500');

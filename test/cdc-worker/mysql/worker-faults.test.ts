@@ -99,11 +99,29 @@ function answer(sql: string): unknown[] {
   if (/gtid_binlog_pos/.test(sql)) return [{ g: '0-1-100' }];
   if (/^SHOW MASTER STATUS/.test(sql)) return [{ File: 'mariadb-bin.000001', Position: 1000 }];
   if (/information_schema\.COLUMNS/.test(sql)) {
-    return [{ name: 'id', dataType: 'int', columnType: 'int(11)', nullable: 'NO', numericPrecision: 10, numericScale: 0, datetimePrecision: null, characterMaximumLength: null, columnDefault: null, extra: '', characterSetName: null, collationName: null }];
+    return [
+      {
+        name: 'id',
+        dataType: 'int',
+        columnType: 'int(11)',
+        nullable: 'NO',
+        numericPrecision: 10,
+        numericScale: 0,
+        datetimePrecision: null,
+        characterMaximumLength: null,
+        columnDefault: null,
+        extra: '',
+        characterSetName: null,
+        collationName: null,
+      },
+    ];
   }
   if (/information_schema\.STATISTICS/.test(sql)) return [{ name: 'id', seq: 1 }];
   if (/^SHOW STATUS LIKE 'binlog_snapshot_%'/.test(sql)) {
-    return [{ Variable_name: 'binlog_snapshot_file', Value: 'mariadb-bin.000001' }, { Variable_name: 'binlog_snapshot_position', Value: '1000' }];
+    return [
+      { Variable_name: 'binlog_snapshot_file', Value: 'mariadb-bin.000001' },
+      { Variable_name: 'binlog_snapshot_position', Value: '1000' },
+    ];
   }
   if (/^SELECT BINLOG_GTID_POS/.test(sql)) return [{ g: '0-1-100' }];
   if (/^SHOW CREATE TABLE/.test(sql)) return [{ 'Create Table': 'CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  PRIMARY KEY (`id`)\n)' }];
@@ -214,14 +232,23 @@ function startWorker(outageTimeoutMs?: number, snapshotMode: 'initial' | 'never'
 let pos = 1000;
 /** One committed transaction in the binlog: an insert of `id` into inventory.t. */
 function binlogTx(id: number): void {
-  const ev = (name: string, props: Record<string, unknown>) => ({ getEventName: () => name, timestamp: Date.now(), size: 100, nextPosition: (pos += 100), ...props });
+  const ev = (name: string, props: Record<string, unknown>) => ({
+    getEventName: () => name,
+    timestamp: Date.now(),
+    size: 100,
+    nextPosition: (pos += 100),
+    ...props,
+  });
   const z = server.zongji!;
   z.emit('binlog', ev('mariadbgtid', { gtid: `0-1-${100 + id}`, standalone: false }));
   z.emit('binlog', ev('writerows', { tableId: 7, tableMap: { 7: { parentSchema: 'inventory', tableName: 't' } }, rows: [{ id }] }));
   z.emit('binlog', ev('xid', {}));
 }
 
-const ids = () => kafka.batches.flatMap((b) => b.filter((t) => t.topic === 'p.inventory.t').flatMap((t) => t.messages.map((m) => (m.value ? JSON.parse(m.value).payload.after?.id : null))));
+const ids = () =>
+  kafka.batches.flatMap((b) =>
+    b.filter((t) => t.topic === 'p.inventory.t').flatMap((t) => t.messages.map((m) => (m.value ? JSON.parse(m.value).payload.after?.id : null))),
+  );
 const msgs = (lines: LogLine[], msg: string) => lines.filter((l) => l.msg === msg);
 /** The offset record stored last (the MySQL worker's resume position). */
 const lastOffset = (): { gtid: string; pos: number } | null => {
@@ -298,14 +325,23 @@ describe('MySQL/MariaDB worker through a Kafka outage', () => {
     binlogTx(1);
     expect(await worker.finished).toBe(1);
     const fatal = msgs(lines, 'fatal error; stopping without storing undelivered changes');
-    expect(fatal).toEqual([expect.objectContaining({ kind: 'kafka', err: expect.stringMatching(/^storing the offset in p\.cdc-worker\.offsets failed \(Kafka unavailable for \d+ s, beyond kafka\.outageTimeoutMs 300\): .*ECONNREFUSED/) })]);
+    expect(fatal).toEqual([
+      expect.objectContaining({
+        kind: 'kafka',
+        err: expect.stringMatching(
+          /^storing the offset in p\.cdc-worker\.offsets failed \(Kafka unavailable for \d+ s, beyond kafka\.outageTimeoutMs 300\): .*ECONNREFUSED/,
+        ),
+      }),
+    ]);
     expect(msgs(lines, 'Kafka unavailable; storing the offset again').length).toBeGreaterThan(0);
   });
 
   test('an authorization error storing the offset is fatal at once', async () => {
     const { worker, lines } = startWorker();
     await worker.start();
-    kafka.failOffsetSend.push(new real.KafkaJSProtocolError({ message: 'Not authorized to access topics', type: 'TOPIC_AUTHORIZATION_FAILED', retriable: false }));
+    kafka.failOffsetSend.push(
+      new real.KafkaJSProtocolError({ message: 'Not authorized to access topics', type: 'TOPIC_AUTHORIZATION_FAILED', retriable: false }),
+    );
     binlogTx(1);
     expect(await worker.finished).toBe(1);
     expect(msgs(lines, 'Kafka unavailable; storing the offset again')).toEqual([]);
@@ -341,7 +377,11 @@ describe('MySQL/MariaDB worker when the server restarts', () => {
       release(refusal ? new real.KafkaJSProtocolError({ message: refusal, type: 'TOPIC_AUTHORIZATION_FAILED', retriable: false }) : undefined);
       expect(await worker.finished).toBe(1);
       expect(msgs(lines, FATAL)).toEqual([
-        expect.objectContaining({ level: 'error', kind: 'mariadb', err: 'mariadb control connection lost: Connection lost: The server closed the connection.' }),
+        expect.objectContaining({
+          level: 'error',
+          kind: 'mariadb',
+          err: 'mariadb control connection lost: Connection lost: The server closed the connection.',
+        }),
       ]);
       expect(lastOffset()?.gtid).toBe(offset);
       expect(ids()).toEqual(delivered);
@@ -383,7 +423,9 @@ describe('MySQL/MariaDB worker when the server restarts', () => {
     server.conns[1].loseConnection();
     await expect(starting).rejects.toThrow('Connection lost: The server closed the connection.');
     expect(await worker.finished).toBe(1);
-    expect(msgs(lines, FATAL)).toEqual([expect.objectContaining({ kind: 'mariadb', err: 'mariadb snapshot connection lost: Connection lost: The server closed the connection.' })]);
+    expect(msgs(lines, FATAL)).toEqual([
+      expect.objectContaining({ kind: 'mariadb', err: 'mariadb snapshot connection lost: Connection lost: The server closed the connection.' }),
+    ]);
   });
 });
 
@@ -403,7 +445,7 @@ describe('isConnectionLost', () => {
 });
 
 describe('MySQL/MariaDB worker: one reader per binlog source', () => {
-  test('audit #25: a second worker waits on GET_LOCK (held by the first worker\'s session), reading nothing, then streams from the stored offset', async () => {
+  test("audit #25: a second worker waits on GET_LOCK (held by the first worker's session), reading nothing, then streams from the stored offset", async () => {
     server.lockBusyFor = 1;
     const { worker, lines } = startWorker();
     const starting = worker.start();

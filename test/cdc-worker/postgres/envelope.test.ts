@@ -39,7 +39,7 @@ describe('Debezium envelope', () => {
     });
   });
 
-  test('create event value has Debezium\'s schema and payload', () => {
+  test("create event value has Debezium's schema and payload", () => {
     const [rec] = changeRecords(model, { op: 'c', before: null, after: ['1', 'pen', '12.34', '2024-01-01 10:00:00+00'] }, pos, opts, now);
     const v = JSON.parse(rec.value!);
     expect(v.schema.name).toBe('shop.public.orders.Envelope');
@@ -66,8 +66,22 @@ describe('Debezium envelope', () => {
     });
     expect(v.schema.fields[2].name).toBe('io.debezium.connector.postgresql.Source');
     expect(v.schema.fields[2].fields.map((f: { field: string }) => f.field)).toEqual([
-      'version', 'connector', 'name', 'ts_ms', 'snapshot', 'db', 'sequence', 'ts_us', 'ts_ns', 'schema', 'table', 'txId', 'lsn', 'xmin',
-      'origin', 'origin_lsn',
+      'version',
+      'connector',
+      'name',
+      'ts_ms',
+      'snapshot',
+      'db',
+      'sequence',
+      'ts_us',
+      'ts_ns',
+      'schema',
+      'table',
+      'txId',
+      'lsn',
+      'xmin',
+      'origin',
+      'origin_lsn',
     ]);
     expect(v.schema.fields[2].version).toBe(1);
     expect(v.payload).toEqual({
@@ -100,13 +114,7 @@ describe('Debezium envelope', () => {
   });
 
   test('update with before image (REPLICA IDENTITY FULL) and unchanged TOAST', () => {
-    const [rec] = changeRecords(
-      model,
-      { op: 'u', before: ['1', 'pen', '12.34', null], after: ['1', undefined, '13.00', null] },
-      pos,
-      opts,
-      now,
-    );
+    const [rec] = changeRecords(model, { op: 'u', before: ['1', 'pen', '12.34', null], after: ['1', undefined, '13.00', null] }, pos, opts, now);
     const v = JSON.parse(rec.value!).payload;
     expect(v.op).toBe('u');
     expect(v.before).toEqual({ id: 1, name: 'pen', price: 'BNI=', updated_at: null });
@@ -132,7 +140,13 @@ describe('Debezium envelope', () => {
   });
 
   test('snapshot read events have op r and the snapshot marker', () => {
-    const [rec] = changeRecords(model, { op: 'r', before: null, after: ['1', 'pen', null, null] }, { ...pos, snapshot: 'last', txId: 5, lastCommitLsn: null }, opts, now);
+    const [rec] = changeRecords(
+      model,
+      { op: 'r', before: null, after: ['1', 'pen', null, null] },
+      { ...pos, snapshot: 'last', txId: 5, lastCommitLsn: null },
+      opts,
+      now,
+    );
     const v = JSON.parse(rec.value!).payload;
     expect(v.op).toBe('r');
     expect(v.source.snapshot).toBe('last');

@@ -1,11 +1,28 @@
 import {
-  PG_EPOCH_OFFSET_MICROS, decodePgOutput, decodeReplicationMessage, encodeStandbyStatus, formatLsn, parseLsn,
+  PG_EPOCH_OFFSET_MICROS,
+  decodePgOutput,
+  decodeReplicationMessage,
+  encodeStandbyStatus,
+  formatLsn,
+  parseLsn,
 } from '../../../lib/cdc-worker/postgres/protocol';
 
 const u8 = (n: number) => Buffer.from([n]);
-const i16 = (n: number) => { const b = Buffer.alloc(2); b.writeInt16BE(n); return b; };
-const i32 = (n: number) => { const b = Buffer.alloc(4); b.writeInt32BE(n); return b; };
-const u64 = (n: bigint) => { const b = Buffer.alloc(8); b.writeBigUInt64BE(n); return b; };
+const i16 = (n: number) => {
+  const b = Buffer.alloc(2);
+  b.writeInt16BE(n);
+  return b;
+};
+const i32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+};
+const u64 = (n: bigint) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(n);
+  return b;
+};
 const cstr = (s: string) => Buffer.concat([Buffer.from(s), u8(0)]);
 const tag = (c: string) => Buffer.from(c);
 const text = (s: string) => Buffer.concat([tag('t'), i32(Buffer.byteLength(s)), Buffer.from(s)]);
@@ -35,34 +52,70 @@ describe('pgoutput protocol', () => {
 
   test('begin, commit, relation, insert, update, delete, truncate', () => {
     expect(decodePgOutput(Buffer.concat([tag('B'), u64(500n), pgTime(1700000000123456n), i32(771)]))).toEqual({
-      tag: 'begin', finalLsn: 500n, commitTimeMicros: 1700000000123456, xid: 771,
+      tag: 'begin',
+      finalLsn: 500n,
+      commitTimeMicros: 1700000000123456,
+      xid: 771,
     });
     expect(decodePgOutput(Buffer.concat([tag('C'), u8(0), u64(500n), u64(560n), pgTime(1700000000123456n)]))).toEqual({
-      tag: 'commit', commitLsn: 500n, endLsn: 560n, commitTimeMicros: 1700000000123456,
+      tag: 'commit',
+      commitLsn: 500n,
+      endLsn: 560n,
+      commitTimeMicros: 1700000000123456,
     });
-    const rel = decodePgOutput(Buffer.concat([
-      tag('R'), i32(16384), cstr('public'), cstr('orders'), tag('f'), i16(2),
-      u8(1), cstr('id'), i32(23), i32(-1), u8(0), cstr('price'), i32(1700), i32(655366),
-    ]));
+    const rel = decodePgOutput(
+      Buffer.concat([
+        tag('R'),
+        i32(16384),
+        cstr('public'),
+        cstr('orders'),
+        tag('f'),
+        i16(2),
+        u8(1),
+        cstr('id'),
+        i32(23),
+        i32(-1),
+        u8(0),
+        cstr('price'),
+        i32(1700),
+        i32(655366),
+      ]),
+    );
     expect(rel).toEqual({
-      tag: 'relation', relationId: 16384, schema: 'public', table: 'orders', replicaIdentity: 'f',
+      tag: 'relation',
+      relationId: 16384,
+      schema: 'public',
+      table: 'orders',
+      replicaIdentity: 'f',
       columns: [
         { key: true, name: 'id', typeOid: 23, typmod: -1 },
         { key: false, name: 'price', typeOid: 1700, typmod: 655366 },
       ],
     });
     expect(decodePgOutput(Buffer.concat([tag('I'), i32(16384), tag('N'), i16(3), text('1'), tag('n'), tag('u')]))).toEqual({
-      tag: 'insert', relationId: 16384, newTuple: ['1', null, undefined],
+      tag: 'insert',
+      relationId: 16384,
+      newTuple: ['1', null, undefined],
     });
     expect(decodePgOutput(Buffer.concat([tag('U'), i32(16384), tag('O'), i16(1), text('héllo'), tag('N'), i16(1), text('x')]))).toEqual({
-      tag: 'update', relationId: 16384, oldKind: 'O', oldTuple: ['héllo'], newTuple: ['x'],
+      tag: 'update',
+      relationId: 16384,
+      oldKind: 'O',
+      oldTuple: ['héllo'],
+      newTuple: ['x'],
     });
     expect(decodePgOutput(Buffer.concat([tag('U'), i32(1), tag('N'), i16(1), text('x')]))).toMatchObject({ oldKind: null, oldTuple: null });
     expect(decodePgOutput(Buffer.concat([tag('D'), i32(1), tag('K'), i16(1), text('7')]))).toEqual({
-      tag: 'delete', relationId: 1, oldKind: 'K', oldTuple: ['7'],
+      tag: 'delete',
+      relationId: 1,
+      oldKind: 'K',
+      oldTuple: ['7'],
     });
     expect(decodePgOutput(Buffer.concat([tag('T'), i32(2), u8(3), i32(1), i32(2)]))).toEqual({
-      tag: 'truncate', relationIds: [1, 2], cascade: true, restartIdentity: true,
+      tag: 'truncate',
+      relationIds: [1, 2],
+      cascade: true,
+      restartIdentity: true,
     });
     expect(() => decodePgOutput(tag('Z'))).toThrow("unknown pgoutput message 'Z'");
   });

@@ -1,6 +1,24 @@
 import { OID, PgTypeInfo, UNAVAILABLE_VALUE_PLACEHOLDER, TypeMappingOptions, UnknownTypeError, mapColumn } from '../../../lib/cdc-worker/postgres/type-mapping';
-import { formatRange, hstoreToJson, jacksonString, javaHashMapOrder, javaStringHash, parseArrayLiteral, parseHstore, parseRangeLiteral, pointWkb } from '../../../lib/cdc-worker/postgres/literals';
-import { dateToEpochDays, formatZonedTimestamp, intervalToMicros, parseDecimal, timestampToEpochMicros, timestamptzTextInUtc, twosComplementBytes } from '../../../lib/cdc-worker/core/values';
+import {
+  formatRange,
+  hstoreToJson,
+  jacksonString,
+  javaHashMapOrder,
+  javaStringHash,
+  parseArrayLiteral,
+  parseHstore,
+  parseRangeLiteral,
+  pointWkb,
+} from '../../../lib/cdc-worker/postgres/literals';
+import {
+  dateToEpochDays,
+  formatZonedTimestamp,
+  intervalToMicros,
+  parseDecimal,
+  timestampToEpochMicros,
+  timestamptzTextInUtc,
+  twosComplementBytes,
+} from '../../../lib/cdc-worker/core/values';
 import { toJson } from '../../../lib/cdc-worker/core/json';
 
 const precise: TypeMappingOptions = { decimalHandlingMode: 'precise' };
@@ -62,7 +80,7 @@ describe('type mapping (Debezium PostgreSQL connector defaults)', () => {
     expect(conv(OID.numeric, '12.30', -1, { decimalHandlingMode: 'double' })).toBe(12.3);
   });
 
-  test('two\'s complement matches Java BigInteger.toByteArray', () => {
+  test("two's complement matches Java BigInteger.toByteArray", () => {
     expect(twosComplementBytes(0n).toString('hex')).toBe('00');
     expect(twosComplementBytes(127n).toString('hex')).toBe('7f');
     expect(twosComplementBytes(128n).toString('hex')).toBe('0080');
@@ -143,7 +161,10 @@ describe('type mapping (Debezium PostgreSQL connector defaults)', () => {
     expect(conv(1009, '{"a b","c\\"d",NULL,plain}')).toEqual(['a b', 'c"d', null, 'plain']);
     expect(conv(1009, '{}')).toEqual([]);
     expect(conv(2951, '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}')).toEqual(['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11']);
-    expect(parseArrayLiteral('{{1,2},{3,4}}')).toEqual([['1', '2'], ['3', '4']]);
+    expect(parseArrayLiteral('{{1,2},{3,4}}')).toEqual([
+      ['1', '2'],
+      ['3', '4'],
+    ]);
   });
 
   test('enums and domains via the catalog; unknown types are a clear error', () => {
@@ -283,7 +304,9 @@ describe('types Debezium 3.6.1 maps as it does (ranges, point, tsvector, extensi
     for (const oid of [600 + 1, 602, 603, 604, 628, 718, ARRAY_OF.point, 4451, 4534, 3615, 3220, 2205, 24, 28, 5069, 27]) {
       expect(() => mapColumn(oid, -1, precise)).toThrow(UnknownTypeError);
     }
-    expect(() => mapColumn(603, -1, precise)).toThrow('unsupported PostgreSQL type box (oid 603); Debezium leaves columns of this type out of its events, as output.unknownTypes=skip does');
+    expect(() => mapColumn(603, -1, precise)).toThrow(
+      'unsupported PostgreSQL type box (oid 603); Debezium leaves columns of this type out of its events, as output.unknownTypes=skip does',
+    );
     expect(() => mapColumn(ARRAY_OF.point, -1, precise)).toThrow(/type _point \(oid 1017\)/);
     expect(() => ext(91016)).toThrow(new UnknownTypeError(91016, 'floatrange'));
     expect(() => ext(91017)).toThrow(new UnknownTypeError(91017, 'floatmultirange'));
@@ -301,7 +324,7 @@ describe('types Debezium 3.6.1 maps as it does (ranges, point, tsvector, extensi
     });
     expect(conv(ARRAY_OF.tsvector, "{\"'a' 'b'\",''}")).toEqual(["'a' 'b'", "''"]);
     expect(conv(ARRAY_OF.tsvector, '{}')).toEqual([]);
-    expect(conv(ARRAY_OF.tsvector, "{\"'a'\",NULL}")).toBeNull();
+    expect(conv(ARRAY_OF.tsvector, '{"\'a\'",NULL}')).toBeNull();
     expect(mapColumn(OID.tsvector, -1, precise).unavailable).toBe(UNAVAILABLE_VALUE_PLACEHOLDER);
     expect(mapColumn(ARRAY_OF.tsvector, -1, precise).unavailable).toBeNull();
   });
@@ -313,22 +336,53 @@ describe('types Debezium 3.6.1 maps as it does (ranges, point, tsvector, extensi
     expect(javaStringHash('😀')).toBe(0xd83d * 31 + 0xde00); // UTF-16 code units
     expect(javaStringHash('polygenelubricants')).toBe(-2147483648); // overflow wraps like Java's int
     // "Aa" and "BB" share a hash, so a bucket: insertion order decides.
-    expect(javaHashMapOrder([['BB', 1], ['Aa', 2]]).map(([k]) => k)).toEqual(['BB', 'Aa']);
-    expect(javaHashMapOrder([['Aa', 1], ['BB', 2]]).map(([k]) => k)).toEqual(['Aa', 'BB']);
+    expect(
+      javaHashMapOrder([
+        ['BB', 1],
+        ['Aa', 2],
+      ]).map(([k]) => k),
+    ).toEqual(['BB', 'Aa']);
+    expect(
+      javaHashMapOrder([
+        ['Aa', 1],
+        ['BB', 2],
+      ]).map(([k]) => k),
+    ).toEqual(['Aa', 'BB']);
     // Orders printed by java.util.HashMap for these keys. With 11 keys the table has 16 buckets and
     // "k28", "k27", "k29" (buckets 0, 1, 3) come first; the 13th key doubles it to 32 and moves them
     // to buckets 16, 17, 19, after everything else.
     const keys = (n: number) => Array.from({ length: n }, (_, i) => [`k${i + 20}`, i] as [string, number]);
     expect(javaHashMapOrder(keys(11)).map(([k]) => k)).toEqual(['k28', 'k27', 'k29', 'k20', 'k30', 'k22', 'k21', 'k24', 'k23', 'k26', 'k25']);
     expect(javaHashMapOrder([...keys(11), ['k9', 0], ['k8', 0]]).map(([k]) => k)).toEqual([
-      'k20', 'k30', 'k22', 'k21', 'k24', 'k23', 'k8', 'k26', 'k9', 'k25', 'k28', 'k27', 'k29',
+      'k20',
+      'k30',
+      'k22',
+      'k21',
+      'k24',
+      'k23',
+      'k8',
+      'k26',
+      'k9',
+      'k25',
+      'k28',
+      'k27',
+      'k29',
     ]);
-    expect(javaHashMapOrder([['a', 1], ['a', 2]])).toEqual([['a', 2]]);
+    expect(
+      javaHashMapOrder([
+        ['a', 1],
+        ['a', 2],
+      ]),
+    ).toEqual([['a', 2]]);
   });
 
   test('hstore → io.debezium.data.Json text in Java HashMap order, strings escaped as Jackson does', () => {
     expect(ext(91001).schema).toEqual({ type: 'string', optional: true, name: 'io.debezium.data.Json', version: 1 });
-    expect(parseHstore('"a"=>"1", "b c"=>NULL, "q\\"\\\\"=>""')).toEqual([['a', '1'], ['b c', null], ['q"\\', '']]);
+    expect(parseHstore('"a"=>"1", "b c"=>NULL, "q\\"\\\\"=>""')).toEqual([
+      ['a', '1'],
+      ['b c', null],
+      ['q"\\', ''],
+    ]);
     expect(parseHstore('')).toEqual([]);
     expect(() => parseHstore('"a"=>')).toThrow(/hstore/);
     expect(ext(91001).convert('"a"=>"1", "b c"=>NULL')).toBe('{"a":"1","b c":null}');
@@ -338,8 +392,42 @@ describe('types Debezium 3.6.1 maps as it does (ranges, point, tsvector, extensi
       .map((k) => `"${k}"=>${k === 'q' ? 'NULL' : `"${k}"`}`)
       .join(', ');
     expect(Object.keys(JSON.parse(hstoreToJson(many)))).toEqual([
-      'bb', 'zz', 'Ä', 'k30', 'k11', 'k10', 'k13', 'k12', 'k15', 'k14', 'k17', 'k16', 'k19', 'k18', 'a', 'k1', 'k2', 'k3', 'k20',
-      'k4', 'k5', 'k22', 'k6', 'k21', 'k7', 'k24', 'k8', 'k23', 'k9', 'k26', 'k25', 'k28', 'q', 'k27', 'k29', '😀',
+      'bb',
+      'zz',
+      'Ä',
+      'k30',
+      'k11',
+      'k10',
+      'k13',
+      'k12',
+      'k15',
+      'k14',
+      'k17',
+      'k16',
+      'k19',
+      'k18',
+      'a',
+      'k1',
+      'k2',
+      'k3',
+      'k20',
+      'k4',
+      'k5',
+      'k22',
+      'k6',
+      'k21',
+      'k7',
+      'k24',
+      'k8',
+      'k23',
+      'k9',
+      'k26',
+      'k25',
+      'k28',
+      'q',
+      'k27',
+      'k29',
+      '😀',
     ]);
     expect(jacksonString('a\u0001b\u001fc\nd\te\b\f\r"\\/\u007f\u2028')).toBe('"a\\u0001b\\u001Fc\\nd\\te\\b\\f\\r\\"\\\\/\u007f\u2028"');
     expect(ext(91001).unavailable).toBe('{"__debezium_unavailable_value":"__debezium_unavailable_value"}');

@@ -199,17 +199,40 @@ const unreachable = () => {
 
 // ----- pgoutput on the wire -----
 const u8 = (n: number) => Buffer.from([n]);
-const i16 = (n: number) => { const b = Buffer.alloc(2); b.writeInt16BE(n); return b; };
-const i32 = (n: number) => { const b = Buffer.alloc(4); b.writeInt32BE(n); return b; };
-const u64 = (n: bigint) => { const b = Buffer.alloc(8); b.writeBigUInt64BE(n); return b; };
+const i16 = (n: number) => {
+  const b = Buffer.alloc(2);
+  b.writeInt16BE(n);
+  return b;
+};
+const i32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+};
+const u64 = (n: bigint) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(n);
+  return b;
+};
 const cstr = (s: string) => Buffer.concat([Buffer.from(s), u8(0)]);
 const pgNow = () => u64(BigInt(Date.now()) * 1000n - PG_EPOCH_OFFSET_MICROS);
 const xlog = (lsn: bigint, data: Buffer) => Buffer.concat([Buffer.from('w'), u64(lsn), u64(lsn), pgNow(), data]);
 const keepalive = (walEnd: bigint, reply = false) => Buffer.concat([Buffer.from('k'), u64(walEnd), pgNow(), u8(reply ? 1 : 0)]);
 const relation = Buffer.concat([
-  Buffer.from('R'), i32(16384), cstr('public'), cstr('t'), Buffer.from('d'), i16(2),
-  u8(1), cstr('id'), i32(23), i32(-1),
-  u8(0), cstr('name'), i32(25), i32(-1),
+  Buffer.from('R'),
+  i32(16384),
+  cstr('public'),
+  cstr('t'),
+  Buffer.from('d'),
+  i16(2),
+  u8(1),
+  cstr('id'),
+  i32(23),
+  i32(-1),
+  u8(0),
+  cstr('name'),
+  i32(25),
+  i32(-1),
 ]);
 const text = (s: string) => Buffer.concat([Buffer.from('t'), i32(Buffer.byteLength(s)), Buffer.from(s)]);
 
@@ -250,7 +273,10 @@ function startWorker(overrides: { snapshotMode?: 'initial' | 'never'; mode?: 'at
   return { worker, lines };
 }
 
-const ids = () => kafka.batches.flatMap((b) => b.filter((t) => t.topic === 'p.public.t').flatMap((t) => t.messages.map((m) => (m.value ? JSON.parse(m.value).payload.after?.id : null))));
+const ids = () =>
+  kafka.batches.flatMap((b) =>
+    b.filter((t) => t.topic === 'p.public.t').flatMap((t) => t.messages.map((m) => (m.value ? JSON.parse(m.value).payload.after?.id : null))),
+  );
 const msgs = (lines: LogLine[], msg: string) => lines.filter((l) => l.msg === msg);
 const lastStatus = () => server.statusLsns[server.statusLsns.length - 1];
 
@@ -268,7 +294,18 @@ beforeEach(() => {
   kafka.offsets.length = 0;
   kafka.hold = null;
   kafka.held = 0;
-  Object.assign(server, { down: false, slot: { lsn: '0/5000', active: false }, publicationComment: null, slotDropped: false, snapshotRows: [], clients: [], repl: null, statusLsns: [], lockTries: [], lockBusyFor: 0 });
+  Object.assign(server, {
+    down: false,
+    slot: { lsn: '0/5000', active: false },
+    publicationComment: null,
+    slotDropped: false,
+    snapshotRows: [],
+    clients: [],
+    repl: null,
+    statusLsns: [],
+    lockTries: [],
+    lockBusyFor: 0,
+  });
 });
 
 const FATAL = 'fatal error; stopping without acknowledging undelivered changes';
@@ -335,7 +372,11 @@ describe('PostgreSQL worker: positions', () => {
 describe('PostgreSQL worker: lifecycle', () => {
   test('initial snapshot: the rows as op r with their markers at the consistent point, then streaming; the slot is confirmed there', async () => {
     server.slot = null;
-    server.snapshotRows = [['1', 'a'], ['2', 'b'], ['3', 'c']];
+    server.snapshotRows = [
+      ['1', 'a'],
+      ['2', 'b'],
+      ['3', 'c'],
+    ];
     const { worker, lines } = startWorker({ snapshotMode: 'initial' });
     await worker.start();
     const events = kafka.batches.flatMap((b) => b.filter((t) => t.topic === 'p.public.t').flatMap((t) => t.messages.map((m) => JSON.parse(m.value!).payload)));
@@ -397,29 +438,34 @@ describe('PostgreSQL worker: fatal errors', () => {
   test.each([
     ['acknowledged is confirmed in the final status', null, false, 0x7000n, [1, 2]],
     ['refused is not confirmed (nor when the replication stream goes too)', 'Not authorized to access topics', true, 0x6000n, [1]],
-  ] as const)('idle catalog connection closed by the server: exit 1, kind postgres; a batch in flight that Kafka then %s', async (_what, refusal, streamEnds, confirmed, delivered) => {
-    const { worker, lines } = startWorker();
-    await worker.start();
-    walTx(1, 0x6000n, true);
-    await until('tx 1 confirmed', () => lastStatus() === 0x6000n, lines);
-    let release!: (e?: Error) => void;
-    kafka.hold = new Promise<void>((res, rej) => (release = (e) => (e ? rej(e) : res())));
-    walTx(2, 0x7000n);
-    await until('tx 2 in flight', () => kafka.held === 1, lines);
-    const catalog = server.clients.find((c) => !c.replication)!;
-    catalog.emit('error', connectionTerminated());
-    await until('fatal line', () => msgs(lines, FATAL).length > 0, lines);
-    // the replication stream goes too (a server shutdown): no second fatal line
-    if (streamEnds) server.repl!.endStreamWith(connectionTerminated());
-    release(refusal ? new real.KafkaJSProtocolError({ message: refusal, type: 'TOPIC_AUTHORIZATION_FAILED', retriable: false }) : undefined);
-    expect(await worker.finished).toBe(1);
-    expect(msgs(lines, FATAL)).toEqual([expect.objectContaining({ level: 'error', kind: 'postgres', err: 'terminating connection due to administrator command', confirmedLsn: '0/6000' })]);
-    expect(lastStatus()).toBe(confirmed);
-    expect(ids()).toEqual(delivered);
-    expect(worker.healthy()).toBe(false);
-    expect(worker.status()).toMatchObject({ phase: 'failed', error: 'terminating connection due to administrator command' });
-    expect(msgs(lines, 'stopped')).toEqual([expect.objectContaining({ code: 1, confirmedLsn: formatLsn(confirmed) })]);
-  });
+  ] as const)(
+    'idle catalog connection closed by the server: exit 1, kind postgres; a batch in flight that Kafka then %s',
+    async (_what, refusal, streamEnds, confirmed, delivered) => {
+      const { worker, lines } = startWorker();
+      await worker.start();
+      walTx(1, 0x6000n, true);
+      await until('tx 1 confirmed', () => lastStatus() === 0x6000n, lines);
+      let release!: (e?: Error) => void;
+      kafka.hold = new Promise<void>((res, rej) => (release = (e) => (e ? rej(e) : res())));
+      walTx(2, 0x7000n);
+      await until('tx 2 in flight', () => kafka.held === 1, lines);
+      const catalog = server.clients.find((c) => !c.replication)!;
+      catalog.emit('error', connectionTerminated());
+      await until('fatal line', () => msgs(lines, FATAL).length > 0, lines);
+      // the replication stream goes too (a server shutdown): no second fatal line
+      if (streamEnds) server.repl!.endStreamWith(connectionTerminated());
+      release(refusal ? new real.KafkaJSProtocolError({ message: refusal, type: 'TOPIC_AUTHORIZATION_FAILED', retriable: false }) : undefined);
+      expect(await worker.finished).toBe(1);
+      expect(msgs(lines, FATAL)).toEqual([
+        expect.objectContaining({ level: 'error', kind: 'postgres', err: 'terminating connection due to administrator command', confirmedLsn: '0/6000' }),
+      ]);
+      expect(lastStatus()).toBe(confirmed);
+      expect(ids()).toEqual(delivered);
+      expect(worker.healthy()).toBe(false);
+      expect(worker.status()).toMatchObject({ phase: 'failed', error: 'terminating connection due to administrator command' });
+      expect(msgs(lines, 'stopped')).toEqual([expect.objectContaining({ code: 1, confirmedLsn: formatLsn(confirmed) })]);
+    },
+  );
 
   test('replication stream ended by the server: exit 1, kind postgres', async () => {
     const { worker, lines } = startWorker();
@@ -450,7 +496,7 @@ describe('PostgreSQL worker: fatal errors', () => {
 });
 
 describe('PostgreSQL worker: one reader per slot', () => {
-  test('audit #25: a second worker waits on the slot\'s advisory lock (held by the first worker\'s session), touching nothing, then streams from the slot\'s position', async () => {
+  test("audit #25: a second worker waits on the slot's advisory lock (held by the first worker's session), touching nothing, then streams from the slot's position", async () => {
     server.lockBusyFor = 1; // the first worker's session still holds the lock at the first try
     const { worker, lines } = startWorker();
     const starting = worker.start();
@@ -463,7 +509,9 @@ describe('PostgreSQL worker: one reader per slot', () => {
     expect(msgs(lines, 'publication ready')).toEqual([]);
     await starting; // the first worker's session ended: the lock is free at the next try
     expect(server.lockTries).toEqual(['cdc-worker slot s1', 'cdc-worker slot s1']);
-    expect(msgs(lines, 'source lease acquired')).toEqual([expect.objectContaining({ lease: 'PostgreSQL advisory lock on slot s1 (key "cdc-worker slot s1")' })]);
+    expect(msgs(lines, 'source lease acquired')).toEqual([
+      expect.objectContaining({ lease: 'PostgreSQL advisory lock on slot s1 (key "cdc-worker slot s1")' }),
+    ]);
     expect(msgs(lines, 'streaming started')).toEqual([expect.objectContaining({ from: '0/5000' })]);
     walTx(1, 0x6000n, true);
     await until('tx 1 confirmed', () => lastStatus() === 0x6000n, lines);
