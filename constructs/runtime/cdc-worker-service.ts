@@ -59,7 +59,7 @@ export interface CdcWorkerServiceProps {
    * the database's own traffic is too low for them. @default none
    */
   readonly heartbeatActionQuery?: string;
-  /** Signals (PostgreSQL sources): table, Kafka topic and its ACLs. @default no signals */
+  /** Signals (PostgreSQL, MySQL and MariaDB sources): table, Kafka topic and its ACLs. @default no signals */
   readonly signals?: CdcWorkerSignals;
   /** Create the per-table, heartbeat (and offsets) topics as {@link KafkaTopic}s. @default true */
   readonly createTopics?: boolean;
@@ -177,7 +177,7 @@ export class CdcWorkerService extends Construct {
     }
     if (this.principal) this.grantProduce(props, s, this.principal);
     if (s.signal) {
-      this.signalSetupSql = signalSetupSql(s.signal.table, props.database.replicationUser, `${s.slot}_pub`);
+      this.signalSetupSql = signalSetupSql(props.database.engine, s.signal.table, props.database.replicationUser, `${s.slot}_pub`);
       if (s.signal.kafkaTopic && (props.createTopics ?? true)) {
         this.signalTopic = new KafkaTopic(this, 'signal-topic', {
           platform: props.kafka,
@@ -189,7 +189,7 @@ export class CdcWorkerService extends Construct {
       }
       // The worker reads signals with the group `<delivery.transactionalId>-signals`.
       if (s.signal.kafkaTopic && this.principal) {
-        const group = `cdc-worker-${s.slot}-signals`;
+        const group = `cdc-worker-${s.binlog ? s.prefix : s.slot}-signals`;
         new KafkaAccessGrant(this, 'read-signals', { platform: props.kafka, principal: this.principal, intent: 'consume', topic: s.signal.kafkaTopic, group });
       }
     }

@@ -5,17 +5,17 @@
 import { Problems } from '../core/validation';
 
 /**
- * Signals for the worker (issue 19; PostgreSQL sources): Debezium-compatible signals (`execute-snapshot`,
+ * Signals for the worker (issue 19; PostgreSQL, MySQL and MariaDB sources): Debezium-compatible signals (`execute-snapshot`,
  * `stop-snapshot`, `pause-snapshot`, `resume-snapshot`, `log`) from a table in the source database
  * and, optionally, a Kafka topic.
  */
 export interface CdcWorkerSignals {
   /**
-   * The signal table, `schema.table` (Debezium's `signal.data.collection`): columns
+   * The signal table, `schema.table` (PostgreSQL) or `database.table` (MySQL/MariaDB; Debezium's `signal.data.collection`): columns
    * `id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048)`. The worker
-   * creates it and adds it to its publication when its user may; otherwise run
+   * creates it (and on PostgreSQL adds it to its publication) when its user may; otherwise run
    * `CdcWorkerService.signalSetupSql` as the schema's owner.
-   * @default `<schema of the first captured table>.debezium_signal`
+   * @default `<schema or database of the first captured table>.debezium_signal`
    */
   readonly table?: string;
   /**
@@ -33,7 +33,7 @@ export function signalSettings(signals: CdcWorkerSignals, prefix: string, tables
   return { table: signals.table ?? `${schema}.debezium_signal`, kafkaTopic };
 }
 
-/** Checks of `signals` and `heartbeatActionQuery`: PostgreSQL only (the worker's support), names the worker accepts. */
+/** Checks of `signals` (PostgreSQL, MySQL, MariaDB) and `heartbeatActionQuery` (PostgreSQL only): what the worker supports, names it accepts. */
 export function checkSignalsAndHeartbeat(
   p: Problems,
   engine: string,
@@ -50,13 +50,13 @@ export function checkSignalsAndHeartbeat(
     );
   }
   if (!s.signal) return;
+  p.check(['postgres', 'mysql', 'mariadb'].includes(engine), 'signals', engine, 'a postgres, mysql or mariadb database');
   p.check(
-    engine === 'postgres',
-    'signals',
-    engine,
-    'a postgres database (this construct wires signals for PostgreSQL sources only so far; for MySQL/MariaDB set up the signal table and topic as lib/cdc-worker/MYSQL.md describes)',
+    /^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$/.test(s.signal.table),
+    'signals.table',
+    s.signal.table,
+    engine === 'postgres' ? 'schema.table' : 'database.table',
   );
-  p.check(/^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$/.test(s.signal.table), 'signals.table', s.signal.table, 'schema.table');
   p.check(!s.tables.includes(s.signal.table), 'signals.table', s.signal.table, 'a table that is not captured: its rows are signals, not events');
   if (s.signal.kafkaTopic !== undefined) {
     p.check(
@@ -68,8 +68,26 @@ export function checkSignalsAndHeartbeat(
   }
 }
 
-/** The SQL that gives the worker its signal table, run once by the schema's owner. */
-export function signalSetupSql(table: string, user: string, publication: string): string {
+/** The SQL that gives the worker its signal table, run once by the schema's owner (PostgreSQL) or a user who may create tables (MySQL/MariaDB). */
+export function signalSetupSql(engine: string, table: string, user: string, publication: string): string {
+  return engine === 'postgres' ? postgresSignalSql(table, user, publication) : binlogSignalSql(table, user);
+}
+
+/** MySQL/MariaDB: the table in the captured database; no publication (the binlog carries every table). */
+function binlogSignalSql(table: string, user: string): string {
+  const q = (n: string) => `\`${n.replace(/`/g, '``')}\``;
+  const [database, name] = table.split('.');
+  const t = `${q(database)}.${q(name)}`;
+  return [
+    `-- Signal table of the CDC worker (Debezium's signal.data.collection): run once by a user who may create tables in database ${database}.`,
+    `CREATE TABLE IF NOT EXISTS ${t} (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048));`,
+    "-- The worker reads signals from it and writes the incremental snapshots' watermarks into it.",
+    `GRANT SELECT, INSERT, DELETE ON ${t} TO '${user.replace(/'/g, "''")}'@'%';`,
+  ].join('\n');
+}
+
+/** PostgreSQL: the table, its grants, and its place in the worker's publication. */
+function postgresSignalSql(table: string, user: string, publication: string): string {
   const q = (n: string) => `"${n.replace(/"/g, '""')}"`;
   const [schema, name] = table.split('.');
   const t = `${q(schema)}.${q(name)}`;

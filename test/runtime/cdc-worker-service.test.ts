@@ -283,6 +283,38 @@ describe('CdcWorkerService signals and heartbeat action query (issue 19)', () =>
     expect(workerConfig(plain).output.heartbeatActionQuery).toBe('');
   });
 
+  test('signals on a MariaDB source: the signal table in the captured database, MySQL SQL, the topic and the group the binlog worker reads with', () => {
+    let svc!: CdcWorkerService;
+    const json = synth((stack) => {
+      const maria = new ExternalSourceDatabase(stack, 'legacy', {
+        logicalName: 'legacy',
+        engine: 'mariadb',
+        host: '10.0.0.9',
+        databaseName: 'app',
+        replicationPassword: SecretValue.fromSecretManager('legacy-cdc-password'),
+        tables: [{ name: 'users', primaryKey: ['id'] }],
+      });
+      svc = build(stack, { signals: {}, serverId: 4242 }, maria);
+    });
+    const config = workerConfig(json);
+    expect(config.signal).toEqual({ table: 'app.debezium_signal', kafkaTopic: 'legacy-signal', chunkSize: 1024 });
+    // The group the worker's signal channel joins (`<delivery.transactionalId>-signals`) is the one granted.
+    expect(aclSet(json).filter((a) => a.includes('legacy-signal') || a.includes('-signals'))).toEqual([
+      'Allow User:cdc-shop Describe Topic:Literal:legacy-signal',
+      `Allow User:cdc-shop Read Group:Literal:${config.delivery.transactionalId}-signals`,
+      'Allow User:cdc-shop Read Topic:Literal:legacy-signal',
+    ]);
+    expect(config.delivery.transactionalId).toBe('cdc-worker-legacy');
+    expect(svc.signalSetupSql).toBe(
+      [
+        "-- Signal table of the CDC worker (Debezium's signal.data.collection): run once by a user who may create tables in database app.",
+        'CREATE TABLE IF NOT EXISTS `app`.`debezium_signal` (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048));',
+        "-- The worker reads signals from it and writes the incremental snapshots' watermarks into it.",
+        "GRANT SELECT, INSERT, DELETE ON `app`.`debezium_signal` TO 'cdc'@'%';",
+      ].join('\n'),
+    );
+  });
+
   test('bad signal and heartbeat settings are refused, naming the prop', () => {
     const found = problems((stack) =>
       build(stack, { signals: { table: 'billing.invoices', kafkaTopic: 'bad topic' }, heartbeatIntervalMs: 0, heartbeatActionQuery: 'SELECT 1' }),

@@ -142,7 +142,7 @@ export interface CdcDeliveryConfig {
   readonly mode?: 'at-least-once' | 'exactly-once';
   /** Compacted topic holding the source position in exactly-once mode. @default "<topicPrefix>.cdc-worker.offsets" */
   readonly offsetsTopic?: string;
-  /** Kafka transactional id in exactly-once mode; one per slot, so a stale instance is fenced. @default "cdc-worker-<slotName>" */
+  /** Kafka transactional id in exactly-once mode; one per slot, so a stale instance is fenced. @default "cdc-worker-<slotName>" (PostgreSQL), "cdc-worker-<output.topicPrefix>" (MySQL/MariaDB: no slot); the Kafka signal channel's group is "<transactionalId>-signals" */
   readonly transactionalId?: string;
   /** Decoded events held in memory before reading from PostgreSQL pauses. @default 5000 */
   readonly maxBufferedEvents?: number;
@@ -418,7 +418,8 @@ export function validateConfig(raw: unknown, sources: Map<string, string> = new 
   if (c.kafka.sasl && !c.kafka.sasl.mechanism) (c.kafka.sasl as { mechanism: string }).mechanism = 'scram-sha-512';
   const d = c.delivery as { offsetsTopic?: string; transactionalId?: string };
   if (!d.offsetsTopic) d.offsetsTopic = `${c.output.topicPrefix}.cdc-worker.offsets`;
-  if (!d.transactionalId) d.transactionalId = `cdc-worker-${c.source.slotName}`;
+  // PostgreSQL: one per slot; a binlog source has no slot, so one per topic prefix (its offsets' key).
+  if (!d.transactionalId) d.transactionalId = `cdc-worker-${c.source.engine === 'postgres' ? c.source.slotName : c.output.topicPrefix}`;
   if (c.delivery.maxBufferedEvents < c.kafka.batchSize) {
     problems.push(`delivery.maxBufferedEvents must be at least kafka.batchSize (${c.kafka.batchSize}) (got ${c.delivery.maxBufferedEvents})`);
   }
