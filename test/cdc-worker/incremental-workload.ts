@@ -7,6 +7,7 @@
  */
 import { Client } from 'pg';
 import { Infra, KafkaRecord, kafka, readTopics, scratchName } from './harness';
+import { KeyedWorkload } from './keyed-workload';
 
 /** `<schema>.<table>` with ids 1..rows; `v` counts the row's versions, `note` follows it. */
 export async function createSnapshotTable(pg: Client, qualified: string, rows: number): Promise<void> {
@@ -48,46 +49,19 @@ export class SnapshotFollower {
   }
 }
 
-/**
- * Updates, deletes and inserts in small transactions, most aimed just ahead of the snapshot's
- * progress (`ahead()`), so that many land inside a chunk's watermark window. Deleted ids are
- * never inserted again and `v` only grows, so a key's versions are ordered.
- */
-export class TargetedWorkload {
-  changes = 0;
-  private nextId: number;
-  private stopped = false;
-  private loop: Promise<void> | null = null;
-
+/** The workload (keyed-workload.ts) in PostgreSQL's SQL. */
+export class TargetedWorkload extends KeyedWorkload {
   constructor(
     private readonly pg: Client,
-    private readonly table: string,
+    table: string,
     rows: number,
-    private readonly ahead: () => number,
-    /** Between transactions: the database and the worker share the machine's cores. */
-    private readonly pauseMs = 5,
+    ahead: () => number,
+    pauseMs?: number,
   ) {
-    this.nextId = rows + 1;
+    super(table, rows, ahead, pauseMs);
   }
 
-  start(): void {
-    this.loop = (async () => {
-      while (!this.stopped) await this.step();
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.loop;
-  }
-
-  async step(): Promise<void> {
-    const rnd = (n: number) => Math.floor(Math.random() * n);
-    const base = this.ahead();
-    const near = () => base + rnd(6000);
-    const upd = Array.from({ length: 1 + rnd(20) }, () => (Math.random() < 0.8 ? near() : 1 + rnd(this.nextId)));
-    const del = Array.from({ length: rnd(3) }, () => (Math.random() < 0.8 ? near() : 1 + rnd(this.nextId)));
-    const ins = Array.from({ length: rnd(4) }, () => this.nextId++);
+  protected async commit(upd: number[], del: number[], ins: number[]): Promise<void> {
     const t = this.table;
     await this.pg.query(
       [
@@ -100,8 +74,6 @@ export class TargetedWorkload {
         .filter((x) => x)
         .join(';\n'),
     );
-    this.changes += upd.length + del.length + ins.length;
-    await new Promise((r) => setTimeout(r, this.pauseMs));
   }
 }
 
