@@ -11,6 +11,7 @@ import type { QueueItem } from '../../../lib/cdc-worker/core/sink';
 import type { Catalog } from '../../../lib/cdc-worker/postgres/catalog';
 import { PgChangeStream, PgPositions } from '../../../lib/cdc-worker/postgres/stream';
 import type { ReplicationMessage } from '../../../lib/cdc-worker/postgres/protocol';
+import { u8, i32, u64, relationOfT, insertIntoT } from './pgoutput-bytes';
 
 /** An ordered sink: items wait until {@link ackAll}, which acknowledges them in order. */
 class OrderedSink {
@@ -81,40 +82,9 @@ function setup() {
 
 // pgoutput messages reach the stream already decoded: the stream decodes `data`, so the test
 // writes real pgoutput bytes.
-const u8 = (n: number) => Buffer.from([n]);
-const i16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
-const i32 = (n: number) => {
-  const b = Buffer.alloc(4);
-  b.writeInt32BE(n);
-  return b;
-};
-const u64 = (n: bigint) => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(n);
-  return b;
-};
-const cstr = (s: string) => Buffer.concat([Buffer.from(s), u8(0)]);
-const text = (s: string) => Buffer.concat([Buffer.from('t'), i32(Buffer.byteLength(s)), Buffer.from(s)]);
 const xlog = (lsn: bigint, data: Buffer): ReplicationMessage => ({ kind: 'xlogdata', walStart: lsn, walEnd: lsn, sendTimeMicros: Date.now() * 1000, data });
 const keepalive = (walEnd: bigint): ReplicationMessage => ({ kind: 'keepalive', walEnd, sendTimeMicros: Date.now() * 1000, replyRequested: false });
-const relation = Buffer.concat([
-  Buffer.from('R'),
-  i32(16384),
-  cstr('public'),
-  cstr('t'),
-  Buffer.from('d'),
-  i16(2),
-  u8(1),
-  cstr('id'),
-  i32(23),
-  i32(-1),
-  u8(0),
-  cstr('name'),
-  i32(25),
-  i32(-1),
-]);
 const begin = (endLsn: bigint) => Buffer.concat([Buffer.from('B'), u64(endLsn - 8n), u64(0n), i32(700)]);
-const insert = (id: number) => Buffer.concat([Buffer.from('I'), i32(16384), Buffer.from('N'), i16(2), text(String(id)), text(`n${id}`)]);
 const commit = (endLsn: bigint) => Buffer.concat([Buffer.from('C'), u8(0), u64(endLsn - 8n), u64(endLsn), u64(0n)]);
 
 /** The stream processes its inbox asynchronously (a Relation message looks up the catalog). */
@@ -122,8 +92,8 @@ const settle = () => new Promise((r) => setTimeout(r, 20));
 
 function transaction(stream: PgChangeStream, id: number, endLsn: bigint, withRelation = false): void {
   stream.onReplication(xlog(endLsn - 40n, begin(endLsn)));
-  if (withRelation) stream.onReplication(xlog(endLsn - 32n, relation));
-  stream.onReplication(xlog(endLsn - 24n, insert(id)));
+  if (withRelation) stream.onReplication(xlog(endLsn - 32n, relationOfT));
+  stream.onReplication(xlog(endLsn - 24n, insertIntoT(id)));
   stream.onReplication(xlog(endLsn - 8n, commit(endLsn)));
 }
 
@@ -149,9 +119,9 @@ describe('PostgreSQL stream: keepalive positions are confirmed when nothing befo
 
   test("a keepalive between a transaction's messages is not confirmed ahead of its commit", async () => {
     const { positions, sink, stream } = setup();
-    stream.onReplication(xlog(0x5f00n, relation));
+    stream.onReplication(xlog(0x5f00n, relationOfT));
     stream.onReplication(xlog(0x5fc8n, begin(0x6000n)));
-    stream.onReplication(xlog(0x5fd8n, insert(1)));
+    stream.onReplication(xlog(0x5fd8n, insertIntoT(1)));
     stream.onReplication(keepalive(0x7000n)); // (hypothetically past the transaction's end)
     stream.onReplication(xlog(0x5ff8n, commit(0x6000n)));
     await settle();

@@ -6,26 +6,9 @@ import {
   formatLsn,
   parseLsn,
 } from '../../../lib/cdc-worker/postgres/protocol';
+import { u8, i16, i32, u64, cstr, text } from './pgoutput-bytes';
 
-const u8 = (n: number) => Buffer.from([n]);
-const i16 = (n: number) => {
-  const b = Buffer.alloc(2);
-  b.writeInt16BE(n);
-  return b;
-};
-const i32 = (n: number) => {
-  const b = Buffer.alloc(4);
-  b.writeInt32BE(n);
-  return b;
-};
-const u64 = (n: bigint) => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(n);
-  return b;
-};
-const cstr = (s: string) => Buffer.concat([Buffer.from(s), u8(0)]);
 const tag = (c: string) => Buffer.from(c);
-const text = (s: string) => Buffer.concat([tag('t'), i32(Buffer.byteLength(s)), Buffer.from(s)]);
 const pgTime = (unixMicros: bigint) => u64(unixMicros - PG_EPOCH_OFFSET_MICROS);
 
 describe('pgoutput protocol', () => {

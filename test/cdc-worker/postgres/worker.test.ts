@@ -190,6 +190,7 @@ jest.mock('kafkajs', () => {
 import { validateConfig } from '../../../lib/cdc-worker/config';
 import { PostgresCdcWorker } from '../../../lib/cdc-worker/postgres/worker';
 import { PG_EPOCH_OFFSET_MICROS, formatLsn, parseLsn } from '../../../lib/cdc-worker/postgres/protocol';
+import { u8, i32, u64, relationOfT, insertIntoT } from './pgoutput-bytes';
 
 const real = jest.requireActual('kafkajs');
 const unreachable = () => {
@@ -198,43 +199,9 @@ const unreachable = () => {
 };
 
 // ----- pgoutput on the wire -----
-const u8 = (n: number) => Buffer.from([n]);
-const i16 = (n: number) => {
-  const b = Buffer.alloc(2);
-  b.writeInt16BE(n);
-  return b;
-};
-const i32 = (n: number) => {
-  const b = Buffer.alloc(4);
-  b.writeInt32BE(n);
-  return b;
-};
-const u64 = (n: bigint) => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(n);
-  return b;
-};
-const cstr = (s: string) => Buffer.concat([Buffer.from(s), u8(0)]);
 const pgNow = () => u64(BigInt(Date.now()) * 1000n - PG_EPOCH_OFFSET_MICROS);
 const xlog = (lsn: bigint, data: Buffer) => Buffer.concat([Buffer.from('w'), u64(lsn), u64(lsn), pgNow(), data]);
 const keepalive = (walEnd: bigint, reply = false) => Buffer.concat([Buffer.from('k'), u64(walEnd), pgNow(), u8(reply ? 1 : 0)]);
-const relation = Buffer.concat([
-  Buffer.from('R'),
-  i32(16384),
-  cstr('public'),
-  cstr('t'),
-  Buffer.from('d'),
-  i16(2),
-  u8(1),
-  cstr('id'),
-  i32(23),
-  i32(-1),
-  u8(0),
-  cstr('name'),
-  i32(25),
-  i32(-1),
-]);
-const text = (s: string) => Buffer.concat([Buffer.from('t'), i32(Buffer.byteLength(s)), Buffer.from(s)]);
 
 let xid = 700;
 /** One committed transaction inserting `id` into public.t, ending at `endLsn`. */
@@ -242,8 +209,8 @@ function walTx(id: number, endLsn: bigint, withRelation = false): void {
   const repl = server.repl!;
   const begin = Buffer.concat([Buffer.from('B'), u64(endLsn - 8n), pgNow(), i32(xid++)]);
   repl.copyData(xlog(endLsn - 40n, begin));
-  if (withRelation) repl.copyData(xlog(endLsn - 32n, relation));
-  repl.copyData(xlog(endLsn - 24n, Buffer.concat([Buffer.from('I'), i32(16384), Buffer.from('N'), i16(2), text(String(id)), text(`n${id}`)])));
+  if (withRelation) repl.copyData(xlog(endLsn - 32n, relationOfT));
+  repl.copyData(xlog(endLsn - 24n, insertIntoT(id)));
   repl.copyData(xlog(endLsn - 8n, Buffer.concat([Buffer.from('C'), u8(0), u64(endLsn - 8n), u64(endLsn), pgNow()])));
 }
 
